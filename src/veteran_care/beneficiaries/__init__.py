@@ -1,0 +1,1 @@
+"""The beneficiary registry and health-insurance cards."""

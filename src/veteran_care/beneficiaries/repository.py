@@ -1,0 +1,171 @@
+"""Every registry query lives here."""
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from veteran_care.kit.pagination import SortKey, datetime_key, page_of, paginate, text_key
+from veteran_care.kit.text import fold, like_escape
+from veteran_care.models import (
+    Beneficiary,
+    BeneficiaryCategoryMembership,
+    BeneficiaryStatus,
+    CardStatus,
+    InsuranceCard,
+)
+
+BENEFICIARY_SORTS: dict[str, SortKey] = {
+    "full_name": text_key(Beneficiary.name_search),
+    "-full_name": text_key(Beneficiary.name_search, descending=True),
+    "created_at": datetime_key(Beneficiary.created_at),
+    "-created_at": datetime_key(Beneficiary.created_at, descending=True),
+}
+CARD_SORTS: dict[str, SortKey] = {"-created_at": datetime_key(InsuranceCard.created_at, True)}
+
+_NATIONAL_ID = re.compile(r"^([0-9]{9}|[0-9]{12})$")
+_BHXH = re.compile(r"^[0-9]{10}$")
+_LEGACY_CARD = re.compile(r"^[A-Za-z]{2}[0-9]{13}$")
+
+
+@dataclass(frozen=True)
+class BeneficiaryFilters:
+    q: str | None = None
+    commune_code: str | None = None
+    category: str | None = None
+    ethnicity_code: str | None = None
+    status: BeneficiaryStatus | None = None
+    registered_facility_id: uuid.UUID | None = None
+    birth_year_from: int | None = None
+    birth_year_to: int | None = None
+
+
+def _search_clause(q: str) -> Any:
+    """Identifiers match exactly; anything else matches every folded word of the name."""
+    compact = q.replace(" ", "")
+    if _NATIONAL_ID.match(compact):
+        return Beneficiary.national_id == compact
+    card_holders = select(InsuranceCard.beneficiary_id)
+    if _BHXH.match(compact):
+        return or_(
+            Beneficiary.bhxh_number == compact,
+            Beneficiary.id.in_(card_holders.where(InsuranceCard.number == compact)),
+        )
+    if _LEGACY_CARD.match(compact):
+        return Beneficiary.id.in_(card_holders.where(InsuranceCard.number == compact.upper()))
+    # Every word of the query starts a word of the name: "nguyen an" finds "Nguyễn Văn An",
+    # "van an" does not find "Nguyễn Văn Bình". Both LIKE forms can use the trigram index.
+    name = Beneficiary.name_search
+    return and_(
+        *(
+            or_(
+                name.like(f"{like_escape(word)}%", escape="\\"),
+                name.like(f"% {like_escape(word)}%", escape="\\"),
+            )
+            for word in fold(q).split()
+        )
+    )
+
+
+def _filtered(filters: BeneficiaryFilters) -> Select[Beneficiary]:
+    stmt = select(Beneficiary)
+    if filters.q:
+        stmt = stmt.where(_search_clause(filters.q))
+    if filters.commune_code is not None:
+        stmt = stmt.where(Beneficiary.commune_code == filters.commune_code)
+    if filters.ethnicity_code is not None:
+        stmt = stmt.where(Beneficiary.ethnicity_code == filters.ethnicity_code)
+    if filters.status is not None:
+        stmt = stmt.where(Beneficiary.status == filters.status)
+    if filters.registered_facility_id is not None:
+        stmt = stmt.where(Beneficiary.registered_facility_id == filters.registered_facility_id)
+    if filters.birth_year_from is not None:
+        stmt = stmt.where(Beneficiary.birth_year >= filters.birth_year_from)
+    if filters.birth_year_to is not None:
+        stmt = stmt.where(Beneficiary.birth_year <= filters.birth_year_to)
+    if filters.category is not None:
+        stmt = stmt.where(
+            exists().where(
+                BeneficiaryCategoryMembership.beneficiary_id == Beneficiary.id,
+                BeneficiaryCategoryMembership.category_code == filters.category,
+            )
+        )
+    return stmt
+
+
+async def list_beneficiaries(
+    session: AsyncSession,
+    filters: BeneficiaryFilters,
+    *,
+    sort: str,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Beneficiary], str | None]:
+    key = BENEFICIARY_SORTS[sort]
+    stmt = paginate(
+        _filtered(filters), id_column=Beneficiary.id, sort=sort, key=key, cursor=cursor, limit=limit
+    )
+    rows = (await session.scalars(stmt)).all()
+    return page_of(rows, sort=sort, key=key, limit=limit)
+
+
+async def get(session: AsyncSession, beneficiary_id: uuid.UUID) -> Beneficiary | None:
+    stmt = (
+        select(Beneficiary)
+        .where(Beneficiary.id == beneficiary_id)
+        .options(selectinload(Beneficiary.categories))
+    )
+    return (await session.scalars(stmt)).one_or_none()
+
+
+async def id_by(session: AsyncSession, column: Any, value: str) -> uuid.UUID | None:
+    return (await session.scalars(select(Beneficiary.id).where(column == value))).first()
+
+
+async def current_card(
+    session: AsyncSession, beneficiary_id: uuid.UUID, on: date
+) -> InsuranceCard | None:
+    stmt = (
+        select(InsuranceCard)
+        .where(
+            InsuranceCard.beneficiary_id == beneficiary_id,
+            InsuranceCard.status == CardStatus.active,
+            InsuranceCard.valid_from <= on,
+            InsuranceCard.valid_to >= on,
+        )
+        .order_by(InsuranceCard.valid_to.desc(), InsuranceCard.id)
+        .limit(1)
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def list_cards(
+    session: AsyncSession, beneficiary_id: uuid.UUID, *, cursor: str | None, limit: int
+) -> tuple[list[InsuranceCard], str | None]:
+    sort = "-created_at"
+    key = CARD_SORTS[sort]
+    stmt = paginate(
+        select(InsuranceCard).where(InsuranceCard.beneficiary_id == beneficiary_id),
+        id_column=InsuranceCard.id,
+        sort=sort,
+        key=key,
+        cursor=cursor,
+        limit=limit,
+    )
+    rows: Sequence[InsuranceCard] = (await session.scalars(stmt)).all()
+    return page_of(rows, sort=sort, key=key, limit=limit)
+
+
+async def get_card(
+    session: AsyncSession, beneficiary_id: uuid.UUID, card_id: uuid.UUID
+) -> InsuranceCard | None:
+    stmt = select(InsuranceCard).where(
+        InsuranceCard.id == card_id, InsuranceCard.beneficiary_id == beneficiary_id
+    )
+    return (await session.scalars(stmt)).one_or_none()

@@ -1,0 +1,267 @@
+"""HTTP shapes of the registry: create, update (partial), read; cards."""
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
+
+from veteran_care.beneficiaries.identifiers import (
+    BHXH_PATTERN,
+    CARD_NUMBER_PATTERN,
+    FACILITY_CODE_PATTERN,
+    NATIONAL_ID_PATTERN,
+)
+from veteran_care.kit.schemas import InputSchema, OutputSchema
+from veteran_care.kit.text import CleanLine, Line100, Line200, Line300
+from veteran_care.models import (
+    BeneficiaryStatus,
+    CardNumberFormat,
+    CardStatus,
+    NationalIdType,
+    Sex,
+)
+
+MIN_BIRTH_YEAR = 1900
+CATEGORY_CODE_PATTERN = r"^[a-z][a-z-]{1,39}$"
+
+FullName = Annotated[Line200, Field(examples=["Nguyễn Văn An"])]
+NationalId = Annotated[
+    str,
+    CleanLine,
+    Field(pattern=NATIONAL_ID_PATTERN, max_length=12),
+    Field(
+        description="CCCD (12 digits) or legacy CMND (9 digits, marked `cmnd`).",
+        examples=["011058001234"],
+    ),
+]
+BhxhNumber = Annotated[
+    str,
+    CleanLine,
+    Field(pattern=BHXH_PATTERN, max_length=10),
+    Field(description="10-digit social-insurance number (mã số BHXH).", examples=["1122334455"]),
+]
+CommuneCode = Annotated[
+    str,
+    CleanLine,
+    Field(pattern=r"^[0-9]{5}$", max_length=5),
+    Field(description="5-digit national commune code.", examples=["03127"]),
+]
+EthnicityCode = Annotated[
+    str,
+    CleanLine,
+    Field(pattern=r"^[0-9]{2}$", max_length=2),
+    Field(description="2-digit national ethnic-group code (99 = unknown).", examples=["03"]),
+]
+CategoryCode = Annotated[
+    str,
+    CleanLine,
+    Field(pattern=CATEGORY_CODE_PATTERN, max_length=40, examples=["wounded-soldier"]),
+]
+
+
+def _phone(value: Any) -> Any:
+    if isinstance(value, str):
+        return "".join(ch for ch in value if ch not in " .-()")
+    return value
+
+
+Phone = Annotated[
+    str,
+    BeforeValidator(_phone),
+    Field(pattern=r"^\+?[0-9]{8,15}$", max_length=16, examples=["0912345678"]),
+]
+
+
+def _not_future(value: date | None) -> date | None:
+    if value is not None and value > date.today():
+        raise ValueError("must not be in the future")
+    return value
+
+
+PastDate = Annotated[date, AfterValidator(_not_future)]
+
+
+class CategoryIn(InputSchema):
+    code: CategoryCode
+    disability_rate: Annotated[int, Field(ge=1, le=100)] | None = Field(
+        None, description="Percent; required for wounded and sick soldiers, refused otherwise."
+    )
+    recognition_date: PastDate | None = None
+
+
+class CategoryOut(OutputSchema):
+    code: str = Field(validation_alias="category_code")
+    disability_rate: int | None
+    recognition_date: date | None
+
+
+def _check_birth(birth_date: date | None, birth_year: int | None) -> None:
+    if birth_date is not None and birth_date.year < MIN_BIRTH_YEAR:
+        raise ValueError(f"birth_date must be in {MIN_BIRTH_YEAR} or later")
+    if birth_date is not None and birth_year is not None and birth_date.year != birth_year:
+        raise ValueError("birth_year must be the year of birth_date")
+
+
+def _check_categories(categories: list[CategoryIn] | None) -> None:
+    if categories is None:
+        return
+    codes = [c.code for c in categories]
+    if len(codes) != len(set(codes)):
+        raise ValueError("a category may be listed once")
+
+
+BirthYear = Annotated[int, Field(ge=MIN_BIRTH_YEAR, le=2100, examples=[1948])]
+
+
+class BeneficiaryCreate(InputSchema):
+    full_name: FullName
+    birth_date: PastDate | None = Field(None, description="Full date, when known.")
+    birth_year: BirthYear | None = Field(
+        None, description="Year alone when the date is unknown; derived from birth_date if given."
+    )
+    sex: Sex
+    ethnicity_code: EthnicityCode = "99"
+    national_id: NationalId | None = None
+    bhxh_number: BhxhNumber | None = None
+    phone: Phone | None = None
+    commune_code: CommuneCode | None = None
+    address_line: Line300 | None = None
+    legacy_district: Line100 | None = Field(
+        None, description="District name from records made before the July 2025 reform."
+    )
+    registered_facility_id: uuid.UUID | None = None
+    categories: list[CategoryIn] = Field(default_factory=list, max_length=10)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "BeneficiaryCreate":
+        if self.birth_date is None and self.birth_year is None:
+            raise ValueError("give birth_date or birth_year")
+        _check_birth(self.birth_date, self.birth_year)
+        _check_categories(self.categories)
+        return self
+
+
+class BeneficiaryUpdate(InputSchema):
+    """Partial update: only the fields present change. Needs If-Match."""
+
+    full_name: FullName | None = None
+    birth_date: PastDate | None = None
+    birth_year: BirthYear | None = None
+    sex: Sex | None = None
+    ethnicity_code: EthnicityCode | None = None
+    national_id: NationalId | None = None
+    bhxh_number: BhxhNumber | None = None
+    phone: Phone | None = None
+    commune_code: CommuneCode | None = None
+    address_line: Line300 | None = None
+    legacy_district: Line100 | None = None
+    registered_facility_id: uuid.UUID | None = None
+    categories: list[CategoryIn] | None = Field(None, max_length=10)
+    status: BeneficiaryStatus | None = None
+    date_of_death: PastDate | None = Field(None, description="Required when status is deceased.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "BeneficiaryUpdate":
+        _check_birth(self.birth_date, self.birth_year)
+        _check_categories(self.categories)
+        for name in ("full_name", "birth_year", "sex", "ethnicity_code", "status"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+
+class CardRead(OutputSchema):
+    id: uuid.UUID
+    beneficiary_id: uuid.UUID
+    number: str
+    number_format: CardNumberFormat
+    object_code: str | None
+    benefit_level: int | None
+    province_code: str | None
+    bhxh_number: str
+    valid_from: date
+    valid_to: date
+    registration_facility_code: str
+    status: CardStatus
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class BeneficiaryRead(OutputSchema):
+    id: uuid.UUID
+    full_name: str
+    birth_date: date | None
+    birth_year: int
+    sex: Sex
+    ethnicity_code: str
+    national_id: str | None
+    national_id_type: NationalIdType | None
+    bhxh_number: str | None
+    phone: str | None
+    commune_code: str | None
+    address_line: str | None
+    legacy_district: str | None
+    registered_facility_id: uuid.UUID | None
+    categories: list[CategoryOut]
+    status: BeneficiaryStatus
+    date_of_death: date | None
+    current_card: CardRead | None = Field(None, description="The active card valid today, if any.")
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class BeneficiarySummary(OutputSchema):
+    """A row of the registry list (no cards, no categories' details)."""
+
+    id: uuid.UUID
+    full_name: str
+    birth_date: date | None
+    birth_year: int
+    sex: Sex
+    ethnicity_code: str
+    national_id: str | None
+    bhxh_number: str | None
+    commune_code: str | None
+    registered_facility_id: uuid.UUID | None
+    status: BeneficiaryStatus
+    version: int
+    created_at: datetime
+
+
+class CardCreate(InputSchema):
+    number: Annotated[
+        str,
+        CleanLine,
+        Field(pattern=CARD_NUMBER_PATTERN, max_length=15),
+        Field(
+            description="15-character legacy number (e.g. CB2111122334455) or the 10-digit "
+            "BHXH number printed on cards since April 2021.",
+            examples=["CB2111122334455"],
+        ),
+    ]
+    valid_from: date
+    valid_to: date
+    registration_facility_code: Annotated[
+        str,
+        CleanLine,
+        Field(pattern=FACILITY_CODE_PATTERN, max_length=5),
+        Field(description="5-character first-registration facility code.", examples=["11001"]),
+    ]
+
+    @field_validator("number", "registration_facility_code", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _order(self) -> "CardCreate":
+        if self.valid_to < self.valid_from:
+            raise ValueError("valid_to must be on or after valid_from")
+        return self
+
+
+class CardStatusUpdate(InputSchema):
+    status: CardStatus

@@ -1,0 +1,257 @@
+"""Registry rules: identity uniqueness, reference checks, categories, status, cards."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from veteran_care.beneficiaries import repository
+from veteran_care.beneficiaries.identifiers import national_id_type, parse_card_number
+from veteran_care.beneficiaries.schemas import (
+    BeneficiaryCreate,
+    BeneficiaryUpdate,
+    CardCreate,
+    CategoryIn,
+)
+from veteran_care.db import utcnow
+from veteran_care.errors import Conflict, NotFound, Unprocessable
+from veteran_care.facilities import service as facilities
+from veteran_care.kit.etag import check_if_match
+from veteran_care.kit.text import fold
+from veteran_care.models import (
+    Beneficiary,
+    BeneficiaryCategoryMembership,
+    BeneficiaryStatus,
+    CardStatus,
+    InsuranceCard,
+)
+from veteran_care.reference import service as reference
+
+
+async def get(session: AsyncSession, beneficiary_id: uuid.UUID) -> Beneficiary:
+    beneficiary = await repository.get(session, beneficiary_id)
+    if beneficiary is None:
+        raise NotFound(f"Beneficiary {beneficiary_id} was not found.")
+    return beneficiary
+
+
+async def current_card(session: AsyncSession, beneficiary: Beneficiary) -> InsuranceCard | None:
+    return await repository.current_card(session, beneficiary.id, date.today())
+
+
+async def _ensure_unique(
+    session: AsyncSession, field: str, value: str | None, own_id: uuid.UUID | None
+) -> None:
+    if value is None:
+        return
+    column = getattr(Beneficiary, field)
+    existing = await repository.id_by(session, column, value)
+    if existing is not None and existing != own_id:
+        raise Conflict(
+            f"Another beneficiary already has this {field}.",
+            code="duplicate",
+            fields=[field],
+            existing_id=str(existing),
+        )
+
+
+async def _memberships(
+    session: AsyncSession, categories: Sequence[CategoryIn]
+) -> list[BeneficiaryCategoryMembership]:
+    known = await reference.categories(session, [c.code for c in categories], "categories")
+    memberships = []
+    for index, item in enumerate(categories):
+        field = f"categories.{index}.disability_rate"
+        carries_rate = known[item.code].carries_disability_rate
+        if carries_rate and item.disability_rate is None:
+            raise Unprocessable(
+                f"{field}: a {item.code} carries a disability rate (1-100 %).",
+                code="disability-rate-required",
+                field=field,
+            )
+        if not carries_rate and item.disability_rate is not None:
+            raise Unprocessable(
+                f"{field}: the category {item.code} has no disability rate.",
+                code="disability-rate-not-applicable",
+                field=field,
+            )
+        memberships.append(
+            BeneficiaryCategoryMembership(
+                category_code=item.code,
+                disability_rate=item.disability_rate,
+                recognition_date=item.recognition_date,
+            )
+        )
+    return memberships
+
+
+async def _check_references(session: AsyncSession, values: dict[str, Any]) -> None:
+    if "ethnicity_code" in values:
+        await reference.ensure_ethnic_group(session, values["ethnicity_code"], "ethnicity_code")
+    if "commune_code" in values:
+        await reference.ensure_commune(session, values["commune_code"], "commune_code")
+    if "registered_facility_id" in values:
+        await facilities.ensure_exists(
+            session, values["registered_facility_id"], "registered_facility_id"
+        )
+
+
+async def create(session: AsyncSession, data: BeneficiaryCreate) -> Beneficiary:
+    values = data.model_dump(exclude={"categories"})
+    await _ensure_unique(session, "national_id", data.national_id, None)
+    await _ensure_unique(session, "bhxh_number", data.bhxh_number, None)
+    await _check_references(session, values)
+    if data.birth_date is not None:
+        values["birth_year"] = data.birth_date.year
+    beneficiary = Beneficiary(
+        **values,
+        name_search=fold(data.full_name),
+        national_id_type=national_id_type(data.national_id) if data.national_id else None,
+        categories=await _memberships(session, data.categories),
+    )
+    session.add(beneficiary)
+    await session.flush()
+    return beneficiary
+
+
+def _apply_status(beneficiary: Beneficiary, changes: dict[str, Any]) -> None:
+    status = changes.pop("status", beneficiary.status)
+    death_given = "date_of_death" in changes
+    date_of_death = changes.pop("date_of_death", beneficiary.date_of_death)
+    if status == BeneficiaryStatus.deceased:
+        if date_of_death is None:
+            raise Unprocessable(
+                "date_of_death: required when status is deceased.",
+                code="date-of-death-required",
+                field="date_of_death",
+            )
+        born = beneficiary.birth_date or date(beneficiary.birth_year, 1, 1)
+        if date_of_death < born:
+            raise Unprocessable(
+                "date_of_death: cannot be before the birth date.",
+                code="date-of-death-before-birth",
+                field="date_of_death",
+            )
+    else:
+        if death_given and date_of_death is not None:
+            raise Unprocessable(
+                "date_of_death: only a deceased person has a date of death.",
+                code="date-of-death-not-applicable",
+                field="date_of_death",
+            )
+        date_of_death = None
+    beneficiary.status = status
+    beneficiary.date_of_death = date_of_death
+
+
+async def update(
+    session: AsyncSession,
+    beneficiary_id: uuid.UUID,
+    data: BeneficiaryUpdate,
+    if_match: str | None,
+) -> Beneficiary:
+    beneficiary = await get(session, beneficiary_id)
+    check_if_match(if_match, beneficiary.version)
+    changes = data.model_dump(exclude_unset=True, exclude={"categories"})
+    if "national_id" in changes:
+        await _ensure_unique(session, "national_id", changes["national_id"], beneficiary.id)
+        changes["national_id_type"] = (
+            national_id_type(changes["national_id"]) if changes["national_id"] else None
+        )
+    if "bhxh_number" in changes:
+        await _ensure_unique(session, "bhxh_number", changes["bhxh_number"], beneficiary.id)
+    await _check_references(session, changes)
+    if changes.get("birth_date") is not None:
+        changes["birth_year"] = changes["birth_date"].year
+    elif (
+        "birth_year" in changes
+        and "birth_date" not in changes
+        and beneficiary.birth_date is not None
+        and beneficiary.birth_date.year != changes["birth_year"]
+    ):
+        changes["birth_date"] = None  # a bare year replaces a date of another year
+    if "status" in changes or "date_of_death" in changes:
+        _apply_status(beneficiary, changes)
+    if "full_name" in changes:
+        changes["name_search"] = fold(changes["full_name"])
+    for name, value in changes.items():
+        setattr(beneficiary, name, value)
+    if data.categories is not None:
+        beneficiary.categories = await _memberships(session, data.categories)
+        # A change of categories alone is still a change of the record: touching the row
+        # makes the UPDATE that bumps its version.
+        beneficiary.updated_at = utcnow()
+    await session.flush()
+    return beneficiary
+
+
+async def add_card(
+    session: AsyncSession, beneficiary_id: uuid.UUID, data: CardCreate
+) -> InsuranceCard:
+    beneficiary = await get(session, beneficiary_id)
+    parsed = parse_card_number(data.number)
+    if beneficiary.bhxh_number is None:
+        raise Unprocessable(
+            "The beneficiary has no BHXH number yet; record it before adding a card.",
+            code="bhxh-number-missing",
+            field="number",
+        )
+    if parsed.bhxh_number != beneficiary.bhxh_number:
+        raise Unprocessable(
+            "number: the card's BHXH number (its last 10 digits) is not this person's BHXH number.",
+            code="card-bhxh-mismatch",
+            field="number",
+        )
+    card = InsuranceCard(
+        beneficiary_id=beneficiary.id,
+        number=parsed.number,
+        number_format=parsed.number_format,
+        object_code=parsed.object_code,
+        benefit_level=parsed.benefit_level,
+        province_code=parsed.province_code,
+        bhxh_number=parsed.bhxh_number,
+        valid_from=data.valid_from,
+        valid_to=data.valid_to,
+        registration_facility_code=data.registration_facility_code,
+    )
+    session.add(card)
+    await session.flush()
+    return card
+
+
+async def get_card(
+    session: AsyncSession, beneficiary_id: uuid.UUID, card_id: uuid.UUID
+) -> InsuranceCard:
+    card = await repository.get_card(session, beneficiary_id, card_id)
+    if card is None:
+        raise NotFound(f"Card {card_id} of beneficiary {beneficiary_id} was not found.")
+    return card
+
+
+_CARD_TRANSITIONS = {
+    CardStatus.active: {CardStatus.cancelled, CardStatus.entered_in_error},
+    CardStatus.cancelled: {CardStatus.active, CardStatus.entered_in_error},
+    CardStatus.entered_in_error: set(),
+}
+
+
+async def set_card_status(
+    session: AsyncSession,
+    beneficiary_id: uuid.UUID,
+    card_id: uuid.UUID,
+    status: CardStatus,
+    if_match: str | None,
+) -> InsuranceCard:
+    card = await get_card(session, beneficiary_id, card_id)
+    check_if_match(if_match, card.version)
+    if status != card.status:
+        if status not in _CARD_TRANSITIONS[card.status]:
+            raise Conflict(
+                f"A card that is {card.status.value} cannot become {status.value}.",
+                code="invalid-status-transition",
+            )
+        card.status = status
+        await session.flush()
+    return card

@@ -1,0 +1,75 @@
+"""One Settings object, read from the environment (prefix ``VETERAN_CARE_``) and ``.env``."""
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me-in-production"
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VETERAN_CARE_", env_file=".env", extra="ignore")
+
+    environment: Environment = Field(
+        Environment.development, description="development, test or production."
+    )
+    data_dir: Path = Field(Path("data"), description="Folder for the embedded SQLite database.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy async URL; default: a SQLite file in the data directory. "
+        "PostgreSQL: postgresql+asyncpg://user:password@host:5432/dbname",
+    )
+    secret_key: str = Field(
+        PLACEHOLDER_SECRET, description="Signing secret; must be changed outside development."
+    )
+    host: str = Field("127.0.0.1", description="Address `serve` binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `serve` listens on.")
+    db_pool_size: int = Field(10, ge=1, le=200, description="PostgreSQL pool size per worker.")
+    db_max_overflow: int = Field(10, ge=0, le=200, description="Extra connections above the pool.")
+    db_pool_timeout: float = Field(
+        5.0, gt=0, description="Seconds to wait for a pooled connection."
+    )
+    db_statement_timeout_ms: int = Field(
+        15000, ge=0, description="PostgreSQL statement timeout per query (0 = none)."
+    )
+    sqlite_busy_timeout_ms: int = Field(
+        5000, ge=0, description="How long SQLite waits for a lock before giving up."
+    )
+    agency_name: str = Field(
+        "Sở Nội vụ tỉnh Điện Biên",
+        description="Name of the social-affairs agency that receives reports.",
+    )
+    log_level: str = Field("INFO", description="Python log level.")
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> "Settings":
+        if self.environment != Environment.development and self.secret_key == PLACEHOLDER_SECRET:
+            raise ValueError(
+                "VETERAN_CARE_SECRET_KEY is the placeholder: set a real secret "
+                f"outside development (environment={self.environment.value})"
+            )
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'veteran_care.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,279 @@
+"""Deterministic demo data for Điện Biên: facilities, beneficiaries and their BHYT cards.
+
+Everything goes through the domain services, so every registry rule applies. The caller commits.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from veteran_care.beneficiaries import service as beneficiaries
+from veteran_care.beneficiaries.schemas import BeneficiaryCreate, CardCreate, CategoryIn
+from veteran_care.facilities import repository as facility_repository
+from veteran_care.facilities import service as facilities
+from veteran_care.facilities.schemas import FacilityCreate
+from veteran_care.models import BeneficiaryStatus, Facility, FacilityLevel, Sex
+
+_L = FacilityLevel
+FACILITIES: list[tuple[str, str, FacilityLevel, str]] = [
+    ("11001", "Bệnh viện Đa khoa tỉnh Điện Biên", _L.provincial_hospital, "03127"),
+    ("11002", "Trung tâm Y tế Tuần Giáo", _L.regional_medical_centre, "03253"),
+    ("11003", "Trung tâm Y tế Mường Chà", _L.regional_medical_centre, "03166"),
+    ("11004", "Trung tâm Y tế Tủa Chùa", _L.regional_medical_centre, "03217"),
+    ("11005", "Trung tâm Y tế Mường Nhé", _L.regional_medical_centre, "03160"),
+    ("11006", "Trung tâm Y tế Mường Ảng", _L.regional_medical_centre, "03256"),
+    ("11007", "Bệnh xá Quân y Bộ Chỉ huy Quân sự tỉnh Điện Biên", _L.military_hospital, "03334"),
+    ("11008", "Trạm Y tế xã Mường Phăng", _L.commune_health_station, "03325"),
+    ("11009", "Trạm Y tế xã Thanh Nưa", _L.commune_health_station, "03328"),
+    ("11010", "Trạm Y tế xã Na Sang", _L.commune_health_station, "03172"),
+]
+FIRST_CODE = FACILITIES[0][0]
+
+# The 45 communes and wards (codes from the registry migration), by the district they were in
+# before the July 2025 reform.
+DISTRICTS: dict[str, list[str]] = {
+    "Thành phố Điện Biên Phủ": ["03127", "03334", "03325", "03316"],
+    "Thị xã Mường Lay": ["03151"],
+    "Huyện Mường Nhé": ["03158", "03160", "03162", "03163", "03164"],
+    "Huyện Nậm Pồ": ["03169", "03175", "03176", "03199"],
+    "Huyện Mường Chà": ["03166", "03172", "03181", "03193", "03194"],
+    "Huyện Tủa Chùa": ["03217", "03220", "03226", "03241", "03244"],
+    "Huyện Tuần Giáo": ["03253", "03260", "03268", "03283", "03295"],
+    "Huyện Mường Ảng": ["03256", "03301", "03313"],
+    "Huyện Điện Biên": ["03202", "03328", "03349", "03352", "03356", "03358", "03368"],
+    "Huyện Điện Biên Đông": ["03203", "03208", "03214", "03370", "03382", "03385"],
+}
+COMMUNES = sorted(code for codes in DISTRICTS.values() for code in codes)
+DISTRICT_OF = {code: name for name, codes in DISTRICTS.items() for code in codes}
+WARDS = {"03127", "03151", "03334"}
+VILLAGES = "Na Sang|Pá Khoang|Huổi Phạ|Nà Nọi|Co Mận|Him Lam|Hua Ca|Tà Lèng|Nậm Ngám|Pú Vạ"
+
+
+@dataclass(frozen=True)
+class Naming:
+    """How one ethnic group's names are built: family, middle (male/female), given names."""
+
+    families: str
+    male_middles: str
+    female_middles: str
+    male_given: str
+    female_given: str
+
+
+NAMINGS: dict[str, Naming] = {
+    "01": Naming(
+        "Nguyễn|Trần|Lê|Phạm|Hoàng|Đặng|Vũ|Bùi|Đỗ|Đinh",
+        "Văn|Đức|Hữu|Đình|Quang",
+        "Thị",
+        "An|Bình|Cường|Dũng|Đức|Hùng|Hải|Lâm|Minh|Nam|Phúc|Quân|Sơn|Thắng|Tiến|Vinh|Đạt",
+        "Lan|Hoa|Mai|Hương|Hằng|Nga|Thủy|Đào|Liên|Yến",
+    ),
+    "03": Naming(
+        "Lò|Quàng|Cà|Lường|Tòng|Lù|Điêu|Bạc",
+        "Văn",
+        "Thị",
+        "Pâng|Ún|Xôm|Chăn|Khăm|Phóng|Ỏn|Xiến|Inh|Panh|Thanh|Đôi|Ngọc",
+        "Un|Xuân|Ín|Pọm|Bua|Ên|Lả|Ọn",
+    ),
+    "08": Naming(
+        "Giàng|Sùng|Vàng|Thào|Mùa|Lý|Hờ|Cứ|Lầu|Tráng",
+        "A|Seo|A|Chứ",
+        "Thị",
+        "Páo|Dình|Chớ|Súa|Lử|Tông|Dế|Chư|Pó|Sử|Dơ|Khua",
+        "Mỷ|Dợ|Súa|Pà|Mai|Chở|Dua",
+    ),
+    "29": Naming(
+        "Quàng|Lò|Cà|Lường|Vì", "Văn", "Thị", "Tạ|Chóm|Pánh|Tiến|Khăm|Hặc", "Ón|Phiêng|Ỏn"
+    ),
+    "09": Naming(
+        "Lý|Tẩn|Chảo|Đặng|Bàn|Phàn", "Văn|Láo|Seo", "Thị|Mý", "Quẩy|Chòi|Phin|Chiêu|Vảng", "Mẩy|Nải"
+    ),
+    "35": Naming("Lò|Chu|Pờ|Sừ|Ly|Chang", "Văn|Giờ", "Thị", "Hừ|Chừ|Phà|Xe|Gạ", "Xá|Mơ|Pạ"),
+    "37": Naming("Lò|Cầm|Lường|Vì", "Văn", "Thị", "Khăm|Bun|Ỏn|Phăn", "Phiên|Bua|Kham"),
+}
+ETHNIC_WEIGHTS: dict[str, int] = {"03": 35, "08": 30, "01": 20, "29": 5, "09": 4, "35": 3, "37": 3}
+# The first people are fixed so that the search demo ("dang", "duc", "giang a pao") finds them.
+FEATURED: list[tuple[str, str, Sex]] = [
+    ("Đặng Văn Đức", "01", Sex.male),
+    ("Đỗ Thị Đào", "01", Sex.female),
+    ("Giàng A Páo", "08", Sex.male),
+    ("Sùng Thị Mỷ", "08", Sex.female),
+    ("Lò Văn Pâng", "03", Sex.male),
+    ("Đinh Đức Đạt", "01", Sex.male),
+]
+DEATH_RANGE = (date(2012, 1, 1), date(2025, 12, 31))
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    facilities: int
+    beneficiaries: int
+    cards: int
+    skipped: bool
+
+
+def _pick(rng: random.Random, options: str) -> str:
+    return rng.choice(options.split("|"))
+
+
+def _name(rng: random.Random, ethnicity: str, sex: Sex) -> str:
+    naming = NAMINGS[ethnicity]
+    female = sex == Sex.female
+    family = _pick(rng, naming.families)
+    middle = _pick(rng, naming.female_middles if female else naming.male_middles)
+    given = _pick(rng, naming.female_given if female else naming.male_given)
+    return f"{family} {middle} {given}"
+
+
+def _day_between(rng: random.Random, start: date, end: date) -> date:
+    return start + timedelta(days=rng.randint(0, (end - start).days))
+
+
+def _digits(rng: random.Random, count: int) -> str:
+    return "".join(str(rng.randint(0, 9)) for _ in range(count))
+
+
+def _unique(rng: random.Random, used: set[str], prefix: str, count: int) -> str:
+    while True:
+        value = prefix + _digits(rng, count)
+        if value not in used:
+            used.add(value)
+            return value
+
+
+def _categories(rng: random.Random, sex: Sex, birth_year: int) -> list[CategoryIn]:
+    codes: list[str] = []
+    if sex == Sex.female:
+        codes.append("former-youth-volunteer" if rng.random() < 0.8 else "veteran")
+        if rng.random() < 0.1:
+            codes.append("sick-soldier")
+    else:
+        for code, share in (("veteran", 0.7), ("wounded-soldier", 0.25), ("sick-soldier", 0.12)):
+            if rng.random() < share:
+                codes.append(code)
+        if rng.random() < 0.05:
+            codes.append("former-youth-volunteer")
+        if not codes:
+            codes.append("veteran")
+    items = []
+    for code in codes:
+        rate = None
+        if code in {"wounded-soldier", "sick-soldier"}:
+            low = 21 if code == "wounded-soldier" else 41
+            rate = rng.randint(81, 100) if rng.random() < 0.15 else rng.randint(low, 80)
+        recognised = None
+        if rng.random() < 0.5:
+            start = date(max(1975, birth_year + 18), 1, 1)
+            recognised = _day_between(rng, start, date(2020, 12, 31))
+        items.append(CategoryIn(code=code, disability_rate=rate, recognition_date=recognised))
+    return items
+
+
+def _card_prefix(rng: random.Random, categories: list[CategoryIn]) -> str:
+    codes = {c.code for c in categories}
+    if codes & {"wounded-soldier", "sick-soldier"}:
+        return "CC1"
+    if "former-youth-volunteer" in codes:
+        return "KC2"
+    return "CK2" if rng.random() < 0.2 else "CB2"
+
+
+async def seed_demo(session: AsyncSession, *, count: int = 300, seed: int = 2027) -> DemoSummary:
+    """Create the demo facilities and `count` beneficiaries with cards; flush, never commit.
+
+    Skipped (nothing written) when the facility 11001 already exists.
+    """
+    if await facility_repository.id_by_code(session, FIRST_CODE) is not None:
+        return DemoSummary(facilities=0, beneficiaries=0, cards=0, skipped=True)
+    rng = random.Random(seed)
+    created: list[Facility] = []
+    for code, name, level, commune in FACILITIES:
+        data = FacilityCreate(code=code, name=name, level=level, commune_code=commune)
+        created.append(await facilities.create(session, data))
+    by_commune = {f.commune_code: f for f in created}
+    this_year = date.today().year
+    national_ids: set[str] = set()
+    bhxh_numbers: set[str] = set()
+    groups, weights = list(ETHNIC_WEIGHTS), list(ETHNIC_WEIGHTS.values())
+    cards = 0
+    for index in range(count):
+        if index < len(FEATURED):
+            full_name, ethnicity, sex = FEATURED[index]
+        else:
+            ethnicity = rng.choices(groups, weights)[0]
+            sex = Sex.male if rng.random() < 0.85 else Sex.female
+            full_name = _name(rng, ethnicity, sex)
+        birth_year = rng.randint(1935, 1965) if sex == Sex.male else rng.randint(1940, 1962)
+        birth_date = None
+        if rng.random() >= 0.25:
+            birth_date = _day_between(rng, date(birth_year, 1, 1), date(birth_year, 12, 31))
+        id_kind = rng.random()
+        national_id = None
+        if id_kind < 0.05:
+            national_id = _unique(rng, national_ids, "04", 7)  # legacy CMND (Lai Châu series)
+        elif id_kind < 0.95:
+            sex_digit = "0" if sex == Sex.male else "1"
+            national_id = _unique(rng, national_ids, f"011{sex_digit}{birth_year % 100:02d}", 6)
+        has_card = rng.random() < 0.9
+        bhxh = _unique(rng, bhxh_numbers, "11", 8) if has_card or rng.random() < 0.5 else None
+        phone = None
+        if rng.random() < 0.6:
+            phone = rng.choice(["09", "03"]) + _digits(rng, 8)
+        commune = rng.choice(COMMUNES)
+        if commune in WARDS:
+            address = f"Tổ dân phố {rng.randint(1, 12)}"
+        else:
+            address = f"Bản {_pick(rng, VILLAGES)} {rng.randint(1, 3)}"
+        district = DISTRICT_OF[commune] if rng.random() < 0.2 else None
+        facility = by_commune.get(commune) or rng.choice(created)
+        categories = _categories(rng, sex, birth_year)
+        person = await beneficiaries.create(
+            session,
+            BeneficiaryCreate(
+                full_name=full_name,
+                birth_date=birth_date,
+                birth_year=birth_year,
+                sex=sex,
+                ethnicity_code=ethnicity,
+                national_id=national_id,
+                bhxh_number=bhxh,
+                phone=phone,
+                commune_code=commune,
+                address_line=address,
+                legacy_district=district,
+                registered_facility_id=facility.id,
+                categories=categories,
+            ),
+        )
+        fate = rng.random()
+        if fate < 0.03:
+            end = min(DEATH_RANGE[1], date.today() - timedelta(days=1))
+            person.status = BeneficiaryStatus.deceased
+            person.date_of_death = _day_between(rng, DEATH_RANGE[0], end)
+            await session.flush()
+        elif fate < 0.05:
+            person.status = BeneficiaryStatus.moved_away
+            await session.flush()
+        if bhxh is None or not has_card:
+            continue
+        legacy = f"{_card_prefix(rng, categories)}11{bhxh}"
+        number = legacy if rng.random() < 0.5 else bhxh
+        validity = rng.random()
+        if validity < 0.15:  # expired last year, not renewed
+            plan = [(this_year - 1, number)]
+        elif validity < 0.27:  # an older (legacy-format) card, then the current one
+            plan = [(this_year - 1, legacy), (this_year, bhxh)]
+        else:
+            plan = [(this_year, number)]
+        for year, card_number in plan:
+            card = CardCreate(
+                number=card_number,
+                valid_from=date(year, 1, 1),
+                valid_to=date(year, 12, 31),
+                registration_facility_code=facility.code,
+            )
+            await beneficiaries.add_card(session, person.id, card)
+            cards += 1
+    return DemoSummary(facilities=len(created), beneficiaries=count, cards=cards, skipped=False)

@@ -1,0 +1,320 @@
+"""One error type, one renderer: every error leaves as RFC 9457 ``application/problem+json``.
+
+Domain code raises :class:`DomainError` (or a subclass) with an HTTP status and a stable code.
+Framework errors (validation, unknown route, wrong method) and database errors (unique violation,
+bad data, stale version, database unreachable) are translated here, centrally, so no route ever
+answers with SQL text or a bare 500 for bad input.
+"""
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError, ResponseValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "urn:veteran-care:problem:"
+RETRY_AFTER_SECONDS = 5
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Dotted path of the offending field, e.g. `body.cccd`.")
+    message: str
+    type: str = Field(description="Machine-readable error type.")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with a stable ``code`` and optional extension members."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "urn:veteran-care:problem:not-found",
+                    "title": "Not Found",
+                    "status": 404,
+                    "detail": "Beneficiary 0f8fad5b-d9cb-469f-a165-70867728950e was not found.",
+                    "code": "not-found",
+                    "instance": "/api/v1/beneficiaries/0f8fad5b-d9cb-469f-a165-70867728950e",
+                }
+            ]
+        },
+    )
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class DomainError(Exception):
+    """An error the API user can act on. ``extra`` members are added to the problem body."""
+
+    status: int = 400
+    code: str = "bad-request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if status is not None:
+            self.status = status
+        if code is not None:
+            self.code = code
+        self.headers = dict(headers or {})
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not-found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class Unprocessable(DomainError):
+    status = 422
+    code = "unprocessable"
+
+
+class PreconditionFailed(DomainError):
+    status = 412
+    code = "precondition-failed"
+
+
+class PreconditionRequired(DomainError):
+    status = 428
+    code = "precondition-required"
+
+
+def problem_response(
+    request: Request | None,
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+_STATUS_CODES = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    409: "conflict",
+    411: "length-required",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "unprocessable",
+    429: "too-many-requests",
+}
+
+
+def _field_path(loc: Sequence[Any]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def _validation_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
+    # The offending input is deliberately not echoed back: it may be personal data.
+    return [
+        {
+            "field": _field_path(err.get("loc", ())),
+            "message": str(err.get("msg", "invalid value")),
+            "type": str(err.get("type", "value_error")),
+        }
+        for err in errors
+    ]
+
+
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([\w.]+(?:, [\w.]+)*)")
+
+
+def _driver_error(error: sa_exc.DBAPIError) -> Any:
+    """The driver's own exception (asyncpg's carries the constraint and table names)."""
+    for candidate in (error.orig, getattr(error.orig, "__cause__", None)):
+        if isinstance(getattr(candidate, "constraint_name", None), str):
+            return candidate
+    return None
+
+
+def unique_violation_fields(error: sa_exc.IntegrityError) -> list[str] | None:
+    """The columns a unique violation is about, or ``None`` if it is not a unique violation."""
+    match = _SQLITE_UNIQUE.search(str(error.orig))
+    if match:
+        return [col.split(".")[-1] for col in match.group(1).split(", ")]
+    driver = _driver_error(error)
+    if driver is None or getattr(driver, "sqlstate", None) != "23505":
+        return None
+    # Constraint names follow the naming convention: uq_<table>_<column>[_<column>...]
+    name: str = driver.constraint_name
+    table = getattr(driver, "table_name", None) or ""
+    return [name.removeprefix("uq_").removeprefix(f"{table}_")]
+
+
+def _integrity_problem(request: Request, error: sa_exc.IntegrityError) -> JSONResponse:
+    fields = unique_violation_fields(error)
+    if fields is not None:
+        named = ", ".join(fields) or "a unique field"
+        return problem_response(
+            request,
+            409,
+            "duplicate",
+            f"Another record already has this value of {named}.",
+            fields=fields or None,
+        )
+    message = str(error.orig).lower()
+    if "foreign key" in message:
+        return problem_response(
+            request, 422, "invalid-reference", "A referenced record does not exist."
+        )
+    return problem_response(
+        request, 422, "constraint-violated", "The request breaks a rule of the data model."
+    )
+
+
+def _unavailable(request: Request) -> JSONResponse:
+    return problem_response(
+        request,
+        503,
+        "database-unavailable",
+        "The database is unavailable or busy; try again shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return problem_response(
+            request, exc.status, exc.code, exc.detail, headers=exc.headers, **exc.extra
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _validation_errors(exc.errors())
+        fields = ", ".join(e["field"] for e in errors[:5])
+        return problem_response(
+            request, 422, "validation-error", f"Invalid input: {fields}.", errors=errors
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        status = exc.status_code
+        code = _STATUS_CODES.get(status, "error")
+        detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).phrase
+        if status == 404 and detail == "Not Found":
+            detail = f"No route matches {request.url.path}."
+        elif status == 405:
+            detail = f"Method {request.method} is not allowed on {request.url.path}."
+        return problem_response(request, status, code, detail, headers=exc.headers)
+
+    @app.exception_handler(sa_exc.IntegrityError)
+    async def _integrity(request: Request, exc: sa_exc.IntegrityError) -> JSONResponse:
+        return _integrity_problem(request, exc)
+
+    @app.exception_handler(sa_exc.DataError)
+    async def _data(request: Request, exc: sa_exc.DataError) -> JSONResponse:
+        return problem_response(
+            request, 422, "invalid-data", "A value does not fit what the database can hold."
+        )
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
+        return problem_response(
+            request,
+            412,
+            "precondition-failed",
+            "The record was changed by someone else; read it again and retry.",
+        )
+
+    @app.exception_handler(sa_exc.OperationalError)
+    async def _operational(request: Request, exc: sa_exc.OperationalError) -> JSONResponse:
+        logger.warning("database operational error: %s", type(exc.orig).__name__)
+        return _unavailable(request)
+
+    @app.exception_handler(sa_exc.InterfaceError)
+    async def _interface(request: Request, exc: sa_exc.InterfaceError) -> JSONResponse:
+        logger.warning("database interface error: %s", type(exc.orig).__name__)
+        return _unavailable(request)
+
+    @app.exception_handler(sa_exc.TimeoutError)
+    async def _pool_timeout(request: Request, exc: sa_exc.TimeoutError) -> JSONResponse:
+        logger.warning("database pool exhausted")
+        return _unavailable(request)
+
+    @app.exception_handler(OSError)
+    async def _os_error(request: Request, exc: OSError) -> JSONResponse:
+        logger.warning("connection error: %s", type(exc).__name__)
+        return _unavailable(request)
+
+    @app.exception_handler(ResponseValidationError)
+    async def _response_validation(request: Request, exc: ResponseValidationError) -> JSONResponse:
+        logger.error("response failed validation on %s", request.url.path)
+        return problem_response(request, 500, "internal-error", "Internal error.")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(request, 500, "internal-error", "Internal error.")
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries for the problem statuses a route can return."""
+    descriptions = {
+        400: "Malformed request.",
+        404: "No such resource.",
+        409: "Conflicts with existing data (duplicate, state).",
+        412: "The If-Match version is stale.",
+        413: "Request body too large.",
+        415: "Unsupported media type.",
+        422: "Validation failed; `errors` lists the fields.",
+        428: "If-Match header required.",
+        503: "Database unavailable; retry after `Retry-After` seconds.",
+    }
+    return {
+        status: {
+            "model": Problem,
+            "description": descriptions.get(status, HTTPStatus(status).phrase),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in (*statuses, 422, 503)
+    }

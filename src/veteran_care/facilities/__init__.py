@@ -1,0 +1,1 @@
+"""Health facilities (hospitals, regional medical centres, commune health stations)."""

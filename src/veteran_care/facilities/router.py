@@ -1,0 +1,89 @@
+"""/api/v1/facilities"""
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from veteran_care.db import ReadSession, WriteSession
+from veteran_care.errors import problem_responses
+from veteran_care.facilities import repository, service
+from veteran_care.facilities.schemas import (
+    CommuneCode,
+    FacilityCreate,
+    FacilityRead,
+    FacilityUpdate,
+)
+from veteran_care.kit.etag import set_etag
+from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from veteran_care.models import FacilityLevel
+
+router = APIRouter(prefix="/facilities", tags=["facilities"])
+
+IfMatch = Annotated[
+    str | None,
+    Header(max_length=200, description="ETag from your last read of this facility."),
+]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a facility",
+    responses=problem_responses(409),
+)
+async def create_facility(
+    data: FacilityCreate, session: WriteSession, response: Response
+) -> FacilityRead:
+    facility = await service.create(session, data)
+    set_etag(response, facility.version)
+    response.headers["Location"] = f"/api/v1/facilities/{facility.id}"
+    return FacilityRead.model_validate(facility)
+
+
+@router.get("", summary="List facilities", responses=problem_responses())
+async def list_facilities(
+    session: ReadSession,
+    level: FacilityLevel | None = None,
+    commune_code: Annotated[CommuneCode | None, Query()] = None,
+    active: bool | None = None,
+    sort: Literal["code", "name"] = "code",
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[FacilityRead]:
+    rows, next_cursor = await repository.list_facilities(
+        session,
+        level=level,
+        commune_code=commune_code,
+        active=active,
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(items=[FacilityRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/{facility_id}", summary="Read a facility", responses=problem_responses(404))
+async def get_facility(
+    facility_id: uuid.UUID, session: ReadSession, response: Response
+) -> FacilityRead:
+    facility = await service.get(session, facility_id)
+    set_etag(response, facility.version)
+    return FacilityRead.model_validate(facility)
+
+
+@router.patch(
+    "/{facility_id}",
+    summary="Update a facility (partial; needs If-Match)",
+    responses=problem_responses(404, 409, 412, 428),
+)
+async def update_facility(
+    facility_id: uuid.UUID,
+    data: FacilityUpdate,
+    session: WriteSession,
+    response: Response,
+    if_match: IfMatch = None,
+) -> FacilityRead:
+    facility = await service.update(session, facility_id, data, if_match)
+    set_etag(response, facility.version)
+    return FacilityRead.model_validate(facility)

@@ -1,0 +1,64 @@
+"""Facility rules: unique code, real commune, optimistic concurrency."""
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from veteran_care.errors import Conflict, NotFound, Unprocessable
+from veteran_care.facilities import repository
+from veteran_care.facilities.schemas import FacilityCreate, FacilityUpdate
+from veteran_care.kit.etag import check_if_match
+from veteran_care.models import Facility
+from veteran_care.reference import service as reference
+
+
+async def get(session: AsyncSession, facility_id: uuid.UUID) -> Facility:
+    facility = await repository.get(session, facility_id)
+    if facility is None:
+        raise NotFound(f"Facility {facility_id} was not found.")
+    return facility
+
+
+async def ensure_exists(session: AsyncSession, facility_id: uuid.UUID | None, field: str) -> None:
+    if facility_id is not None and await repository.get(session, facility_id) is None:
+        raise Unprocessable(
+            f"{field}: there is no facility {facility_id}.", code="unknown-facility", field=field
+        )
+
+
+async def _ensure_code_free(
+    session: AsyncSession, code: str, own_id: uuid.UUID | None = None
+) -> None:
+    existing = await repository.id_by_code(session, code)
+    if existing is not None and existing != own_id:
+        raise Conflict(
+            f"A facility with code {code} already exists.",
+            code="duplicate",
+            fields=["code"],
+            existing_id=str(existing),
+        )
+
+
+async def create(session: AsyncSession, data: FacilityCreate) -> Facility:
+    await _ensure_code_free(session, data.code)
+    await reference.ensure_commune(session, data.commune_code, "commune_code")
+    facility = Facility(**data.model_dump())
+    session.add(facility)
+    await session.flush()
+    return facility
+
+
+async def update(
+    session: AsyncSession, facility_id: uuid.UUID, data: FacilityUpdate, if_match: str | None
+) -> Facility:
+    facility = await get(session, facility_id)
+    check_if_match(if_match, facility.version)
+    changes = data.model_dump(exclude_unset=True)
+    if "code" in changes:
+        await _ensure_code_free(session, changes["code"], facility.id)
+    if "commune_code" in changes:
+        await reference.ensure_commune(session, changes["commune_code"], "commune_code")
+    for name, value in changes.items():
+        setattr(facility, name, value)
+    await session.flush()
+    return facility

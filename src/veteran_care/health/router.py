@@ -1,0 +1,74 @@
+"""/healthz: the process answers. /readyz: the database answers and its schema is at head."""
+
+import asyncio
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from veteran_care.errors import PROBLEM_MEDIA_TYPE, problem_response
+from veteran_care.migrate import current_revisions
+
+router = APIRouter(tags=["health"])
+
+READY_TIMEOUT_SECONDS = 3.0
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str
+    database: str
+    schema_revision: list[str]
+
+
+@router.get("/healthz", summary="Liveness: the process is up")
+async def healthz() -> Health:
+    return Health(status="ok")
+
+
+async def _check(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+    return await current_revisions(engine)
+
+
+@router.get(
+    "/readyz",
+    summary="Readiness: database reachable and migrations at head",
+    response_model=Readiness,
+    responses={
+        503: {
+            "description": "Not ready: database unreachable or schema not at head.",
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    },
+)
+async def readyz(request: Request) -> Readiness | JSONResponse:
+    engine: AsyncEngine = request.app.state.engine
+    heads: set[str] = request.app.state.schema_heads
+    try:
+        current = await asyncio.wait_for(_check(engine), READY_TIMEOUT_SECONDS)
+    except (TimeoutError, OSError, Exception):
+        return problem_response(
+            request,
+            503,
+            "not-ready",
+            "The database is unreachable.",
+            headers={"Retry-After": "5"},
+        )
+    if current != heads:
+        return problem_response(
+            request,
+            503,
+            "not-ready",
+            "The database schema is not at the latest migration; run `veteran-care migrate`.",
+            headers={"Retry-After": "5"},
+            schema_revision=sorted(current),
+            expected_revision=sorted(heads),
+        )
+    return Readiness(status="ready", database="ok", schema_revision=sorted(current))

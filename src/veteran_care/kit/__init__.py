@@ -1,0 +1,1 @@
+"""Small shared pieces: text normalisation, schema bases, pagination, ETags."""

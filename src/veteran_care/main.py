@@ -1,0 +1,89 @@
+"""The application factory."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+
+from veteran_care import __version__
+from veteran_care.beneficiaries.router import router as beneficiaries_router
+from veteran_care.config import Settings, get_settings
+from veteran_care.db import create_engine, create_sessionmaker
+from veteran_care.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
+from veteran_care.facilities.router import router as facilities_router
+from veteran_care.health.router import router as health_router
+from veteran_care.migrate import head_revisions
+from veteran_care.reference.router import router as reference_router
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+Veteran Care keeps the registry of veterans, wounded and sick soldiers and former youth
+volunteers of a province, their health-insurance cards, periodic health checks, results,
+medicines handed out and the reports the social-affairs department pulls.
+
+Conventions: errors are RFC 9457 `application/problem+json` with a stable `code`; lists use
+keyset pagination (`cursor` / `next_cursor`, `limit` ≤ 200); reads return an `ETag` and updates
+need `If-Match` (412 when stale, 428 when missing).
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    router.include_router(reference_router)
+    router.include_router(facilities_router)
+    router.include_router(beneficiaries_router)
+    return router
+
+
+def _install_openapi(app: FastAPI) -> None:
+    """Problem responses are documented as application/problem+json only."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            for path in schema["paths"].values():
+                for operation in path.values():
+                    for response in operation.get("responses", {}).values():
+                        content = response.get("content", {})
+                        if PROBLEM_MEDIA_TYPE in content:
+                            content.pop("application/json", None)
+        return app.openapi_schema or generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Veteran Care API",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.schema_heads = head_revisions()
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(api_router())
+    _install_openapi(app)
+    return app

@@ -1,0 +1,162 @@
+"""Beneficiaries (the registry), their categories and their health-insurance cards."""
+
+import uuid
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from veteran_care.db import Base, IdMixin, TimestampMixin, VersionedMixin
+from veteran_care.models._types import enum_column
+
+
+class Sex(StrEnum):
+    """FHIR AdministrativeGender."""
+
+    male = "male"
+    female = "female"
+    other = "other"
+    unknown = "unknown"
+
+
+class NationalIdType(StrEnum):
+    cccd = "cccd"  # 12-digit citizen identity card / personal identification number
+    cmnd = "cmnd"  # legacy 9-digit identity card
+
+
+class BeneficiaryStatus(StrEnum):
+    active = "active"
+    deceased = "deceased"
+    moved_away = "moved-away"
+
+
+class CardNumberFormat(StrEnum):
+    legacy_15 = "legacy-15"  # object code + benefit level + province + BHXH number
+    bhxh_10 = "bhxh-10"  # cards since April 2021: the 10-digit BHXH number only
+
+
+class CardStatus(StrEnum):
+    """FHIR Coverage status (the subset that applies)."""
+
+    active = "active"
+    cancelled = "cancelled"
+    entered_in_error = "entered-in-error"
+
+
+class Beneficiary(IdMixin, TimestampMixin, VersionedMixin, Base):
+    __tablename__ = "beneficiaries"
+
+    full_name: Mapped[str] = mapped_column(String(200))
+    # Accent-folded, lower-cased full name: the search key ("nguyen van an").
+    name_search: Mapped[str] = mapped_column(String(200))
+    birth_date: Mapped[date | None] = mapped_column(Date, default=None)
+    birth_year: Mapped[int] = mapped_column(SmallInteger, index=True)
+    sex: Mapped[Sex] = mapped_column(enum_column(Sex, "sex"))
+    ethnicity_code: Mapped[str] = mapped_column(ForeignKey("ethnic_groups.code"), index=True)
+    national_id: Mapped[str | None] = mapped_column(String(12), unique=True, default=None)
+    national_id_type: Mapped[NationalIdType | None] = mapped_column(
+        enum_column(NationalIdType, "national_id_type"), default=None
+    )
+    bhxh_number: Mapped[str | None] = mapped_column(String(10), unique=True, default=None)
+    phone: Mapped[str | None] = mapped_column(String(16), default=None)
+    commune_code: Mapped[str | None] = mapped_column(
+        ForeignKey("communes.code"), index=True, default=None
+    )
+    address_line: Mapped[str | None] = mapped_column(String(300), default=None)
+    legacy_district: Mapped[str | None] = mapped_column(String(100), default=None)
+    registered_facility_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("facilities.id"), index=True, default=None
+    )
+    status: Mapped[BeneficiaryStatus] = mapped_column(
+        enum_column(BeneficiaryStatus, "beneficiary_status"),
+        index=True,
+        default=BeneficiaryStatus.active,
+    )
+    date_of_death: Mapped[date | None] = mapped_column(Date, default=None)
+
+    categories: Mapped[list["BeneficiaryCategoryMembership"]] = relationship(
+        lazy="raise",
+        cascade="all, delete-orphan",
+        order_by="BeneficiaryCategoryMembership.category_code",
+    )
+
+    __table_args__ = (
+        CheckConstraint("birth_year BETWEEN 1900 AND 2100", name="birth_year_range"),
+        CheckConstraint(
+            "(status = 'deceased' AND date_of_death IS NOT NULL) "
+            "OR (status <> 'deceased' AND date_of_death IS NULL)",
+            name="death_date_iff_deceased",
+        ),
+        CheckConstraint(
+            "(national_id IS NULL) = (national_id_type IS NULL)", name="national_id_typed"
+        ),
+        Index("ix_beneficiaries_name_search_id", "name_search", "id"),
+        Index("ix_beneficiaries_created_at_id", "created_at", "id"),
+        Index(
+            "ix_beneficiaries_name_search_trgm",
+            "name_search",
+            postgresql_using="gin",
+            postgresql_ops={"name_search": "gin_trgm_ops"},
+        ),
+    )
+
+
+class BeneficiaryCategoryMembership(Base):
+    """One category a beneficiary belongs to (a person can be several)."""
+
+    __tablename__ = "beneficiary_category_memberships"
+
+    beneficiary_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("beneficiaries.id"), primary_key=True
+    )
+    category_code: Mapped[str] = mapped_column(
+        ForeignKey("beneficiary_categories.code"), primary_key=True, index=True
+    )
+    disability_rate: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    recognition_date: Mapped[date | None] = mapped_column(Date, default=None)
+
+    __table_args__ = (
+        CheckConstraint(
+            "disability_rate IS NULL OR disability_rate BETWEEN 1 AND 100",
+            name="disability_rate_range",
+        ),
+    )
+
+
+class InsuranceCard(IdMixin, TimestampMixin, VersionedMixin, Base):
+    """A health-insurance (BHYT) card: FHIR Coverage."""
+
+    __tablename__ = "insurance_cards"
+
+    beneficiary_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("beneficiaries.id"), index=True)
+    number: Mapped[str] = mapped_column(String(15), index=True)
+    number_format: Mapped[CardNumberFormat] = mapped_column(
+        enum_column(CardNumberFormat, "card_number_format")
+    )
+    object_code: Mapped[str | None] = mapped_column(String(2), default=None)
+    benefit_level: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    province_code: Mapped[str | None] = mapped_column(String(2), default=None)
+    bhxh_number: Mapped[str] = mapped_column(String(10), index=True)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+    registration_facility_code: Mapped[str] = mapped_column(String(5))
+    status: Mapped[CardStatus] = mapped_column(
+        enum_column(CardStatus, "card_status"), default=CardStatus.active
+    )
+
+    __table_args__ = (
+        CheckConstraint("valid_to >= valid_from", name="validity_order"),
+        CheckConstraint(
+            "benefit_level IS NULL OR benefit_level BETWEEN 1 AND 5", name="benefit_level_range"
+        ),
+        UniqueConstraint("beneficiary_id", "number", "valid_from"),
+    )

@@ -1,0 +1,38 @@
+"""Reference data: communes, ethnic groups, beneficiary categories (loaded by migrations)."""
+
+from sqlalchemy import Boolean, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from veteran_care.db import Base
+
+
+class Commune(Base):
+    """A commune or ward (2025 two-tier administration), with its 5-digit national code."""
+
+    __tablename__ = "communes"
+
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    division_type: Mapped[str] = mapped_column(String(20))
+    province_code: Mapped[str] = mapped_column(String(2), index=True)
+    province_name: Mapped[str] = mapped_column(String(100))
+
+
+class EthnicGroup(Base):
+    """The national list of 54 ethnic groups (GSO 2-digit codes), plus 55 and 99."""
+
+    __tablename__ = "ethnic_groups"
+
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+
+
+class BeneficiaryCategory(Base):
+    """veteran, wounded soldier, sick soldier, former youth volunteer; a table so it can grow."""
+
+    __tablename__ = "beneficiary_categories"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    carries_disability_rate: Mapped[bool] = mapped_column(Boolean)

@@ -1,0 +1,1 @@
+"""Reference data: communes, ethnic groups, beneficiary categories."""

@@ -1,0 +1,39 @@
+"""Queries over the reference tables."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from veteran_care.models import BeneficiaryCategory, Commune, EthnicGroup
+
+
+async def communes(session: AsyncSession, province_code: str | None) -> Sequence[Commune]:
+    stmt = select(Commune).order_by(Commune.code)
+    if province_code is not None:
+        stmt = stmt.where(Commune.province_code == province_code)
+    return (await session.scalars(stmt)).all()
+
+
+async def ethnic_groups(session: AsyncSession) -> Sequence[EthnicGroup]:
+    return (await session.scalars(select(EthnicGroup).order_by(EthnicGroup.code))).all()
+
+
+async def categories(session: AsyncSession) -> Sequence[BeneficiaryCategory]:
+    stmt = select(BeneficiaryCategory).order_by(BeneficiaryCategory.code)
+    return (await session.scalars(stmt)).all()
+
+
+async def commune_exists(session: AsyncSession, code: str) -> bool:
+    return await session.get(Commune, code) is not None
+
+
+async def ethnic_group_exists(session: AsyncSession, code: str) -> bool:
+    return await session.get(EthnicGroup, code) is not None
+
+
+async def categories_by_code(
+    session: AsyncSession, codes: Sequence[str]
+) -> dict[str, BeneficiaryCategory]:
+    stmt = select(BeneficiaryCategory).where(BeneficiaryCategory.code.in_(codes))
+    return {c.code: c for c in (await session.scalars(stmt)).all()}

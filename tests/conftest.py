@@ -1,0 +1,140 @@
+"""Test fixtures: one migrated database per run, one rolled-back transaction per test.
+
+The backend is chosen by ``VETERAN_CARE_TEST_DATABASE_URL``: unset means a fresh SQLite file;
+a ``postgresql+asyncpg://`` URL means a fresh database created next to it (and dropped after).
+"""
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from veteran_care import migrate
+from veteran_care.config import Settings
+from veteran_care.db import create_engine
+from veteran_care.main import create_app
+
+TEST_URL_VARIABLE = "VETERAN_CARE_TEST_DATABASE_URL"
+TEST_SECRET = "test-secret-" + "x" * 32
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def _pg_admin_dsn(url: str, database: str) -> str:
+    parsed = make_url(url).set(drivername="postgresql", database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+async def _pg_execute(url: str, sql: str) -> None:
+    admin = make_url(url).database or "postgres"
+    connection = await asyncpg.connect(_pg_admin_dsn(url, admin), timeout=5)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def backend() -> str:
+    url = os.environ.get(TEST_URL_VARIABLE, "")
+    return "postgresql" if url.startswith("postgresql") else "sqlite"
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A freshly migrated database for this test run (per xdist worker)."""
+    if backend == "sqlite":
+        path: Path = tmp_path_factory.mktemp("db") / "veteran_care_test.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        migrate.upgrade(url)
+        yield url
+        return
+    base = os.environ[TEST_URL_VARIABLE]
+    name = f"vc_test_{uuid.uuid4().hex[:12]}"
+    try:
+        asyncio.run(_pg_execute(base, f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError) as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL not reachable at {base}: {exc}")
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        asyncio.run(_pg_execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        database_url=database_url,
+        environment="test",
+        secret_key=TEST_SECRET,
+        data_dir=tmp_path_factory.mktemp("data"),
+    )
+
+
+@pytest.fixture
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(settings)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection inside a transaction that is rolled back after the test."""
+    async with engine.connect() as conn:
+        transaction = await conn.begin()
+        try:
+            yield conn
+        finally:
+            await transaction.rollback()
+
+
+@pytest.fixture
+def sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    # Application commits become SAVEPOINT releases inside the test's transaction.
+    return async_sessionmaker(
+        bind=connection,
+        expire_on_commit=False,
+        autoflush=False,
+        join_transaction_mode="create_savepoint",
+    )
+
+
+@pytest.fixture
+async def session(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    async with sessionmaker() as session:
+        yield session
+
+
+@pytest.fixture
+def app(settings: Settings, engine: AsyncEngine, sessionmaker: Any) -> Any:
+    app = create_app(settings)
+    app.state.engine = engine
+    app.state.sessionmaker = sessionmaker
+    return app
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client

@@ -1,0 +1,128 @@
+"""API conventions every route follows: problem+json errors, bounded input, OpenAPI."""
+
+import httpx
+import pytest
+
+from tests.factories import beneficiary_payload
+from veteran_care.errors import PROBLEM_MEDIA_TYPE
+
+
+def assert_problem(response: httpx.Response, status: int, code: str | None = None) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    body = response.json()
+    assert body["status"] == status
+    assert body["type"].endswith(body["code"])
+    assert body["title"]
+    assert body["detail"]
+    if code is not None:
+        assert body["code"] == code
+    return body
+
+
+async def test_unknown_route_is_a_problem(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/nothing-here")
+    assert_problem(response, 404, "not-found")
+
+
+async def test_wrong_method_is_a_problem_with_allow(client: httpx.AsyncClient) -> None:
+    response = await client.delete("/api/v1/beneficiaries")
+    assert_problem(response, 405, "method-not-allowed")
+    assert "POST" in response.headers["allow"]
+
+
+async def test_validation_error_lists_the_fields(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/beneficiaries", json={"full_name": "", "sex": "robot", "birth_year": 1950}
+    )
+    body = assert_problem(response, 422, "validation-error")
+    fields = {error["field"] for error in body["errors"]}
+    assert {"body.full_name", "body.sex"} <= fields
+
+
+async def test_unknown_fields_are_refused(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/beneficiaries", json=beneficiary_payload(is_admin=True))
+    body = assert_problem(response, 422)
+    assert any(error["field"] == "body.is_admin" for error in body["errors"])
+
+
+async def test_nul_byte_is_refused_and_nothing_written(client: httpx.AsyncClient) -> None:
+    payload = beneficiary_payload(full_name="Lò Văn\x00Pọm")
+    response = await client.post("/api/v1/beneficiaries", json=payload)
+    body = assert_problem(response, 422)
+    assert body["errors"][0]["field"] == "body.full_name"
+    found = await client.get("/api/v1/beneficiaries", params={"q": payload["national_id"]})
+    assert found.json()["items"] == []
+
+
+async def test_nul_byte_in_a_query_parameter_is_refused(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/beneficiaries", params={"q": "an\x00"})
+    assert_problem(response, 422)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("birth_year", 10**20), ("birth_year", -1), ("birth_year", 2**31)],
+)
+async def test_oversized_integers_are_refused(
+    client: httpx.AsyncClient, field: str, value: int
+) -> None:
+    response = await client.post(
+        "/api/v1/beneficiaries", json=beneficiary_payload(**{field: value})
+    )
+    assert_problem(response, 422)
+
+
+async def test_oversized_disability_rate_is_refused(client: httpx.AsyncClient) -> None:
+    payload = beneficiary_payload(
+        categories=[{"code": "wounded-soldier", "disability_rate": 2**63}]
+    )
+    response = await client.post("/api/v1/beneficiaries", json=payload)
+    assert_problem(response, 422)
+
+
+async def test_oversized_limit_is_refused(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/beneficiaries", params={"limit": 10**30})
+    assert_problem(response, 422)
+    response = await client.get("/api/v1/beneficiaries", params={"limit": 201})
+    assert_problem(response, 422)
+
+
+async def test_malformed_json_is_a_422(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/beneficiaries",
+        content=b'{"full_name": ',
+        headers={"content-type": "application/json"},
+    )
+    assert_problem(response, 422)
+
+
+async def test_malformed_uuid_in_path_is_a_422(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/beneficiaries/not-a-uuid")
+    assert_problem(response, 422)
+
+
+async def test_every_operation_has_a_stable_id_summary_and_documented_errors(
+    client: httpx.AsyncClient,
+) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    operation_ids = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            operation_ids.append(operation["operationId"])
+            assert operation.get("summary"), f"{method} {path} has no summary"
+            assert operation.get("tags"), f"{method} {path} has no tag"
+            errors = [code for code in operation["responses"] if code.startswith(("4", "5"))]
+            if path.startswith("/api/v1"):
+                assert {"422", "503"} <= set(errors), f"{method} {path}"
+                for code in errors:
+                    content = operation["responses"][code]["content"]
+                    assert list(content) == [PROBLEM_MEDIA_TYPE], f"{method} {path} {code}"
+    assert len(operation_ids) == len(set(operation_ids))
+    assert "create_beneficiary" in operation_ids
+
+
+async def test_docs_page_loads(client: httpx.AsyncClient) -> None:
+    response = await client.get("/docs")
+    assert response.status_code == 200
+    assert "swagger" in response.text.lower()
