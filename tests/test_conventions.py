@@ -126,3 +126,11 @@ async def test_docs_page_loads(client: httpx.AsyncClient) -> None:
     response = await client.get("/docs")
     assert response.status_code == 200
     assert "swagger" in response.text.lower()
+
+
+async def test_allow_header_lists_every_method_of_the_path(client: httpx.AsyncClient) -> None:
+    response = await client.request("OPTIONS", "/api/v1/beneficiaries")
+    assert_problem(response, 405)
+    assert response.headers["allow"] == "GET, POST"
+    response = await client.put("/api/v1/facilities/0f8fad5b-d9cb-469f-a165-70867728950e")
+    assert response.headers["allow"] == "GET, PATCH"

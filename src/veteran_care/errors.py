@@ -221,6 +221,30 @@ def _unavailable(request: Request) -> JSONResponse:
     )
 
 
+def _path_methods(app: FastAPI) -> list[tuple[re.Pattern[str], list[str]]]:
+    """Each documented path template as a regex, with its methods (computed once)."""
+    cached: list[tuple[re.Pattern[str], list[str]]] | None = getattr(
+        app.state, "path_methods", None
+    )
+    if cached is None:
+        cached = []
+        for template, operations in app.openapi()["paths"].items():
+            regex = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
+            cached.append((re.compile(f"^{regex}$"), sorted(m.upper() for m in operations)))
+        app.state.path_methods = cached
+    return cached
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method documented for this path (Starlette lists only the first route's)."""
+    path = request.scope.get("path", "")
+    methods: set[str] = set()
+    for regex, path_methods in _path_methods(request.app):
+        if regex.match(path):
+            methods.update(path_methods)
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
@@ -243,9 +267,11 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).phrase
         if status == 404 and detail == "Not Found":
             detail = f"No route matches {request.url.path}."
-        elif status == 405:
+        headers = dict(exc.headers or {})
+        if status == 405:
             detail = f"Method {request.method} is not allowed on {request.url.path}."
-        return problem_response(request, status, code, detail, headers=exc.headers)
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        return problem_response(request, status, code, detail, headers=headers)
 
     @app.exception_handler(sa_exc.IntegrityError)
     async def _integrity(request: Request, exc: sa_exc.IntegrityError) -> JSONResponse:

@@ -42,6 +42,12 @@ def api_router() -> APIRouter:
     return router
 
 
+MALFORMED_BODY = {
+    "description": "The body could not be read (e.g. not UTF-8).",
+    "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+
+
 def _install_openapi(app: FastAPI) -> None:
     """Problem responses are documented as application/problem+json only."""
     generate = app.openapi
@@ -51,6 +57,8 @@ def _install_openapi(app: FastAPI) -> None:
             schema = generate()
             for path in schema["paths"].values():
                 for operation in path.values():
+                    if "requestBody" in operation:
+                        operation["responses"].setdefault("400", MALFORMED_BODY)
                     for response in operation.get("responses", {}).values():
                         content = response.get("content", {})
                         if PROBLEM_MEDIA_TYPE in content:

@@ -1,10 +1,12 @@
 """HTTP shapes of the registry: create, update (partial), read; cards."""
 
+import re
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from veteran_care.beneficiaries.identifiers import (
     BHXH_PATTERN,
@@ -13,7 +15,7 @@ from veteran_care.beneficiaries.identifiers import (
     NATIONAL_ID_PATTERN,
 )
 from veteran_care.kit.schemas import InputSchema, OutputSchema
-from veteran_care.kit.text import CleanLine, Line100, Line200, Line300
+from veteran_care.kit.text import Line100, Line200, Line300
 from veteran_care.models import (
     BeneficiaryStatus,
     CardNumberFormat,
@@ -28,7 +30,6 @@ CATEGORY_CODE_PATTERN = r"^[a-z][a-z-]{1,39}$"
 FullName = Annotated[Line200, Field(examples=["Nguyễn Văn An"])]
 NationalId = Annotated[
     str,
-    CleanLine,
     Field(pattern=NATIONAL_ID_PATTERN, max_length=12),
     Field(
         description="CCCD (12 digits) or legacy CMND (9 digits, marked `cmnd`).",
@@ -37,39 +38,45 @@ NationalId = Annotated[
 ]
 BhxhNumber = Annotated[
     str,
-    CleanLine,
     Field(pattern=BHXH_PATTERN, max_length=10),
     Field(description="10-digit social-insurance number (mã số BHXH).", examples=["1122334455"]),
 ]
 CommuneCode = Annotated[
     str,
-    CleanLine,
     Field(pattern=r"^[0-9]{5}$", max_length=5),
     Field(description="5-digit national commune code.", examples=["03127"]),
 ]
 EthnicityCode = Annotated[
     str,
-    CleanLine,
     Field(pattern=r"^[0-9]{2}$", max_length=2),
     Field(description="2-digit national ethnic-group code (99 = unknown).", examples=["03"]),
 ]
 CategoryCode = Annotated[
     str,
-    CleanLine,
     Field(pattern=CATEGORY_CODE_PATTERN, max_length=40, examples=["wounded-soldier"]),
 ]
 
 
 def _phone(value: Any) -> Any:
-    if isinstance(value, str):
-        return "".join(ch for ch in value if ch not in " .-()")
-    return value
+    if not isinstance(value, str):
+        return value
+    if not re.fullmatch(r"\+?[0-9][0-9 .()-]{6,22}[0-9]", value):
+        raise ValueError("a phone number: digits, optionally + first and spaces . - ( )")
+    digits = "".join(ch for ch in value if ch not in " .-()")
+    if not re.fullmatch(r"\+?[0-9]{8,15}", digits):
+        raise ValueError("a phone number has 8 to 15 digits")
+    return digits
 
 
 Phone = Annotated[
     str,
+    Field(
+        pattern=r"^\+?[0-9][0-9 .()-]{6,22}[0-9]$",
+        max_length=24,
+        description="Stored as digits only (and a leading +).",
+        examples=["0912 345 678"],
+    ),
     BeforeValidator(_phone),
-    Field(pattern=r"^\+?[0-9]{8,15}$", max_length=16, examples=["0912345678"]),
 ]
 
 
@@ -145,11 +152,11 @@ class BeneficiaryCreate(InputSchema):
 class BeneficiaryUpdate(InputSchema):
     """Partial update: only the fields present change. Needs If-Match."""
 
-    full_name: FullName | None = None
+    full_name: FullName | SkipJsonSchema[None] = None
     birth_date: PastDate | None = None
-    birth_year: BirthYear | None = None
-    sex: Sex | None = None
-    ethnicity_code: EthnicityCode | None = None
+    birth_year: BirthYear | SkipJsonSchema[None] = None
+    sex: Sex | SkipJsonSchema[None] = None
+    ethnicity_code: EthnicityCode | SkipJsonSchema[None] = None
     national_id: NationalId | None = None
     bhxh_number: BhxhNumber | None = None
     phone: Phone | None = None
@@ -158,17 +165,22 @@ class BeneficiaryUpdate(InputSchema):
     legacy_district: Line100 | None = None
     registered_facility_id: uuid.UUID | None = None
     categories: list[CategoryIn] | None = Field(None, max_length=10)
-    status: BeneficiaryStatus | None = None
+    status: BeneficiaryStatus | SkipJsonSchema[None] = None
     date_of_death: PastDate | None = Field(None, description="Required when status is deceased.")
 
     @model_validator(mode="after")
     def _consistent(self) -> "BeneficiaryUpdate":
         _check_birth(self.birth_date, self.birth_year)
         _check_categories(self.categories)
-        for name in ("full_name", "birth_year", "sex", "ethnicity_code", "status"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
         return self
+
+    @field_validator("full_name", "birth_year", "sex", "ethnicity_code", "status")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Runs only for fields the client sent: leaving a field out keeps it, null is refused.
+        if value is None:
+            raise ValueError("cannot be null; leave the field out to keep it")
+        return value
 
 
 class CardRead(OutputSchema):
@@ -234,7 +246,6 @@ class BeneficiarySummary(OutputSchema):
 class CardCreate(InputSchema):
     number: Annotated[
         str,
-        CleanLine,
         Field(pattern=CARD_NUMBER_PATTERN, max_length=15),
         Field(
             description="15-character legacy number (e.g. CB2111122334455) or the 10-digit "
@@ -246,15 +257,9 @@ class CardCreate(InputSchema):
     valid_to: date
     registration_facility_code: Annotated[
         str,
-        CleanLine,
         Field(pattern=FACILITY_CODE_PATTERN, max_length=5),
         Field(description="5-character first-registration facility code.", examples=["11001"]),
     ]
-
-    @field_validator("number", "registration_facility_code", mode="before")
-    @classmethod
-    def _upper(cls, value: Any) -> Any:
-        return value.upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _order(self) -> "CardCreate":

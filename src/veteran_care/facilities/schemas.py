@@ -4,34 +4,25 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from veteran_care.kit.schemas import InputSchema, OutputSchema
-from veteran_care.kit.text import CleanLine, Line200, Line300
+from veteran_care.kit.text import Line200, Line300
 from veteran_care.models import FacilityLevel
 
 FacilityCode = Annotated[
     str,
-    CleanLine,
     Field(pattern=r"^[0-9A-Z]{3,10}$", max_length=10),
     Field(
         description="Facility code (the 5-character BHYT code where it has one).",
         examples=["11001"],
     ),
 ]
-CommuneCode = Annotated[
-    str, CleanLine, Field(pattern=r"^[0-9]{5}$", max_length=5, examples=["03127"])
-]
+CommuneCode = Annotated[str, Field(pattern=r"^[0-9]{5}$", max_length=5, examples=["03127"])]
 
 
-class _Upper:
-    @field_validator("code", mode="before", check_fields=False)
-    @classmethod
-    def _upper(cls, value: Any) -> Any:
-        return value.upper() if isinstance(value, str) else value
-
-
-class FacilityCreate(_Upper, InputSchema):
+class FacilityCreate(InputSchema):
     code: FacilityCode
     name: Annotated[Line200, Field(examples=["Bệnh viện Đa khoa tỉnh Điện Biên"])]
     level: FacilityLevel
@@ -39,20 +30,20 @@ class FacilityCreate(_Upper, InputSchema):
     address: Line300 | None = None
 
 
-class FacilityUpdate(_Upper, InputSchema):
-    code: FacilityCode | None = None
-    name: Line200 | None = None
-    level: FacilityLevel | None = None
+class FacilityUpdate(InputSchema):
+    code: FacilityCode | SkipJsonSchema[None] = None
+    name: Line200 | SkipJsonSchema[None] = None
+    level: FacilityLevel | SkipJsonSchema[None] = None
     commune_code: CommuneCode | None = None
     address: Line300 | None = None
-    active: bool | None = None
+    active: bool | SkipJsonSchema[None] = None
 
-    @model_validator(mode="after")
-    def _no_nulls(self) -> "FacilityUpdate":
-        for name in ("code", "name", "level", "active"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
+    @field_validator("code", "name", "level", "active")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null; leave the field out to keep it")
+        return value
 
 
 class FacilityRead(OutputSchema):

@@ -1,15 +1,24 @@
-"""Vietnamese text: store NFC, search accent-insensitively (đ/Đ folded explicitly)."""
+"""Vietnamese text: store NFC, search accent-insensitively (đ/Đ folded explicitly).
+
+Input string types clean the raw value (NFC, trim, collapse spaces) and refuse control
+characters. Their JSON schema (``maxLength`` and ``pattern`` on the raw value) says exactly what
+is accepted, so generated clients and schema-based fuzzers agree with the server.
+"""
 
 import re
 import unicodedata
+from functools import partial
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, StringConstraints
+from pydantic import BeforeValidator, StringConstraints
 
-# C0 and C1 control characters (NUL included) and the Unicode line/paragraph separators.
-_LINE_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-# Multi-line text may keep tab, LF and CR.
-_TEXT_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LINE_FORBIDDEN = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+_TEXT_FORBIDDEN = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+LINE_PATTERN = rf"^[^{_LINE_FORBIDDEN}]*[^\s{_LINE_FORBIDDEN}][^{_LINE_FORBIDDEN}]*$"
+TEXT_PATTERN = rf"^[^{_TEXT_FORBIDDEN}]*$"
+
+_LINE_CONTROLS = re.compile(f"[{_LINE_FORBIDDEN}]")
+_TEXT_CONTROLS = re.compile(f"[{_TEXT_FORBIDDEN}]")
 _SPACES = re.compile(r"\s+")
 _FOLD_MAP = str.maketrans({"đ": "d", "Đ": "D"})
 
@@ -25,38 +34,46 @@ def fold(value: str) -> str:
     return _SPACES.sub(" ", stripped.casefold()).strip()
 
 
-def _clean_line(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    if _LINE_CONTROLS.search(value):
-        raise ValueError("control characters (including NUL and line breaks) are not allowed")
-    return _SPACES.sub(" ", nfc(value)).strip()
+def _check_raw(value: str, max_length: int, controls: re.Pattern[str], what: str) -> None:
+    if len(value) > max_length:
+        raise ValueError(f"at most {max_length} characters")
+    if controls.search(value):
+        raise ValueError(f"control characters ({what}) are not allowed")
 
 
-def _clean_text(value: Any) -> Any:
+def _clean_line(value: Any, max_length: int) -> Any:
     if not isinstance(value, str):
         return value
-    if _TEXT_CONTROLS.search(value):
-        raise ValueError("control characters (including NUL) are not allowed")
+    _check_raw(value, max_length, _LINE_CONTROLS, "including NUL and line breaks")
+    cleaned = _SPACES.sub(" ", nfc(value)).strip()
+    if not cleaned:
+        raise ValueError("must not be blank")
+    return cleaned
+
+
+def _clean_text(value: Any, max_length: int) -> Any:
+    if not isinstance(value, str):
+        return value
+    _check_raw(value, max_length, _TEXT_CONTROLS, "including NUL")
     return nfc(value).strip()
 
 
-def _not_blank(value: str) -> str:
-    if not value:
-        raise ValueError("must not be empty")
-    return value
+def _line(max_length: int) -> tuple[StringConstraints, BeforeValidator]:
+    # Metadata applies inside out: the BeforeValidator (last) cleans the raw value first.
+    return (
+        StringConstraints(min_length=1, max_length=max_length, pattern=LINE_PATTERN),
+        BeforeValidator(partial(_clean_line, max_length=max_length)),
+    )
 
 
-CleanLine = BeforeValidator(_clean_line)
-"""Annotated marker: NFC, trimmed, inner whitespace collapsed, no control characters."""
-CleanText = BeforeValidator(_clean_text)
-"""Annotated marker for multi-line text: NFC, trimmed, no control characters but tab/newline."""
-NotBlank = AfterValidator(_not_blank)
-
-Line100 = Annotated[str, CleanLine, StringConstraints(max_length=100), NotBlank]
-Line200 = Annotated[str, CleanLine, StringConstraints(max_length=200), NotBlank]
-Line300 = Annotated[str, CleanLine, StringConstraints(max_length=300), NotBlank]
-Text4000 = Annotated[str, CleanText, StringConstraints(max_length=4000)]
+Line100 = Annotated[str, *_line(100)]
+Line200 = Annotated[str, *_line(200)]
+Line300 = Annotated[str, *_line(300)]
+Text4000 = Annotated[
+    str,
+    StringConstraints(max_length=4000, pattern=TEXT_PATTERN),
+    BeforeValidator(partial(_clean_text, max_length=4000)),
+]
 
 
 def like_escape(value: str) -> str:

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Query
 
 from veteran_care.db import ReadSession
 from veteran_care.errors import problem_responses
-from veteran_care.kit.text import CleanLine
 from veteran_care.reference import repository
 from veteran_care.reference.schemas import (
     CategoryList,
@@ -25,7 +24,6 @@ async def list_communes(
     session: ReadSession,
     province_code: Annotated[
         str | None,
-        CleanLine,
         Query(pattern=r"^[0-9]{2}$", max_length=2, description="2-digit province code, e.g. 11."),
     ] = None,
 ) -> CommuneList:
