@@ -1,0 +1,107 @@
+"""Database behaviour: durability before the response, constraint translation, SQLite setup."""
+
+import uuid
+
+import httpx
+import pytest
+from sqlalchemy import delete, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from tests.factories import beneficiary_payload
+from veteran_care.config import Settings
+from veteran_care.db import create_sessionmaker
+from veteran_care.errors import unique_violation_fields
+from veteran_care.kit.text import fold
+from veteran_care.main import create_app
+from veteran_care.models import Beneficiary, BeneficiaryCategoryMembership, Sex
+
+
+def _person(**overrides: object) -> Beneficiary:
+    values: dict[str, object] = {
+        "full_name": "Tòng Văn Lả",
+        "name_search": fold("Tòng Văn Lả"),
+        "birth_year": 1950,
+        "sex": Sex.male,
+        "ethnicity_code": "03",
+        "version": 1,
+    }
+    values.update(overrides)
+    return Beneficiary(**values)
+
+
+async def test_a_unique_violation_names_the_column(session: AsyncSession) -> None:
+    """The database, not only the service's pre-check, keeps CCCDs unique."""
+    session.add(_person(national_id="011050999001", national_id_type="cccd"))
+    await session.flush()
+    session.add(_person(national_id="011050999001", national_id_type="cccd"))
+    with pytest.raises(IntegrityError) as caught:
+        await session.flush()
+    assert unique_violation_fields(caught.value) == ["national_id"]
+
+
+async def test_a_check_constraint_guards_the_death_date(session: AsyncSession) -> None:
+    session.add(_person(status="deceased", date_of_death=None))
+    with pytest.raises(IntegrityError):
+        await session.flush()
+
+
+async def test_a_created_beneficiary_is_committed_before_the_response(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    """Without the test transaction: a 201 means another connection already sees the row."""
+    app = create_app(settings)
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    payload = beneficiary_payload()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post("/api/v1/beneficiaries", json=payload)
+    assert response.status_code == 201, response.text
+    created = uuid.UUID(response.json()["id"])
+    try:
+        async with engine.connect() as other:
+            found = await other.scalar(select(Beneficiary.id).where(Beneficiary.id == created))
+        assert found == created
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(
+                delete(BeneficiaryCategoryMembership).where(
+                    BeneficiaryCategoryMembership.beneficiary_id == created
+                )
+            )
+            await conn.execute(delete(Beneficiary).where(Beneficiary.id == created))
+
+
+async def test_a_refused_write_leaves_nothing(settings: Settings, engine: AsyncEngine) -> None:
+    """A request that fails half-way (bad category after the person was built) writes nothing."""
+    app = create_app(settings)
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    payload = beneficiary_payload(categories=[{"code": "veteran"}, {"code": "astronaut"}])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post("/api/v1/beneficiaries", json=payload)
+    assert response.status_code == 422
+    async with engine.connect() as other:
+        found = await other.scalar(
+            select(Beneficiary.id).where(Beneficiary.national_id == payload["national_id"])
+        )
+    assert found is None
+
+
+async def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(
+    backend: str, engine: AsyncEngine, settings: Settings
+) -> None:
+    if backend != "sqlite":
+        pytest.skip("SQLite pragmas only apply to the SQLite backend")
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+        assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+        timeout = (await conn.execute(text("PRAGMA busy_timeout"))).scalar()
+        assert timeout == settings.sqlite_busy_timeout_ms
+
+
+async def test_timestamps_come_back_in_utc(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/beneficiaries", json=beneficiary_payload())
+    assert response.json()["created_at"].endswith("Z")
