@@ -7,7 +7,8 @@ a ``postgresql+asyncpg://`` URL means a fresh database created next to it (and d
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from veteran_care import migrate
 from veteran_care.config import Settings
 from veteran_care.db import create_engine
+from veteran_care.identity.passwords import hash_secret
+from veteran_care.identity.tokens import issue_access_token
 from veteran_care.main import create_app
+from veteran_care.models import Account, AccountFacility, AccountKind, Role
 
 TEST_URL_VARIABLE = "VETERAN_CARE_TEST_DATABASE_URL"
-TEST_SECRET = "test-secret-" + "x" * 32
+TEST_SECRET = "test-secret-" + "x" * 64
 
 
 @pytest.fixture(scope="session")
@@ -134,7 +138,76 @@ def app(settings: Settings, engine: AsyncEngine, sessionmaker: Any) -> Any:
 
 
 @pytest.fixture
-async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+def make_account(
+    session: AsyncSession,
+) -> Callable[..., Awaitable[Account]]:
+    """Create an account directly (a fast hash: these tests are not about passwords)."""
+
+    async def make(
+        *roles: Role,
+        province_wide: bool = True,
+        facility_ids: Sequence[uuid.UUID] = (),
+        kind: AccountKind = AccountKind.user,
+        login: str | None = None,
+        secret: str = "correct horse battery staple",
+    ) -> Account:
+        account = Account(
+            kind=kind,
+            login=login or f"{'-'.join(r.value for r in roles) or 'none'}-{uuid.uuid4().hex[:8]}",
+            display_name="Nhân viên Thử nghiệm",
+            secret_hash=hash_secret(secret),
+            roles=sorted(r.value for r in roles),
+            province_wide=province_wide,
+            facilities=[AccountFacility(facility_id=uuid.UUID(str(f))) for f in facility_ids],
+        )
+        session.add(account)
+        await session.commit()  # a savepoint release: the app's sessions see it
+        return account
+
+    return make
+
+
+@pytest.fixture
+def token_for(settings: Settings) -> Callable[[Account], str]:
+    def mint(account: Account) -> str:
+        return issue_access_token(
+            settings.secret_key, account.id, datetime.now(UTC), settings.access_token_minutes
+        )
+
+    return mint
+
+
+@pytest.fixture
+async def client_for(
+    app: Any, make_account: Any, token_for: Callable[[Account], str]
+) -> AsyncIterator[Callable[..., Awaitable[httpx.AsyncClient]]]:
+    """An API client logged in as a new account with these roles (closed after the test)."""
+    opened: list[httpx.AsyncClient] = []
+
+    async def make(*roles: Role, **scope: Any) -> httpx.AsyncClient:
+        account = await make_account(*roles, **scope)
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://test",
+            headers={"Authorization": f"Bearer {token_for(account)}"},
+        )
+        client.account = account  # type: ignore[attr-defined]
+        opened.append(client)
+        return client
+
+    yield make
+    for client in opened:
+        await client.aclose()
+
+
+@pytest.fixture
+async def client(client_for: Any) -> httpx.AsyncClient:
+    """A province-wide admin and scheduler: may read and write the registry."""
+    return await client_for(Role.admin, Role.scheduler)
+
+
+@pytest.fixture
+async def anon_client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client

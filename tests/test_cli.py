@@ -51,3 +51,99 @@ def test_placeholder_secret_in_production_stops_the_cli(
     result = CliRunner().invoke(app, ["migrate"])
     assert result.exit_code == 2
     assert "placeholder" in result.output
+
+
+def test_create_user_then_log_in_and_verify_the_audit_trail(sqlite_env: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    result = runner.invoke(
+        app,
+        [
+            "create-user",
+            "--username",
+            "hoang.van.nam",
+            "--full-name",
+            "Hoàng Văn Nam",
+            "--role",
+            "scheduler",
+            "--role",
+            "clinician",
+            "--province-wide",
+        ],
+        input="a long password 2027\na long password 2027\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created user hoang.van.nam" in result.output
+    assert "a long password" not in result.output
+    duplicate = runner.invoke(
+        app,
+        [
+            "create-user",
+            "--username",
+            "hoang.van.nam",
+            "--full-name",
+            "X",
+            "--role",
+            "admin",
+            "--province-wide",
+            "--password",
+            "another long password",
+        ],
+    )
+    assert duplicate.exit_code == 2
+    assert "taken" in duplicate.output
+    verified = runner.invoke(app, ["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
+    assert "intact: 1 rows checked" in verified.output
+
+
+def test_create_user_refuses_a_short_password(sqlite_env: Path) -> None:
+    runner = CliRunner()
+    runner.invoke(app, ["migrate"])
+    result = runner.invoke(
+        app,
+        [
+            "create-user",
+            "--username",
+            "short.pw",
+            "--full-name",
+            "X",
+            "--role",
+            "admin",
+            "--province-wide",
+            "--password",
+            "short",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "password" in result.output
+
+
+def test_audit_verify_names_the_first_broken_row(sqlite_env: Path) -> None:
+    import sqlite3
+
+    runner = CliRunner()
+    runner.invoke(app, ["seed-demo", "--count", "5"])
+    db = sqlite3.connect(sqlite_env / "veteran_care.db")
+    db.execute("DROP TRIGGER audit_events_no_update")
+    db.execute("UPDATE audit_events SET detail = 'edited' WHERE id = 3")
+    db.commit()
+    db.close()
+    result = runner.invoke(app, ["audit", "verify"])
+    assert result.exit_code == 1
+    assert "BROKEN at row 3" in result.output
+
+
+def test_serve_creates_the_first_admin_once(sqlite_env: Path) -> None:
+    from veteran_care.cli import _first_admin, _migrate
+
+    settings = get_settings()
+    _migrate(settings)
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        _first_admin(settings)
+        _first_admin(settings)
+    assert out.getvalue().count("Created the first admin account") == 1

@@ -1,6 +1,8 @@
 """Database behaviour: durability before the response, constraint translation, SQLite setup."""
 
 import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -12,9 +14,17 @@ from tests.factories import beneficiary_payload
 from veteran_care.config import Settings
 from veteran_care.db import create_sessionmaker
 from veteran_care.errors import unique_violation_fields
+from veteran_care.identity.tokens import issue_access_token
 from veteran_care.kit.text import fold
 from veteran_care.main import create_app
-from veteran_care.models import Beneficiary, BeneficiaryCategoryMembership, Sex
+from veteran_care.models import (
+    Account,
+    AccountKind,
+    AuditEvent,
+    Beneficiary,
+    BeneficiaryCategoryMembership,
+    Sex,
+)
 
 
 def _person(**overrides: object) -> Beneficiary:
@@ -46,17 +56,42 @@ async def test_a_check_constraint_guards_the_death_date(session: AsyncSession) -
         await session.flush()
 
 
-async def test_a_created_beneficiary_is_committed_before_the_response(
+@pytest.fixture
+async def committed_client(
     settings: Settings, engine: AsyncEngine
-) -> None:
-    """Without the test transaction: a 201 means another connection already sees the row."""
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An admin client on an app without the test transaction: its writes really commit."""
     app = create_app(settings)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
-    payload = beneficiary_payload()
+    account = Account(
+        kind=AccountKind.user,
+        login=f"committed-{uuid.uuid4().hex[:8]}",
+        display_name="Committed admin",
+        secret_hash="not-a-password",
+        roles=["admin"],
+        province_wide=True,
+        version=1,
+    )
+    async with app.state.sessionmaker() as session:
+        session.add(account)
+        await session.commit()
+    token = issue_access_token(settings.secret_key, account.id, datetime.now(UTC), 5)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        response = await client.post("/api/v1/beneficiaries", json=payload)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", headers={"Authorization": f"Bearer {token}"}
+    ) as client:
+        yield client
+    async with engine.begin() as conn:
+        await conn.execute(delete(Account).where(Account.id == account.id))
+
+
+async def test_a_created_beneficiary_is_committed_before_the_response(
+    committed_client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    """Without the test transaction: a 201 means another connection already sees the row."""
+    payload = beneficiary_payload()
+    response = await committed_client.post("/api/v1/beneficiaries", json=payload)
     assert response.status_code == 201, response.text
     created = uuid.UUID(response.json()["id"])
     try:
@@ -73,21 +108,28 @@ async def test_a_created_beneficiary_is_committed_before_the_response(
             await conn.execute(delete(Beneficiary).where(Beneficiary.id == created))
 
 
-async def test_a_refused_write_leaves_nothing(settings: Settings, engine: AsyncEngine) -> None:
-    """A request that fails half-way (bad category after the person was built) writes nothing."""
-    app = create_app(settings)
-    app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
+async def test_a_refused_write_leaves_nothing(
+    committed_client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    """A request that fails half-way (bad category after the person was built) writes nothing,
+    and the audit trail records the failure, not a creation."""
     payload = beneficiary_payload(categories=[{"code": "veteran"}, {"code": "astronaut"}])
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        response = await client.post("/api/v1/beneficiaries", json=payload)
+    response = await committed_client.post("/api/v1/beneficiaries", json=payload)
     assert response.status_code == 422
     async with engine.connect() as other:
         found = await other.scalar(
             select(Beneficiary.id).where(Beneficiary.national_id == payload["national_id"])
         )
-    assert found is None
+        assert found is None
+        request_id = response.headers["x-request-id"]
+        events = (
+            await other.execute(
+                select(AuditEvent.action, AuditEvent.outcome, AuditEvent.status_code).where(
+                    AuditEvent.request_id == request_id
+                )
+            )
+        ).all()
+    assert events == [("create", "failed", 422)]
 
 
 async def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(

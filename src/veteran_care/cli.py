@@ -1,15 +1,20 @@
-"""veteran-care: serve | migrate | seed-demo"""
+"""veteran-care: serve | migrate | seed-demo | create-user | audit verify"""
 
 import asyncio
 import importlib.util
-import logging
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
 import typer
 import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care import migrate as migrations
 from veteran_care.config import Environment, Settings, get_settings
+from veteran_care.db import WRITE_OPTION, create_engine, create_sessionmaker
+from veteran_care.identity import service as identity
+from veteran_care.logs import configure_logging, logging_config
+from veteran_care.models import Role
 
 app = typer.Typer(help="Veteran Care: registry, periodic checks, medicines and reports.")
 
@@ -26,23 +31,48 @@ def _migrate(settings: Settings) -> None:
     migrations.upgrade(settings.effective_database_url)
 
 
-async def _seed(settings: Settings, count: int, seed: int) -> str:
-    from veteran_care.db import create_engine, create_sessionmaker
+T = TypeVar("T")
+
+
+def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` in one transaction on a short-lived engine, and commit it."""
+
+    async def run() -> T:
+        engine = create_engine(settings)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                await session.connection(execution_options={WRITE_OPTION: True})
+                result = await work(session)
+                await session.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _seed(settings: Settings, count: int, seed: int) -> str:
     from veteran_care.demo import seed_demo
 
-    engine = create_engine(settings)
-    try:
-        async with create_sessionmaker(engine)() as session:
-            summary = await seed_demo(session, count=count, seed=seed)
-            await session.commit()
-    finally:
-        await engine.dispose()
+    summary = _in_session(settings, lambda session: seed_demo(session, count=count, seed=seed))
     if summary.skipped:
         return "Demo data already present: nothing added."
     return (
         f"Demo data added: {summary.facilities} facilities, "
         f"{summary.beneficiaries} beneficiaries, {summary.cards} cards."
     )
+
+
+def _first_admin(settings: Settings) -> None:
+    """With no account yet, create `admin` (password from the settings, or generated)."""
+    generated = _in_session(
+        settings, lambda session: identity.ensure_first_admin(session, settings.admin_password)
+    )
+    if generated:
+        typer.echo(
+            "Created the first admin account. Log in as `admin` with this password "
+            f"(shown only now; change it): {generated}"
+        )
 
 
 def _refuse_demo_in_production(settings: Settings) -> None:
@@ -61,12 +91,13 @@ def serve(
 ) -> None:
     """Apply migrations, then serve the API with uvicorn (uvloop/httptools when installed)."""
     settings = _settings()
-    logging.basicConfig(level=settings.log_level)
+    configure_logging(settings)
     if migrate:
         _migrate(settings)
     if demo:
         _refuse_demo_in_production(settings)
-        typer.echo(asyncio.run(_seed(settings, 300, 2027)))
+        typer.echo(_seed(settings, 300, 2027))
+    _first_admin(settings)
     host = host or settings.host
     port = port or settings.port
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
@@ -83,6 +114,8 @@ def serve(
         http="httptools" if importlib.util.find_spec("httptools") else "h11",
         proxy_headers=True,
         log_level=settings.log_level.lower(),
+        access_log=False,
+        log_config=logging_config(settings),
     )
 
 
@@ -103,4 +136,79 @@ def seed_demo(
     settings = _settings()
     _refuse_demo_in_production(settings)
     _migrate(settings)
-    typer.echo(asyncio.run(_seed(settings, count, seed)))
+    typer.echo(_seed(settings, count, seed))
+
+
+@app.command("create-user")
+def create_user(
+    username: Annotated[str, typer.Option(help="Login name (lower case, 3-64 characters).")],
+    full_name: Annotated[str, typer.Option(help="Full name.")],
+    role: Annotated[list[Role], typer.Option(help="A role; repeat for several.")],
+    facility_code: Annotated[
+        list[str] | None, typer.Option(help="Facility code of the user's scope; repeatable.")
+    ] = None,
+    province_wide: Annotated[bool, typer.Option(help="Acts on every facility.")] = False,
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+) -> None:
+    """Create a staff user (the password is asked for, never echoed)."""
+    from pydantic import ValidationError
+
+    from veteran_care.errors import DomainError
+    from veteran_care.facilities import repository as facilities
+    from veteran_care.identity.principal import system_actor
+    from veteran_care.identity.schemas import UserCreate
+
+    settings = _settings()
+
+    async def work(session: AsyncSession) -> str:
+        facility_ids = []
+        for code in facility_code or []:
+            facility_id = await facilities.id_by_code(session, code)
+            if facility_id is None:
+                raise DomainError(f"There is no facility with code {code}.")
+            facility_ids.append(facility_id)
+        data = UserCreate(
+            username=username,
+            full_name=full_name,
+            password=password,
+            roles=role,
+            province_wide=province_wide,
+            facility_ids=facility_ids,
+        )
+        account = await identity.create_user(session, system_actor("create-user"), data)
+        return str(account.id)
+
+    try:
+        account_id = _in_session(settings, work)
+    except ValidationError as exc:
+        for error in exc.errors():
+            typer.echo(f"{'.'.join(map(str, error['loc']))}: {error['msg']}", err=True)
+        raise typer.Exit(2) from exc
+    except DomainError as exc:
+        typer.echo(exc.detail, err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"Created user {username} ({account_id}).")
+
+
+audit_app = typer.Typer(help="The audit trail.")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain of the whole audit trail; name the first broken row."""
+    from veteran_care.audit.service import verify
+
+    settings = _settings()
+    result = _in_session(settings, verify)
+    if result.intact:
+        typer.echo(f"Audit trail intact: {result.rows} rows checked.")
+        return
+    typer.echo(
+        f"Audit trail BROKEN at row {result.first_broken_id}: {result.reason} "
+        f"({result.rows} rows read).",
+        err=True,
+    )
+    raise typer.Exit(1)

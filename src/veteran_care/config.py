@@ -49,6 +49,30 @@ class Settings(BaseSettings):
         description="Name of the social-affairs agency that receives reports.",
     )
     log_level: str = Field("INFO", description="Python log level.")
+    log_json: bool | None = Field(
+        None, description="JSON log lines; default: on in production, off elsewhere."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description='Browser origins allowed to call the API (JSON list, e.g. ["https://app.example"]).',
+    )
+    max_body_bytes: int = Field(
+        1_048_576,
+        ge=1024,
+        le=1_073_741_824,
+        description="Largest request body accepted (413 above).",
+    )
+    access_token_minutes: int = Field(15, ge=1, le=1440, description="Access token lifetime.")
+    refresh_token_days: int = Field(14, ge=1, le=365, description="Refresh token lifetime.")
+    max_failed_logins: int = Field(
+        5, ge=1, le=100, description="Failed logins in a row before an account is locked."
+    )
+    lockout_minutes: int = Field(15, ge=1, le=10080, description="How long a lockout lasts.")
+    admin_password: str | None = Field(
+        None,
+        description="Password of the first admin, created by `serve` when there are no users "
+        "(generated and printed once when unset).",
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":

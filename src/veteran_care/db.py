@@ -5,6 +5,7 @@ commits. The dependencies use ``scope="function"`` so that the commit runs after
 returns and *before* the response is sent: a 2xx is only ever sent for a durable write.
 """
 
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -108,6 +109,9 @@ def _sqlite_on_begin(conn: Connection) -> None:
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
+    # aiosqlite logs every statement *with its parameters* at DEBUG: personal data must never
+    # reach a log, whatever the log level.
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
     url = settings.effective_database_url
     if url.startswith("sqlite"):
         if ":memory:" not in url:

@@ -14,7 +14,10 @@ from veteran_care.beneficiaries.schemas import BeneficiaryCreate, CardCreate, Ca
 from veteran_care.facilities import repository as facility_repository
 from veteran_care.facilities import service as facilities
 from veteran_care.facilities.schemas import FacilityCreate
-from veteran_care.models import BeneficiaryStatus, Facility, FacilityLevel, Sex
+from veteran_care.identity import service as identity
+from veteran_care.identity.principal import Actor, system_actor
+from veteran_care.identity.schemas import UserCreate
+from veteran_care.models import BeneficiaryStatus, Facility, FacilityLevel, Role, Sex
 
 _L = FacilityLevel
 FACILITIES: list[tuple[str, str, FacilityLevel, str]] = [
@@ -180,6 +183,35 @@ def _card_prefix(rng: random.Random, categories: list[CategoryIn]) -> str:
     return "CK2" if rng.random() < 0.2 else "CB2"
 
 
+# One user per role, with documented passwords (README). Refused in production by the CLI.
+DEMO_USERS: list[tuple[str, str, Role, bool]] = [
+    ("demo.admin", "Quản trị Demo", Role.admin, True),
+    ("demo.scheduler", "Điều phối Demo", Role.scheduler, False),
+    ("demo.clinician", "Bác sĩ Demo", Role.clinician, False),
+    ("demo.pharmacist", "Dược sĩ Demo", Role.pharmacist, False),
+    ("demo.reporter", "Sở Nội vụ Demo", Role.reporter, True),
+    ("demo.auditor", "Kiểm tra Demo", Role.auditor, True),
+]
+
+
+def demo_password(role: Role) -> str:
+    return f"demo-{role.value}-2027"
+
+
+async def _demo_users(session: AsyncSession, actor: Actor, hospital: Facility) -> None:
+    """Province-wide admin, reporter and auditor; the others work at the provincial hospital."""
+    for username, full_name, role, province_wide in DEMO_USERS:
+        data = UserCreate(
+            username=username,
+            full_name=full_name,
+            password=demo_password(role),
+            roles=[role],
+            province_wide=province_wide,
+            facility_ids=[] if province_wide else [hospital.id],
+        )
+        await identity.create_user(session, actor, data)
+
+
 async def seed_demo(session: AsyncSession, *, count: int = 300, seed: int = 2027) -> DemoSummary:
     """Create the demo facilities and `count` beneficiaries with cards; flush, never commit.
 
@@ -188,10 +220,12 @@ async def seed_demo(session: AsyncSession, *, count: int = 300, seed: int = 2027
     if await facility_repository.id_by_code(session, FIRST_CODE) is not None:
         return DemoSummary(facilities=0, beneficiaries=0, cards=0, skipped=True)
     rng = random.Random(seed)
+    actor = system_actor("seed-demo")
     created: list[Facility] = []
     for code, name, level, commune in FACILITIES:
         data = FacilityCreate(code=code, name=name, level=level, commune_code=commune)
-        created.append(await facilities.create(session, data))
+        created.append(await facilities.create(session, data, actor))
+    await _demo_users(session, actor, created[0])
     by_commune = {f.commune_code: f for f in created}
     this_year = date.today().year
     national_ids: set[str] = set()
@@ -246,6 +280,7 @@ async def seed_demo(session: AsyncSession, *, count: int = 300, seed: int = 2027
                 registered_facility_id=facility.id,
                 categories=categories,
             ),
+            actor,
         )
         fate = rng.random()
         if fate < 0.03:
@@ -274,6 +309,6 @@ async def seed_demo(session: AsyncSession, *, count: int = 300, seed: int = 2027
                 valid_to=date(year, 12, 31),
                 registration_facility_code=facility.code,
             )
-            await beneficiaries.add_card(session, person.id, card)
+            await beneficiaries.add_card(session, person.id, card, actor)
             cards += 1
     return DemoSummary(facilities=len(created), beneficiaries=count, cards=cards, skipped=False)

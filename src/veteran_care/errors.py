@@ -8,7 +8,7 @@ answers with SQL text or a bare 500 for bad input.
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -245,20 +245,33 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+ProblemHook = Callable[[Request, int, str], Awaitable[None]]
+
+
+async def _after_problem(request: Request, response: JSONResponse, code: str) -> JSONResponse:
+    """Let the audit trail record a refused or failed request (set up in main.py)."""
+    hook: ProblemHook | None = getattr(request.app.state, "problem_hook", None)
+    if hook is not None:
+        await hook(request, response.status_code, code)
+    return response
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem_response(
+        response = problem_response(
             request, exc.status, exc.code, exc.detail, headers=exc.headers, **exc.extra
         )
+        return await _after_problem(request, response, exc.code)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _validation_errors(exc.errors())
         fields = ", ".join(e["field"] for e in errors[:5])
-        return problem_response(
+        response = problem_response(
             request, 422, "validation-error", f"Invalid input: {fields}.", errors=errors
         )
+        return await _after_problem(request, response, "validation-error")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -271,26 +284,30 @@ def install_error_handlers(app: FastAPI) -> None:
         if status == 405:
             detail = f"Method {request.method} is not allowed on {request.url.path}."
             headers["Allow"] = ", ".join(_allowed_methods(request))
-        return problem_response(request, status, code, detail, headers=headers)
+        return await _after_problem(
+            request, problem_response(request, status, code, detail, headers=headers), code
+        )
 
     @app.exception_handler(sa_exc.IntegrityError)
     async def _integrity(request: Request, exc: sa_exc.IntegrityError) -> JSONResponse:
-        return _integrity_problem(request, exc)
+        return await _after_problem(request, _integrity_problem(request, exc), "conflict")
 
     @app.exception_handler(sa_exc.DataError)
     async def _data(request: Request, exc: sa_exc.DataError) -> JSONResponse:
-        return problem_response(
+        response = problem_response(
             request, 422, "invalid-data", "A value does not fit what the database can hold."
         )
+        return await _after_problem(request, response, "invalid-data")
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
-        return problem_response(
+        response = problem_response(
             request,
             412,
             "precondition-failed",
             "The record was changed by someone else; read it again and retry.",
         )
+        return await _after_problem(request, response, "precondition-failed")
 
     @app.exception_handler(sa_exc.OperationalError)
     async def _operational(request: Request, exc: sa_exc.OperationalError) -> JSONResponse:
@@ -314,12 +331,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ResponseValidationError)
     async def _response_validation(request: Request, exc: ResponseValidationError) -> JSONResponse:
-        logger.error("response failed validation on %s", request.url.path)
+        route = request.scope.get("route")
+        logger.error("response failed validation in %s", getattr(route, "name", "?"))
         return problem_response(request, 500, "internal-error", "Internal error.")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        route = request.scope.get("route")
+        logger.exception("unhandled error in %s %s", request.method, getattr(route, "name", "?"))
         return problem_response(request, 500, "internal-error", "Internal error.")
 
 

@@ -8,12 +8,17 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
 from veteran_care import __version__
+from veteran_care.audit.router import router as audit_router
+from veteran_care.audit.service import record_problem
 from veteran_care.beneficiaries.router import router as beneficiaries_router
 from veteran_care.config import Settings, get_settings
 from veteran_care.db import create_engine, create_sessionmaker
+from veteran_care.edge import install_edge
 from veteran_care.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from veteran_care.facilities.router import router as facilities_router
 from veteran_care.health.router import router as health_router
+from veteran_care.identity.permissions import Permission, describe
+from veteran_care.identity.router import router as identity_router
 from veteran_care.migrate import head_revisions
 from veteran_care.reference.router import router as reference_router
 
@@ -36,6 +41,8 @@ def _operation_id(route: APIRoute) -> str:
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
+    router.include_router(identity_router)
+    router.include_router(audit_router)
     router.include_router(reference_router)
     router.include_router(facilities_router)
     router.include_router(beneficiaries_router)
@@ -46,6 +53,26 @@ MALFORMED_BODY = {
     "description": "The body could not be read (e.g. not UTF-8).",
     "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
 }
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def _document_permission(operation: dict[str, Any]) -> None:
+    """Guarded operations: say who may call them, and document 401 and 403."""
+    scopes = [
+        s for requirement in operation.get("security", []) for v in requirement.values() for s in v
+    ]
+    if not scopes:
+        return
+    roles = " ".join(describe(Permission(scope)) for scope in scopes)
+    operation["description"] = (operation.get("description", "") + f"\n\n**Who:** {roles}").strip()
+    operation["responses"].setdefault("401", _problem("No valid bearer token."))
+    operation["responses"].setdefault("403", _problem("The caller's roles do not allow this."))
 
 
 def _install_openapi(app: FastAPI) -> None:
@@ -59,6 +86,7 @@ def _install_openapi(app: FastAPI) -> None:
                 for operation in path.values():
                     if "requestBody" in operation:
                         operation["responses"].setdefault("400", MALFORMED_BODY)
+                    _document_permission(operation)
                     for response in operation.get("responses", {}).values():
                         content = response.get("content", {})
                         if PROBLEM_MEDIA_TYPE in content:
@@ -91,6 +119,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.schema_heads = head_revisions()
     install_error_handlers(app)
+    app.state.problem_hook = record_problem
+    install_edge(app, settings)
     app.include_router(health_router)
     app.include_router(api_router())
     _install_openapi(app)

@@ -44,6 +44,8 @@ class BeneficiaryFilters:
     registered_facility_id: uuid.UUID | None = None
     birth_year_from: int | None = None
     birth_year_to: int | None = None
+    # None: province-wide; otherwise only people registered at these facilities.
+    facility_scope: frozenset[uuid.UUID] | None = None
 
 
 def _search_clause(q: str) -> Any:
@@ -89,6 +91,8 @@ def _filtered(filters: BeneficiaryFilters) -> Select[Beneficiary]:
         stmt = stmt.where(Beneficiary.birth_year >= filters.birth_year_from)
     if filters.birth_year_to is not None:
         stmt = stmt.where(Beneficiary.birth_year <= filters.birth_year_to)
+    if filters.facility_scope is not None:
+        stmt = stmt.where(Beneficiary.registered_facility_id.in_(filters.facility_scope))
     if filters.category is not None:
         stmt = stmt.where(
             exists().where(

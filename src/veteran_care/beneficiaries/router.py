@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from veteran_care.audit import service as audit
 from veteran_care.beneficiaries import repository, service
 from veteran_care.beneficiaries.schemas import (
     BeneficiaryCreate,
@@ -20,14 +21,20 @@ from veteran_care.beneficiaries.schemas import (
     CommuneCode,
     EthnicityCode,
 )
-from veteran_care.db import ReadSession, WriteSession
+from veteran_care.db import WriteSession
 from veteran_care.errors import problem_responses
+from veteran_care.identity.dependencies import allow
+from veteran_care.identity.permissions import Permission
+from veteran_care.identity.principal import Actor, mask
 from veteran_care.kit.etag import set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from veteran_care.kit.text import Line100
-from veteran_care.models import Beneficiary, BeneficiaryStatus
+from veteran_care.models import Beneficiary, BeneficiaryStatus, InsuranceCard
 
 router = APIRouter(prefix="/beneficiaries", tags=["beneficiaries"])
+
+Reader = Annotated[Actor, allow(Permission.registry_read)]
+Writer = Annotated[Actor, allow(Permission.registry_write)]
 
 IfMatch = Annotated[
     str | None,
@@ -35,11 +42,32 @@ IfMatch = Annotated[
 ]
 
 
-async def _read_model(session: AsyncSession, beneficiary: Beneficiary) -> BeneficiaryRead:
+def _card_model(card: InsuranceCard, actor: Actor) -> CardRead:
+    read = CardRead.model_validate(card)
+    if not actor.require().sees_identifiers:
+        read.number = mask(read.number) or ""
+        read.bhxh_number = mask(read.bhxh_number) or ""
+    return read
+
+
+async def _read_model(
+    session: AsyncSession, beneficiary: Beneficiary, actor: Actor
+) -> BeneficiaryRead:
     card = await service.current_card(session, beneficiary)
     read = BeneficiaryRead.model_validate(beneficiary)
-    read.current_card = CardRead.model_validate(card) if card else None
+    read.current_card = _card_model(card, actor) if card else None
+    if not actor.require().sees_identifiers:
+        read.national_id = mask(read.national_id)
+        read.bhxh_number = mask(read.bhxh_number)
     return read
+
+
+def _summary(beneficiary: Beneficiary, actor: Actor) -> BeneficiarySummary:
+    summary = BeneficiarySummary.model_validate(beneficiary)
+    if not actor.require().sees_identifiers:
+        summary.national_id = mask(summary.national_id)
+        summary.bhxh_number = mask(summary.bhxh_number)
+    return summary
 
 
 @router.post(
@@ -50,12 +78,12 @@ async def _read_model(session: AsyncSession, beneficiary: Beneficiary) -> Benefi
     responses=problem_responses(409),
 )
 async def create_beneficiary(
-    data: BeneficiaryCreate, session: WriteSession, response: Response
+    data: BeneficiaryCreate, actor: Writer, session: WriteSession, response: Response
 ) -> BeneficiaryRead:
-    beneficiary = await service.create(session, data)
+    beneficiary = await service.create(session, data, actor)
     set_etag(response, beneficiary.version)
     response.headers["Location"] = f"/api/v1/beneficiaries/{beneficiary.id}"
-    return await _read_model(session, beneficiary)
+    return await _read_model(session, beneficiary, actor)
 
 
 @router.get(
@@ -69,7 +97,8 @@ async def create_beneficiary(
     responses=problem_responses(),
 )
 async def list_beneficiaries(
-    session: ReadSession,
+    actor: Reader,
+    session: WriteSession,
     q: Annotated[Line100 | None, Query(description="Name, CCCD, BHXH or card number.")] = None,
     commune_code: Annotated[CommuneCode | None, Query()] = None,
     category: Annotated[CategoryCode | None, Query()] = None,
@@ -82,6 +111,7 @@ async def list_beneficiaries(
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[BeneficiarySummary]:
+    principal = actor.require()
     filters = repository.BeneficiaryFilters(
         q=q,
         commune_code=commune_code,
@@ -91,11 +121,20 @@ async def list_beneficiaries(
         registered_facility_id=registered_facility_id,
         birth_year_from=birth_year_from,
         birth_year_to=birth_year_to,
+        facility_scope=None if principal.province_wide else principal.facility_ids,
     )
     rows, next_cursor = await repository.list_beneficiaries(
         session, filters, sort=sort, cursor=cursor, limit=limit
     )
-    return Page(items=[BeneficiarySummary.model_validate(r) for r in rows], next_cursor=next_cursor)
+    used = [name for name, value in vars(filters).items() if value and name != "facility_scope"]
+    await audit.record(
+        session,
+        actor,
+        "search",
+        resource_type="beneficiary",
+        detail=f"filters: {', '.join(sorted(used)) or 'none'}; {len(rows)} rows",
+    )
+    return Page(items=[_summary(r, actor) for r in rows], next_cursor=next_cursor)
 
 
 @router.get(
@@ -104,11 +143,11 @@ async def list_beneficiaries(
     responses=problem_responses(404),
 )
 async def get_beneficiary(
-    beneficiary_id: uuid.UUID, session: ReadSession, response: Response
+    beneficiary_id: uuid.UUID, actor: Reader, session: WriteSession, response: Response
 ) -> BeneficiaryRead:
-    beneficiary = await service.get(session, beneficiary_id)
+    beneficiary = await service.read(session, beneficiary_id, actor)
     set_etag(response, beneficiary.version)
-    return await _read_model(session, beneficiary)
+    return await _read_model(session, beneficiary, actor)
 
 
 @router.patch(
@@ -123,13 +162,14 @@ async def get_beneficiary(
 async def update_beneficiary(
     beneficiary_id: uuid.UUID,
     data: BeneficiaryUpdate,
+    actor: Writer,
     session: WriteSession,
     response: Response,
     if_match: IfMatch = None,
 ) -> BeneficiaryRead:
-    beneficiary = await service.update(session, beneficiary_id, data, if_match)
+    beneficiary = await service.update(session, beneficiary_id, data, if_match, actor)
     set_etag(response, beneficiary.version)
-    return await _read_model(session, beneficiary)
+    return await _read_model(session, beneficiary, actor)
 
 
 @router.post(
@@ -143,12 +183,16 @@ async def update_beneficiary(
     responses=problem_responses(404, 409),
 )
 async def create_card(
-    beneficiary_id: uuid.UUID, data: CardCreate, session: WriteSession, response: Response
+    beneficiary_id: uuid.UUID,
+    data: CardCreate,
+    actor: Writer,
+    session: WriteSession,
+    response: Response,
 ) -> CardRead:
-    card = await service.add_card(session, beneficiary_id, data)
+    card = await service.add_card(session, beneficiary_id, data, actor)
     set_etag(response, card.version)
     response.headers["Location"] = f"/api/v1/beneficiaries/{beneficiary_id}/cards/{card.id}"
-    return CardRead.model_validate(card)
+    return _card_model(card, actor)
 
 
 @router.get(
@@ -158,15 +202,17 @@ async def create_card(
 )
 async def list_cards(
     beneficiary_id: uuid.UUID,
-    session: ReadSession,
+    actor: Reader,
+    session: WriteSession,
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[CardRead]:
-    await service.get(session, beneficiary_id)
+    await service.get(session, beneficiary_id, actor)
     rows, next_cursor = await repository.list_cards(
         session, beneficiary_id, cursor=cursor, limit=limit
     )
-    return Page(items=[CardRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+    await audit.record(session, actor, "read", resource_type="card", beneficiary_id=beneficiary_id)
+    return Page(items=[_card_model(r, actor) for r in rows], next_cursor=next_cursor)
 
 
 @router.get(
@@ -175,11 +221,23 @@ async def list_cards(
     responses=problem_responses(404),
 )
 async def get_card(
-    beneficiary_id: uuid.UUID, card_id: uuid.UUID, session: ReadSession, response: Response
+    beneficiary_id: uuid.UUID,
+    card_id: uuid.UUID,
+    actor: Reader,
+    session: WriteSession,
+    response: Response,
 ) -> CardRead:
-    card = await service.get_card(session, beneficiary_id, card_id)
+    card = await service.get_card(session, beneficiary_id, card_id, actor)
+    await audit.record(
+        session,
+        actor,
+        "read",
+        resource_type="card",
+        resource_id=card.id,
+        beneficiary_id=beneficiary_id,
+    )
     set_etag(response, card.version)
-    return CardRead.model_validate(card)
+    return _card_model(card, actor)
 
 
 @router.patch(
@@ -191,10 +249,13 @@ async def update_card_status(
     beneficiary_id: uuid.UUID,
     card_id: uuid.UUID,
     data: CardStatusUpdate,
+    actor: Writer,
     session: WriteSession,
     response: Response,
     if_match: IfMatch = None,
 ) -> CardRead:
-    card = await service.set_card_status(session, beneficiary_id, card_id, data.status, if_match)
+    card = await service.set_card_status(
+        session, beneficiary_id, card_id, data.status, if_match, actor
+    )
     set_etag(response, card.version)
-    return CardRead.model_validate(card)
+    return _card_model(card, actor)

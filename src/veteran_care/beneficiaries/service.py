@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from veteran_care.audit import service as audit
 from veteran_care.beneficiaries import repository
 from veteran_care.beneficiaries.identifiers import national_id_type, parse_card_number
 from veteran_care.beneficiaries.schemas import (
@@ -16,8 +17,9 @@ from veteran_care.beneficiaries.schemas import (
     CategoryIn,
 )
 from veteran_care.db import utcnow
-from veteran_care.errors import Conflict, NotFound, Unprocessable
+from veteran_care.errors import Conflict, DomainError, NotFound, Unprocessable
 from veteran_care.facilities import service as facilities
+from veteran_care.identity.principal import Actor
 from veteran_care.kit.etag import check_if_match
 from veteran_care.kit.text import fold
 from veteran_care.models import (
@@ -30,11 +32,51 @@ from veteran_care.models import (
 from veteran_care.reference import service as reference
 
 
-async def get(session: AsyncSession, beneficiary_id: uuid.UUID) -> Beneficiary:
+class OutOfScope(DomainError):
+    status = 403
+    code = "out-of-scope"
+
+
+async def get(session: AsyncSession, beneficiary_id: uuid.UUID, actor: Actor) -> Beneficiary:
+    """A beneficiary the caller may see: out of the caller's facilities it does not exist (404)."""
     beneficiary = await repository.get(session, beneficiary_id)
-    if beneficiary is None:
+    if beneficiary is None or not actor.require().in_scope(beneficiary.registered_facility_id):
         raise NotFound(f"Beneficiary {beneficiary_id} was not found.")
     return beneficiary
+
+
+async def read(session: AsyncSession, beneficiary_id: uuid.UUID, actor: Actor) -> Beneficiary:
+    """`get`, recorded in the audit trail as a read of personal data."""
+    beneficiary = await get(session, beneficiary_id, actor)
+    await audit.record(
+        session,
+        actor,
+        "read",
+        resource_type="beneficiary",
+        resource_id=beneficiary.id,
+        beneficiary_id=beneficiary.id,
+    )
+    return beneficiary
+
+
+def _registered_facility(actor: Actor, wanted: uuid.UUID | None) -> uuid.UUID | None:
+    """Staff of some facilities register people at one of them (their only one by default)."""
+    principal = actor.require()
+    if principal.province_wide:
+        return wanted
+    if wanted is None:
+        if len(principal.facility_ids) == 1:
+            return next(iter(principal.facility_ids))
+        raise Unprocessable(
+            "registered_facility_id: choose one of your facilities.",
+            code="registered-facility-required",
+            field="registered_facility_id",
+        )
+    if wanted not in principal.facility_ids:
+        raise OutOfScope(
+            "registered_facility_id: you can only register people at your own facilities."
+        )
+    return wanted
 
 
 async def current_card(session: AsyncSession, beneficiary: Beneficiary) -> InsuranceCard | None:
@@ -98,8 +140,9 @@ async def _check_references(session: AsyncSession, values: dict[str, Any]) -> No
         )
 
 
-async def create(session: AsyncSession, data: BeneficiaryCreate) -> Beneficiary:
+async def create(session: AsyncSession, data: BeneficiaryCreate, actor: Actor) -> Beneficiary:
     values = data.model_dump(exclude={"categories"})
+    values["registered_facility_id"] = _registered_facility(actor, data.registered_facility_id)
     await _ensure_unique(session, "national_id", data.national_id, None)
     await _ensure_unique(session, "bhxh_number", data.bhxh_number, None)
     await _check_references(session, values)
@@ -113,6 +156,15 @@ async def create(session: AsyncSession, data: BeneficiaryCreate) -> Beneficiary:
     )
     session.add(beneficiary)
     await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "create",
+        resource_type="beneficiary",
+        resource_id=beneficiary.id,
+        beneficiary_id=beneficiary.id,
+        changed_fields=sorted(data.model_fields_set),
+    )
     return beneficiary
 
 
@@ -151,10 +203,15 @@ async def update(
     beneficiary_id: uuid.UUID,
     data: BeneficiaryUpdate,
     if_match: str | None,
+    actor: Actor,
 ) -> Beneficiary:
-    beneficiary = await get(session, beneficiary_id)
+    beneficiary = await get(session, beneficiary_id, actor)
     check_if_match(if_match, beneficiary.version)
     changes = data.model_dump(exclude_unset=True, exclude={"categories"})
+    if "registered_facility_id" in changes:
+        changes["registered_facility_id"] = _registered_facility(
+            actor, changes["registered_facility_id"]
+        )
     if "national_id" in changes:
         await _ensure_unique(session, "national_id", changes["national_id"], beneficiary.id)
         changes["national_id_type"] = (
@@ -184,13 +241,22 @@ async def update(
         # makes the UPDATE that bumps its version.
         beneficiary.updated_at = utcnow()
     await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "status_change" if "status" in data.model_fields_set else "update",
+        resource_type="beneficiary",
+        resource_id=beneficiary.id,
+        beneficiary_id=beneficiary.id,
+        changed_fields=sorted(data.model_fields_set),
+    )
     return beneficiary
 
 
 async def add_card(
-    session: AsyncSession, beneficiary_id: uuid.UUID, data: CardCreate
+    session: AsyncSession, beneficiary_id: uuid.UUID, data: CardCreate, actor: Actor
 ) -> InsuranceCard:
-    beneficiary = await get(session, beneficiary_id)
+    beneficiary = await get(session, beneficiary_id, actor)
     parsed = parse_card_number(data.number)
     if beneficiary.bhxh_number is None:
         raise Unprocessable(
@@ -218,12 +284,22 @@ async def add_card(
     )
     session.add(card)
     await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "create",
+        resource_type="card",
+        resource_id=card.id,
+        beneficiary_id=beneficiary.id,
+        changed_fields=sorted(data.model_fields_set),
+    )
     return card
 
 
 async def get_card(
-    session: AsyncSession, beneficiary_id: uuid.UUID, card_id: uuid.UUID
+    session: AsyncSession, beneficiary_id: uuid.UUID, card_id: uuid.UUID, actor: Actor
 ) -> InsuranceCard:
+    await get(session, beneficiary_id, actor)
     card = await repository.get_card(session, beneficiary_id, card_id)
     if card is None:
         raise NotFound(f"Card {card_id} of beneficiary {beneficiary_id} was not found.")
@@ -243,8 +319,9 @@ async def set_card_status(
     card_id: uuid.UUID,
     status: CardStatus,
     if_match: str | None,
+    actor: Actor,
 ) -> InsuranceCard:
-    card = await get_card(session, beneficiary_id, card_id)
+    card = await get_card(session, beneficiary_id, card_id, actor)
     check_if_match(if_match, card.version)
     if status != card.status:
         if status not in _CARD_TRANSITIONS[card.status]:
@@ -254,4 +331,13 @@ async def set_card_status(
             )
         card.status = status
         await session.flush()
+        await audit.record(
+            session,
+            actor,
+            "status_change",
+            resource_type="card",
+            resource_id=card.id,
+            beneficiary_id=beneficiary_id,
+            changed_fields=["status"],
+        )
     return card

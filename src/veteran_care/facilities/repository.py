@@ -28,6 +28,7 @@ async def list_facilities(
     level: FacilityLevel | None,
     commune_code: str | None,
     active: bool | None,
+    scope: frozenset[uuid.UUID] | None,
     sort: str,
     cursor: str | None,
     limit: int,
@@ -39,6 +40,8 @@ async def list_facilities(
         stmt = stmt.where(Facility.commune_code == commune_code)
     if active is not None:
         stmt = stmt.where(Facility.active == active)
+    if scope is not None:
+        stmt = stmt.where(Facility.id.in_(scope))
     key = FACILITY_SORTS[sort]
     stmt = paginate(stmt, id_column=Facility.id, sort=sort, key=key, cursor=cursor, limit=limit)
     rows = (await session.scalars(stmt)).all()

@@ -14,11 +14,17 @@ from veteran_care.facilities.schemas import (
     FacilityRead,
     FacilityUpdate,
 )
+from veteran_care.identity.dependencies import allow
+from veteran_care.identity.permissions import Permission
+from veteran_care.identity.principal import Actor
 from veteran_care.kit.etag import set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from veteran_care.models import FacilityLevel
 
 router = APIRouter(prefix="/facilities", tags=["facilities"])
+
+Reader = Annotated[Actor, allow(Permission.facilities_read)]
+Writer = Annotated[Actor, allow(Permission.facilities_write)]
 
 IfMatch = Annotated[
     str | None,
@@ -33,9 +39,9 @@ IfMatch = Annotated[
     responses=problem_responses(409),
 )
 async def create_facility(
-    data: FacilityCreate, session: WriteSession, response: Response
+    data: FacilityCreate, actor: Writer, session: WriteSession, response: Response
 ) -> FacilityRead:
-    facility = await service.create(session, data)
+    facility = await service.create(session, data, actor)
     set_etag(response, facility.version)
     response.headers["Location"] = f"/api/v1/facilities/{facility.id}"
     return FacilityRead.model_validate(facility)
@@ -43,6 +49,7 @@ async def create_facility(
 
 @router.get("", summary="List facilities", responses=problem_responses())
 async def list_facilities(
+    actor: Reader,
     session: ReadSession,
     level: FacilityLevel | None = None,
     commune_code: Annotated[CommuneCode | None, Query()] = None,
@@ -56,6 +63,7 @@ async def list_facilities(
         level=level,
         commune_code=commune_code,
         active=active,
+        scope=None if actor.require().province_wide else actor.require().facility_ids,
         sort=sort,
         cursor=cursor,
         limit=limit,
@@ -65,9 +73,9 @@ async def list_facilities(
 
 @router.get("/{facility_id}", summary="Read a facility", responses=problem_responses(404))
 async def get_facility(
-    facility_id: uuid.UUID, session: ReadSession, response: Response
+    facility_id: uuid.UUID, actor: Reader, session: ReadSession, response: Response
 ) -> FacilityRead:
-    facility = await service.get(session, facility_id)
+    facility = await service.get(session, facility_id, actor)
     set_etag(response, facility.version)
     return FacilityRead.model_validate(facility)
 
@@ -80,10 +88,11 @@ async def get_facility(
 async def update_facility(
     facility_id: uuid.UUID,
     data: FacilityUpdate,
+    actor: Writer,
     session: WriteSession,
     response: Response,
     if_match: IfMatch = None,
 ) -> FacilityRead:
-    facility = await service.update(session, facility_id, data, if_match)
+    facility = await service.update(session, facility_id, data, if_match, actor)
     set_etag(response, facility.version)
     return FacilityRead.model_validate(facility)

@@ -4,17 +4,20 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from veteran_care.audit import service as audit
 from veteran_care.errors import Conflict, NotFound, Unprocessable
 from veteran_care.facilities import repository
 from veteran_care.facilities.schemas import FacilityCreate, FacilityUpdate
+from veteran_care.identity.principal import Actor
 from veteran_care.kit.etag import check_if_match
 from veteran_care.models import Facility
 from veteran_care.reference import service as reference
 
 
-async def get(session: AsyncSession, facility_id: uuid.UUID) -> Facility:
+async def get(session: AsyncSession, facility_id: uuid.UUID, actor: Actor) -> Facility:
+    """A facility the caller may see: another facility's staff get a 404."""
     facility = await repository.get(session, facility_id)
-    if facility is None:
+    if facility is None or not actor.require().in_scope(facility.id):
         raise NotFound(f"Facility {facility_id} was not found.")
     return facility
 
@@ -39,19 +42,31 @@ async def _ensure_code_free(
         )
 
 
-async def create(session: AsyncSession, data: FacilityCreate) -> Facility:
+async def create(session: AsyncSession, data: FacilityCreate, actor: Actor) -> Facility:
     await _ensure_code_free(session, data.code)
     await reference.ensure_commune(session, data.commune_code, "commune_code")
     facility = Facility(**data.model_dump())
     session.add(facility)
     await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "create",
+        resource_type="facility",
+        resource_id=facility.id,
+        changed_fields=sorted(data.model_fields_set),
+    )
     return facility
 
 
 async def update(
-    session: AsyncSession, facility_id: uuid.UUID, data: FacilityUpdate, if_match: str | None
+    session: AsyncSession,
+    facility_id: uuid.UUID,
+    data: FacilityUpdate,
+    if_match: str | None,
+    actor: Actor,
 ) -> Facility:
-    facility = await get(session, facility_id)
+    facility = await get(session, facility_id, actor)
     check_if_match(if_match, facility.version)
     changes = data.model_dump(exclude_unset=True)
     if "code" in changes:
@@ -61,4 +76,12 @@ async def update(
     for name, value in changes.items():
         setattr(facility, name, value)
     await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "update",
+        resource_type="facility",
+        resource_id=facility.id,
+        changed_fields=sorted(changes),
+    )
     return facility

@@ -1,5 +1,6 @@
 """ORM tables, one module per aggregate. Alembic imports this package once."""
 
+from veteran_care.models.audit import AuditEvent
 from veteran_care.models.beneficiary import (
     Beneficiary,
     BeneficiaryCategoryMembership,
@@ -11,9 +12,21 @@ from veteran_care.models.beneficiary import (
     Sex,
 )
 from veteran_care.models.facility import Facility, FacilityLevel
+from veteran_care.models.identity import (
+    Account,
+    AccountFacility,
+    AccountKind,
+    LoginThrottle,
+    RefreshToken,
+    Role,
+)
 from veteran_care.models.reference import BeneficiaryCategory, Commune, EthnicGroup
 
 __all__ = [
+    "Account",
+    "AccountFacility",
+    "AccountKind",
+    "AuditEvent",
     "Beneficiary",
     "BeneficiaryCategory",
     "BeneficiaryCategoryMembership",
@@ -25,6 +38,9 @@ __all__ = [
     "Facility",
     "FacilityLevel",
     "InsuranceCard",
+    "LoginThrottle",
     "NationalIdType",
+    "RefreshToken",
+    "Role",
     "Sex",
 ]

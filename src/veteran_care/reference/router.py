@@ -6,6 +6,9 @@ from fastapi import APIRouter, Query
 
 from veteran_care.db import ReadSession
 from veteran_care.errors import problem_responses
+from veteran_care.identity.dependencies import allow
+from veteran_care.identity.permissions import Permission
+from veteran_care.identity.principal import Actor
 from veteran_care.reference import repository
 from veteran_care.reference.schemas import (
     CategoryList,
@@ -18,9 +21,12 @@ from veteran_care.reference.schemas import (
 
 router = APIRouter(tags=["reference"], responses=problem_responses())
 
+Reader = Annotated[Actor, allow(Permission.reference_read)]
+
 
 @router.get("/communes", summary="List communes and wards")
 async def list_communes(
+    actor: Reader,
     session: ReadSession,
     province_code: Annotated[
         str | None,
@@ -32,12 +38,12 @@ async def list_communes(
 
 
 @router.get("/ethnic-groups", summary="List ethnic groups (national 2-digit codes)")
-async def list_ethnic_groups(session: ReadSession) -> EthnicGroupList:
+async def list_ethnic_groups(actor: Reader, session: ReadSession) -> EthnicGroupList:
     rows = await repository.ethnic_groups(session)
     return EthnicGroupList(items=[EthnicGroupRead.model_validate(r) for r in rows])
 
 
 @router.get("/beneficiary-categories", summary="List beneficiary categories")
-async def list_beneficiary_categories(session: ReadSession) -> CategoryList:
+async def list_beneficiary_categories(actor: Reader, session: ReadSession) -> CategoryList:
     rows = await repository.categories(session)
     return CategoryList(items=[CategoryRead.model_validate(r) for r in rows])

@@ -1,0 +1,1 @@
+"""The audit trail: who read or changed what, when, from where, with what outcome."""

@@ -1,0 +1,88 @@
+"""Every audit query lives here."""
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from veteran_care.models import AuditEvent
+
+# Any constant: the key of the PostgreSQL advisory lock that serialises chain appends.
+AUDIT_LOCK_KEY = 727_1947
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    actor_id: uuid.UUID | None = None
+    beneficiary_id: uuid.UUID | None = None
+    resource_type: str | None = None
+    resource_id: str | None = None
+    action: str | None = None
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+
+
+async def lock_chain(session: AsyncSession) -> None:
+    """Serialise appends until commit (SQLite write transactions are serialised already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+
+
+async def last_hash(session: AsyncSession) -> str | None:
+    stmt = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    return (await session.scalars(stmt)).first()
+
+
+def _filtered(filters: AuditFilters) -> Select[AuditEvent]:
+    stmt = select(AuditEvent)
+    if filters.actor_id is not None:
+        stmt = stmt.where(AuditEvent.actor_id == filters.actor_id)
+    if filters.beneficiary_id is not None:
+        stmt = stmt.where(AuditEvent.beneficiary_id == filters.beneficiary_id)
+    if filters.resource_type is not None:
+        stmt = stmt.where(AuditEvent.resource_type == filters.resource_type)
+    if filters.resource_id is not None:
+        stmt = stmt.where(AuditEvent.resource_id == filters.resource_id)
+    if filters.action is not None:
+        stmt = stmt.where(AuditEvent.action == filters.action)
+    if filters.occurred_from is not None:
+        stmt = stmt.where(AuditEvent.occurred_at >= filters.occurred_from)
+    if filters.occurred_to is not None:
+        stmt = stmt.where(AuditEvent.occurred_at < filters.occurred_to)
+    return stmt
+
+
+async def page(
+    session: AsyncSession, filters: AuditFilters, *, before_id: int | None, limit: int
+) -> list[AuditEvent]:
+    """Newest first; ``before_id`` is the keyset position."""
+    stmt = _filtered(filters)
+    if before_id is not None:
+        stmt = stmt.where(AuditEvent.id < before_id)
+    stmt = stmt.order_by(AuditEvent.id.desc()).limit(limit + 1)
+    return list((await session.scalars(stmt)).all())
+
+
+async def stream(
+    session: AsyncSession, filters: AuditFilters, *, batch: int = 1000, newest_first: bool = True
+) -> AsyncIterator[AuditEvent]:
+    """Every matching row, fetched in keyset batches (flat memory)."""
+    position: int | None = None
+    while True:
+        stmt = _filtered(filters)
+        if position is not None:
+            stmt = stmt.where(
+                AuditEvent.id < position if newest_first else AuditEvent.id > position
+            )
+        order = AuditEvent.id.desc() if newest_first else AuditEvent.id.asc()
+        stmt = stmt.order_by(order).limit(batch).execution_options(populate_existing=True)
+        rows = list((await session.scalars(stmt)).all())
+        for row in rows:
+            yield row
+        if len(rows) < batch:
+            return
+        position = rows[-1].id
+        session.expunge_all()

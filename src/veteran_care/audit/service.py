@@ -1,0 +1,135 @@
+"""Recording audit events (in the caller's transaction) and verifying the chain."""
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from veteran_care.audit import repository
+from veteran_care.audit.chain import GENESIS, chain_hash
+from veteran_care.db import WRITE_OPTION, utcnow
+from veteran_care.identity.principal import Actor
+from veteran_care.models import AuditEvent
+
+logger = logging.getLogger(__name__)
+
+_LAST_HASH = "veteran_care.audit.last_hash"
+
+
+async def record(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    *,
+    resource_type: str | None = None,
+    resource_id: object = None,
+    beneficiary_id: uuid.UUID | None = None,
+    changed_fields: Sequence[str] | None = None,
+    outcome: str = "success",
+    status_code: int | None = None,
+    detail: str | None = None,
+    actor_login: str | None = None,
+) -> AuditEvent:
+    """Append an event in the caller's transaction: it commits, or vanishes, with the change."""
+    prev = session.info.get(_LAST_HASH)
+    if prev is None:
+        await repository.lock_chain(session)
+        prev = await repository.last_hash(session) or GENESIS
+    principal = actor.principal
+    event = AuditEvent(
+        occurred_at=utcnow(),
+        actor_kind=principal.kind if principal else "anonymous",
+        actor_id=principal.account_id if principal else None,
+        actor_login=principal.login if principal else actor_login,
+        action=action,
+        operation=actor.operation,
+        resource_type=resource_type,
+        resource_id=str(resource_id) if resource_id is not None else None,
+        beneficiary_id=beneficiary_id,
+        request_id=actor.request_id,
+        client_address=actor.client_address,
+        outcome=outcome,
+        status_code=status_code,
+        changed_fields=sorted(changed_fields) if changed_fields is not None else None,
+        detail=detail[:200] if detail else None,
+        prev_hash=prev,
+    )
+    event.hash = chain_hash(prev, event)
+    session.add(event)
+    await session.flush()
+    session.info[_LAST_HASH] = event.hash
+    return event
+
+
+async def record_separately(
+    sessionmaker: async_sessionmaker[AsyncSession], actor: Actor, action: str, **fields: object
+) -> None:
+    """Append in a transaction of its own: for denied and failed requests, whose own
+    transaction is rolled back. Never raises: a failure here must not hide the original error."""
+    try:
+        async with sessionmaker() as session:
+            await session.connection(execution_options={WRITE_OPTION: True})
+            await record(session, actor, action, **fields)  # type: ignore[arg-type]
+            await session.commit()
+    except Exception:
+        logger.exception("could not write the audit event for a failed request")
+
+
+_FAILURE_ACTIONS = {"GET": "read", "POST": "create", "PATCH": "update", "DELETE": "delete"}
+
+
+async def record_problem(request: Request, status: int, code: str) -> None:
+    """Problem hook: a refused or failed request of an authenticated caller is audited, in a
+    transaction of its own (the request's was rolled back)."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None:
+        return
+    route = request.scope.get("route")
+    beneficiary_id = request.path_params.get("beneficiary_id")
+    try:
+        beneficiary = uuid.UUID(str(beneficiary_id)) if beneficiary_id else None
+    except ValueError:
+        beneficiary = None
+    actor = Actor(
+        principal,
+        getattr(request.state, "request_id", None),
+        request.client.host if request.client else None,
+        getattr(route, "name", None),
+    )
+    await record_separately(
+        request.app.state.sessionmaker,
+        actor,
+        "access" if status in (401, 403) else _FAILURE_ACTIONS.get(request.method, "request"),
+        outcome="denied" if status in (401, 403) else "failed",
+        status_code=status,
+        beneficiary_id=beneficiary,
+        detail=code,
+    )
+
+
+@dataclass(frozen=True)
+class Verification:
+    rows: int
+    first_broken_id: int | None
+    reason: str | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.first_broken_id is None
+
+
+async def verify(session: AsyncSession) -> Verification:
+    """Walk the whole trail in order; name the first row whose link or hash does not hold."""
+    prev = GENESIS
+    count = 0
+    async for event in repository.stream(session, repository.AuditFilters(), newest_first=False):
+        count += 1
+        if event.prev_hash != prev:
+            return Verification(count, event.id, "does not link to the row before it")
+        if chain_hash(prev, event) != event.hash:
+            return Verification(count, event.id, "its content does not match its hash")
+        prev = event.hash
+    return Verification(count, None)

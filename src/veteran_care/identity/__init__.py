@@ -1,0 +1,1 @@
+"""Identity: accounts (users and machine clients), tokens, roles and facility scope."""

@@ -1,0 +1,80 @@
+"""The one authorization dependency: `allow(permission)`.
+
+It authenticates the bearer token, loads the account (so a deactivated or logged-out account is
+refused at once), checks the permission against the role matrix and returns the `Actor`. The
+permission is declared as an OAuth2 scope, so every operation's OpenAPI entry names it.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Security
+from fastapi.security import OAuth2PasswordBearer, SecurityScopes
+
+from veteran_care.errors import DomainError
+from veteran_care.identity import service, tokens
+from veteran_care.identity.permissions import Permission, describe, is_allowed
+from veteran_care.identity.principal import Actor
+
+TOKEN_URL = "/api/v1/auth/token"
+
+oauth2_scheme = OAuth2PasswordBearer(
+    tokenUrl=TOKEN_URL,
+    scopes={p.value: describe(p) for p in Permission},
+    description=(
+        "Log in with username and password (users) or client credentials (the department's "
+        "systems). Scopes name the permission an operation needs; they are granted by the "
+        "account's roles, not by the scopes asked for."
+    ),
+    auto_error=False,
+)
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+    def __init__(self, detail: str, error: str | None = None) -> None:
+        challenge = "Bearer" if error is None else f'Bearer error="{error}"'
+        super().__init__(detail, headers={"WWW-Authenticate": challenge})
+
+
+def request_actor(request: Request) -> Actor:
+    """The caller as far as known (used for anonymous auditing, e.g. failed logins)."""
+    route = request.scope.get("route")
+    return Actor(
+        principal=getattr(request.state, "principal", None),
+        request_id=getattr(request.state, "request_id", None),
+        client_address=request.client.host if request.client else None,
+        operation=getattr(route, "name", None),
+    )
+
+
+async def current_actor(
+    security_scopes: SecurityScopes,
+    request: Request,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Actor:
+    if not token:
+        raise Unauthorized("Authentication required: send a bearer token from /api/v1/auth/token.")
+    try:
+        claims = tokens.decode_access_token(request.app.state.settings.secret_key, token)
+    except tokens.InvalidToken as exc:
+        raise Unauthorized(
+            "The access token is not valid (malformed, expired or not ours).", "invalid_token"
+        ) from exc
+    async with request.app.state.sessionmaker() as session:
+        principal = await service.load_principal(session, claims)
+    if principal is None:
+        raise Unauthorized(
+            "The access token was revoked or its account is inactive.", "invalid_token"
+        )
+    request.state.principal = principal
+    for scope in security_scopes.scopes:
+        if not is_allowed(principal.roles, Permission(scope)):
+            raise service.Forbidden(f"Your roles do not allow this operation ({scope}).")
+    return request_actor(request)
+
+
+def allow(permission: Permission) -> Any:
+    """`actor: Annotated[Actor, allow(Permission.x)]` on every guarded operation."""
+    return Security(current_actor, scopes=[permission.value])

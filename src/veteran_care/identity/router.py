@@ -1,0 +1,328 @@
+"""/api/v1/auth (token, logout, me), /api/v1/users and /api/v1/clients."""
+
+import base64
+import binascii
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Form, Header, Request, Response, status
+
+from veteran_care.db import ReadSession, WriteSession
+from veteran_care.errors import PROBLEM_MEDIA_TYPE, problem_response, problem_responses
+from veteran_care.identity import repository, service
+from veteran_care.identity.dependencies import allow, request_actor
+from veteran_care.identity.permissions import Permission
+from veteran_care.identity.principal import Actor
+from veteran_care.identity.schemas import (
+    AccountUpdate,
+    ClientCreate,
+    ClientRead,
+    ClientSecret,
+    Me,
+    PasswordReset,
+    Token,
+    UserCreate,
+    UserRead,
+)
+from veteran_care.kit.etag import set_etag
+from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from veteran_care.models import Account, AccountKind, Role
+
+router = APIRouter(tags=["identity"])
+
+Admin = Annotated[Actor, allow(Permission.accounts_manage)]
+Self = Annotated[Actor, allow(Permission.self)]
+IfMatch = Annotated[str | None, Header(max_length=200, description="ETag of your last read.")]
+
+TOKEN_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {
+        "description": "invalid_grant / invalid_request: wrong credentials or refresh token.",
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    },
+    429: {
+        "description": "The account is locked after too many failed logins (`Retry-After`).",
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    },
+}
+
+
+def user_read(account: Account) -> UserRead:
+    return UserRead(
+        id=account.id,
+        username=account.login,
+        full_name=account.display_name,
+        roles=[Role(r) for r in account.roles],
+        province_wide=account.province_wide,
+        facility_ids=[f.facility_id for f in account.facilities],
+        active=account.active,
+        version=account.version,
+        created_at=account.created_at,
+        updated_at=account.updated_at,
+    )
+
+
+def client_read(account: Account) -> ClientRead:
+    return ClientRead(
+        id=account.id,
+        client_id=account.login,
+        name=account.display_name,
+        roles=[Role(r) for r in account.roles],
+        province_wide=account.province_wide,
+        facility_ids=[f.facility_id for f in account.facilities],
+        active=account.active,
+        version=account.version,
+        created_at=account.created_at,
+        updated_at=account.updated_at,
+    )
+
+
+def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    if not authorization or not authorization.lower().startswith("basic "):
+        return None
+    try:
+        raw = base64.b64decode(authorization[6:].strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, _, secret = raw.partition(":")
+    return (client_id, secret) if client_id and secret else None
+
+
+FormText = Annotated[str | None, Form(max_length=512, pattern=r"^[^\x00]*$")]
+
+
+@router.post(
+    "/auth/token",
+    response_model=Token,
+    summary="Log in: get an access token (OAuth2 password, client-credentials or refresh grant)",
+    description=(
+        "Form-encoded, as OAuth2 says. `grant_type=password` with `username` and `password` "
+        "(staff); `client_credentials` with `client_id` and `client_secret` in the form or in "
+        "HTTP Basic (the department's systems); `refresh_token` with `refresh_token` (rotates "
+        "it). After 5 failed logins an account is locked for a while (429)."
+    ),
+    responses=TOKEN_ERRORS | problem_responses(),
+)
+async def issue_token(
+    request: Request,
+    session: WriteSession,
+    grant_type: Annotated[
+        Literal["password", "client_credentials", "refresh_token"], Form()
+    ] = "password",
+    username: FormText = None,
+    password: FormText = None,
+    client_id: FormText = None,
+    client_secret: FormText = None,
+    refresh_token: FormText = None,
+    scope: FormText = None,
+    authorization: Annotated[str | None, Header(max_length=1024)] = None,
+) -> Any:
+    settings = request.app.state.settings
+    actor = request_actor(request)
+    result: Token | service.Refusal
+    if grant_type == "password":
+        if not username or not password:
+            return problem_response(
+                request,
+                400,
+                "invalid_request",
+                "username and password are required.",
+                error="invalid_request",
+            )
+        result = await service.login(session, settings, actor, AccountKind.user, username, password)
+    elif grant_type == "client_credentials":
+        credentials = _basic_credentials(authorization)
+        if credentials is None and client_id and client_secret:
+            credentials = (client_id, client_secret)
+        if credentials is None:
+            return problem_response(
+                request,
+                400,
+                "invalid_request",
+                "client_id and client_secret are required.",
+                error="invalid_request",
+            )
+        result = await service.login(session, settings, actor, AccountKind.client, *credentials)
+    else:
+        if not refresh_token:
+            return problem_response(
+                request,
+                400,
+                "invalid_request",
+                "refresh_token is required.",
+                error="invalid_request",
+            )
+        result = await service.refresh(session, settings, actor, refresh_token)
+    if isinstance(result, service.Refusal):
+        # The failure (throttle count, audit rows) is committed with the session: no raise.
+        return problem_response(
+            request,
+            result.status,
+            result.code,
+            result.detail,
+            headers=result.headers,
+            error="invalid_grant" if result.status == 400 else "access_denied",
+        )
+    return result
+
+
+@router.post(
+    "/auth/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Log out: revoke every token of the calling account",
+    responses=problem_responses(),
+)
+async def logout(actor: Self, session: WriteSession) -> None:
+    await service.logout(session, actor)
+
+
+@router.get("/auth/me", summary="Who am I: the calling account", responses=problem_responses())
+async def me(actor: Self) -> Me:
+    principal = actor.require()
+    return Me(
+        id=principal.account_id,
+        kind=principal.kind,
+        login=principal.login,
+        roles=sorted(principal.roles),
+        province_wide=principal.province_wide,
+        facility_ids=sorted(principal.facility_ids),
+    )
+
+
+@router.post(
+    "/users",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a staff user",
+    responses=problem_responses(403, 409),
+)
+async def create_user(
+    data: UserCreate, actor: Admin, session: WriteSession, response: Response
+) -> UserRead:
+    account = await service.create_user(session, actor, data)
+    set_etag(response, account.version)
+    response.headers["Location"] = f"/api/v1/users/{account.id}"
+    return user_read(account)
+
+
+@router.get("/users", summary="List staff users", responses=problem_responses(403))
+async def list_users(
+    actor: Admin,
+    session: ReadSession,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[UserRead]:
+    rows, next_cursor = await repository.list_accounts(
+        session, AccountKind.user, cursor=cursor, limit=limit
+    )
+    return Page(items=[user_read(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/users/{user_id}", summary="Read a staff user", responses=problem_responses(403, 404))
+async def get_user(
+    user_id: uuid.UUID, actor: Admin, session: ReadSession, response: Response
+) -> UserRead:
+    account = await service.get_account(session, user_id, AccountKind.user)
+    set_etag(response, account.version)
+    return user_read(account)
+
+
+@router.patch(
+    "/users/{user_id}",
+    summary="Update or deactivate a staff user (needs If-Match)",
+    responses=problem_responses(403, 404, 409, 412, 428),
+)
+async def update_user(
+    user_id: uuid.UUID,
+    data: AccountUpdate,
+    actor: Admin,
+    session: WriteSession,
+    response: Response,
+    if_match: IfMatch = None,
+) -> UserRead:
+    account = await service.update_account(
+        session, actor, user_id, AccountKind.user, data, if_match
+    )
+    set_etag(response, account.version)
+    return user_read(account)
+
+
+@router.post(
+    "/users/{user_id}/password",
+    summary="Reset a user's password (revokes the user's tokens)",
+    responses=problem_responses(403, 404),
+)
+async def reset_password(
+    user_id: uuid.UUID, data: PasswordReset, actor: Admin, session: WriteSession
+) -> UserRead:
+    account, _ = await service.set_secret(session, actor, user_id, AccountKind.user, data.password)
+    return user_read(account)
+
+
+@router.post(
+    "/clients",
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a machine client (its secret is shown once)",
+    responses=problem_responses(403, 409),
+)
+async def create_client(
+    data: ClientCreate, actor: Admin, session: WriteSession, response: Response
+) -> ClientSecret:
+    account, secret = await service.create_client(session, actor, data)
+    set_etag(response, account.version)
+    response.headers["Location"] = f"/api/v1/clients/{account.id}"
+    return ClientSecret(**client_read(account).model_dump(), client_secret=secret)
+
+
+@router.get("/clients", summary="List machine clients", responses=problem_responses(403))
+async def list_clients(
+    actor: Admin,
+    session: ReadSession,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[ClientRead]:
+    rows, next_cursor = await repository.list_accounts(
+        session, AccountKind.client, cursor=cursor, limit=limit
+    )
+    return Page(items=[client_read(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get(
+    "/clients/{client_id}", summary="Read a machine client", responses=problem_responses(403, 404)
+)
+async def get_client(
+    client_id: uuid.UUID, actor: Admin, session: ReadSession, response: Response
+) -> ClientRead:
+    account = await service.get_account(session, client_id, AccountKind.client)
+    set_etag(response, account.version)
+    return client_read(account)
+
+
+@router.patch(
+    "/clients/{client_id}",
+    summary="Update or deactivate a machine client (needs If-Match)",
+    responses=problem_responses(403, 404, 409, 412, 428),
+)
+async def update_client(
+    client_id: uuid.UUID,
+    data: AccountUpdate,
+    actor: Admin,
+    session: WriteSession,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ClientRead:
+    account = await service.update_account(
+        session, actor, client_id, AccountKind.client, data, if_match
+    )
+    set_etag(response, account.version)
+    return client_read(account)
+
+
+@router.post(
+    "/clients/{client_id}/secret",
+    summary="Rotate a machine client's secret (shown once; old tokens stop working)",
+    responses=problem_responses(403, 404),
+)
+async def rotate_client_secret(
+    client_id: uuid.UUID, actor: Admin, session: WriteSession
+) -> ClientSecret:
+    account, secret = await service.set_secret(session, actor, client_id, AccountKind.client, None)
+    return ClientSecret(**client_read(account).model_dump(), client_secret=secret)

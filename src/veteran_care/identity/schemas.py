@@ -1,0 +1,136 @@
+"""HTTP shapes of tokens, users and machine clients. Secrets are write-only."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from veteran_care.identity.passwords import MIN_PASSWORD_LENGTH
+from veteran_care.kit.schemas import InputSchema, OutputSchema
+from veteran_care.kit.text import Line200
+from veteran_care.models import Role
+
+LOGIN_PATTERN = r"^[a-z0-9][a-z0-9._-]{2,63}$"
+
+Login = Annotated[str, Field(pattern=LOGIN_PATTERN, max_length=64, examples=["nguyen.an"])]
+Password = Annotated[
+    str,
+    Field(
+        min_length=MIN_PASSWORD_LENGTH,
+        max_length=128,
+        pattern=r"^[^\x00-\x1f\x7f]*$",
+        description=f"At least {MIN_PASSWORD_LENGTH} characters; never returned or logged.",
+    ),
+]
+Roles = Annotated[list[Role], Field(min_length=1, max_length=len(Role))]
+FacilityIds = Annotated[list[uuid.UUID], Field(max_length=50)]
+
+
+def _unique(values: list[Any] | None, name: str) -> None:
+    if values is not None and len(values) != len(set(values)):
+        raise ValueError(f"{name} must not repeat")
+
+
+class _ScopeIn(InputSchema):
+    roles: Roles
+    province_wide: bool = False
+    facility_ids: FacilityIds = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _scope(self) -> "_ScopeIn":
+        _unique(self.roles, "roles")
+        _unique(self.facility_ids, "facility_ids")
+        if not self.province_wide and not self.facility_ids:
+            raise ValueError("give facility_ids or set province_wide")
+        return self
+
+
+class UserCreate(_ScopeIn):
+    username: Login
+    full_name: Line200
+    password: Password
+
+
+class ClientCreate(_ScopeIn):
+    client_id: Login
+    name: Line200
+
+
+class AccountUpdate(InputSchema):
+    """Partial update of a user or client. Needs If-Match."""
+
+    full_name: Line200 | SkipJsonSchema[None] = Field(None, description="Users only.")
+    name: Line200 | SkipJsonSchema[None] = Field(None, description="Clients only.")
+    roles: Roles | SkipJsonSchema[None] = None
+    province_wide: bool | SkipJsonSchema[None] = None
+    facility_ids: FacilityIds | SkipJsonSchema[None] = None
+    active: bool | SkipJsonSchema[None] = Field(
+        None, description="false deactivates: every token of the account stops working at once."
+    )
+
+    @field_validator("full_name", "name", "roles", "province_wide", "facility_ids", "active")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null; leave the field out to keep it")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_lists(self) -> "AccountUpdate":
+        _unique(self.roles, "roles")
+        _unique(self.facility_ids, "facility_ids")
+        return self
+
+
+class PasswordReset(InputSchema):
+    password: Password
+
+
+class UserRead(OutputSchema):
+    id: uuid.UUID
+    username: str
+    full_name: str
+    roles: list[Role]
+    province_wide: bool
+    facility_ids: list[uuid.UUID]
+    active: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ClientRead(OutputSchema):
+    id: uuid.UUID
+    client_id: str
+    name: str
+    roles: list[Role]
+    province_wide: bool
+    facility_ids: list[uuid.UUID]
+    active: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ClientSecret(ClientRead):
+    client_secret: str = Field(description="Shown once: store it now; only its hash is kept.")
+
+
+class Token(OutputSchema):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int = Field(description="Seconds until the access token expires.")
+    refresh_token: str | None = Field(
+        None, description="Users only: exchange it (grant_type=refresh_token) for a new pair."
+    )
+
+
+class Me(OutputSchema):
+    id: uuid.UUID
+    kind: str
+    login: str
+    roles: list[Role]
+    province_wide: bool
+    facility_ids: list[uuid.UUID]

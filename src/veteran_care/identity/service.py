@@ -1,0 +1,419 @@
+"""Logins (password, client credentials, refresh), lockout, logout, and account management."""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from veteran_care.audit import service as audit
+from veteran_care.config import Settings
+from veteran_care.db import utcnow
+from veteran_care.errors import Conflict, DomainError, NotFound
+from veteran_care.facilities import service as facilities
+from veteran_care.identity import repository, tokens
+from veteran_care.identity.passwords import generate_secret, hash_secret, verify_secret
+from veteran_care.identity.principal import Actor, Principal
+from veteran_care.identity.schemas import (
+    AccountUpdate,
+    ClientCreate,
+    Token,
+    UserCreate,
+)
+from veteran_care.kit.etag import check_if_match
+from veteran_care.models import (
+    Account,
+    AccountFacility,
+    AccountKind,
+    LoginThrottle,
+    RefreshToken,
+    Role,
+)
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A refused grant: answered as a problem, after the failure has been recorded."""
+
+    status: int
+    code: str
+    detail: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+WRONG_CREDENTIALS = "The login or password is wrong."
+
+
+def _principal(account: Account) -> Principal:
+    return Principal(
+        account_id=account.id,
+        kind=account.kind.value,
+        login=account.login,
+        roles=frozenset(Role(r) for r in account.roles),
+        province_wide=account.province_wide,
+        facility_ids=frozenset(f.facility_id for f in account.facilities),
+    )
+
+
+async def load_principal(session: AsyncSession, claims: tokens.AccessClaims) -> Principal | None:
+    """The principal of a valid token, or None when the account is gone, inactive or logged out."""
+    account = await repository.get(session, claims.account_id)
+    if account is None or not account.active:
+        return None
+    valid_after = account.tokens_valid_after
+    if valid_after is not None and claims.issued_at < valid_after.timestamp():
+        return None
+    return _principal(account)
+
+
+async def _issue(
+    session: AsyncSession,
+    settings: Settings,
+    account: Account,
+    now: datetime,
+    family_id: uuid.UUID | None,
+) -> tuple[Token, uuid.UUID | None]:
+    access = tokens.issue_access_token(
+        settings.secret_key, account.id, now, settings.access_token_minutes
+    )
+    expires_in = settings.access_token_minutes * 60
+    if account.kind != AccountKind.user:
+        return Token(access_token=access, expires_in=expires_in), None
+    refresh, refresh_hash = tokens.new_refresh_token()
+    row_id = uuid.uuid4()
+    session.add(
+        RefreshToken(
+            id=row_id,
+            account_id=account.id,
+            token_hash=refresh_hash,
+            family_id=family_id or uuid.uuid4(),
+            issued_at=now,
+            expires_at=now + timedelta(days=settings.refresh_token_days),
+        )
+    )
+    return Token(access_token=access, expires_in=expires_in, refresh_token=refresh), row_id
+
+
+async def _failed_login(
+    session: AsyncSession,
+    settings: Settings,
+    actor: Actor,
+    login: str,
+    throttle: LoginThrottle | None,
+    now: datetime,
+) -> Refusal:
+    if throttle is None:
+        throttle = LoginThrottle(login=login, failures=0)
+        session.add(throttle)
+    throttle.failures += 1
+    throttle.last_failure_at = now
+    await audit.record(
+        session, actor, "login_failure", outcome="denied", status_code=400, actor_login=login
+    )
+    if throttle.failures >= settings.max_failed_logins:
+        throttle.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+        await audit.record(
+            session,
+            actor,
+            "lockout",
+            outcome="denied",
+            actor_login=login,
+            detail=f"{throttle.failures} failed logins; locked {settings.lockout_minutes} min",
+        )
+        return _locked(settings)
+    await session.flush()
+    return Refusal(400, "invalid_grant", WRONG_CREDENTIALS)
+
+
+def _locked(settings: Settings) -> Refusal:
+    return Refusal(
+        429,
+        "account-locked",
+        f"Too many failed logins: this account is locked for {settings.lockout_minutes} minutes.",
+        {"Retry-After": str(settings.lockout_minutes * 60)},
+    )
+
+
+async def login(
+    session: AsyncSession,
+    settings: Settings,
+    actor: Actor,
+    kind: AccountKind,
+    login_name: str,
+    secret: str,
+) -> Token | Refusal:
+    """Password grant (users) or client-credentials grant (clients), with per-account lockout.
+
+    Unknown names are throttled and answered exactly like known ones.
+    """
+    login_name = login_name.strip().lower()[:64]
+    now = utcnow()
+    throttle = await repository.throttle(session, login_name)
+    if throttle is not None and throttle.locked_until is not None:
+        if throttle.locked_until > now:
+            await audit.record(
+                session,
+                actor,
+                "login_failure",
+                outcome="denied",
+                status_code=429,
+                actor_login=login_name,
+                detail="account locked",
+            )
+            return _locked(settings)
+        throttle.failures, throttle.locked_until = 0, None
+    account = await repository.by_login(session, login_name)
+    stored = account.secret_hash if account is not None and account.kind == kind else None
+    if not verify_secret(secret, stored) or account is None or not account.active:
+        return await _failed_login(session, settings, actor, login_name, throttle, now)
+    if throttle is not None:
+        throttle.failures, throttle.locked_until = 0, None
+    token, _ = await _issue(session, settings, account, now, None)
+    await audit.record(
+        session, Actor(_principal(account), actor.request_id, actor.client_address), "login"
+    )
+    return token
+
+
+async def refresh(
+    session: AsyncSession, settings: Settings, actor: Actor, refresh_token: str
+) -> Token | Refusal:
+    """Rotate a refresh token. A token used twice revokes its whole family (it was stolen)."""
+    now = utcnow()
+    row = await repository.refresh_token(session, tokens.refresh_token_hash(refresh_token))
+    invalid = Refusal(400, "invalid_grant", "The refresh token is not valid.")
+    if row is None or row.expires_at <= now:
+        return invalid
+    account = await repository.get(session, row.account_id)
+    if account is None or not account.active:
+        return invalid
+    account_actor = Actor(_principal(account), actor.request_id, actor.client_address)
+    if row.revoked_at is not None:
+        if row.replaced_by_id is not None:
+            await repository.revoke_refresh_family(session, row.family_id, now)
+            await audit.record(
+                session,
+                account_actor,
+                "token_revoked",
+                outcome="denied",
+                detail="refresh token reused: its family is revoked",
+            )
+        return invalid
+    token, new_id = await _issue(session, settings, account, now, row.family_id)
+    row.revoked_at = now
+    row.replaced_by_id = new_id
+    await session.flush()
+    return token
+
+
+async def logout(session: AsyncSession, actor: Actor) -> None:
+    """Revoke every token of the caller: access tokens issued until now and refresh tokens."""
+    principal = actor.require()
+    account = await get_account(session, principal.account_id, AccountKind(principal.kind))
+    now = utcnow()
+    account.tokens_valid_after = now
+    await repository.revoke_refresh_tokens_of(session, account.id, now)
+    await session.flush()
+    await audit.record(
+        session, actor, "token_revoked", resource_type="account", resource_id=account.id
+    )
+
+
+# Account management ------------------------------------------------------------------------
+
+
+def _require_province_admin(actor: Actor) -> None:
+    if not actor.require().province_wide:
+        raise Forbidden("Managing accounts needs a province-wide admin.")
+
+
+async def get_account(session: AsyncSession, account_id: uuid.UUID, kind: AccountKind) -> Account:
+    account = await repository.get(session, account_id)
+    if account is None or account.kind != kind:
+        raise NotFound(f"{kind.value.capitalize()} {account_id} was not found.")
+    return account
+
+
+async def _ensure_login_free(session: AsyncSession, login: str, field_name: str) -> None:
+    existing = await repository.by_login(session, login)
+    if existing is not None:
+        raise Conflict(
+            f"The {field_name} {login} is taken.",
+            code="duplicate",
+            fields=[field_name],
+            existing_id=str(existing.id),
+        )
+
+
+async def _facility_links(
+    session: AsyncSession, facility_ids: list[uuid.UUID]
+) -> list[AccountFacility]:
+    for index, facility_id in enumerate(facility_ids):
+        await facilities.ensure_exists(session, facility_id, f"facility_ids.{index}")
+    return [AccountFacility(facility_id=f) for f in facility_ids]
+
+
+async def create_user(session: AsyncSession, actor: Actor | None, data: UserCreate) -> Account:
+    if actor is not None:
+        _require_province_admin(actor)
+    await _ensure_login_free(session, data.username, "username")
+    account = Account(
+        kind=AccountKind.user,
+        login=data.username,
+        display_name=data.full_name,
+        secret_hash=hash_secret(data.password),
+        roles=sorted(r.value for r in data.roles),
+        province_wide=data.province_wide,
+        facilities=await _facility_links(session, data.facility_ids),
+    )
+    session.add(account)
+    await session.flush()
+    if actor is not None:
+        await audit.record(
+            session,
+            actor,
+            "create",
+            resource_type="account",
+            resource_id=account.id,
+            changed_fields=["username", "full_name", "roles", "province_wide", "facility_ids"],
+        )
+    return account
+
+
+async def create_client(
+    session: AsyncSession, actor: Actor, data: ClientCreate
+) -> tuple[Account, str]:
+    _require_province_admin(actor)
+    await _ensure_login_free(session, data.client_id, "client_id")
+    secret = generate_secret()
+    account = Account(
+        kind=AccountKind.client,
+        login=data.client_id,
+        display_name=data.name,
+        secret_hash=hash_secret(secret),
+        roles=sorted(r.value for r in data.roles),
+        province_wide=data.province_wide,
+        facilities=await _facility_links(session, data.facility_ids),
+    )
+    session.add(account)
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "create",
+        resource_type="client",
+        resource_id=account.id,
+        changed_fields=["client_id", "name", "roles", "province_wide", "facility_ids"],
+    )
+    return account, secret
+
+
+async def _last_admin_guard(session: AsyncSession, account: Account, data: AccountUpdate) -> None:
+    """Refuse a change that would leave no active province-wide admin user."""
+    loses_admin = (
+        (data.active is False)
+        or (data.roles is not None and Role.admin not in data.roles)
+        or (data.province_wide is False)
+    )
+    is_admin = account.active and account.province_wide and Role.admin.value in account.roles
+    if not (is_admin and loses_admin and account.kind == AccountKind.user):
+        return
+    others = await repository.count_province_admins(session, exclude=account.id)
+    if others == 0:
+        raise Conflict(
+            "This is the last active province-wide admin; appoint another one first.",
+            code="last-admin",
+        )
+
+
+async def update_account(
+    session: AsyncSession,
+    actor: Actor,
+    account_id: uuid.UUID,
+    kind: AccountKind,
+    data: AccountUpdate,
+    if_match: str | None,
+) -> Account:
+    _require_province_admin(actor)
+    account = await get_account(session, account_id, kind)
+    check_if_match(if_match, account.version)
+    await _last_admin_guard(session, account, data)
+    changes = data.model_dump(exclude_unset=True)
+    display = changes.pop("full_name", None) or changes.pop("name", None)
+    if display is not None:
+        account.display_name = display
+    if "roles" in changes:
+        account.roles = sorted(r.value for r in data.roles or [])
+    if "province_wide" in changes:
+        account.province_wide = changes["province_wide"]
+    if "facility_ids" in changes:
+        account.facilities = await _facility_links(session, data.facility_ids or [])
+    if "active" in changes:
+        account.active = changes["active"]
+    if not account.province_wide and not account.facilities:
+        raise DomainError(
+            "An account needs facility_ids or province_wide.", status=422, code="scope-required"
+        )
+    account.updated_at = utcnow()
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "update",
+        resource_type=kind.value if kind == AccountKind.client else "account",
+        resource_id=account.id,
+        changed_fields=list(data.model_fields_set),
+    )
+    return account
+
+
+async def set_secret(
+    session: AsyncSession,
+    actor: Actor,
+    account_id: uuid.UUID,
+    kind: AccountKind,
+    secret: str | None,
+) -> tuple[Account, str]:
+    """Reset a user's password or rotate a client's secret; every existing token stops working."""
+    _require_province_admin(actor)
+    account = await get_account(session, account_id, kind)
+    secret = secret or generate_secret()
+    now = utcnow()
+    account.secret_hash = hash_secret(secret)
+    account.tokens_valid_after = now
+    account.updated_at = now
+    await repository.revoke_refresh_tokens_of(session, account.id, now)
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "update",
+        resource_type="client" if kind == AccountKind.client else "account",
+        resource_id=account.id,
+        changed_fields=["secret"],
+    )
+    return account, secret
+
+
+async def ensure_first_admin(session: AsyncSession, password: str | None) -> str | None:
+    """With no account at all, create the first admin. Returns the password if generated."""
+    if await repository.any_account(session):
+        return None
+    generated = None if password else generate_secret()
+    await create_user(
+        session,
+        None,
+        UserCreate(
+            username="admin",
+            full_name="Quản trị hệ thống",
+            password=password or generated or "",
+            roles=[Role.admin],
+            province_wide=True,
+        ),
+    )
+    return generated
