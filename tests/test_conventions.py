@@ -134,3 +134,20 @@ async def test_allow_header_lists_every_method_of_the_path(client: httpx.AsyncCl
     assert response.headers["allow"] == "GET, POST"
     response = await client.put("/api/v1/facilities/0f8fad5b-d9cb-469f-a165-70867728950e")
     assert response.headers["allow"] == "GET, PATCH"
+
+
+async def test_json_types_are_not_coerced(client: httpx.AsyncClient) -> None:
+    """The schema says integer and boolean: "1950" and 0 are refused, not guessed at."""
+    response = await client.post(
+        "/api/v1/beneficiaries", json=beneficiary_payload(birth_year="1950")
+    )
+    assert_problem(response, 422)
+    response = await client.post(
+        "/api/v1/facilities",
+        json={"code": "11095", "name": "X", "level": "military-hospital"},
+    )
+    facility = response.json()
+    response = await client.patch(
+        f"/api/v1/facilities/{facility['id']}", json={"active": 0}, headers={"If-Match": '"1"'}
+    )
+    assert_problem(response, 422)

@@ -14,7 +14,7 @@ from veteran_care.beneficiaries.identifiers import (
     FACILITY_CODE_PATTERN,
     NATIONAL_ID_PATTERN,
 )
-from veteran_care.kit.schemas import InputSchema, OutputSchema
+from veteran_care.kit.schemas import InputSchema, Int, OutputSchema
 from veteran_care.kit.text import Line100, Line200, Line300
 from veteran_care.models import (
     BeneficiaryStatus,
@@ -91,7 +91,7 @@ PastDate = Annotated[date, AfterValidator(_not_future)]
 
 class CategoryIn(InputSchema):
     code: CategoryCode
-    disability_rate: Annotated[int, Field(ge=1, le=100)] | None = Field(
+    disability_rate: Annotated[Int, Field(ge=1, le=100)] | None = Field(
         None, description="Percent; required for wounded and sick soldiers, refused otherwise."
     )
     recognition_date: PastDate | None = None
@@ -118,7 +118,8 @@ def _check_categories(categories: list[CategoryIn] | None) -> None:
         raise ValueError("a category may be listed once")
 
 
-BirthYear = Annotated[int, Field(ge=MIN_BIRTH_YEAR, le=2100, examples=[1948])]
+BirthYear = Annotated[Int, Field(ge=MIN_BIRTH_YEAR, le=2100, examples=[1948])]
+BirthYearQuery = Annotated[int, Field(ge=MIN_BIRTH_YEAR, le=2100, examples=[1948])]
 
 
 class BeneficiaryCreate(InputSchema):

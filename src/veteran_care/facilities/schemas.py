@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from veteran_care.kit.schemas import InputSchema, OutputSchema
+from veteran_care.kit.schemas import Bool, InputSchema, OutputSchema
 from veteran_care.kit.text import Line200, Line300
 from veteran_care.models import FacilityLevel
 
@@ -36,7 +36,7 @@ class FacilityUpdate(InputSchema):
     level: FacilityLevel | SkipJsonSchema[None] = None
     commune_code: CommuneCode | None = None
     address: Line300 | None = None
-    active: bool | SkipJsonSchema[None] = None
+    active: Bool | SkipJsonSchema[None] = None
 
     @field_validator("code", "name", "level", "active")
     @classmethod

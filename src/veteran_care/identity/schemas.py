@@ -8,7 +8,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from veteran_care.identity.passwords import MIN_PASSWORD_LENGTH
-from veteran_care.kit.schemas import InputSchema, OutputSchema
+from veteran_care.kit.schemas import Bool, InputSchema, OutputSchema
 from veteran_care.kit.text import Line200
 from veteran_care.models import Role
 
@@ -35,7 +35,7 @@ def _unique(values: list[Any] | None, name: str) -> None:
 
 class _ScopeIn(InputSchema):
     roles: Roles
-    province_wide: bool = False
+    province_wide: Bool = False
     facility_ids: FacilityIds = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -64,9 +64,9 @@ class AccountUpdate(InputSchema):
     full_name: Line200 | SkipJsonSchema[None] = Field(None, description="Users only.")
     name: Line200 | SkipJsonSchema[None] = Field(None, description="Clients only.")
     roles: Roles | SkipJsonSchema[None] = None
-    province_wide: bool | SkipJsonSchema[None] = None
+    province_wide: Bool | SkipJsonSchema[None] = None
     facility_ids: FacilityIds | SkipJsonSchema[None] = None
-    active: bool | SkipJsonSchema[None] = Field(
+    active: Bool | SkipJsonSchema[None] = Field(
         None, description="false deactivates: every token of the account stops working at once."
     )
 
