@@ -192,6 +192,34 @@ def create_user(
     typer.echo(f"Created user {username} ({account_id}).")
 
 
+@app.command("mark-noshows")
+def mark_noshows(
+    facility_code: Annotated[str | None, typer.Option(help="Only this facility.")] = None,
+) -> None:
+    """Mark booked appointments of past days as no-shows (cancelled ones never are)."""
+    from veteran_care.errors import DomainError
+    from veteran_care.facilities import repository as facilities
+    from veteran_care.identity.principal import system_actor
+    from veteran_care.scheduling import booking
+
+    settings = _settings()
+
+    async def work(session: AsyncSession) -> int:
+        facility_id = None
+        if facility_code is not None:
+            facility_id = await facilities.id_by_code(session, facility_code)
+            if facility_id is None:
+                raise DomainError(f"There is no facility with code {facility_code}.")
+        return await booking.mark_noshows(session, system_actor("mark-noshows"), None, facility_id)
+
+    try:
+        marked = _in_session(settings, work)
+    except DomainError as exc:
+        typer.echo(exc.detail, err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"{marked} appointments marked as no-shows.")
+
+
 audit_app = typer.Typer(help="The audit trail.")
 app.add_typer(audit_app, name="audit")
 

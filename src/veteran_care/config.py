@@ -48,6 +48,9 @@ class Settings(BaseSettings):
         "Sở Nội vụ tỉnh Điện Biên",
         description="Name of the social-affairs agency that receives reports.",
     )
+    timezone: str = Field(
+        "Asia/Ho_Chi_Minh", description="Time zone that decides what 'today' is for bookings."
+    )
     log_level: str = Field("INFO", description="Python log level.")
     log_json: bool | None = Field(
         None, description="JSON log lines; default: on in production, off elsewhere."

@@ -21,6 +21,9 @@ from veteran_care.identity.permissions import Permission, describe
 from veteran_care.identity.router import router as identity_router
 from veteran_care.migrate import head_revisions
 from veteran_care.reference.router import router as reference_router
+from veteran_care.scheduling.campaigns_router import router as campaigns_router
+from veteran_care.scheduling.checkups_router import router as checkups_router
+from veteran_care.scheduling.router import router as scheduling_router
 
 API_PREFIX = "/api/v1"
 
@@ -46,6 +49,9 @@ def api_router() -> APIRouter:
     router.include_router(reference_router)
     router.include_router(facilities_router)
     router.include_router(beneficiaries_router)
+    router.include_router(scheduling_router)
+    router.include_router(checkups_router)
+    router.include_router(campaigns_router)
     return router
 
 

@@ -18,6 +18,7 @@ from veteran_care.models import (
     BeneficiaryCategoryMembership,
     BeneficiaryStatus,
     CardStatus,
+    Checkup,
     InsuranceCard,
 )
 
@@ -46,6 +47,30 @@ class BeneficiaryFilters:
     birth_year_to: int | None = None
     # None: province-wide; otherwise only people registered at these facilities.
     facility_scope: frozenset[uuid.UUID] | None = None
+
+
+def is_identifier(q: str) -> bool:
+    compact = q.replace(" ", "")
+    return bool(_NATIONAL_ID.match(compact) or _BHXH.match(compact) or _LEGACY_CARD.match(compact))
+
+
+def in_scope_clause(scope: frozenset[uuid.UUID]) -> Any:
+    """Registered at one of these facilities, or booked there at least once."""
+    return or_(
+        Beneficiary.registered_facility_id.in_(scope),
+        exists().where(Checkup.beneficiary_id == Beneficiary.id, Checkup.facility_id.in_(scope)),
+    )
+
+
+async def visible(
+    session: AsyncSession, beneficiary: Beneficiary, scope: frozenset[uuid.UUID]
+) -> bool:
+    if beneficiary.registered_facility_id in scope:
+        return True
+    stmt = select(
+        exists().where(Checkup.beneficiary_id == beneficiary.id, Checkup.facility_id.in_(scope))
+    )
+    return bool(await session.scalar(stmt))
 
 
 def _search_clause(q: str) -> Any:
@@ -91,8 +116,9 @@ def _filtered(filters: BeneficiaryFilters) -> Select[Beneficiary]:
         stmt = stmt.where(Beneficiary.birth_year >= filters.birth_year_from)
     if filters.birth_year_to is not None:
         stmt = stmt.where(Beneficiary.birth_year <= filters.birth_year_to)
-    if filters.facility_scope is not None:
-        stmt = stmt.where(Beneficiary.registered_facility_id.in_(filters.facility_scope))
+    if filters.facility_scope is not None and not (filters.q and is_identifier(filters.q)):
+        # An exact identifier (the card in the person's hand) finds anyone in the province.
+        stmt = stmt.where(in_scope_clause(filters.facility_scope))
     if filters.category is not None:
         stmt = stmt.where(
             exists().where(

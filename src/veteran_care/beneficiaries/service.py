@@ -38,9 +38,14 @@ class OutOfScope(DomainError):
 
 
 async def get(session: AsyncSession, beneficiary_id: uuid.UUID, actor: Actor) -> Beneficiary:
-    """A beneficiary the caller may see: out of the caller's facilities it does not exist (404)."""
+    """A beneficiary the caller may see (registered at, or booked at, one of the caller's
+    facilities); out of scope it does not exist (404)."""
     beneficiary = await repository.get(session, beneficiary_id)
-    if beneficiary is None or not actor.require().in_scope(beneficiary.registered_facility_id):
+    principal = actor.require()
+    if beneficiary is None or not (
+        principal.province_wide
+        or await repository.visible(session, beneficiary, principal.facility_ids)
+    ):
         raise NotFound(f"Beneficiary {beneficiary_id} was not found.")
     return beneficiary
 

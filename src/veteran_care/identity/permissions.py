@@ -14,10 +14,13 @@ from veteran_care.models import Role
 class Permission(StrEnum):
     self = "self"  # one's own account: who am I, log out
     reference_read = "reference:read"
+    reference_write = "reference:write"  # check intervals of categories
     facilities_read = "facilities:read"
     facilities_write = "facilities:write"
     registry_read = "registry:read"  # beneficiaries and cards (reporter: identifiers masked)
     registry_write = "registry:write"
+    scheduling_read = "scheduling:read"  # services, sessions, checkups, appointments, campaigns
+    scheduling_write = "scheduling:write"
     accounts_manage = "accounts:manage"
     audit_read = "audit:read"
 
@@ -27,12 +30,15 @@ ALL_ROLES = frozenset(Role)
 MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.self: ALL_ROLES,
     Permission.reference_read: ALL_ROLES,
+    Permission.reference_write: frozenset({Role.admin}),
     Permission.facilities_read: ALL_ROLES,
     Permission.facilities_write: frozenset({Role.admin}),
     Permission.registry_read: frozenset(
         {Role.admin, Role.scheduler, Role.clinician, Role.pharmacist, Role.reporter}
     ),
     Permission.registry_write: frozenset({Role.admin, Role.scheduler}),
+    Permission.scheduling_read: frozenset({Role.admin, Role.scheduler, Role.clinician}),
+    Permission.scheduling_write: frozenset({Role.admin, Role.scheduler}),
     Permission.accounts_manage: frozenset({Role.admin}),
     Permission.audit_read: frozenset({Role.auditor}),
 }

@@ -1,6 +1,6 @@
 """Reference data: communes, ethnic groups, beneficiary categories (loaded by migrations)."""
 
-from sqlalchemy import Boolean, String
+from sqlalchemy import Boolean, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from veteran_care.db import Base
@@ -36,3 +36,7 @@ class BeneficiaryCategory(Base):
     name_vi: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str] = mapped_column(String(100))
     carries_disability_rate: Mapped[bool] = mapped_column(Boolean)
+    # A person of this category is due for a periodic check when none was fulfilled within
+    # this interval (the shortest of the person's categories counts), overdue after the grace.
+    check_interval_months: Mapped[int] = mapped_column(SmallInteger, default=12)
+    overdue_grace_days: Mapped[int] = mapped_column(SmallInteger, default=60)

@@ -2,17 +2,20 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
-from veteran_care.db import ReadSession
-from veteran_care.errors import problem_responses
+from veteran_care.audit import service as audit
+from veteran_care.db import ReadSession, WriteSession
+from veteran_care.errors import NotFound, problem_responses
 from veteran_care.identity.dependencies import allow
 from veteran_care.identity.permissions import Permission
 from veteran_care.identity.principal import Actor
+from veteran_care.models import BeneficiaryCategory
 from veteran_care.reference import repository
 from veteran_care.reference.schemas import (
     CategoryList,
     CategoryRead,
+    CategoryUpdate,
     CommuneList,
     CommuneRead,
     EthnicGroupList,
@@ -41,6 +44,37 @@ async def list_communes(
 async def list_ethnic_groups(actor: Reader, session: ReadSession) -> EthnicGroupList:
     rows = await repository.ethnic_groups(session)
     return EthnicGroupList(items=[EthnicGroupRead.model_validate(r) for r in rows])
+
+
+Admin = Annotated[Actor, allow(Permission.reference_write)]
+
+
+@router.patch(
+    "/beneficiary-categories/{code}",
+    summary="Set a category's check interval and overdue grace period",
+    responses=problem_responses(404),
+)
+async def update_beneficiary_category(
+    code: Annotated[str, Path(pattern=r"^[a-z][a-z-]{1,39}$", max_length=40)],
+    data: CategoryUpdate,
+    actor: Admin,
+    session: WriteSession,
+) -> CategoryRead:
+    category = await session.get(BeneficiaryCategory, code)
+    if category is None:
+        raise NotFound(f"There is no beneficiary category {code}.")
+    for name, value in data.model_dump(exclude_unset=True).items():
+        setattr(category, name, value)
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "update",
+        resource_type="beneficiary_category",
+        resource_id=code,
+        changed_fields=sorted(data.model_fields_set),
+    )
+    return CategoryRead.model_validate(category)
 
 
 @router.get("/beneficiary-categories", summary="List beneficiary categories")

@@ -1,0 +1,1 @@
+"""Scheduling: facility services, sessions with capacity, checkups, appointments, campaigns."""

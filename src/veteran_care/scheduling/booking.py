@@ -1,0 +1,449 @@
+"""Booking checkups into sessions, availability, and the checkup lifecycle.
+
+A booking takes one seat per specialty with a conditional UPDATE each (in session-id order, so
+two bookings never wait on each other in opposite orders); if any seat cannot be had, the whole
+transaction is rolled back: all or nothing.
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from veteran_care.audit import service as audit
+from veteran_care.beneficiaries import repository as beneficiaries
+from veteran_care.errors import Conflict, NotFound, Unprocessable
+from veteran_care.facilities import service as facilities
+from veteran_care.identity.principal import Actor
+from veteran_care.kit.clock import today
+from veteran_care.models import (
+    Appointment,
+    AppointmentStatus,
+    BeneficiaryStatus,
+    CancelledBy,
+    Checkup,
+    PartOfDay,
+    Session,
+)
+from veteran_care.scheduling import repository
+from veteran_care.scheduling.lifecycle import change_status, history_row, refresh
+from veteran_care.scheduling.schemas import AvailableDay, AvailableSession, CheckupCreate
+from veteran_care.scheduling.sessions import ensure_not_past, ensure_specialties
+
+NEXT_DATES = 5
+SEARCH_DAYS = 90
+
+
+def _available(sessions: Sequence[Session], codes: Sequence[str]) -> list[AvailableDay]:
+    by_day: dict[date, list[Session]] = defaultdict(list)
+    for found in sessions:
+        if found.booked < found.capacity:
+            by_day[found.date].append(found)
+    days = []
+    for day in sorted(by_day):
+        if {s.specialty_code for s in by_day[day]} >= set(codes):
+            days.append(
+                AvailableDay(
+                    date=day,
+                    sessions=[
+                        AvailableSession(
+                            session_id=s.id,
+                            specialty_code=s.specialty_code,
+                            part_of_day=s.part_of_day,
+                            capacity=s.capacity,
+                            booked=s.booked,
+                            places_left=s.capacity - s.booked,
+                        )
+                        for s in by_day[day]
+                    ],
+                )
+            )
+    return days
+
+
+async def availability(
+    session: AsyncSession,
+    actor: Actor,
+    facility_id: uuid.UUID,
+    codes: Sequence[str],
+    date_from: date,
+    date_to: date,
+) -> list[AvailableDay]:
+    """Days between the dates where every specialty has an open session with places."""
+    await facilities.get(session, facility_id, actor)
+    await ensure_specialties(session, list(codes), "specialty_codes")
+    found = await repository.open_sessions(
+        session, facility_id, codes, date_from, date_to, with_places=True
+    )
+    return _available(found, codes)
+
+
+async def next_dates(
+    session: AsyncSession, facility_id: uuid.UUID, codes: Sequence[str], after: date
+) -> list[date]:
+    start = max(after + timedelta(days=1), today())
+    found = await repository.open_sessions(
+        session, facility_id, codes, start, start + timedelta(days=SEARCH_DAYS), with_places=True
+    )
+    return [day.date for day in _available(found, codes)][:NEXT_DATES]
+
+
+@dataclass(frozen=True)
+class _Choice:
+    code: str
+    candidates: list[Session]  # that day's open sessions of the specialty, preferred first
+
+
+async def _choose(
+    session: AsyncSession,
+    facility_id: uuid.UUID,
+    codes: Sequence[str],
+    day: date,
+    preferred: PartOfDay | None,
+) -> list[_Choice]:
+    found = await repository.open_sessions(session, facility_id, codes, day, day, with_places=False)
+    choices = []
+    for code in codes:
+        sessions = [s for s in found if s.specialty_code == code]
+        sessions.sort(key=lambda s: (s.part_of_day != preferred, s.part_of_day.value))
+        choices.append(_Choice(code, sessions))
+    return choices
+
+
+async def _full(
+    session: AsyncSession,
+    facility_id: uuid.UUID,
+    codes: Sequence[str],
+    day: date,
+    code: str,
+    *,
+    no_session: bool,
+) -> Conflict:
+    dates = await next_dates(session, facility_id, codes, day)
+    if no_session:
+        detail = f"There is no open {code} session at this facility on {day}."
+    else:
+        detail = f"The {code} sessions on {day} are full."
+    return Conflict(
+        detail,
+        code="no-session" if no_session else "session-full",
+        specialty_code=code,
+        next_available_dates=[d.isoformat() for d in dates],
+    )
+
+
+async def take_places(
+    session: AsyncSession,
+    choices: list[_Choice],
+    facility_id: uuid.UUID,
+    codes: Sequence[str],
+    day: date,
+) -> dict[str, Session]:
+    """One seat per specialty, all or nothing (the caller's transaction rolls back on error)."""
+    for choice in choices:
+        if not choice.candidates:
+            raise await _full(session, facility_id, codes, day, choice.code, no_session=True)
+    taken: dict[str, Session] = {}
+    # Lock order: by session id of the first candidate, so concurrent bookings never deadlock.
+    for choice in sorted(choices, key=lambda c: str(c.candidates[0].id)):
+        for candidate in choice.candidates:
+            if await repository.take_seats(session, candidate.id):
+                taken[choice.code] = candidate
+                break
+        else:
+            raise await _full(session, facility_id, codes, day, choice.code, no_session=False)
+    return taken
+
+
+async def book(
+    session: AsyncSession,
+    actor: Actor,
+    data: CheckupCreate,
+    *,
+    rescheduled_from: Checkup | None = None,
+) -> Checkup:
+    await facilities.get(session, data.facility_id, actor)
+    ensure_not_past(data.date, today())
+    await ensure_specialties(session, data.specialty_codes, "specialty_codes")
+    person = await beneficiaries.get(session, data.beneficiary_id)
+    if person is None:
+        raise Unprocessable(
+            f"beneficiary_id: there is no beneficiary {data.beneficiary_id}.",
+            code="unknown-beneficiary",
+            field="beneficiary_id",
+        )
+    if person.status != BeneficiaryStatus.active:
+        raise Conflict(
+            f"The beneficiary is {person.status.value}: no check can be booked.",
+            code="beneficiary-not-active",
+        )
+    if data.campaign_id is not None:
+        await _ensure_campaign_fits(session, data)
+    if not data.card_override_reason and not await repository.has_valid_card(
+        session, person.id, data.date
+    ):
+        raise Unprocessable(
+            f"No health-insurance card of this person is valid on {data.date}; add one, or "
+            "book with card_override_reason.",
+            code="card-not-valid",
+            field="card_override_reason",
+        )
+    already = await repository.active_specialties_on(
+        session, person.id, data.date, data.specialty_codes
+    )
+    if already:
+        raise Conflict(
+            f"Already booked on {data.date} for {', '.join(already)}.",
+            code="already-booked",
+            specialty_codes=already,
+        )
+    choices = await _choose(
+        session, data.facility_id, data.specialty_codes, data.date, data.part_of_day
+    )
+    taken = await take_places(session, choices, data.facility_id, data.specialty_codes, data.date)
+    principal = actor.require()
+    checkup = Checkup(
+        beneficiary_id=person.id,
+        facility_id=data.facility_id,
+        campaign_id=data.campaign_id,
+        date=data.date,
+        part_of_day=data.part_of_day,
+        card_override_reason=data.card_override_reason,
+        rescheduled_from_id=rescheduled_from.id if rescheduled_from else None,
+        booked_by=principal.account_id,
+        appointments=[
+            Appointment(
+                id=uuid.uuid4(),
+                session_id=taken[code].id,
+                beneficiary_id=person.id,
+                facility_id=data.facility_id,
+                specialty_code=code,
+                date=data.date,
+            )
+            for code in data.specialty_codes
+        ],
+    )
+    session.add(checkup)
+    await session.flush()  # the appointments exist before their history rows point at them
+    session.add_all(
+        history_row(a.id, actor, None, AppointmentStatus.booked, None) for a in checkup.appointments
+    )
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "create",
+        resource_type="checkup",
+        resource_id=checkup.id,
+        beneficiary_id=person.id,
+        changed_fields=sorted(data.model_fields_set),
+    )
+    if data.card_override_reason:
+        await audit.record(
+            session,
+            actor,
+            "card_override",
+            resource_type="checkup",
+            resource_id=checkup.id,
+            beneficiary_id=person.id,
+            detail="booked without a card valid on the date",
+        )
+    return checkup
+
+
+async def _ensure_campaign_fits(session: AsyncSession, data: CheckupCreate) -> None:
+    assert data.campaign_id is not None
+    campaign = await repository.get_campaign(session, data.campaign_id)
+    if campaign is None:
+        raise Unprocessable(
+            f"campaign_id: there is no campaign {data.campaign_id}.",
+            code="unknown-campaign",
+            field="campaign_id",
+        )
+    if data.facility_id not in {f.facility_id for f in campaign.facilities}:
+        raise Unprocessable(
+            "facility_id: this facility does not take part in the campaign.",
+            code="facility-not-in-campaign",
+            field="facility_id",
+        )
+    if not campaign.starts_on <= data.date <= campaign.ends_on:
+        raise Unprocessable(
+            f"date: the campaign runs {campaign.starts_on} to {campaign.ends_on}.",
+            code="date-outside-campaign",
+            field="date",
+        )
+
+
+async def get_checkup(session: AsyncSession, actor: Actor, checkup_id: uuid.UUID) -> Checkup:
+    checkup = await repository.get_checkup(session, checkup_id)
+    if checkup is None or not actor.require().in_scope(checkup.facility_id):
+        raise NotFound(f"Checkup {checkup_id} was not found.")
+    return checkup
+
+
+async def read_checkup(session: AsyncSession, actor: Actor, checkup_id: uuid.UUID) -> Checkup:
+    checkup = await get_checkup(session, actor, checkup_id)
+    await audit.record(
+        session,
+        actor,
+        "read",
+        resource_type="checkup",
+        resource_id=checkup.id,
+        beneficiary_id=checkup.beneficiary_id,
+    )
+    return checkup
+
+
+async def get_appointment(
+    session: AsyncSession, actor: Actor, appointment_id: uuid.UUID
+) -> Appointment:
+    appointment = await repository.get_appointment(session, appointment_id)
+    if appointment is None or not actor.require().in_scope(appointment.facility_id):
+        raise NotFound(f"Appointment {appointment_id} was not found.")
+    return appointment
+
+
+async def check_in(session: AsyncSession, actor: Actor, checkup_id: uuid.UUID) -> Checkup:
+    """The person has arrived: every booked appointment of the checkup is checked in."""
+    checkup = await get_checkup(session, actor, checkup_id)
+    if checkup.date != today():
+        raise Conflict(
+            f"The checkup is on {checkup.date}; check-in happens on the day.",
+            code="not-today",
+        )
+    booked = [a for a in checkup.appointments if a.status == AppointmentStatus.booked]
+    if not booked:
+        raise Conflict("No booked appointment is left to check in.", code="nothing-to-check-in")
+    for appointment in booked:
+        await change_status(session, actor, appointment, AppointmentStatus.checked_in, None)
+    refresh(checkup)
+    await session.flush()
+    return checkup
+
+
+async def cancel_checkup(
+    session: AsyncSession, actor: Actor, checkup_id: uuid.UUID, by: CancelledBy, reason: str
+) -> Checkup:
+    checkup = await get_checkup(session, actor, checkup_id)
+    active = [
+        a
+        for a in checkup.appointments
+        if a.status in (AppointmentStatus.booked, AppointmentStatus.checked_in)
+    ]
+    if not active:
+        raise Conflict("Nothing is left to cancel in this checkup.", code="nothing-to-cancel")
+    for appointment in active:
+        await change_status(
+            session, actor, appointment, AppointmentStatus.cancelled, reason, cancelled_by=by
+        )
+    refresh(checkup)
+    await session.flush()
+    return checkup
+
+
+async def reschedule(
+    session: AsyncSession,
+    actor: Actor,
+    checkup_id: uuid.UUID,
+    new_date: date,
+    part_of_day: PartOfDay | None,
+    by: CancelledBy,
+    reason: str,
+) -> Checkup:
+    """Cancel the checkup's open appointments and book them on another day, linked both ways."""
+    old = await get_checkup(session, actor, checkup_id)
+    moving = [a for a in old.appointments if a.status == AppointmentStatus.booked]
+    if not moving:
+        raise Conflict("No booked appointment is left to reschedule.", code="nothing-to-move")
+    for appointment in moving:
+        await change_status(
+            session, actor, appointment, AppointmentStatus.cancelled, reason, cancelled_by=by
+        )
+    refresh(old)
+    await session.flush()
+    data = CheckupCreate(
+        beneficiary_id=old.beneficiary_id,
+        facility_id=old.facility_id,
+        date=new_date,
+        specialty_codes=[a.specialty_code for a in moving],
+        campaign_id=old.campaign_id,
+        part_of_day=part_of_day,
+        card_override_reason=old.card_override_reason,
+    )
+    new = await book(session, actor, data, rescheduled_from=old)
+    by_code = {a.specialty_code: a for a in new.appointments}
+    for appointment in moving:
+        successor = by_code[appointment.specialty_code]
+        appointment.rescheduled_to_id = successor.id
+        successor.rescheduled_from_id = appointment.id
+    await session.flush()
+    return new
+
+
+async def cancel_appointment(
+    session: AsyncSession, actor: Actor, appointment_id: uuid.UUID, by: CancelledBy, reason: str
+) -> Appointment:
+    appointment = await get_appointment(session, actor, appointment_id)
+    await change_status(
+        session, actor, appointment, AppointmentStatus.cancelled, reason, cancelled_by=by
+    )
+    await _refresh_checkup_of(session, appointment)
+    return appointment
+
+
+ALLOWED_BY_TRANSITION = frozenset(
+    {AppointmentStatus.checked_in, AppointmentStatus.noshow, AppointmentStatus.entered_in_error}
+)
+
+
+async def transition(
+    session: AsyncSession,
+    actor: Actor,
+    appointment_id: uuid.UUID,
+    to: AppointmentStatus,
+    reason: str | None,
+) -> Appointment:
+    appointment = await get_appointment(session, actor, appointment_id)
+    if to not in ALLOWED_BY_TRANSITION:
+        raise Unprocessable(
+            f"status: use the {to.value} operation of its own, not this one.",
+            code="use-another-operation",
+            field="status",
+        )
+    if to == AppointmentStatus.noshow and appointment.date >= today():
+        raise Conflict("A no-show is only recorded after the day.", code="not-yet-past")
+    if to == AppointmentStatus.checked_in and appointment.date != today():
+        raise Conflict("Check-in happens on the day.", code="not-today")
+    await change_status(session, actor, appointment, to, reason)
+    await _refresh_checkup_of(session, appointment)
+    return appointment
+
+
+async def _refresh_checkup_of(session: AsyncSession, appointment: Appointment) -> None:
+    checkup = await repository.get_checkup(session, appointment.checkup_id)
+    assert checkup is not None
+    refresh(checkup)
+    await session.flush()
+
+
+async def mark_noshows(
+    session: AsyncSession, actor: Actor, before: date | None, facility_id: uuid.UUID | None
+) -> int:
+    """Booked appointments of past days become no-shows (cancelled ones never do)."""
+    cutoff = min(before or today(), today())
+    principal = actor.require()
+    scope = None if principal.province_wide else principal.facility_ids
+    appointments = await repository.past_booked(session, cutoff, scope, facility_id)
+    for appointment in appointments:
+        await change_status(
+            session, actor, appointment, AppointmentStatus.noshow, "not checked in on the day"
+        )
+    for checkup in await repository.checkups_with_appointments(
+        session, {a.checkup_id for a in appointments}
+    ):
+        refresh(checkup)
+    await session.flush()
+    return len(appointments)

@@ -1,0 +1,113 @@
+"""Appointment status changes (FHIR statuses), their history, and what they do to seats and to
+the checkup (FHIR Encounter) they belong to."""
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from veteran_care.audit import service as audit
+from veteran_care.db import utcnow
+from veteran_care.errors import Conflict
+from veteran_care.identity.principal import Actor
+from veteran_care.models import (
+    SEAT_HOLDING,
+    Appointment,
+    AppointmentStatus,
+    AppointmentStatusChange,
+    CancelledBy,
+    Checkup,
+    CheckupStatus,
+)
+from veteran_care.scheduling import repository
+
+S = AppointmentStatus
+TRANSITIONS: dict[AppointmentStatus, frozenset[AppointmentStatus]] = {
+    S.booked: frozenset({S.checked_in, S.cancelled, S.noshow, S.entered_in_error}),
+    S.checked_in: frozenset({S.fulfilled, S.cancelled, S.entered_in_error}),
+    S.fulfilled: frozenset({S.entered_in_error}),
+    S.noshow: frozenset({S.entered_in_error}),
+    S.cancelled: frozenset({S.entered_in_error}),  # never a no-show
+    S.entered_in_error: frozenset(),
+}
+FREES_SEAT = frozenset({S.cancelled, S.entered_in_error})
+
+
+def history_row(
+    appointment_id: uuid.UUID,
+    actor: Actor,
+    from_status: AppointmentStatus | None,
+    to_status: AppointmentStatus,
+    reason: str | None,
+) -> AppointmentStatusChange:
+    principal = actor.principal
+    return AppointmentStatusChange(
+        appointment_id=appointment_id,
+        changed_at=utcnow(),
+        changed_by=principal.account_id if principal else None,
+        from_status=from_status.value if from_status else None,
+        to_status=to_status.value,
+        reason=reason,
+    )
+
+
+async def change_status(
+    session: AsyncSession,
+    actor: Actor,
+    appointment: Appointment,
+    to: AppointmentStatus,
+    reason: str | None,
+    *,
+    cancelled_by: CancelledBy | None = None,
+) -> None:
+    """Move an appointment along the lifecycle; refuse a move the lifecycle does not allow."""
+    current = appointment.status
+    if to not in TRANSITIONS[current]:
+        raise Conflict(
+            f"An appointment that is {current.value} cannot become {to.value}.",
+            code="invalid-status-transition",
+            appointment_id=str(appointment.id),
+        )
+    if current in SEAT_HOLDING and to in FREES_SEAT:
+        await repository.release_seats(session, appointment.session_id)
+    appointment.status = to
+    if to == S.cancelled:
+        appointment.cancelled_by = cancelled_by or CancelledBy.facility
+        appointment.cancel_reason = reason
+    session.add(history_row(appointment.id, actor, current, to, reason))
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "status_change",
+        resource_type="appointment",
+        resource_id=appointment.id,
+        beneficiary_id=appointment.beneficiary_id,
+        changed_fields=["status"],
+        detail=f"{current.value} -> {to.value}",
+    )
+
+
+def checkup_status(appointments: Iterable[Appointment]) -> CheckupStatus:
+    statuses = {a.status for a in appointments}
+    if not statuses or statuses <= {S.entered_in_error}:
+        return CheckupStatus.entered_in_error
+    if statuses <= {S.cancelled, S.entered_in_error}:
+        return CheckupStatus.cancelled
+    if statuses <= {S.fulfilled, S.cancelled, S.noshow, S.entered_in_error}:
+        return CheckupStatus.finished  # each examination fulfilled, cancelled or missed
+    if statuses & {S.checked_in, S.fulfilled}:
+        return CheckupStatus.arrived
+    return CheckupStatus.planned
+
+
+async def refresh_checkups(session: AsyncSession, checkup_ids: Iterable[uuid.UUID]) -> None:
+    for checkup in await repository.checkups_with_appointments(session, checkup_ids):
+        refresh(checkup)
+    await session.flush()
+
+
+def refresh(checkup: Checkup) -> None:
+    status = checkup_status(checkup.appointments)
+    if status != checkup.status:
+        checkup.status = status

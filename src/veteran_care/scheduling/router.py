@@ -1,0 +1,247 @@
+"""/api/v1: specialties, facility services, sessions, availability."""
+
+import uuid
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from veteran_care.db import ReadSession, WriteSession
+from veteran_care.errors import problem_responses
+from veteran_care.identity.dependencies import allow
+from veteran_care.identity.permissions import Permission
+from veteran_care.identity.principal import Actor
+from veteran_care.kit.clock import today
+from veteran_care.kit.etag import set_etag
+from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from veteran_care.models import Session, SessionStatus
+from veteran_care.scheduling import booking, repository, sessions
+from veteran_care.scheduling.schemas import (
+    Availability,
+    GenerateResult,
+    ServiceCreate,
+    ServiceRead,
+    ServiceUpdate,
+    SessionCancel,
+    SessionCancelled,
+    SessionCreate,
+    SessionGenerate,
+    SessionRead,
+    SessionUpdate,
+    SpecialtyCode,
+    SpecialtyList,
+    SpecialtyRead,
+    check_range,
+)
+
+router = APIRouter(tags=["scheduling"])
+
+Reader = Annotated[Actor, allow(Permission.scheduling_read)]
+Writer = Annotated[Actor, allow(Permission.scheduling_write)]
+Reference = Annotated[Actor, allow(Permission.reference_read)]
+IfMatch = Annotated[str | None, Header(max_length=200, description="ETag of your last read.")]
+
+
+def session_read(found: Session) -> SessionRead:
+    return SessionRead(
+        id=found.id,
+        service_id=found.service_id,
+        facility_id=found.facility_id,
+        specialty_code=found.specialty_code,
+        date=found.date,
+        part_of_day=found.part_of_day,
+        capacity=found.capacity,
+        booked=found.booked,
+        places_left=found.capacity - found.booked,
+        status=found.status,
+        cancel_reason=found.cancel_reason,
+        version=found.version,
+        created_at=found.created_at,
+        updated_at=found.updated_at,
+    )
+
+
+@router.get(
+    "/specialties", summary="List specialties", tags=["reference"], responses=problem_responses()
+)
+async def list_specialties(actor: Reference, session: ReadSession) -> SpecialtyList:
+    rows = await repository.specialties(session)
+    return SpecialtyList(items=[SpecialtyRead.model_validate(r) for r in rows])
+
+
+@router.post(
+    "/facilities/{facility_id}/services",
+    status_code=status.HTTP_201_CREATED,
+    summary="Offer a specialty at a facility, with a weekly timetable",
+    responses=problem_responses(404, 409),
+)
+async def create_facility_service(
+    facility_id: uuid.UUID,
+    data: ServiceCreate,
+    actor: Writer,
+    session: WriteSession,
+    response: Response,
+) -> ServiceRead:
+    service = await sessions.create_service(session, actor, facility_id, data)
+    set_etag(response, service.version)
+    return ServiceRead.model_validate(service)
+
+
+@router.get(
+    "/facilities/{facility_id}/services",
+    summary="List a facility's services",
+    responses=problem_responses(404),
+)
+async def list_facility_services(
+    facility_id: uuid.UUID, actor: Reader, session: ReadSession
+) -> list[ServiceRead]:
+    from veteran_care.facilities import service as facilities
+
+    await facilities.get(session, facility_id, actor)
+    return [
+        ServiceRead.model_validate(s) for s in await repository.services_of(session, facility_id)
+    ]
+
+
+@router.patch(
+    "/facilities/{facility_id}/services/{service_id}",
+    summary="Change a service's timetable, default capacity or active flag (needs If-Match)",
+    responses=problem_responses(404, 412, 428),
+)
+async def update_facility_service(
+    facility_id: uuid.UUID,
+    service_id: uuid.UUID,
+    data: ServiceUpdate,
+    actor: Writer,
+    session: WriteSession,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ServiceRead:
+    service = await sessions.update_service(session, actor, facility_id, service_id, data, if_match)
+    set_etag(response, service.version)
+    return ServiceRead.model_validate(service)
+
+
+@router.post(
+    "/sessions/generate",
+    summary="Create a facility's sessions from its timetables for a date range (idempotent)",
+    responses=problem_responses(404),
+)
+async def generate_sessions(
+    data: SessionGenerate, actor: Writer, session: WriteSession
+) -> GenerateResult:
+    created, existing = await sessions.generate(session, actor, data)
+    return GenerateResult(created=created, existing=existing)
+
+
+@router.post(
+    "/sessions",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create one session by hand",
+    responses=problem_responses(409),
+)
+async def create_session(
+    data: SessionCreate, actor: Writer, session: WriteSession, response: Response
+) -> SessionRead:
+    sessions.ensure_not_past(data.date, today())
+    found = await sessions.create_session(session, actor, data)
+    set_etag(response, found.version)
+    response.headers["Location"] = f"/api/v1/sessions/{found.id}"
+    return session_read(found)
+
+
+@router.get("/sessions", summary="List sessions", responses=problem_responses())
+async def list_sessions(
+    actor: Reader,
+    session: ReadSession,
+    facility_id: uuid.UUID | None = None,
+    specialty_code: Annotated[SpecialtyCode | None, Query()] = None,
+    status: SessionStatus | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    sort: Literal["date", "-date"] = "date",
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[SessionRead]:
+    principal = actor.require()
+    rows, next_cursor = await repository.list_sessions(
+        session,
+        scope=None if principal.province_wide else principal.facility_ids,
+        facility_id=facility_id,
+        specialty_code=specialty_code,
+        status=status,
+        date_from=date_from,
+        date_to=date_to,
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(items=[session_read(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/sessions/{session_id}", summary="Read a session", responses=problem_responses(404))
+async def get_session(
+    session_id: uuid.UUID, actor: Reader, session: ReadSession, response: Response
+) -> SessionRead:
+    found = await sessions.get_session(session, actor, session_id)
+    set_etag(response, found.version)
+    return session_read(found)
+
+
+@router.patch(
+    "/sessions/{session_id}",
+    summary="Change a session's capacity (never below what is booked; needs If-Match)",
+    responses=problem_responses(404, 409, 412, 428),
+)
+async def update_session(
+    session_id: uuid.UUID,
+    data: SessionUpdate,
+    actor: Writer,
+    session: WriteSession,
+    response: Response,
+    if_match: IfMatch = None,
+) -> SessionRead:
+    found = await sessions.set_capacity(session, actor, session_id, data.capacity, if_match)
+    set_etag(response, found.version)
+    return session_read(found)
+
+
+@router.post(
+    "/sessions/{session_id}/close",
+    summary="Close a session to new bookings (its appointments stay)",
+    responses=problem_responses(404, 409),
+)
+async def close_session(session_id: uuid.UUID, actor: Writer, session: WriteSession) -> SessionRead:
+    return session_read(await sessions.close(session, actor, session_id))
+
+
+@router.post(
+    "/sessions/{session_id}/cancel",
+    summary="Cancel a session: its appointments are cancelled by the facility; people to call",
+    responses=problem_responses(404, 409),
+)
+async def cancel_session(
+    session_id: uuid.UUID, data: SessionCancel, actor: Writer, session: WriteSession
+) -> SessionCancelled:
+    found, people = await sessions.cancel(session, actor, session_id, data.reason)
+    return SessionCancelled(session=session_read(found), people_to_call=people)
+
+
+@router.get(
+    "/availability",
+    summary="Days where every one of a set of specialties has places, with the places left",
+    responses=problem_responses(404),
+)
+async def get_availability(
+    actor: Reader,
+    session: ReadSession,
+    facility_id: uuid.UUID,
+    specialty_codes: Annotated[list[SpecialtyCode], Query(min_length=1, max_length=20)],
+    date_from: date,
+    date_to: date,
+) -> Availability:
+    check_range(date_from, date_to)
+    days = await booking.availability(
+        session, actor, facility_id, specialty_codes, date_from, date_to
+    )
+    return Availability(facility_id=facility_id, specialty_codes=specialty_codes, days=days)

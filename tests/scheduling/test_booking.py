@@ -1,0 +1,200 @@
+"""Booking checkups: all or nothing, real capacity, every rule with its 4xx."""
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tests.factories import create_beneficiary
+from tests.scheduling.conftest import (
+    SPECIALTIES,
+    book,
+    day,
+    make_clinic,
+    person_with_card,
+    sessions_on,
+)
+from tests.test_conventions import assert_problem
+from veteran_care.models import AuditEvent
+
+
+async def test_generation_is_idempotent(client: httpx.AsyncClient, clinic) -> None:
+    again = await client.post(
+        "/api/v1/sessions/generate",
+        json={"facility_id": clinic["id"], "date_from": day(0), "date_to": day(14)},
+    )
+    assert again.json() == {"created": 0, "existing": 15 * 2 * len(SPECIALTIES)}
+    assert len(await sessions_on(client, clinic, day(3))) == 2 * len(SPECIALTIES)
+
+
+async def test_book_a_checkup_takes_one_place_per_specialty(
+    client: httpx.AsyncClient, clinic
+) -> None:
+    person = await person_with_card(client)
+    response = await book(client, clinic, person, day(2), part_of_day="afternoon")
+    assert response.status_code == 201, response.text
+    checkup = response.json()
+    assert response.headers["location"] == f"/api/v1/checkups/{checkup['id']}"
+    assert checkup["status"] == "planned"
+    assert sorted(a["specialty_code"] for a in checkup["appointments"]) == sorted(SPECIALTIES)
+    assert {a["status"] for a in checkup["appointments"]} == {"booked"}
+    taken = {a["session_id"] for a in checkup["appointments"]}
+    for found in await sessions_on(client, clinic, day(2)):
+        expected = 1 if found["id"] in taken else 0
+        assert found["booked"] == expected
+        if found["id"] in taken:
+            assert found["part_of_day"] == "afternoon"
+            assert found["places_left"] == 1
+
+
+async def test_full_specialty_is_a_409_with_next_dates_and_nothing_taken(
+    client: httpx.AsyncClient,
+) -> None:
+    clinic = await make_clinic(client, capacity=1)
+    ultrasound_only = ["ultrasound"]
+    for part in ("morning", "afternoon"):
+        filler = await person_with_card(client)
+        assert (
+            await book(client, clinic, filler, day(3), ultrasound_only, part_of_day=part)
+        ).status_code == 201
+    person = await person_with_card(client)
+    response = await book(client, clinic, person, day(3))
+    body = assert_problem(response, 409, "session-full")
+    assert body["specialty_code"] == "ultrasound"
+    assert body["next_available_dates"][0] == day(4)
+    assert len(body["next_available_dates"]) == 5
+    internal = [
+        s for s in await sessions_on(client, clinic, day(3)) if s["specialty_code"] != "ultrasound"
+    ]
+    assert all(s["booked"] == 0 for s in internal), "a failed booking left places taken"
+
+
+async def test_no_session_that_day_is_a_409(client: httpx.AsyncClient, clinic) -> None:
+    person = await person_with_card(client)
+    response = await book(client, clinic, person, day(40))
+    assert_problem(response, 409, "no-session")
+
+
+async def test_no_booking_in_the_past(client: httpx.AsyncClient, clinic) -> None:
+    person = await person_with_card(client)
+    assert_problem(await book(client, clinic, person, day(-1)), 422, "date-in-past")
+
+
+async def test_a_closed_session_takes_no_booking(client: httpx.AsyncClient) -> None:
+    clinic = await make_clinic(client, specialties=["ophthalmology"])
+    for found in await sessions_on(client, clinic, day(5)):
+        assert (await client.post(f"/api/v1/sessions/{found['id']}/close")).status_code == 200
+    person = await person_with_card(client)
+    response = await book(client, clinic, person, day(5), ["ophthalmology"])
+    assert_problem(response, 409, "no-session")
+
+
+async def test_one_active_appointment_per_person_specialty_and_day(
+    client: httpx.AsyncClient, clinic
+) -> None:
+    person = await person_with_card(client)
+    assert (await book(client, clinic, person, day(2), ["ultrasound"])).status_code == 201
+    response = await book(client, clinic, person, day(2), ["ultrasound", "ophthalmology"])
+    body = assert_problem(response, 409, "already-booked")
+    assert body["specialty_codes"] == ["ultrasound"]
+    assert (await book(client, clinic, person, day(2), ["ophthalmology"])).status_code == 201
+
+
+@pytest.mark.parametrize("status", ["deceased", "moved-away"])
+async def test_deceased_or_moved_away_cannot_be_booked(
+    client: httpx.AsyncClient, clinic, status: str
+) -> None:
+    person = await person_with_card(client)
+    change = {"status": status}
+    if status == "deceased":
+        change["date_of_death"] = day(-3)
+    updated = await client.patch(
+        f"/api/v1/beneficiaries/{person['id']}", json=change, headers={"If-Match": '"1"'}
+    )
+    assert updated.status_code == 200, updated.text
+    assert_problem(await book(client, clinic, person, day(2)), 409, "beneficiary-not-active")
+
+
+async def test_a_card_must_be_valid_on_the_date_unless_overridden(
+    client: httpx.AsyncClient, clinic, session: AsyncSession
+) -> None:
+    person = await create_beneficiary(client)
+    assert_problem(await book(client, clinic, person, day(2)), 422, "card-not-valid")
+    response = await book(
+        client, clinic, person, day(2), card_override_reason="Thẻ đang được cấp lại"
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["card_override_reason"] == "Thẻ đang được cấp lại"
+    actions = (
+        await session.scalars(
+            select(AuditEvent.action).where(AuditEvent.resource_id == response.json()["id"])
+        )
+    ).all()
+    assert "card_override" in actions
+
+
+async def test_availability_lists_days_where_every_specialty_has_places(
+    client: httpx.AsyncClient,
+) -> None:
+    clinic = await make_clinic(client, capacity=1)
+    for part in ("morning", "afternoon"):
+        filler = await person_with_card(client)
+        await book(client, clinic, filler, day(1), ["ophthalmology"], part_of_day=part)
+    response = await client.get(
+        "/api/v1/availability",
+        params={
+            "facility_id": clinic["id"],
+            "specialty_codes": ["ultrasound", "ophthalmology"],
+            "date_from": day(1),
+            "date_to": day(3),
+        },
+    )
+    assert response.status_code == 200, response.text
+    days = response.json()["days"]
+    assert [d["date"] for d in days] == [day(2), day(3)]
+    assert all(s["places_left"] == 1 for s in days[0]["sessions"])
+    bad = await client.get(
+        "/api/v1/availability",
+        params={
+            "facility_id": clinic["id"],
+            "specialty_codes": ["ultrasound"],
+            "date_from": day(3),
+            "date_to": day(1),
+        },
+    )
+    assert_problem(bad, 422)
+
+
+async def test_scope_a_scheduler_of_another_facility_sees_and_books_nothing(
+    client: httpx.AsyncClient, client_for, clinic
+) -> None:
+    from tests.factories import create_facility
+    from veteran_care.models import Role
+
+    other = await create_facility(client)
+    scheduler = await client_for(Role.scheduler, province_wide=False, facility_ids=[other["id"]])
+    person = await person_with_card(client)
+    booked = await book(client, clinic, person, day(2))
+    assert_problem(await book(scheduler, clinic, person, day(3)), 404)
+    assert_problem(await scheduler.get(f"/api/v1/checkups/{booked.json()['id']}"), 404)
+    listed = await scheduler.get("/api/v1/sessions", params={"facility_id": clinic["id"]})
+    assert listed.json()["items"] == []
+    assert_problem(await scheduler.get(f"/api/v1/facilities/{clinic['id']}/services"), 404)
+
+
+async def test_a_card_in_hand_finds_anyone_and_booking_makes_them_visible(
+    client: httpx.AsyncClient, client_for, clinic
+) -> None:
+    from tests.factories import create_facility
+    from veteran_care.models import Role
+
+    elsewhere = await create_facility(client)
+    person = await person_with_card(client, registered_facility_id=elsewhere["id"])
+    scheduler = await client_for(Role.scheduler, province_wide=False, facility_ids=[clinic["id"]])
+    assert_problem(await scheduler.get(f"/api/v1/beneficiaries/{person['id']}"), 404)
+    by_name = await scheduler.get("/api/v1/beneficiaries", params={"q": person["full_name"]})
+    assert person["id"] not in [p["id"] for p in by_name.json()["items"]]
+    by_card = await scheduler.get("/api/v1/beneficiaries", params={"q": person["bhxh_number"]})
+    assert [p["id"] for p in by_card.json()["items"]] == [person["id"]]
+    assert (await book(scheduler, clinic, person, day(2))).status_code == 201
+    assert (await scheduler.get(f"/api/v1/beneficiaries/{person['id']}")).status_code == 200
