@@ -97,9 +97,38 @@ async def test_malformed_json_is_a_422(client: httpx.AsyncClient) -> None:
     assert_problem(response, 422)
 
 
-async def test_malformed_uuid_in_path_is_a_422(client: httpx.AsyncClient) -> None:
+async def test_malformed_uuid_in_path_is_a_404(client: httpx.AsyncClient) -> None:
+    """Ids are UUIDs: anything else names no resource (and never another route)."""
     response = await client.get("/api/v1/beneficiaries/not-a-uuid")
+    assert_problem(response, 404)
+
+
+async def test_a_literal_path_is_not_taken_for_an_id(client: httpx.AsyncClient) -> None:
+    response = await client.patch("/api/v1/sessions/generate", json={})
+    assert_problem(response, 405)
+    assert response.headers["allow"] == "POST"
+    response = await client.request("OPTIONS", "/api/v1/appointments/mark-noshows")
+    assert response.headers["allow"] == "POST"
+
+
+@pytest.mark.parametrize("value", [0, "0", 20270727, "27/07/2027", "2027-07-27T00:00:00"])
+async def test_dates_are_iso_dates_only(client: httpx.AsyncClient, value: object) -> None:
+    response = await client.post(
+        "/api/v1/beneficiaries", json=beneficiary_payload(birth_date=value, birth_year=None)
+    )
     assert_problem(response, 422)
+    response = await client.get("/api/v1/sessions", params={"date_to": value})
+    assert_problem(response, 422)
+
+
+async def test_null_for_a_bounded_list_is_refused_cleanly(client: httpx.AsyncClient) -> None:
+    created = await client.post("/api/v1/beneficiaries", json=beneficiary_payload())
+    response = await client.patch(
+        f"/api/v1/beneficiaries/{created.json()['id']}",
+        json={"categories": None},
+        headers={"If-Match": '"1"'},
+    )
+    assert response.status_code in (200, 422)
 
 
 async def test_every_operation_has_a_stable_id_summary_and_documented_errors(

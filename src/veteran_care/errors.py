@@ -236,13 +236,15 @@ def _path_methods(app: FastAPI) -> list[tuple[re.Pattern[str], list[str]]]:
 
 
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method documented for this path (Starlette lists only the first route's)."""
+    """The methods of the resource at this path. A literal template (`/sessions/generate`) is
+    a resource of its own, never an instance of `/sessions/{session_id}`."""
     path = request.scope.get("path", "")
-    methods: set[str] = set()
-    for regex, path_methods in _path_methods(request.app):
+    literal: set[str] = set()
+    templated: set[str] = set()
+    for regex, methods in _path_methods(request.app):
         if regex.match(path):
-            methods.update(path_methods)
-    return sorted(methods)
+            (templated if "[^/]+" in regex.pattern else literal).update(methods)
+    return sorted(literal or templated)
 
 
 ProblemHook = Callable[[Request, int, str], Awaitable[None]]

@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from veteran_care.audit import repository, service
@@ -22,6 +21,7 @@ from veteran_care.identity.dependencies import allow
 from veteran_care.identity.permissions import Permission
 from veteran_care.identity.principal import Actor
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, InvalidCursor, LimitQuery
+from veteran_care.kit.schemas import Instant
 
 router = APIRouter(prefix="/audit-events", tags=["audit"])
 
@@ -64,8 +64,8 @@ async def list_audit_events(
     resource_type: Word = None,
     resource_id: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9-]+$")] = None,
     action: Word = None,
-    occurred_from: AwareDatetime | None = None,
-    occurred_to: AwareDatetime | None = None,
+    occurred_from: Instant | None = None,
+    occurred_to: Instant | None = None,
     format: Literal["json", "csv"] = "json",
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,

@@ -138,7 +138,7 @@ async def list_beneficiaries(
 
 
 @router.get(
-    "/{beneficiary_id}",
+    "/{beneficiary_id:uuid}",
     summary="Read a beneficiary, with the card valid today",
     responses=problem_responses(404),
 )
@@ -151,7 +151,7 @@ async def get_beneficiary(
 
 
 @router.patch(
-    "/{beneficiary_id}",
+    "/{beneficiary_id:uuid}",
     summary="Update a beneficiary (partial; needs If-Match)",
     description=(
         "Only the fields sent change; `categories`, when sent, replaces the list. Record a "
@@ -173,7 +173,7 @@ async def update_beneficiary(
 
 
 @router.post(
-    "/{beneficiary_id}/cards",
+    "/{beneficiary_id:uuid}/cards",
     status_code=status.HTTP_201_CREATED,
     summary="Add a health-insurance card",
     description=(
@@ -196,7 +196,7 @@ async def create_card(
 
 
 @router.get(
-    "/{beneficiary_id}/cards",
+    "/{beneficiary_id:uuid}/cards",
     summary="List a beneficiary's cards (history, newest first)",
     responses=problem_responses(404),
 )
@@ -216,7 +216,7 @@ async def list_cards(
 
 
 @router.get(
-    "/{beneficiary_id}/cards/{card_id}",
+    "/{beneficiary_id:uuid}/cards/{card_id:uuid}",
     summary="Read a card",
     responses=problem_responses(404),
 )
@@ -241,7 +241,7 @@ async def get_card(
 
 
 @router.patch(
-    "/{beneficiary_id}/cards/{card_id}",
+    "/{beneficiary_id:uuid}/cards/{card_id:uuid}",
     summary="Change a card's status (needs If-Match)",
     responses=problem_responses(404, 409, 412, 428),
 )

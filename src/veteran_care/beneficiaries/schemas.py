@@ -14,7 +14,7 @@ from veteran_care.beneficiaries.identifiers import (
     FACILITY_CODE_PATTERN,
     NATIONAL_ID_PATTERN,
 )
-from veteran_care.kit.schemas import InputSchema, Int, OutputSchema
+from veteran_care.kit.schemas import Day, InputSchema, Int, OutputSchema
 from veteran_care.kit.text import Line100, Line200, Line300
 from veteran_care.models import (
     BeneficiaryStatus,
@@ -86,7 +86,7 @@ def _not_future(value: date | None) -> date | None:
     return value
 
 
-PastDate = Annotated[date, AfterValidator(_not_future)]
+PastDate = Annotated[Day, AfterValidator(_not_future)]
 
 
 class CategoryIn(InputSchema):
@@ -165,7 +165,9 @@ class BeneficiaryUpdate(InputSchema):
     address_line: Line300 | None = None
     legacy_district: Line100 | None = None
     registered_facility_id: uuid.UUID | None = None
-    categories: list[CategoryIn] | None = Field(None, max_length=10)
+    categories: Annotated[list[CategoryIn], Field(max_length=10)] | None = Field(
+        None, description="Replaces the list when sent."
+    )
     status: BeneficiaryStatus | SkipJsonSchema[None] = None
     date_of_death: PastDate | None = Field(None, description="Required when status is deceased.")
 
@@ -254,8 +256,8 @@ class CardCreate(InputSchema):
             examples=["CB2111122334455"],
         ),
     ]
-    valid_from: date
-    valid_to: date
+    valid_from: Day
+    valid_to: Day
     registration_facility_code: Annotated[
         str,
         Field(pattern=FACILITY_CODE_PATTERN, max_length=5),

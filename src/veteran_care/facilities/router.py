@@ -71,7 +71,7 @@ async def list_facilities(
     return Page(items=[FacilityRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
-@router.get("/{facility_id}", summary="Read a facility", responses=problem_responses(404))
+@router.get("/{facility_id:uuid}", summary="Read a facility", responses=problem_responses(404))
 async def get_facility(
     facility_id: uuid.UUID, actor: Reader, session: ReadSession, response: Response
 ) -> FacilityRead:
@@ -81,7 +81,7 @@ async def get_facility(
 
 
 @router.patch(
-    "/{facility_id}",
+    "/{facility_id:uuid}",
     summary="Update a facility (partial; needs If-Match)",
     responses=problem_responses(404, 409, 412, 428),
 )

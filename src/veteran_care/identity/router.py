@@ -216,7 +216,9 @@ async def list_users(
     return Page(items=[user_read(r) for r in rows], next_cursor=next_cursor)
 
 
-@router.get("/users/{user_id}", summary="Read a staff user", responses=problem_responses(403, 404))
+@router.get(
+    "/users/{user_id:uuid}", summary="Read a staff user", responses=problem_responses(403, 404)
+)
 async def get_user(
     user_id: uuid.UUID, actor: Admin, session: ReadSession, response: Response
 ) -> UserRead:
@@ -226,7 +228,7 @@ async def get_user(
 
 
 @router.patch(
-    "/users/{user_id}",
+    "/users/{user_id:uuid}",
     summary="Update or deactivate a staff user (needs If-Match)",
     responses=problem_responses(403, 404, 409, 412, 428),
 )
@@ -246,7 +248,7 @@ async def update_user(
 
 
 @router.post(
-    "/users/{user_id}/password",
+    "/users/{user_id:uuid}/password",
     summary="Reset a user's password (revokes the user's tokens)",
     responses=problem_responses(403, 404),
 )
@@ -286,7 +288,9 @@ async def list_clients(
 
 
 @router.get(
-    "/clients/{client_id}", summary="Read a machine client", responses=problem_responses(403, 404)
+    "/clients/{client_id:uuid}",
+    summary="Read a machine client",
+    responses=problem_responses(403, 404),
 )
 async def get_client(
     client_id: uuid.UUID, actor: Admin, session: ReadSession, response: Response
@@ -297,7 +301,7 @@ async def get_client(
 
 
 @router.patch(
-    "/clients/{client_id}",
+    "/clients/{client_id:uuid}",
     summary="Update or deactivate a machine client (needs If-Match)",
     responses=problem_responses(403, 404, 409, 412, 428),
 )
@@ -317,7 +321,7 @@ async def update_client(
 
 
 @router.post(
-    "/clients/{client_id}/secret",
+    "/clients/{client_id:uuid}/secret",
     summary="Rotate a machine client's secret (shown once; old tokens stop working)",
     responses=problem_responses(403, 404),
 )

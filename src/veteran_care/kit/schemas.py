@@ -1,8 +1,10 @@
 """Schema bases: input refuses unknown fields; output reads from ORM attributes."""
 
-from typing import Annotated
+import re
+from datetime import date, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Strict
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Strict
 
 # JSON bodies take booleans and integers as they are: `0` is not `false`, `"12"` is not `12`
 # (the OpenAPI types say so, and generated clients send the real types).
@@ -16,3 +18,27 @@ class InputSchema(BaseModel):
 
 class OutputSchema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _iso_date(value: Any) -> Any:
+    # Pydantic would read 0 or "0" as 1970-01-01 (a Unix time): a date is "YYYY-MM-DD".
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+def _iso_datetime(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value[:10]):
+        raise ValueError("a timestamp is ISO 8601 with a time zone, e.g. 2027-07-27T08:00:00Z")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_date)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_datetime)]

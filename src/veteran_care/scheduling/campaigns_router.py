@@ -82,7 +82,9 @@ async def list_campaigns(
     return Page(items=[campaign_read(r) for r in rows], next_cursor=next_cursor)
 
 
-@router.get("/campaigns/{campaign_id}", summary="Read a campaign", responses=problem_responses(404))
+@router.get(
+    "/campaigns/{campaign_id:uuid}", summary="Read a campaign", responses=problem_responses(404)
+)
 async def get_campaign(
     campaign_id: uuid.UUID, actor: Reader, session: ReadSession, response: Response
 ) -> CampaignRead:
@@ -92,7 +94,7 @@ async def get_campaign(
 
 
 @router.get(
-    "/campaigns/{campaign_id}/checkups",
+    "/campaigns/{campaign_id:uuid}/checkups",
     summary="The campaign's checkups, with their statuses",
     responses=problem_responses(404),
 )
@@ -123,7 +125,7 @@ async def list_campaign_checkups(
 
 
 @router.post(
-    "/campaigns/{campaign_id}/bulk-schedule",
+    "/campaigns/{campaign_id:uuid}/bulk-schedule",
     summary="Book the due people of chosen communes and categories into the campaign",
     description=(
         "Each person is booked into the earliest campaign day where every specialty of the "

@@ -1,7 +1,6 @@
 """/api/v1/checkups and /api/v1/appointments: booking and the lifecycle."""
 
 import uuid
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Response, status
@@ -14,6 +13,7 @@ from veteran_care.identity.permissions import Permission
 from veteran_care.identity.principal import Actor
 from veteran_care.kit.etag import set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from veteran_care.kit.schemas import Day
 from veteran_care.models import Checkup, CheckupStatus
 from veteran_care.scheduling import booking, repository
 from veteran_care.scheduling.schemas import (
@@ -70,8 +70,8 @@ async def list_checkups(
     beneficiary_id: uuid.UUID | None = None,
     campaign_id: uuid.UUID | None = None,
     status: CheckupStatus | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: Day | None = None,
+    date_to: Day | None = None,
     sort: Literal["date", "-date"] = "date",
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
@@ -101,7 +101,9 @@ async def list_checkups(
     return Page(items=[checkup_read(r) for r in rows], next_cursor=next_cursor)
 
 
-@router.get("/checkups/{checkup_id}", summary="Read a checkup", responses=problem_responses(404))
+@router.get(
+    "/checkups/{checkup_id:uuid}", summary="Read a checkup", responses=problem_responses(404)
+)
 async def get_checkup(
     checkup_id: uuid.UUID, actor: Reader, session: WriteSession, response: Response
 ) -> CheckupRead:
@@ -111,7 +113,7 @@ async def get_checkup(
 
 
 @router.post(
-    "/checkups/{checkup_id}/check-in",
+    "/checkups/{checkup_id:uuid}/check-in",
     summary="Check the person in: every booked appointment of the checkup (on the day)",
     responses=problem_responses(404, 409),
 )
@@ -122,7 +124,7 @@ async def check_in_checkup(
 
 
 @router.post(
-    "/checkups/{checkup_id}/cancel",
+    "/checkups/{checkup_id:uuid}/cancel",
     summary="Cancel a checkup (its open appointments), by the patient or the facility",
     responses=problem_responses(404, 409),
 )
@@ -136,7 +138,7 @@ async def cancel_checkup(
 
 
 @router.post(
-    "/checkups/{checkup_id}/reschedule",
+    "/checkups/{checkup_id:uuid}/reschedule",
     status_code=status.HTTP_201_CREATED,
     summary="Move a checkup to another day: old appointments cancelled, linked to the new ones",
     responses=BOOKING_ERRORS,
@@ -151,7 +153,7 @@ async def reschedule_checkup(
 
 
 @router.get(
-    "/appointments/{appointment_id}",
+    "/appointments/{appointment_id:uuid}",
     summary="Read an appointment",
     responses=problem_responses(404),
 )
@@ -164,7 +166,7 @@ async def get_appointment(
 
 
 @router.get(
-    "/appointments/{appointment_id}/history",
+    "/appointments/{appointment_id:uuid}/history",
     summary="Every status change of an appointment (who, when, from, to, why)",
     responses=problem_responses(404),
 )
@@ -177,7 +179,7 @@ async def appointment_history(
 
 
 @router.post(
-    "/appointments/{appointment_id}/cancel",
+    "/appointments/{appointment_id:uuid}/cancel",
     summary="Cancel one appointment, by the patient or the facility (frees its place)",
     responses=problem_responses(404, 409),
 )
@@ -191,7 +193,7 @@ async def cancel_appointment(
 
 
 @router.post(
-    "/appointments/{appointment_id}/status",
+    "/appointments/{appointment_id:uuid}/status",
     summary="Check in one appointment, record a no-show, or mark it entered in error",
     responses=problem_responses(404, 409),
 )

@@ -1,7 +1,6 @@
 """/api/v1: specialties, facility services, sessions, availability."""
 
 import uuid
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response, status
@@ -14,6 +13,7 @@ from veteran_care.identity.principal import Actor
 from veteran_care.kit.clock import today
 from veteran_care.kit.etag import set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from veteran_care.kit.schemas import Day
 from veteran_care.models import Session, SessionStatus
 from veteran_care.scheduling import booking, repository, sessions
 from veteran_care.scheduling.schemas import (
@@ -70,7 +70,7 @@ async def list_specialties(actor: Reference, session: ReadSession) -> SpecialtyL
 
 
 @router.post(
-    "/facilities/{facility_id}/services",
+    "/facilities/{facility_id:uuid}/services",
     status_code=status.HTTP_201_CREATED,
     summary="Offer a specialty at a facility, with a weekly timetable",
     responses=problem_responses(404, 409),
@@ -88,7 +88,7 @@ async def create_facility_service(
 
 
 @router.get(
-    "/facilities/{facility_id}/services",
+    "/facilities/{facility_id:uuid}/services",
     summary="List a facility's services",
     responses=problem_responses(404),
 )
@@ -104,7 +104,7 @@ async def list_facility_services(
 
 
 @router.patch(
-    "/facilities/{facility_id}/services/{service_id}",
+    "/facilities/{facility_id:uuid}/services/{service_id:uuid}",
     summary="Change a service's timetable, default capacity or active flag (needs If-Match)",
     responses=problem_responses(404, 412, 428),
 )
@@ -157,8 +157,8 @@ async def list_sessions(
     facility_id: uuid.UUID | None = None,
     specialty_code: Annotated[SpecialtyCode | None, Query()] = None,
     status: SessionStatus | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: Day | None = None,
+    date_to: Day | None = None,
     sort: Literal["date", "-date"] = "date",
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
@@ -179,7 +179,9 @@ async def list_sessions(
     return Page(items=[session_read(r) for r in rows], next_cursor=next_cursor)
 
 
-@router.get("/sessions/{session_id}", summary="Read a session", responses=problem_responses(404))
+@router.get(
+    "/sessions/{session_id:uuid}", summary="Read a session", responses=problem_responses(404)
+)
 async def get_session(
     session_id: uuid.UUID, actor: Reader, session: ReadSession, response: Response
 ) -> SessionRead:
@@ -189,7 +191,7 @@ async def get_session(
 
 
 @router.patch(
-    "/sessions/{session_id}",
+    "/sessions/{session_id:uuid}",
     summary="Change a session's capacity (never below what is booked; needs If-Match)",
     responses=problem_responses(404, 409, 412, 428),
 )
@@ -207,7 +209,7 @@ async def update_session(
 
 
 @router.post(
-    "/sessions/{session_id}/close",
+    "/sessions/{session_id:uuid}/close",
     summary="Close a session to new bookings (its appointments stay)",
     responses=problem_responses(404, 409),
 )
@@ -216,7 +218,7 @@ async def close_session(session_id: uuid.UUID, actor: Writer, session: WriteSess
 
 
 @router.post(
-    "/sessions/{session_id}/cancel",
+    "/sessions/{session_id:uuid}/cancel",
     summary="Cancel a session: its appointments are cancelled by the facility; people to call",
     responses=problem_responses(404, 409),
 )
@@ -237,8 +239,8 @@ async def get_availability(
     session: ReadSession,
     facility_id: uuid.UUID,
     specialty_codes: Annotated[list[SpecialtyCode], Query(min_length=1, max_length=20)],
-    date_from: date,
-    date_to: date,
+    date_from: Day,
+    date_to: Day,
 ) -> Availability:
     check_range(date_from, date_to)
     days = await booking.availability(

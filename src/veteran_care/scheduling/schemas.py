@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from veteran_care.errors import Unprocessable
-from veteran_care.kit.schemas import Bool, InputSchema, Int, OutputSchema
+from veteran_care.kit.schemas import Bool, Day, InputSchema, Int, OutputSchema
 from veteran_care.kit.text import Line200, Line300
 from veteran_care.models import (
     AppointmentStatus,
@@ -54,7 +54,9 @@ class ServiceCreate(InputSchema):
 
 
 class ServiceUpdate(InputSchema):
-    timetable: list[Slot] | SkipJsonSchema[None] = Field(None, min_length=1, max_length=14)
+    timetable: Annotated[list[Slot], Field(min_length=1, max_length=14)] | SkipJsonSchema[None] = (
+        None
+    )
     default_capacity: Capacity | SkipJsonSchema[None] = None
     active: Bool | SkipJsonSchema[None] = None
 
@@ -88,8 +90,8 @@ def check_range(date_from: date, date_to: date) -> None:
 
 
 class DateRange(InputSchema):
-    date_from: date
-    date_to: date
+    date_from: Day
+    date_to: Day
 
     @model_validator(mode="after")
     def _range(self) -> "DateRange":
@@ -102,14 +104,14 @@ class DateRange(InputSchema):
 
 class SessionGenerate(DateRange):
     facility_id: uuid.UUID
-    specialty_codes: list[SpecialtyCode] | None = Field(
-        None, max_length=20, description="Only these services (default: every active one)."
+    specialty_codes: Annotated[list[SpecialtyCode], Field(max_length=20)] | None = Field(
+        None, description="Only these services (default: every active one)."
     )
 
 
 class SessionCreate(InputSchema):
     service_id: uuid.UUID
-    date: date
+    date: Day
     part_of_day: PartOfDay
     capacity: Capacity | None = Field(None, description="Default: the service's capacity.")
 
@@ -160,7 +162,7 @@ class SessionCancelled(BaseModel):
 class CheckupCreate(InputSchema):
     beneficiary_id: uuid.UUID
     facility_id: uuid.UUID
-    date: date
+    date: Day
     specialty_codes: list[SpecialtyCode] = Field(min_length=1, max_length=20)
     campaign_id: uuid.UUID | None = None
     part_of_day: PartOfDay | None = Field(None, description="Preferred; else any open session.")
@@ -216,7 +218,7 @@ class Cancel(InputSchema):
 
 
 class Reschedule(InputSchema):
-    date: date
+    date: Day
     part_of_day: PartOfDay | None = None
     cancelled_by: CancelledBy = CancelledBy.patient
     reason: Line300
@@ -239,7 +241,7 @@ class StatusChangeRead(OutputSchema):
 
 
 class NoShowRun(InputSchema):
-    before: date | None = Field(None, description="Appointments before this date (default today).")
+    before: Day | None = Field(None, description="Appointments before this date (default today).")
     facility_id: uuid.UUID | None = None
 
 
@@ -269,8 +271,8 @@ class Availability(BaseModel):
 
 class CampaignCreate(InputSchema):
     name: Line200
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
     facility_ids: list[uuid.UUID] = Field(min_length=1, max_length=100)
     target_categories: list[CategoryCode] = Field(min_length=1, max_length=10)
     specialty_codes: list[SpecialtyCode] = Field(min_length=1, max_length=20)
