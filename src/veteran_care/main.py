@@ -11,6 +11,7 @@ from veteran_care import __version__
 from veteran_care.audit.router import router as audit_router
 from veteran_care.audit.service import record_problem
 from veteran_care.beneficiaries.router import router as beneficiaries_router
+from veteran_care.clinical.router import router as clinical_router
 from veteran_care.config import Settings, get_settings
 from veteran_care.db import create_engine, create_sessionmaker
 from veteran_care.edge import install_edge
@@ -20,6 +21,7 @@ from veteran_care.health.router import router as health_router
 from veteran_care.identity.permissions import Permission, describe
 from veteran_care.identity.router import router as identity_router
 from veteran_care.migrate import head_revisions
+from veteran_care.pharmacy.router import router as pharmacy_router
 from veteran_care.reference.router import router as reference_router
 from veteran_care.scheduling.campaigns_router import router as campaigns_router
 from veteran_care.scheduling.checkups_router import router as checkups_router
@@ -52,6 +54,8 @@ def api_router() -> APIRouter:
     router.include_router(scheduling_router)
     router.include_router(checkups_router)
     router.include_router(campaigns_router)
+    router.include_router(clinical_router)
+    router.include_router(pharmacy_router)
     return router
 
 

@@ -21,6 +21,11 @@ class Permission(StrEnum):
     registry_write = "registry:write"
     scheduling_read = "scheduling:read"  # services, sessions, checkups, appointments, campaigns
     scheduling_write = "scheduling:write"
+    clinical_read = "clinical:read"  # results, conclusions, health timeline
+    clinical_write = "clinical:write"
+    medicines_write = "medicines:write"  # the catalogue
+    pharmacy_read = "pharmacy:read"  # stock, ledger, dispensing log
+    pharmacy_write = "pharmacy:write"
     accounts_manage = "accounts:manage"
     audit_read = "audit:read"
 
@@ -39,6 +44,11 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.registry_write: frozenset({Role.admin, Role.scheduler}),
     Permission.scheduling_read: frozenset({Role.admin, Role.scheduler, Role.clinician}),
     Permission.scheduling_write: frozenset({Role.admin, Role.scheduler}),
+    Permission.clinical_read: frozenset({Role.admin, Role.clinician}),
+    Permission.clinical_write: frozenset({Role.clinician}),
+    Permission.medicines_write: frozenset({Role.admin, Role.pharmacist}),
+    Permission.pharmacy_read: frozenset({Role.admin, Role.pharmacist, Role.clinician}),
+    Permission.pharmacy_write: frozenset({Role.pharmacist}),
     Permission.accounts_manage: frozenset({Role.admin}),
     Permission.audit_read: frozenset({Role.auditor}),
 }

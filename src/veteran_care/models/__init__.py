@@ -11,6 +11,14 @@ from veteran_care.models.beneficiary import (
     NationalIdType,
     Sex,
 )
+from veteran_care.models.clinical import (
+    CheckupConclusion,
+    Diagnosis,
+    ExaminationResult,
+    HealthClass,
+    ResultAmendment,
+    ResultStatus,
+)
 from veteran_care.models.facility import Facility, FacilityLevel
 from veteran_care.models.identity import (
     Account,
@@ -19,6 +27,16 @@ from veteran_care.models.identity import (
     LoginThrottle,
     RefreshToken,
     Role,
+)
+from veteran_care.models.pharmacy import (
+    AdjustmentReason,
+    Dispense,
+    DispenseLot,
+    DispenseStatus,
+    LedgerEntry,
+    LedgerKind,
+    Medicine,
+    StockLot,
 )
 from veteran_care.models.reference import BeneficiaryCategory, Commune, EthnicGroup
 from veteran_care.models.scheduling import (
@@ -45,6 +63,7 @@ __all__ = [
     "Account",
     "AccountFacility",
     "AccountKind",
+    "AdjustmentReason",
     "Appointment",
     "AppointmentStatus",
     "AppointmentStatusChange",
@@ -59,20 +78,33 @@ __all__ = [
     "CardNumberFormat",
     "CardStatus",
     "Checkup",
+    "CheckupConclusion",
     "CheckupStatus",
     "Commune",
+    "Diagnosis",
+    "Dispense",
+    "DispenseLot",
+    "DispenseStatus",
     "EthnicGroup",
+    "ExaminationResult",
     "Facility",
     "FacilityLevel",
     "FacilityService",
+    "HealthClass",
     "InsuranceCard",
+    "LedgerEntry",
+    "LedgerKind",
     "LoginThrottle",
+    "Medicine",
     "NationalIdType",
     "PartOfDay",
     "RefreshToken",
+    "ResultAmendment",
+    "ResultStatus",
     "Role",
     "Session",
     "SessionStatus",
     "Sex",
     "Specialty",
+    "StockLot",
 ]

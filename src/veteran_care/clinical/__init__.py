@@ -1,0 +1,1 @@
+"""Clinical results: vitals, findings, ICD-10 diagnoses, health classification, timeline."""

@@ -1,0 +1,188 @@
+"""HTTP shapes of results, conclusions and the health timeline."""
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, Strict, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from veteran_care.clinical.icd10 import CODE_PATTERN
+from veteran_care.kit.schemas import Bool, Day, InputSchema, OutputSchema
+from veteran_care.kit.text import Line300, Text4000
+from veteran_care.models import HealthClass, ResultStatus
+
+# Plausible ranges: a value outside is a typing error, refused with the field named.
+Systolic = Annotated[int, Strict(), Field(ge=50, le=300, description="mmHg")]
+Diastolic = Annotated[int, Strict(), Field(ge=20, le=200, description="mmHg")]
+HeartRate = Annotated[int, Strict(), Field(ge=20, le=250, description="beats per minute")]
+Temperature = Annotated[float, Strict(), Field(ge=30, le=44, description="°C")]
+Weight = Annotated[float, Strict(), Field(ge=15, le=300, description="kg")]
+Height = Annotated[float, Strict(), Field(ge=90, le=230, description="cm")]
+Glucose = Annotated[float, Strict(), Field(ge=1, le=50, description="mmol/L")]
+Acuity = Annotated[
+    float, Strict(), Field(ge=0, le=2, description="decimal visual acuity (10/10 = 1.0)")
+]
+Icd10Code = Annotated[str, Field(pattern=CODE_PATTERN, max_length=8, examples=["I10"])]
+
+VITALS = (
+    "systolic_mmhg",
+    "diastolic_mmhg",
+    "heart_rate_bpm",
+    "temperature_c",
+    "weight_kg",
+    "height_cm",
+    "glucose_mmol_l",
+    "visual_acuity_left",
+    "visual_acuity_right",
+)
+
+
+class DiagnosisIn(InputSchema):
+    code: Icd10Code
+    principal: Bool = False
+
+
+def _check(data: Any) -> None:
+    systolic, diastolic = data.systolic_mmhg, data.diastolic_mmhg
+    if systolic is not None and diastolic is not None and diastolic >= systolic:
+        raise ValueError("diastolic_mmhg must be below systolic_mmhg")
+    diagnoses = data.diagnoses
+    if diagnoses:
+        codes = [d.code for d in diagnoses]
+        if len(set(codes)) != len(codes):
+            raise ValueError("a diagnosis may be listed once")
+        if sum(d.principal for d in diagnoses) != 1:
+            raise ValueError("mark exactly one diagnosis as principal")
+
+
+class ResultCreate(InputSchema):
+    systolic_mmhg: Systolic | None = None
+    diastolic_mmhg: Diastolic | None = None
+    heart_rate_bpm: HeartRate | None = None
+    temperature_c: Temperature | None = None
+    weight_kg: Weight | None = None
+    height_cm: Height | None = None
+    glucose_mmol_l: Glucose | None = None
+    visual_acuity_left: Acuity | None = None
+    visual_acuity_right: Acuity | None = None
+    findings: Text4000 | None = Field(
+        None, description="Free text: the ultrasound report, the ECG interpretation, ..."
+    )
+    diagnoses: list[DiagnosisIn] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ResultCreate":
+        _check(self)
+        return self
+
+
+class ResultAmend(InputSchema):
+    """Only the fields sent change; the previous values are kept with the reason."""
+
+    reason: Line300
+    systolic_mmhg: Systolic | None = None
+    diastolic_mmhg: Diastolic | None = None
+    heart_rate_bpm: HeartRate | None = None
+    temperature_c: Temperature | None = None
+    weight_kg: Weight | None = None
+    height_cm: Height | None = None
+    glucose_mmol_l: Glucose | None = None
+    visual_acuity_left: Acuity | None = None
+    visual_acuity_right: Acuity | None = None
+    findings: Text4000 | None = None
+    diagnoses: Annotated[list[DiagnosisIn], Field(max_length=20)] | SkipJsonSchema[None] = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ResultAmend":
+        _check(self)
+        if self.model_fields_set <= {"reason"}:
+            raise ValueError("nothing to amend")
+        return self
+
+
+class Retract(InputSchema):
+    reason: Line300
+
+
+class DiagnosisRead(BaseModel):
+    code: str
+    title: str
+    principal: bool
+
+
+class AmendmentRead(OutputSchema):
+    amended_at: datetime
+    amended_by: uuid.UUID | None
+    reason: str
+    previous: dict[str, Any]
+
+
+class ResultRead(BaseModel):
+    id: uuid.UUID
+    appointment_id: uuid.UUID
+    checkup_id: uuid.UUID
+    beneficiary_id: uuid.UUID
+    specialty_code: str
+    status: ResultStatus
+    systolic_mmhg: int | None
+    diastolic_mmhg: int | None
+    heart_rate_bpm: int | None
+    temperature_c: Decimal | None
+    weight_kg: Decimal | None
+    height_cm: Decimal | None
+    bmi: Decimal | None = Field(description="Derived from weight and height.")
+    glucose_mmol_l: Decimal | None
+    visual_acuity_left: Decimal | None
+    visual_acuity_right: Decimal | None
+    findings: str | None
+    diagnoses: list[DiagnosisRead]
+    amendments: list[AmendmentRead]
+    recorded_by: uuid.UUID | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ConclusionIn(InputSchema):
+    health_class: HealthClass
+    conclusion: Text4000 = Field(min_length=1)
+    recommendations: Text4000 | None = None
+    follow_up_on: Day | None = None
+
+
+class ConclusionRead(OutputSchema):
+    checkup_id: uuid.UUID
+    beneficiary_id: uuid.UUID
+    health_class: HealthClass
+    conclusion: str
+    recommendations: str | None
+    follow_up_on: date | None
+    concluded_by: uuid.UUID | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class LatestValue(BaseModel):
+    value: Decimal | int
+    measured_on: date
+
+
+class TimelineCheckup(BaseModel):
+    checkup_id: uuid.UUID
+    date: date
+    facility_id: uuid.UUID
+    status: str
+    conclusion: ConclusionRead | None
+    results: list[ResultRead]
+
+
+class Timeline(BaseModel):
+    beneficiary_id: uuid.UUID
+    checkups: list[TimelineCheckup] = Field(description="Newest first.")
+    classifications: list[dict[str, Any]] = Field(
+        description="Health class over the years: [{date, health_class}], oldest first."
+    )
+    latest_vitals: dict[str, LatestValue]

@@ -1,0 +1,1 @@
+"""Pharmacy: the medicine catalogue, stock per facility as a ledger of lots, dispensing."""
