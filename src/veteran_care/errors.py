@@ -311,6 +311,22 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         return await _after_problem(request, response, "precondition-failed")
 
+    @app.exception_handler(sa_exc.DBAPIError)
+    async def _dbapi(request: Request, exc: sa_exc.DBAPIError) -> JSONResponse:
+        # Drivers without a finer exception class (asyncpg's data errors arrive as a plain
+        # DBAPIError): decide by SQLSTATE class.
+        state = str(getattr(exc.orig, "sqlstate", "") or getattr(exc.orig, "pgcode", "") or "")
+        if state.startswith("22"):
+            response = problem_response(
+                request, 422, "invalid-data", "A value does not fit what the database can hold."
+            )
+            return await _after_problem(request, response, "invalid-data")
+        if state.startswith(("40", "53", "55", "57", "08")):
+            logger.warning("database busy or unavailable: SQLSTATE %s", state)
+            return _unavailable(request)
+        logger.error("database error SQLSTATE %s (%s)", state, type(exc.orig).__name__)
+        return problem_response(request, 500, "internal-error", "Internal error.")
+
     @app.exception_handler(sa_exc.OperationalError)
     async def _operational(request: Request, exc: sa_exc.OperationalError) -> JSONResponse:
         logger.warning("database operational error: %s", type(exc.orig).__name__)

@@ -23,6 +23,7 @@ from veteran_care.identity.router import router as identity_router
 from veteran_care.migrate import head_revisions
 from veteran_care.pharmacy.router import router as pharmacy_router
 from veteran_care.reference.router import router as reference_router
+from veteran_care.reports.router import router as reports_router
 from veteran_care.scheduling.campaigns_router import router as campaigns_router
 from veteran_care.scheduling.checkups_router import router as checkups_router
 from veteran_care.scheduling.router import router as scheduling_router
@@ -56,6 +57,7 @@ def api_router() -> APIRouter:
     router.include_router(campaigns_router)
     router.include_router(clinical_router)
     router.include_router(pharmacy_router)
+    router.include_router(reports_router)
     return router
 
 

@@ -269,3 +269,18 @@ async def test_dispensing_history_and_roles(
     elsewhere = await create_facility(client)
     other = await client_for(Role.pharmacist, province_wide=False, facility_ids=[elsewhere["id"]])
     assert_problem(await other.get(f"/api/v1/dispenses/{made['id']}"), 404)
+
+
+async def test_control_characters_never_reach_the_database(client_for) -> None:
+    admin = await client_for(Role.admin)
+    payload = {
+        "code": "NUL1",
+        "name": "X",
+        "active_ingredient": "X",
+        "strength": "1 mg",
+        "dosage_form": "~viên\x00",
+        "unit": "\x92",
+        "atc_code": "N02BE01",
+    }
+    body = assert_problem(await admin.post("/api/v1/medicines", json=payload), 422)
+    assert {e["field"] for e in body["errors"]} == {"body.dosage_form", "body.unit"}

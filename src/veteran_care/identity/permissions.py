@@ -26,6 +26,8 @@ class Permission(StrEnum):
     medicines_write = "medicines:write"  # the catalogue
     pharmacy_read = "pharmacy:read"  # stock, ledger, dispensing log
     pharmacy_write = "pharmacy:write"
+    reports_read = "reports:read"  # attendance, coverage, dispensing aggregates
+    reports_health = "reports:health"  # classification and diagnoses
     accounts_manage = "accounts:manage"
     audit_read = "audit:read"
 
@@ -49,6 +51,10 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.medicines_write: frozenset({Role.admin, Role.pharmacist}),
     Permission.pharmacy_read: frozenset({Role.admin, Role.pharmacist, Role.clinician}),
     Permission.pharmacy_write: frozenset({Role.pharmacist}),
+    Permission.reports_read: frozenset(
+        {Role.admin, Role.reporter, Role.scheduler, Role.clinician, Role.pharmacist}
+    ),
+    Permission.reports_health: frozenset({Role.admin, Role.clinician}),
     Permission.accounts_manage: frozenset({Role.admin}),
     Permission.audit_read: frozenset({Role.auditor}),
 }

@@ -66,6 +66,8 @@ def _line(max_length: int) -> tuple[StringConstraints, BeforeValidator]:
     )
 
 
+Line30 = Annotated[str, *_line(30)]
+Line60 = Annotated[str, *_line(60)]
 Line100 = Annotated[str, *_line(100)]
 Line200 = Annotated[str, *_line(200)]
 Line300 = Annotated[str, *_line(300)]

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from veteran_care.kit.schemas import Bool, Day, InputSchema, Int, OutputSchema
-from veteran_care.kit.text import Line200, Line300
+from veteran_care.kit.text import Line30, Line60, Line200, Line300
 from veteran_care.models import AdjustmentReason, DispenseStatus, LedgerKind
 
 # ATC: anatomical group (A), therapeutic (A11), pharmacological (A11D), chemical (A11DA),
@@ -18,7 +18,7 @@ AtcCode = Annotated[str, Field(pattern=ATC_PATTERN, max_length=7, examples=["N02
 MedicineCode = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9._-]{1,19}$", max_length=20)]
 LotNumber = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9./-]{0,39}$", max_length=40)]
 Quantity = Annotated[Int, Field(ge=1, le=1_000_000)]
-ShortText = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[^\x00-\x1f\x7f]*\S")]
+ShortText = Line60
 
 
 class MedicineCreate(InputSchema):
@@ -27,9 +27,7 @@ class MedicineCreate(InputSchema):
     active_ingredient: Line200
     strength: ShortText = Field(examples=["500 mg"])
     dosage_form: ShortText = Field(examples=["viên nén"])
-    unit: Annotated[str, Field(min_length=1, max_length=30, pattern=r"^[^\x00-\x1f\x7f]*\S")] = (
-        Field(examples=["viên"])
-    )
+    unit: Line30 = Field(examples=["viên"])
     atc_code: AtcCode
 
 

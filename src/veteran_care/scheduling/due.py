@@ -45,14 +45,15 @@ class DueFilters:
     not_in_campaign: uuid.UUID | None = None
 
 
-async def due_statement(session: AsyncSession, on: date, filters: DueFilters) -> Select[Any]:
+async def person_cutoffs(session: AsyncSession, on: date) -> tuple[Any, Any]:
+    """Per person: the due and overdue cut-off dates (shortest interval of their categories),
+    and the date of their last fulfilled examination."""
     categories = (await session.scalars(select(BeneficiaryCategory))).all()
     due_cutoff = {c.code: months_before(on, c.check_interval_months) for c in categories}
     overdue_cutoff = {
         c.code: due_cutoff[c.code] - timedelta(days=c.overdue_grace_days) for c in categories
     }
     member = BeneficiaryCategoryMembership
-    # The shortest interval of a person's categories counts: the latest cut-off date.
     cutoffs = (
         select(
             member.beneficiary_id.label("beneficiary_id"),
@@ -71,6 +72,12 @@ async def due_statement(session: AsyncSession, on: date, filters: DueFilters) ->
         .group_by(Appointment.beneficiary_id)
         .subquery()
     )
+    return cutoffs, last_check
+
+
+async def due_statement(session: AsyncSession, on: date, filters: DueFilters) -> Select[Any]:
+    member = BeneficiaryCategoryMembership
+    cutoffs, last_check = await person_cutoffs(session, on)
     booked_ahead = exists().where(
         Appointment.beneficiary_id == Beneficiary.id,
         Appointment.status.in_((AppointmentStatus.booked, AppointmentStatus.checked_in)),

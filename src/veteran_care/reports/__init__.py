@@ -1,0 +1,1 @@
+"""Reports for the social-affairs department and hospital management."""

@@ -1,0 +1,112 @@
+"""Report formats: JSON (the route's model), CSV (UTF-8 with BOM, so spreadsheet programs show
+Vietnamese), XLSX (XlsxWriter, constant memory) and an SVG bar chart; person-level lists stream."""
+
+import csv
+import io
+import tempfile
+from collections.abc import AsyncIterator, Iterable, Sequence
+from datetime import datetime
+from html import escape
+from typing import Any
+
+import xlsxwriter  # type: ignore[import-untyped]
+from fastapi.responses import Response, StreamingResponse
+
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SVG_TYPE = "image/svg+xml"
+BOM = "\ufeff"
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if hasattr(value, "value"):  # enums
+        return value.value
+    if isinstance(value, float | int | str):
+        return value
+    return str(value)
+
+
+def filename(stem: str, extension: str) -> dict[str, str]:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return {"Content-Disposition": f'attachment; filename="{stem}-{stamp}.{extension}"'}
+
+
+def csv_response(stem: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> Response:
+    buffer = io.StringIO()
+    buffer.write(BOM)
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    return Response(buffer.getvalue(), media_type=CSV_TYPE, headers=filename(stem, "csv"))
+
+
+def xlsx_response(stem: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> Response:
+    with tempfile.TemporaryFile() as handle:
+        workbook = xlsxwriter.Workbook(handle, {"constant_memory": True, "in_memory": False})
+        sheet = workbook.add_worksheet(stem[:31])
+        bold = workbook.add_format({"bold": True})
+        for col, name in enumerate(columns):
+            sheet.write(0, col, name, bold)
+        for line, row in enumerate(rows, start=1):
+            for col, name in enumerate(columns):
+                sheet.write(line, col, _cell(row.get(name)))
+        workbook.close()
+        handle.seek(0)
+        content = handle.read()
+    return Response(content, media_type=XLSX_TYPE, headers=filename(stem, "xlsx"))
+
+
+def csv_stream(
+    stem: str, columns: Sequence[str], rows: AsyncIterator[dict[str, Any]]
+) -> StreamingResponse:
+    """Flat memory however long the list: rows are written as they come from the database."""
+
+    async def body() -> AsyncIterator[str]:
+        buffer = io.StringIO()
+        buffer.write(BOM)
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        async for row in rows:
+            writer.writerow([_cell(row.get(c)) for c in columns])
+            if buffer.tell() > 64_000:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    return StreamingResponse(body(), media_type=CSV_TYPE, headers=filename(stem, "csv"))
+
+
+def bar_chart_svg(title: str, bars: Sequence[tuple[str, float | None]], unit: str = "%") -> str:
+    """A horizontal bar chart: one bar per label, value 0-100."""
+    width, left, bar, gap, top = 760, 220, 18, 6, 40
+    height = top + len(bars) * (bar + gap) + 30
+    scale = (width - left - 60) / 100
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" '
+        'font-size="12">',
+        f"<title>{escape(title)}</title>",
+        f'<text x="10" y="22" font-size="15" font-weight="bold">{escape(title)}</text>',
+    ]
+    for index, (label, value) in enumerate(bars):
+        y = top + index * (bar + gap)
+        parts.append(
+            f'<text x="{left - 8}" y="{y + bar - 5}" text-anchor="end">{escape(label)}</text>'
+        )
+        if value is None:
+            parts.append(f'<text x="{left + 4}" y="{y + bar - 5}" fill="#777">—</text>')
+            continue
+        length = max(value, 0) * scale
+        parts.append(
+            f'<rect x="{left}" y="{y}" width="{length:.1f}" height="{bar}" fill="#2b6cb0">'
+            f"<title>{escape(label)}: {value:.1f}{unit}</title></rect>"
+        )
+        parts.append(
+            f'<text x="{left + length + 4:.1f}" y="{y + bar - 5}">{value:.1f}{unit}</text>'
+        )
+    parts.append("</svg>")
+    return "\n".join(parts)

@@ -1,0 +1,356 @@
+"""Every report figure is computed by the database (GROUP BY), never by loading rows.
+
+Attendance counts checkups (one periodic check of one person), each in exactly one outcome:
+- attended: at least one examination checked in or fulfilled;
+- noshow: not attended, at least one examination a no-show;
+- cancelled_by_patient / cancelled_by_facility: not attended, no no-show, cancelled (by whom the
+  first cancelled examination says);
+- pending: still booked.
+Checkups entered in error are left out.
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Integer, Select, and_, case, cast, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
+
+from veteran_care.models import (
+    Appointment,
+    AppointmentStatus,
+    Beneficiary,
+    BeneficiaryCategoryMembership,
+    BeneficiaryStatus,
+    CancelledBy,
+    Checkup,
+    CheckupConclusion,
+    CheckupStatus,
+    Diagnosis,
+    Dispense,
+    DispenseStatus,
+    ExaminationResult,
+    Medicine,
+    ResultStatus,
+)
+from veteran_care.scheduling.due import person_cutoffs
+
+S = AppointmentStatus
+GROUPS = ("commune", "facility", "category", "sex", "ethnicity", "age_band", "month")
+AGE_BANDS = (
+    (0, 69, "<70"),
+    (70, 74, "70-74"),
+    (75, 79, "75-79"),
+    (80, 84, "80-84"),
+    (85, 200, "85+"),
+)
+
+STATUS_NOTES = {
+    "booked": "checkups booked (all outcomes; entered-in-error left out)",
+    "attended": "checkups with an examination checked-in or fulfilled",
+    "noshow": "checkups not attended with an examination marked noshow",
+    "cancelled_by_patient": "checkups not attended, cancelled, first cancellation by the patient",
+    "cancelled_by_facility": "checkups not attended, cancelled, first cancellation by the facility",
+    "pending": "checkups still booked (the day has not come, or not yet marked)",
+}
+RATE_FORMULA = "attendance_rate = attended / (attended + noshow); null when both are 0"
+
+
+@dataclass(frozen=True)
+class Scope:
+    date_from: date | None
+    date_to: date | None
+    campaign_id: uuid.UUID | None
+    facilities: frozenset[uuid.UUID] | None  # None: province-wide
+
+
+def _age_band(reference_year: int) -> ColumnElement[Any]:
+    age = literal(reference_year) - Beneficiary.birth_year
+    return case(*((and_(age >= lo, age <= hi), literal(label)) for lo, hi, label in AGE_BANDS))
+
+
+def _month(column: Any) -> ColumnElement[Any]:
+    """YYYYMM as an integer (PostgreSQL's EXTRACT gives a numeric, SQLite's an integer)."""
+    year = cast(func.extract("year", column), Integer)
+    return year * 100 + cast(func.extract("month", column), Integer)
+
+
+def _outcomes() -> Any:
+    """One row per checkup with its outcome flags (a subquery over its appointments)."""
+    attended = func.max(case((Appointment.status.in_((S.checked_in, S.fulfilled)), 1), else_=0))
+    noshow = func.max(case((Appointment.status == S.noshow, 1), else_=0))
+    booked_left = func.max(case((Appointment.status == S.booked, 1), else_=0))
+    by_patient = func.max(
+        case(
+            (
+                and_(
+                    Appointment.status == S.cancelled,
+                    Appointment.cancelled_by == CancelledBy.patient,
+                ),
+                1,
+            ),
+            else_=0,
+        )
+    )
+    cancelled = func.max(case((Appointment.status == S.cancelled, 1), else_=0))
+    return (
+        select(
+            Appointment.checkup_id.label("checkup_id"),
+            attended.label("attended"),
+            noshow.label("noshow"),
+            booked_left.label("booked_left"),
+            cancelled.label("cancelled"),
+            by_patient.label("by_patient"),
+        )
+        .where(Appointment.status != S.entered_in_error)
+        .group_by(Appointment.checkup_id)
+        .subquery()
+    )
+
+
+def _dimension(name: str, reference_year: int) -> Any:
+    return {
+        "commune": Beneficiary.commune_code,
+        "facility": Checkup.facility_id,
+        "category": BeneficiaryCategoryMembership.category_code,
+        "sex": Beneficiary.sex,
+        "ethnicity": Beneficiary.ethnicity_code,
+        "age_band": _age_band(reference_year),
+        "month": _month(Checkup.date),
+    }[name]
+
+
+def _scoped(stmt: Select[Any], scope: Scope) -> Select[Any]:
+    stmt = stmt.where(Checkup.status != CheckupStatus.entered_in_error)
+    if scope.date_from is not None:
+        stmt = stmt.where(Checkup.date >= scope.date_from)
+    if scope.date_to is not None:
+        stmt = stmt.where(Checkup.date <= scope.date_to)
+    if scope.campaign_id is not None:
+        stmt = stmt.where(Checkup.campaign_id == scope.campaign_id)
+    if scope.facilities is not None:
+        stmt = stmt.where(Checkup.facility_id.in_(scope.facilities))
+    return stmt
+
+
+def attendance_statement(scope: Scope, group_by: Sequence[str], reference_year: int) -> Select[Any]:
+    o = _outcomes()
+    not_attended = o.c.attended == 0
+    attended = func.sum(o.c.attended)
+    noshow = func.sum(case((and_(not_attended, o.c.noshow == 1), 1), else_=0))
+    cancelled = and_(not_attended, o.c.noshow == 0, o.c.booked_left == 0, o.c.cancelled == 1)
+    by_patient = func.sum(case((and_(cancelled, o.c.by_patient == 1), 1), else_=0))
+    by_facility = func.sum(case((and_(cancelled, o.c.by_patient == 0), 1), else_=0))
+    pending = func.sum(
+        case((and_(not_attended, o.c.noshow == 0, o.c.booked_left == 1), 1), else_=0)
+    )
+    dims: list[Any] = [_dimension(name, reference_year).label(name) for name in group_by]
+    stmt: Select[Any] = (
+        select(
+            *dims,
+            func.count().label("booked"),
+            attended.label("attended"),
+            noshow.label("noshow"),
+            by_patient.label("cancelled_by_patient"),
+            by_facility.label("cancelled_by_facility"),
+            pending.label("pending"),
+        )
+        .select_from(Checkup)
+        .join(o, o.c.checkup_id == Checkup.id)
+        .join(Beneficiary, Beneficiary.id == Checkup.beneficiary_id)
+    )
+    if "category" in group_by:
+        stmt = stmt.join(
+            BeneficiaryCategoryMembership,
+            BeneficiaryCategoryMembership.beneficiary_id == Beneficiary.id,
+        )
+    stmt = _scoped(stmt, scope)
+    if dims:
+        stmt = stmt.group_by(*dims).order_by(*dims)
+    return stmt
+
+
+def attendance_people_statement(scope: Scope, reference_year: int) -> Select[Any]:
+    """Who was booked and whether they came: one row per checkup, for follow-up."""
+    o = _outcomes()
+    outcome = case(
+        (o.c.attended == 1, literal("attended")),
+        (o.c.noshow == 1, literal("noshow")),
+        (o.c.booked_left == 1, literal("pending")),
+        (o.c.by_patient == 1, literal("cancelled_by_patient")),
+        else_=literal("cancelled_by_facility"),
+    )
+    stmt: Select[Any] = (
+        select(
+            Checkup.id.label("id"),
+            Checkup.id.label("checkup_id"),
+            Checkup.date.label("date"),
+            Checkup.facility_id.label("facility_id"),
+            Beneficiary.id.label("beneficiary_id"),
+            Beneficiary.full_name.label("full_name"),
+            Beneficiary.phone.label("phone"),
+            Beneficiary.commune_code.label("commune"),
+            Beneficiary.sex.label("sex"),
+            _age_band(reference_year).label("age_band"),
+            outcome.label("outcome"),
+        )
+        .select_from(Checkup)
+        .join(o, o.c.checkup_id == Checkup.id)
+        .join(Beneficiary, Beneficiary.id == Checkup.beneficiary_id)
+    )
+    return _scoped(stmt, scope).order_by(Checkup.date, Beneficiary.name_search, Checkup.id)
+
+
+def dispensing_statement(scope: Scope, group_by: Sequence[str]) -> Select[Any]:
+    dims_by_name: dict[str, Any] = {
+        "medicine": Medicine.code,
+        "atc_group": func.substr(Medicine.atc_code, 1, 3),
+        "facility": Dispense.facility_id,
+        "month": _month(Dispense.dispensed_at),
+    }
+    dims: list[Any] = [dims_by_name[name].label(name) for name in group_by]
+    stmt: Select[Any] = (
+        select(
+            *dims,
+            func.sum(Dispense.quantity).label("quantity"),
+            func.count(func.distinct(Dispense.beneficiary_id)).label("people"),
+            func.count().label("dispenses"),
+        )
+        .select_from(Dispense)
+        .join(Medicine, Medicine.id == Dispense.medicine_id)
+        .where(Dispense.status == DispenseStatus.completed)
+    )
+    if scope.date_from is not None:
+        stmt = stmt.where(func.date(Dispense.dispensed_at) >= scope.date_from)
+    if scope.date_to is not None:
+        stmt = stmt.where(func.date(Dispense.dispensed_at) <= scope.date_to)
+    if scope.facilities is not None:
+        stmt = stmt.where(Dispense.facility_id.in_(scope.facilities))
+    if dims:
+        stmt = stmt.group_by(*dims).order_by(*dims)
+    return stmt
+
+
+def classification_statement(scope: Scope, group_by: Sequence[str], year: int) -> Select[Any]:
+    dims: list[Any] = [
+        {
+            "category": BeneficiaryCategoryMembership.category_code,
+            "age_band": _age_band(year),
+        }[name].label(name)
+        for name in group_by
+    ]
+    stmt: Select[Any] = (
+        select(
+            *dims,
+            CheckupConclusion.health_class.label("health_class"),
+            func.count().label("checkups"),
+        )
+        .select_from(CheckupConclusion)
+        .join(Checkup, Checkup.id == CheckupConclusion.checkup_id)
+        .join(Beneficiary, Beneficiary.id == Checkup.beneficiary_id)
+    )
+    if "category" in group_by:
+        stmt = stmt.join(
+            BeneficiaryCategoryMembership,
+            BeneficiaryCategoryMembership.beneficiary_id == Beneficiary.id,
+        )
+    stmt = _scoped(stmt, scope)
+    return stmt.group_by(*dims, CheckupConclusion.health_class).order_by(
+        *dims, CheckupConclusion.health_class
+    )
+
+
+def diagnoses_statement(scope: Scope, group_by: Sequence[str], year: int, top: int) -> Select[Any]:
+    dims: list[Any] = [
+        {
+            "category": BeneficiaryCategoryMembership.category_code,
+            "age_band": _age_band(year),
+        }[name].label(name)
+        for name in group_by
+    ]
+    people = func.count(func.distinct(Diagnosis.beneficiary_id))
+    stmt: Select[Any] = (
+        select(
+            *dims,
+            Diagnosis.icd10_code.label("icd10_code"),
+            func.count().label("diagnoses"),
+            people.label("people"),
+        )
+        .select_from(Diagnosis)
+        .join(ExaminationResult, ExaminationResult.id == Diagnosis.result_id)
+        .join(Checkup, Checkup.id == ExaminationResult.checkup_id)
+        .join(Beneficiary, Beneficiary.id == Checkup.beneficiary_id)
+        .where(ExaminationResult.status != ResultStatus.entered_in_error)
+    )
+    if "category" in group_by:
+        stmt = stmt.join(
+            BeneficiaryCategoryMembership,
+            BeneficiaryCategoryMembership.beneficiary_id == Beneficiary.id,
+        )
+    stmt = _scoped(stmt, scope)
+    stmt = stmt.group_by(*dims, Diagnosis.icd10_code)
+    return stmt.order_by(*dims, func.count().desc(), Diagnosis.icd10_code)
+
+
+async def coverage_statement(
+    session: AsyncSession,
+    on: date,
+    group_by: Sequence[str],
+    facilities: frozenset[uuid.UUID] | None,
+) -> Select[Any]:
+    """Active people: checked within their interval, due (not within), overdue, never checked."""
+    cutoffs, last_check = await person_cutoffs(session, on)
+    last = last_check.c.last_checked_on
+    within = and_(last.is_not(None), last > cutoffs.c.due_cutoff)
+    overdue = or_(last.is_(None), last < cutoffs.c.overdue_cutoff)
+    dims: list[Any] = [
+        {
+            "commune": Beneficiary.commune_code,
+            "category": BeneficiaryCategoryMembership.category_code,
+        }[name].label(name)
+        for name in group_by
+    ]
+    stmt: Select[Any] = (
+        select(
+            *dims,
+            func.count(func.distinct(Beneficiary.id)).label("active"),
+            func.count(func.distinct(case((within, Beneficiary.id)))).label(
+                "checked_within_interval"
+            ),
+            func.count(func.distinct(case((~within, Beneficiary.id)))).label("due"),
+            func.count(func.distinct(case((overdue, Beneficiary.id)))).label("overdue"),
+            func.count(func.distinct(case((last.is_(None), Beneficiary.id)))).label(
+                "never_checked"
+            ),
+        )
+        .select_from(Beneficiary)
+        .join(cutoffs, cutoffs.c.beneficiary_id == Beneficiary.id)
+        .outerjoin(last_check, last_check.c.beneficiary_id == Beneficiary.id)
+        .where(Beneficiary.status == BeneficiaryStatus.active)
+    )
+    if "category" in group_by:
+        stmt = stmt.join(
+            BeneficiaryCategoryMembership,
+            BeneficiaryCategoryMembership.beneficiary_id == Beneficiary.id,
+        )
+    if facilities is not None:
+        stmt = stmt.where(Beneficiary.registered_facility_id.in_(facilities))
+    if dims:
+        stmt = stmt.group_by(*dims).order_by(*dims)
+    return stmt
+
+
+COVERAGE_NOTES = {
+    "active": "active beneficiaries with at least one category",
+    "checked_within_interval": "a fulfilled examination after the due cut-off of their interval",
+    "due": "active and not checked within their interval (overdue and never checked included)",
+    "overdue": "no fulfilled examination since the overdue cut-off (interval + grace), or never",
+    "never_checked": "no fulfilled examination at all",
+}
+
+
+async def rows(session: AsyncSession, stmt: Select[Any]) -> list[dict[str, Any]]:
+    return [dict(row._mapping) for row in (await session.execute(stmt)).all()]
