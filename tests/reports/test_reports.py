@@ -292,3 +292,23 @@ async def test_reports_are_audited_as_exports(client, dataset) -> None:
     from veteran_care.models import AuditEvent
 
     del select, AuditEvent  # the audit test module covers the trail's content
+
+
+async def test_an_empty_period_counts_zero_not_null(client) -> None:
+    body = (
+        await client.get(
+            "/api/v1/reports/attendance",
+            params={"date_from": "2001-01-01", "date_to": "2001-12-31"},
+        )
+    ).json()
+    assert body["rows"] == [
+        {
+            "booked": 0,
+            "attended": 0,
+            "noshow": 0,
+            "cancelled_by_patient": 0,
+            "cancelled_by_facility": 0,
+            "pending": 0,
+            "attendance_rate": None,
+        }
+    ]

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.models import AuditEvent
@@ -23,17 +23,6 @@ class AuditFilters:
     action: str | None = None
     occurred_from: datetime | None = None
     occurred_to: datetime | None = None
-
-
-async def lock_chain(session: AsyncSession) -> None:
-    """Serialise appends until commit (SQLite write transactions are serialised already)."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
-
-
-async def last_hash(session: AsyncSession) -> str | None:
-    stmt = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    return (await session.scalars(stmt)).first()
 
 
 def _filtered(filters: AuditFilters) -> Select[AuditEvent]:

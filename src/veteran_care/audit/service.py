@@ -4,9 +4,13 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
+from sqlalchemy import event as sa_event
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session as OrmSession
 
 from veteran_care.audit import repository
 from veteran_care.audit.chain import GENESIS, chain_hash
@@ -16,11 +20,10 @@ from veteran_care.models import AuditEvent
 
 logger = logging.getLogger(__name__)
 
-_LAST_HASH = "veteran_care.audit.last_hash"
+_PENDING = "veteran_care.audit.pending"
 
 
-async def record(
-    session: AsyncSession,
+def _event(
     actor: Actor,
     action: str,
     *,
@@ -33,13 +36,8 @@ async def record(
     detail: str | None = None,
     actor_login: str | None = None,
 ) -> AuditEvent:
-    """Append an event in the caller's transaction: it commits, or vanishes, with the change."""
-    prev = session.info.get(_LAST_HASH)
-    if prev is None:
-        await repository.lock_chain(session)
-        prev = await repository.last_hash(session) or GENESIS
     principal = actor.principal
-    event = AuditEvent(
+    return AuditEvent(
         occurred_at=utcnow(),
         actor_kind=principal.kind if principal else "anonymous",
         actor_id=principal.account_id if principal else None,
@@ -55,13 +53,58 @@ async def record(
         status_code=status_code,
         changed_fields=sorted(changed_fields) if changed_fields is not None else None,
         detail=detail[:200] if detail else None,
-        prev_hash=prev,
     )
-    event.hash = chain_hash(prev, event)
-    session.add(event)
-    await session.flush()
-    session.info[_LAST_HASH] = event.hash
+
+
+def _append(session: AsyncSession, events: Sequence[AuditEvent]) -> None:
+    """Queue events on the transaction; they are chained and written at commit (below)."""
+    session.sync_session.info.setdefault(_PENDING, []).extend(events)
+
+
+@sa_event.listens_for(OrmSession, "before_commit")
+def _chain_pending(session: OrmSession) -> None:
+    """Chain the transaction's queued audit events and add them, as the last work before the
+    commit: everything else is flushed first, then the chain lock is taken. No transaction
+    ever waits for a row while holding the chain lock, so audit appends cannot deadlock with
+    seat or stock updates, and the chain's order is the commit order."""
+    pending: list[AuditEvent] | None = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": repository.AUDIT_LOCK_KEY}
+        )
+    latest = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    prev = session.scalars(latest).first() or GENESIS
+    for event in pending:
+        event.prev_hash = prev
+        event.hash = prev = chain_hash(prev, event)
+    session.add_all(pending)
+
+
+@sa_event.listens_for(OrmSession, "after_soft_rollback")
+def _drop_pending(session: OrmSession, previous_transaction: object) -> None:
+    # Events of work that was rolled back never happened.
+    session.info.pop(_PENDING, None)
+
+
+async def record(session: AsyncSession, actor: Actor, action: str, **fields: Any) -> AuditEvent:
+    """Append an event in the caller's transaction: it commits, or vanishes, with the change.
+
+    Fields: resource_type, resource_id, beneficiary_id, changed_fields, outcome, status_code,
+    detail, actor_login (for an anonymous caller, e.g. a failed login)."""
+    event = _event(actor, action, **fields)
+    _append(session, [event])
     return event
+
+
+async def record_many(
+    session: AsyncSession, actor: Actor, action: str, items: Sequence[dict[str, Any]]
+) -> None:
+    """Append several events in one flush (bulk operations); each item holds `record`'s
+    keyword fields."""
+    _append(session, [_event(actor, action, **item) for item in items])
 
 
 async def record_separately(
@@ -72,7 +115,7 @@ async def record_separately(
     try:
         async with sessionmaker() as session:
             await session.connection(execution_options={WRITE_OPTION: True})
-            await record(session, actor, action, **fields)  # type: ignore[arg-type]
+            await record(session, actor, action, **fields)
             await session.commit()
     except Exception:
         logger.exception("could not write the audit event for a failed request")

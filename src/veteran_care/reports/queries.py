@@ -136,17 +136,20 @@ def _scoped(stmt: Select[Any], scope: Scope) -> Select[Any]:
     return stmt
 
 
+def _total(expression: Any) -> Any:
+    """SUM that says 0, not NULL, over no rows."""
+    return func.coalesce(func.sum(expression), 0)
+
+
 def attendance_statement(scope: Scope, group_by: Sequence[str], reference_year: int) -> Select[Any]:
     o = _outcomes()
     not_attended = o.c.attended == 0
-    attended = func.sum(o.c.attended)
-    noshow = func.sum(case((and_(not_attended, o.c.noshow == 1), 1), else_=0))
+    attended = _total(o.c.attended)
+    noshow = _total(case((and_(not_attended, o.c.noshow == 1), 1), else_=0))
     cancelled = and_(not_attended, o.c.noshow == 0, o.c.booked_left == 0, o.c.cancelled == 1)
-    by_patient = func.sum(case((and_(cancelled, o.c.by_patient == 1), 1), else_=0))
-    by_facility = func.sum(case((and_(cancelled, o.c.by_patient == 0), 1), else_=0))
-    pending = func.sum(
-        case((and_(not_attended, o.c.noshow == 0, o.c.booked_left == 1), 1), else_=0)
-    )
+    by_patient = _total(case((and_(cancelled, o.c.by_patient == 1), 1), else_=0))
+    by_facility = _total(case((and_(cancelled, o.c.by_patient == 0), 1), else_=0))
+    pending = _total(case((and_(not_attended, o.c.noshow == 0, o.c.booked_left == 1), 1), else_=0))
     dims: list[Any] = [_dimension(name, reference_year).label(name) for name in group_by]
     stmt: Select[Any] = (
         select(
@@ -215,7 +218,7 @@ def dispensing_statement(scope: Scope, group_by: Sequence[str]) -> Select[Any]:
     stmt: Select[Any] = (
         select(
             *dims,
-            func.sum(Dispense.quantity).label("quantity"),
+            _total(Dispense.quantity).label("quantity"),
             func.count(func.distinct(Dispense.beneficiary_id)).label("people"),
             func.count().label("dispenses"),
         )

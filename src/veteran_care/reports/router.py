@@ -41,14 +41,19 @@ FormatQuery = Annotated[
 AttendanceGroup = Literal[
     "commune", "facility", "category", "sex", "ethnicity", "age_band", "month"
 ]
-FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "content": {
-            exports.CSV_TYPE.split(";")[0]: {"schema": {"type": "string"}},
-            exports.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
-        }
-    },
-}
+
+
+def file_responses(*extra: str) -> dict[int | str, dict[str, Any]]:
+    """The 200 response's other media types (JSON comes from the response model)."""
+    content: dict[str, Any] = {
+        "text/csv": {"schema": {"type": "string"}},
+        exports.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+    }
+    content.update({media: {"schema": {"type": "string"}} for media in extra})
+    return {200: {"content": content}}
+
+
+FILE_RESPONSES = file_responses()
 
 
 class ReportTable(BaseModel):
@@ -140,9 +145,7 @@ ATTENDANCE_FIGURES = [
         "person in two categories counts in both), sex, ethnicity, age_band, month. "
         "`format=svg` draws the attendance rate by the first grouping (commune by default)."
     ),
-    responses=problem_responses()
-    | FILE_RESPONSES
-    | {200: {"content": {exports.SVG_TYPE: {"schema": {"type": "string"}}}}},
+    responses=problem_responses() | file_responses(exports.SVG_TYPE),
 )
 async def attendance_report(
     request: Request,

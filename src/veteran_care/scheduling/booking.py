@@ -147,8 +147,9 @@ async def take_places(
         if not choice.candidates:
             raise await _full(session, facility_id, codes, day, choice.code, no_session=True)
     taken: dict[str, Session] = {}
-    # Lock order: by session id of the first candidate, so concurrent bookings never deadlock.
-    for choice in sorted(choices, key=lambda c: str(c.candidates[0].id)):
+    # Every candidate row is locked first, in id order: concurrent bookings never deadlock.
+    await repository.lock_sessions(session, (s.id for c in choices for s in c.candidates))
+    for choice in choices:
         for candidate in choice.candidates:
             if await repository.take_seats(session, candidate.id):
                 taken[choice.code] = candidate
@@ -335,6 +336,7 @@ async def cancel_checkup(
     ]
     if not active:
         raise Conflict("Nothing is left to cancel in this checkup.", code="nothing-to-cancel")
+    await repository.lock_sessions(session, (a.session_id for a in active))
     for appointment in active:
         await change_status(
             session, actor, appointment, AppointmentStatus.cancelled, reason, cancelled_by=by
@@ -358,6 +360,7 @@ async def reschedule(
     moving = [a for a in old.appointments if a.status == AppointmentStatus.booked]
     if not moving:
         raise Conflict("No booked appointment is left to reschedule.", code="nothing-to-move")
+    await repository.lock_sessions(session, (a.session_id for a in moving))
     for appointment in moving:
         await change_status(
             session, actor, appointment, AppointmentStatus.cancelled, reason, cancelled_by=by

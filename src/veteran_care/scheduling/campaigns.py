@@ -221,72 +221,65 @@ async def _commit_chunk(
     placements: list[tuple[uuid.UUID, dict[str, Session]]],
     plan: _Plan,
 ) -> tuple[list[BulkBooked], list[BulkNotBooked]]:
-    """Take the planned seats and write the checkups, in one transaction. Fast path: one seat
-    UPDATE per session for the whole chunk; if a session filled up meanwhile (a single booking
-    won a race), fall back to taking seats person by person."""
+    """Lock the chunk's sessions (in id order), write its checkups and take its places, in one
+    transaction. Fast path: one seat UPDATE per session for the whole chunk. If a session filled
+    up meanwhile (a desk booking won a race), the chunk is rolled back and redone person by
+    person."""
     if not placements:
         return [], []
     try:
         async with sessionmaker() as session:
             await session.connection(execution_options={WRITE_OPTION: True})
-            kept = await _take_chunk(session, placements)
-            result = await _write(session, actor, campaign, facility_id, kept)
-            await session.commit()
+            await _lock(session, placements)
+            result = await _write(session, actor, campaign, facility_id, placements)
+            if await _take_all(session, placements):
+                await session.commit()
+                return result, []
+            await session.rollback()
     except IntegrityError:
-        # Someone booked one of these people meanwhile: go one by one.
-        result, kept = [], []
-        for placement in placements:
-            try:
-                async with sessionmaker() as session:
-                    await session.connection(execution_options={WRITE_OPTION: True})
-                    one = await _take_chunk(session, [placement])
-                    result += await _write(session, actor, campaign, facility_id, one)
-                    await session.commit()
-                    kept += one
-            except IntegrityError:
-                continue
-    placed = {person for person, _ in kept}
-    refused = [
-        BulkNotBooked(beneficiary_id=person, reason="no-place-left")
-        for person, _ in placements
-        if person not in placed
-    ]
+        pass  # someone booked one of these people meanwhile: go one by one
+    booked: list[BulkBooked] = []
+    refused: list[BulkNotBooked] = []
     for person, chosen in placements:
-        if person not in placed:
-            for found in chosen.values():
-                plan.left[found.id] = 0  # that session filled up behind our back
-    return result, refused
+        try:
+            async with sessionmaker() as session:
+                await session.connection(execution_options={WRITE_OPTION: True})
+                await _lock(session, [(person, chosen)])
+                one = await _write(session, actor, campaign, facility_id, [(person, chosen)])
+                if await _take_all(session, [(person, chosen)]):
+                    await session.commit()
+                    booked += one
+                    continue
+        except IntegrityError:
+            pass
+        refused.append(BulkNotBooked(beneficiary_id=person, reason="no-place-left"))
+        for found in chosen.values():
+            plan.left[found.id] = 0  # that session filled up behind our back
+    return booked, refused
 
 
-async def _take_chunk(
+async def _lock(
     session: AsyncSession, placements: list[tuple[uuid.UUID, dict[str, Session]]]
-) -> list[tuple[uuid.UUID, dict[str, Session]]]:
+) -> None:
+    """Lock the chunk's sessions in id order before anything else: inserting appointments
+    takes key-share locks on their sessions too, in no particular order."""
+    await repository.lock_sessions(
+        session, (found.id for _, chosen in placements for found in chosen.values())
+    )
+
+
+async def _take_all(
+    session: AsyncSession, placements: list[tuple[uuid.UUID, dict[str, Session]]]
+) -> bool:
+    """Every place these placements need, or none (the caller rolls back on False)."""
     wanted: dict[uuid.UUID, int] = defaultdict(int)
     for _, chosen in placements:
         for found in chosen.values():
             wanted[found.id] += 1
-    taken: list[uuid.UUID] = []
     for session_id in sorted(wanted, key=str):
         if not await repository.take_seats(session, session_id, wanted[session_id]):
-            break
-        taken.append(session_id)
-    else:
-        return placements
-    for session_id in taken:  # undo the partial fast path, then go person by person
-        await repository.release_seats(session, session_id, wanted[session_id])
-    kept = []
-    for person, chosen in placements:
-        got: list[uuid.UUID] = []
-        for found in sorted(chosen.values(), key=lambda s: str(s.id)):
-            if not await repository.take_seats(session, found.id):
-                break
-            got.append(found.id)
-        if len(got) == len(chosen):
-            kept.append((person, chosen))
-        else:
-            for session_id in got:
-                await repository.release_seats(session, session_id)
-    return kept
+            return False
+    return True
 
 
 async def _write(
@@ -327,14 +320,18 @@ async def _write(
     await session.flush()
     session.add_all(history)
     await session.flush()
-    for item in result:
-        await audit.record(
-            session,
-            actor,
-            "create",
-            resource_type="checkup",
-            resource_id=item.checkup_id,
-            beneficiary_id=item.beneficiary_id,
-            detail="bulk scheduling",
-        )
+    await audit.record_many(
+        session,
+        actor,
+        "create",
+        [
+            {
+                "resource_type": "checkup",
+                "resource_id": item.checkup_id,
+                "beneficiary_id": item.beneficiary_id,
+                "detail": "bulk scheduling",
+            }
+            for item in result
+        ],
+    )
     return result

@@ -162,6 +162,16 @@ async def open_sessions(
     return (await session.scalars(stmt.execution_options(populate_existing=True))).all()
 
 
+async def lock_sessions(session: AsyncSession, session_ids: Iterable[uuid.UUID]) -> None:
+    """Lock these session rows in one order (by id) before taking seats, so that bookings that
+    need several sessions never wait on each other in opposite orders. SQLite serialises write
+    transactions anyway."""
+    ids = sorted(set(session_ids), key=str)
+    if ids and session.get_bind().dialect.name == "postgresql":
+        stmt = select(Session.id).where(Session.id.in_(ids)).order_by(Session.id).with_for_update()
+        await session.execute(stmt)
+
+
 async def take_seats(session: AsyncSession, session_id: uuid.UUID, count: int = 1) -> bool:
     """Take `count` places if the session is open and has them: one atomic statement."""
     stmt = (

@@ -269,6 +269,7 @@ async def cancel(
         session, session_id, (AppointmentStatus.booked, AppointmentStatus.checked_in)
     )
     people: list[PersonToCall] = []
+    await repository.lock_sessions(session, [session_id])
     for appointment in appointments:
         await change_status(
             session,
