@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 from veteran_care import __version__
 from veteran_care.audit.router import router as audit_router
 from veteran_care.audit.service import record_problem
+from veteran_care.beneficiaries.import_router import router as beneficiaries_import_router
 from veteran_care.beneficiaries.router import router as beneficiaries_router
 from veteran_care.clinical.router import router as clinical_router
 from veteran_care.config import Settings, get_settings
@@ -51,6 +52,7 @@ def api_router() -> APIRouter:
     router.include_router(audit_router)
     router.include_router(reference_router)
     router.include_router(facilities_router)
+    router.include_router(beneficiaries_import_router)
     router.include_router(beneficiaries_router)
     router.include_router(scheduling_router)
     router.include_router(checkups_router)
