@@ -221,6 +221,16 @@ def mark_noshows(
     typer.echo(f"{marked} appointments marked as no-shows.")
 
 
+@app.command()
+def openapi() -> None:
+    """Print the OpenAPI document (the committed openapi.json is this output)."""
+    import json
+
+    from veteran_care.main import create_app
+
+    typer.echo(json.dumps(create_app().openapi(), indent=2, ensure_ascii=False, sort_keys=True))
+
+
 audit_app = typer.Typer(help="The audit trail.")
 app.add_typer(audit_app, name="audit")
 

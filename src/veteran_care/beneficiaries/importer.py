@@ -543,7 +543,7 @@ class _Writer:
     def __init__(self, actor: Actor, default_facility: uuid.UUID | None) -> None:
         self.actor = actor
         principal = actor.require()
-        self.scope = None if principal.province_wide else principal.facility_ids
+        self.scope = principal.scope
         if default_facility is None and self.scope is not None and len(self.scope) == 1:
             default_facility = next(iter(self.scope))
         self.default_facility = default_facility

@@ -121,7 +121,7 @@ async def list_beneficiaries(
         registered_facility_id=registered_facility_id,
         birth_year_from=birth_year_from,
         birth_year_to=birth_year_to,
-        facility_scope=None if principal.province_wide else principal.facility_ids,
+        facility_scope=principal.scope,
     )
     rows, next_cursor = await repository.list_beneficiaries(
         session, filters, sort=sort, cursor=cursor, limit=limit

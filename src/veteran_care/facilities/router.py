@@ -63,7 +63,7 @@ async def list_facilities(
         level=level,
         commune_code=commune_code,
         active=active,
-        scope=None if actor.require().province_wide else actor.require().facility_ids,
+        scope=actor.require().scope,
         sort=sort,
         cursor=cursor,
         limit=limit,

@@ -23,6 +23,11 @@ class Principal:
         return self.province_wide or (facility_id is not None and facility_id in self.facility_ids)
 
     @property
+    def scope(self) -> frozenset[uuid.UUID] | None:
+        """The facilities whose records this principal may see; None: every facility."""
+        return None if self.province_wide else self.facility_ids
+
+    @property
     def sees_identifiers(self) -> bool:
         return bool(self.roles & IDENTIFIER_ROLES)
 

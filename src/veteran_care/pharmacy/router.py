@@ -227,7 +227,7 @@ async def list_dispenses(
     principal = actor.require()
     rows, next_cursor = await repository.list_dispenses(
         session,
-        scope=None if principal.province_wide else principal.facility_ids,
+        scope=principal.scope,
         beneficiary_id=beneficiary_id,
         facility_id=facility_id,
         dispensed_from=dispensed_from,

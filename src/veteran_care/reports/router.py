@@ -88,9 +88,7 @@ def _scope(
     if date_from and date_to and date_to < date_from:
         raise Unprocessable("date_to must be on or after date_from.", field="date_to")
     principal = actor.require()
-    return queries.Scope(
-        date_from, date_to, campaign, None if principal.province_wide else principal.facility_ids
-    )
+    return queries.Scope(date_from, date_to, campaign, principal.scope)
 
 
 def _groups(group_by: Sequence[str] | None) -> list[str]:
@@ -282,9 +280,7 @@ async def coverage_report(
     fmt = _format(request, format, ("json", "csv", "xlsx"))
     groups = _groups(group_by)
     principal = actor.require()
-    stmt = await queries.coverage_statement(
-        session, today(), groups, None if principal.province_wide else principal.facility_ids
-    )
+    stmt = await queries.coverage_statement(session, today(), groups, principal.scope)
     table = ReportTable(
         report="coverage",
         generated_at=datetime.now().astimezone(),

@@ -438,7 +438,7 @@ async def mark_noshows(
     """Booked appointments of past days become no-shows (cancelled ones never do)."""
     cutoff = min(before or today(), today())
     principal = actor.require()
-    scope = None if principal.province_wide else principal.facility_ids
+    scope = principal.scope
     appointments = await repository.past_booked(session, cutoff, scope, facility_id)
     for appointment in appointments:
         await change_status(

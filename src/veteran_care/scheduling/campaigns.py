@@ -159,7 +159,7 @@ async def bulk_schedule(
         filters = DueFilters(
             commune_codes=data.commune_codes,
             categories=data.categories or campaign.target_categories,
-            scope=None if principal.province_wide else principal.facility_ids,
+            scope=principal.scope,
             not_in_campaign=campaign.id,
         )
         stmt = (await due_statement(session, start, filters)).order_by(

@@ -75,7 +75,7 @@ async def list_campaigns(
     principal = actor.require()
     rows, next_cursor = await repository.list_campaigns(
         session,
-        None if principal.province_wide else principal.facility_ids,
+        principal.scope,
         cursor=cursor,
         limit=limit,
     )
@@ -109,7 +109,7 @@ async def list_campaign_checkups(
     principal = actor.require()
     rows, next_cursor = await repository.list_checkups(
         session,
-        scope=None if principal.province_wide else principal.facility_ids,
+        scope=principal.scope,
         facility_id=None,
         beneficiary_id=None,
         campaign_id=campaign_id,
@@ -168,7 +168,7 @@ async def due_list(
         commune_codes=commune_code or (),
         categories=category or (),
         registered_facility_id=registered_facility_id,
-        scope=None if principal.province_wide else principal.facility_ids,
+        scope=principal.scope,
         overdue_only=status == "overdue",
     )
     rows, next_cursor = await due_page(session, today(), filters, cursor=cursor, limit=limit)

@@ -79,7 +79,7 @@ async def list_checkups(
     principal = actor.require()
     rows, next_cursor = await repository.list_checkups(
         session,
-        scope=None if principal.province_wide else principal.facility_ids,
+        scope=principal.scope,
         facility_id=facility_id,
         beneficiary_id=beneficiary_id,
         campaign_id=campaign_id,

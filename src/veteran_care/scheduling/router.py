@@ -166,7 +166,7 @@ async def list_sessions(
     principal = actor.require()
     rows, next_cursor = await repository.list_sessions(
         session,
-        scope=None if principal.province_wide else principal.facility_ids,
+        scope=principal.scope,
         facility_id=facility_id,
         specialty_code=specialty_code,
         status=status,
