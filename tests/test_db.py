@@ -147,3 +147,12 @@ async def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(
 async def test_timestamps_come_back_in_utc(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/v1/beneficiaries", json=beneficiary_payload())
     assert response.json()["created_at"].endswith("Z")
+
+
+async def test_postgresql_plans_reports_for_their_actual_parameters(
+    backend: str, engine: AsyncEngine
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("plan_cache_mode is a PostgreSQL setting")
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SHOW plan_cache_mode"))).scalar() == "force_custom_plan"

@@ -122,7 +122,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
         )
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
         return engine
-    server_settings = {"application_name": "veteran-care"}
+    # asyncpg prepares every statement; after five executions PostgreSQL may switch a
+    # statement to a generic plan, which misjudges report date ranges (1.7-2.7x slower reports
+    # measured by bench/reports.py). Plans are made for the actual parameters.
+    server_settings = {"application_name": "veteran-care", "plan_cache_mode": "force_custom_plan"}
     if settings.db_statement_timeout_ms:
         server_settings["statement_timeout"] = str(settings.db_statement_timeout_ms)
     return create_async_engine(
