@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from veteran_care.audit import service as audit
-from veteran_care.beneficiaries import service as beneficiaries
 from veteran_care.clinical import icd10
 from veteran_care.clinical.schemas import (
     VITALS,
@@ -293,9 +292,3 @@ async def get_conclusion(
     if conclusion is None:
         raise NotFound(f"Checkup {checkup_id} has no conclusion yet.")
     return conclusion
-
-
-async def visible_beneficiary(
-    session: AsyncSession, actor: Actor, beneficiary_id: uuid.UUID
-) -> None:
-    await beneficiaries.get(session, beneficiary_id, actor)
