@@ -263,3 +263,77 @@ async def test_capability_statement_is_public_and_valid(anon_client: httpx.Async
     statement = validate(response.json())
     types = {r.type for r in statement.rest[0].resource}
     assert {"Patient", "Observation", "MedicationDispense", "Coverage"} <= types
+
+
+async def test_each_role_gets_its_part_of_the_record(client_for, record: Record) -> None:
+    scheduler = await client_for(Role.scheduler)
+    resources = await everything(scheduler, record.person["id"])
+    kinds = {r["resourceType"] for r in resources}
+    assert {"Patient", "Coverage", "Encounter", "Appointment"} <= kinds
+    assert not kinds & {"Observation", "Condition", "MedicationDispense", "Medication"}
+    assert not any("diagnosis" in r for r in resources if r["resourceType"] == "Encounter")
+    encounter = (await scheduler.get(f"{FHIR}/Encounter/{record.checkups[0]['id']}")).json()
+    assert "diagnosis" not in encounter
+    pharmacist = await client_for(Role.pharmacist)
+    kinds = {r["resourceType"] for r in await everything(pharmacist, record.person["id"])}
+    assert {"MedicationDispense", "Medication"} <= kinds
+    assert not kinds & {"Observation", "Condition", "Encounter", "Appointment"}
+    clinician = await client_for(Role.clinician)
+    encounter = (await clinician.get(f"{FHIR}/Encounter/{record.checkups[0]['id']}")).json()
+    ranks = [d.get("rank") for d in encounter["diagnosis"]]
+    assert sorted(ranks, key=str) == [1, 1, None], "one principal diagnosis per examination"
+
+
+async def test_facilities_and_services(client: httpx.AsyncClient, record: Record) -> None:
+    clinic = record.clinics[0]
+    system = "http://fhir.ehealth.gov.vn/core/sid/provider-code"
+    for resource_type in ("Organization", "Location"):
+        found = entries(
+            (
+                await client.get(
+                    f"{FHIR}/{resource_type}", params={"identifier": f"{system}|{clinic['code']}"}
+                )
+            ).json()
+        )
+        assert [r["id"] for r in found] == [clinic["id"]]
+        other = await client.get(
+            f"{FHIR}/{resource_type}", params={"identifier": f"urn:other|{clinic['code']}"}
+        )
+        assert entries(other.json()) == []
+    services = entries(
+        (
+            await client.get(
+                f"{FHIR}/HealthcareService", params={"organization": f"Organization/{clinic['id']}"}
+            )
+        ).json()
+    )
+    assert len(services) == 3
+    for service in services:
+        assert service["providedBy"]["reference"] == f"Organization/{clinic['id']}"
+        assert service["availableTime"][0]["daysOfWeek"][0] == "mon"
+        read = await client.get(f"{FHIR}/HealthcareService/{service['id']}")
+        assert read.json() == service
+    medications = entries(
+        (await client.get(f"{FHIR}/Medication", params={"code": "N02BE01"})).json()
+    )
+    assert medications
+    assert all(
+        m["code"]["coding"][0] == {"system": "http://www.whocc.no/atc", "code": "N02BE01"}
+        for m in medications
+    )
+
+
+async def test_a_refused_patient_read_is_audited_with_the_person(
+    client_for, record: Record, session: AsyncSession
+) -> None:
+    outsider = await client_for(Role.scheduler, province_wide=False, facility_ids=[])
+    response = await outsider.get(f"{FHIR}/Patient/{record.person['id']}")
+    outcome(response, 404)
+    events = (
+        await session.scalars(
+            select(AuditEvent).where(AuditEvent.request_id == response.headers["x-request-id"])
+        )
+    ).all()
+    assert [(e.outcome, e.beneficiary_id) for e in events] == [
+        ("failed", uuid.UUID(record.person["id"]))
+    ]

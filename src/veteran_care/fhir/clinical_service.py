@@ -85,14 +85,19 @@ async def search_appointments(
     return await _appointments(session, rows), next_cursor
 
 
-async def _encounters(session: AsyncSession, rows: Sequence[Checkup]) -> list[Resource]:
+async def _encounters(
+    session: AsyncSession, actor: Actor, rows: Sequence[Checkup]
+) -> list[Resource]:
+    """Encounter.diagnosis refers to Conditions: only for callers who may read them."""
+    if not is_allowed(actor.require().roles, Permission.clinical_read):
+        return [mapping.encounter(r) for r in rows]
     diagnoses = await repository.diagnoses_of_checkups(session, [r.id for r in rows])
     return [mapping.encounter(r, diagnoses.get(r.id, [])) for r in rows]
 
 
 async def read_encounter(session: AsyncSession, actor: Actor, checkup_id: uuid.UUID) -> Resource:
     checkup = await booking.read_checkup(session, actor, checkup_id)  # scope, then audited
-    return (await _encounters(session, [checkup]))[0]
+    return (await _encounters(session, actor, [checkup]))[0]
 
 
 async def search_encounters(
@@ -126,7 +131,7 @@ async def search_encounters(
         beneficiary_id=patient_id,
         detail=f"FHIR Encounter; {len(rows)} rows",
     )
-    return await _encounters(session, rows), next_cursor
+    return await _encounters(session, actor, rows), next_cursor
 
 
 async def _result(session: AsyncSession, actor: Actor, result_id: uuid.UUID) -> ExaminationResult:
@@ -375,7 +380,7 @@ async def everything(session: AsyncSession, actor: Actor, patient_id: uuid.UUID)
         )
         facility_ids |= {c.facility_id for c in checkups}
         if is_allowed(principal.roles, Permission.scheduling_read):
-            found += await _encounters(session, checkups)
+            found += await _encounters(session, actor, checkups)
             found += await _appointments(session, [a for c in checkups for a in c.appointments])
         if is_allowed(principal.roles, Permission.clinical_read):
             results = await _drain(

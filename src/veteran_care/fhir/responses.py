@@ -81,6 +81,9 @@ def _as_outcome(response: Response) -> Response:
 
 def is_fhir(request: Request) -> bool:
     path: str = request.scope.get("path", "")
+    root_path: str = request.scope.get("root_path", "")
+    if root_path and path.startswith(root_path):
+        path = path[len(root_path) :]  # mounted under a proxy's prefix
     return path == FHIR_PREFIX or path.startswith(FHIR_PREFIX + "/")
 
 

@@ -19,7 +19,7 @@ from veteran_care.fhir import schemas
 from veteran_care.fhir import search as params
 from veteran_care.fhir import service as registry
 from veteran_care.fhir.capability import capability_statement
-from veteran_care.fhir.codes import FHIR_PREFIX
+from veteran_care.fhir.codes import FHIR_PREFIX, PROVIDER_CODE_SYSTEM
 from veteran_care.fhir.registry_mapping import location, organization
 from veteran_care.fhir.responses import FhirResponse, searchset
 from veteran_care.identity.dependencies import allow
@@ -103,12 +103,14 @@ async def fhir_capabilities() -> FhirResponse:
 
 
 @router.get(
-    "/Patient/{patient_id:uuid}", summary="FHIR Patient: read", responses=_read(schemas.FhirPatient)
+    "/Patient/{beneficiary_id:uuid}",
+    summary="FHIR Patient: read",
+    responses=_read(schemas.FhirPatient),
 )
 async def fhir_read_patient(
-    patient_id: uuid.UUID, actor: Registry, session: WriteSession
+    beneficiary_id: uuid.UUID, actor: Registry, session: WriteSession
 ) -> FhirResponse:
-    return FhirResponse(await registry.read_patient(session, actor, patient_id))
+    return FhirResponse(await registry.read_patient(session, actor, beneficiary_id))
 
 
 @router.get(
@@ -146,7 +148,7 @@ async def fhir_search_patient(
 
 
 @router.get(
-    "/Patient/{patient_id:uuid}/$everything",
+    "/Patient/{beneficiary_id:uuid}/$everything",
     summary="FHIR Patient/$everything: the whole record the caller may see, as one Bundle",
     description=(
         "Patient and Coverage; Encounter and Appointment with `scheduling:read`; Observation "
@@ -156,10 +158,10 @@ async def fhir_search_patient(
     responses={**SEARCH_RESPONSES, 404: READ_ERRORS[404]},
 )
 async def fhir_patient_everything(
-    request: Request, patient_id: uuid.UUID, actor: Registry, session: WriteSession
+    request: Request, beneficiary_id: uuid.UUID, actor: Registry, session: WriteSession
 ) -> FhirResponse:
     return FhirResponse(
-        searchset(request, await clinical.everything(session, actor, patient_id), None)
+        searchset(request, await clinical.everything(session, actor, beneficiary_id), None)
     )
 
 
@@ -193,7 +195,11 @@ FacilityCode = Annotated[str | None, Query(max_length=241, pattern=params.TOKEN_
 
 
 def _code(identifier: str | None) -> str | None:
-    return None if identifier is None else identifier.rpartition("|")[2]
+    """The facility code of `identifier=[system|]code`; under another system, none ("")."""
+    if identifier is None:
+        return None
+    system, bar, code = identifier.rpartition("|")
+    return code if not bar or system == PROVIDER_CODE_SYSTEM else ""
 
 
 @router.get(

@@ -43,9 +43,7 @@ def identifier(value: str) -> str | None:
         return code if _NATIONAL_ID.match(code) else None
     if system == INSURANCE_NUMBER_SYSTEM:
         return code.upper() if _INSURANCE.match(code) else None
-    if system == "":  # "|value": an identifier without a system, which we never issue
-        return None
-    return None
+    return None  # another system, or "|value" (no system): we issue neither
 
 
 @dataclass(frozen=True)

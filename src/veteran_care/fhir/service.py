@@ -96,6 +96,7 @@ async def search_patients(
             q=identifier or name,
             birth_year_from=birth.year_from,
             birth_year_to=birth.year_to,
+            birth_date=birth.day,
             facility_scope=actor.require().scope,
         )
         rows, next_cursor = await beneficiaries_repository.list_beneficiaries(
@@ -103,13 +104,8 @@ async def search_patients(
         )
     if identifier and name:
         rows = [r for r in rows if _name_matches(r, name)]
-    if birth.day is not None:
-        rows = [r for r in rows if r.birth_date == birth.day]
-    used = [
-        label
-        for label, value in (("identifier", identifier_given), ("name", name), ("birthdate", birth))
-        if value and value != DateRange()
-    ]
+    given = {"identifier": identifier_given, "name": bool(name), "birthdate": birth != DateRange()}
+    used = [label for label, value in given.items() if value]
     await audit.record(
         session,
         actor,
@@ -181,9 +177,9 @@ async def search_facilities(
 ) -> tuple[list[Any], str | None]:
     if code is not None:
         found = await facilities_repository.id_by_code(session, code)
-        if found is None or not actor.require().in_scope(found):
+        facility = await facilities_repository.get(session, found) if found else None
+        if facility is None or not actor.require().in_scope(facility.id):
             return [], None
-        facility = await facilities.get(session, found, actor)
         return ([facility] if active is None or facility.active == active else []), None
     return await facilities_repository.list_facilities(
         session,
