@@ -3,19 +3,17 @@ MedicationDispense, and `Patient/$everything`. Facility scope and audit as in /a
 
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.audit import service as audit
-from veteran_care.beneficiaries import repository as beneficiaries_repository
 from veteran_care.clinical import service as clinical
 from veteran_care.errors import NotFound
-from veteran_care.facilities import repository as facilities_repository
 from veteran_care.fhir import clinical_mapping as mapping
-from veteran_care.fhir import registry_mapping, repository
+from veteran_care.fhir import repository
 from veteran_care.fhir import service as registry
 from veteran_care.identity.permissions import Permission, is_allowed
 from veteran_care.identity.principal import Actor
@@ -28,7 +26,6 @@ from veteran_care.scheduling import repository as scheduling_repository
 
 Resource = dict[str, Any]
 Page = tuple[list[Resource], str | None]
-T = TypeVar("T")
 
 _KINDS = "|".join((*mapping.RESULT_KINDS, mapping.HEALTH_CLASS_KIND))
 OBSERVATION_ID_PATTERN = (
@@ -37,7 +34,7 @@ OBSERVATION_ID_PATTERN = (
 _OBSERVATION_ID = re.compile(OBSERVATION_ID_PATTERN)
 
 
-async def _appointments(session: AsyncSession, rows: Sequence[Appointment]) -> list[Resource]:
+async def appointments(session: AsyncSession, rows: Sequence[Appointment]) -> list[Resource]:
     parts = await repository.parts_of_day(session, [r.session_id for r in rows])
     names = await registry.specialty_names(session)
     return [mapping.appointment(r, parts.get(r.session_id), names) for r in rows]
@@ -55,7 +52,7 @@ async def read_appointment(
         resource_id=row.id,
         beneficiary_id=row.beneficiary_id,
     )
-    return (await _appointments(session, [row]))[0]
+    return (await appointments(session, [row]))[0]
 
 
 async def search_appointments(
@@ -82,10 +79,10 @@ async def search_appointments(
         beneficiary_id=patient_id,
         detail=f"FHIR Appointment; {len(rows)} rows",
     )
-    return await _appointments(session, rows), next_cursor
+    return await appointments(session, rows), next_cursor
 
 
-async def _encounters(
+async def encounters(
     session: AsyncSession, actor: Actor, rows: Sequence[Checkup]
 ) -> list[Resource]:
     """Encounter.diagnosis refers to Conditions: only for callers who may read them."""
@@ -97,7 +94,7 @@ async def _encounters(
 
 async def read_encounter(session: AsyncSession, actor: Actor, checkup_id: uuid.UUID) -> Resource:
     checkup = await booking.read_checkup(session, actor, checkup_id)  # scope, then audited
-    return (await _encounters(session, actor, [checkup]))[0]
+    return (await encounters(session, actor, [checkup]))[0]
 
 
 async def search_encounters(
@@ -131,7 +128,7 @@ async def search_encounters(
         beneficiary_id=patient_id,
         detail=f"FHIR Encounter; {len(rows)} rows",
     )
-    return await _encounters(session, actor, rows), next_cursor
+    return await encounters(session, actor, rows), next_cursor
 
 
 async def _result(session: AsyncSession, actor: Actor, result_id: uuid.UUID) -> ExaminationResult:
@@ -184,7 +181,7 @@ async def _classifications(
     elif patient_id is not None:
         ids = [
             c.id
-            for c in await _drain(
+            for c in await repository.drain(
                 lambda cursor: scheduling_repository.list_checkups(
                     session,
                     scope=actor.require().scope,
@@ -288,7 +285,7 @@ async def search_conditions(
     return await _conditions(session, rows), next_cursor
 
 
-async def _dispenses(session: AsyncSession, rows: Sequence[Dispense]) -> list[Resource]:
+async def dispenses(session: AsyncSession, rows: Sequence[Dispense]) -> list[Resource]:
     medicines = await repository.medicines(session, [r.medicine_id for r in rows])
     return [mapping.medication_dispense(r, medicines.get(r.medicine_id)) for r in rows]
 
@@ -303,7 +300,7 @@ async def read_dispense(session: AsyncSession, actor: Actor, dispense_id: uuid.U
         resource_id=row.id,
         beneficiary_id=row.beneficiary_id,
     )
-    return (await _dispenses(session, [row]))[0]
+    return (await dispenses(session, [row]))[0]
 
 
 async def search_dispenses(
@@ -331,91 +328,4 @@ async def search_dispenses(
         beneficiary_id=patient_id,
         detail=f"FHIR MedicationDispense; {len(rows)} rows",
     )
-    return await _dispenses(session, rows), next_cursor
-
-
-async def _drain(fetch: Callable[[str | None], Awaitable[tuple[list[T], str | None]]]) -> list[T]:
-    """Every page of a keyset-paginated query."""
-    rows, cursor = await fetch(None)
-    while cursor is not None:
-        more, cursor = await fetch(cursor)
-        rows += more
-    return rows
-
-
-async def everything(session: AsyncSession, actor: Actor, patient_id: uuid.UUID) -> list[Resource]:
-    """The patient and every resource about them that the caller's roles and facility scope
-    let them see: Coverage always; Encounter and Appointment with scheduling:read; Observation
-    and Condition with clinical:read; MedicationDispense and Medication with pharmacy:read;
-    the Organizations and Locations they refer to."""
-    principal = actor.require()
-    scope = principal.scope
-    found = [await registry.read_patient(session, actor, patient_id)]  # scope, then audited
-    shown = principal.sees_identifiers
-    cards = await _drain(
-        lambda cursor: beneficiaries_repository.list_cards(
-            session, patient_id, cursor=cursor, limit=MAX_LIMIT
-        )
-    )
-    found += [registry_mapping.coverage(card, shown=shown) for card in cards]
-    facility_ids: set[uuid.UUID] = set()
-    registered = found[0].get("managingOrganization")
-    if is_allowed(principal.roles, Permission.scheduling_read) or is_allowed(
-        principal.roles, Permission.clinical_read
-    ):
-        checkups = await _drain(
-            lambda cursor: scheduling_repository.list_checkups(
-                session,
-                scope=scope,
-                facility_id=None,
-                beneficiary_id=patient_id,
-                campaign_id=None,
-                status=None,
-                date_from=None,
-                date_to=None,
-                sort="date",
-                cursor=cursor,
-                limit=MAX_LIMIT,
-            )
-        )
-        facility_ids |= {c.facility_id for c in checkups}
-        if is_allowed(principal.roles, Permission.scheduling_read):
-            found += await _encounters(session, actor, checkups)
-            found += await _appointments(session, [a for c in checkups for a in c.appointments])
-        if is_allowed(principal.roles, Permission.clinical_read):
-            results = await _drain(
-                lambda cursor: repository.results(
-                    session,
-                    scope=scope,
-                    beneficiary_id=patient_id,
-                    checkup_id=None,
-                    cursor=cursor,
-                    limit=MAX_LIMIT,
-                )
-            )
-            found += [o for r in results for o in mapping.observations(r)]
-            conclusions = await repository.conclusions(session, [c.id for c in checkups])
-            found += [mapping.classification(c) for c in conclusions]
-            found += [mapping.condition(d, r) for r in results for d in r.diagnoses]
-    if is_allowed(principal.roles, Permission.pharmacy_read):
-        dispenses = await repository.all_dispenses(session, patient_id, scope)
-        facility_ids |= {d.facility_id for d in dispenses}
-        found += await _dispenses(session, dispenses)
-        medicines = await repository.medicines(session, [d.medicine_id for d in dispenses])
-        found += [registry_mapping.medication(m) for m in medicines.values()]
-    if registered is not None:
-        facility_ids.add(uuid.UUID(registered["reference"].removeprefix("Organization/")))
-    for facility_id in sorted(facility_ids):
-        facility = await facilities_repository.get(session, facility_id)
-        if facility is not None:
-            found += [registry_mapping.organization(facility), registry_mapping.location(facility)]
-    await audit.record(
-        session,
-        actor,
-        "read",
-        resource_type="patient_record",
-        resource_id=patient_id,
-        beneficiary_id=patient_id,
-        detail=f"FHIR Patient/$everything; {len(found)} resources",
-    )
-    return found
+    return await dispenses(session, rows), next_cursor

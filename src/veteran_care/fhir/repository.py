@@ -4,8 +4,8 @@ Everything else is read through the domains' own services and repositories."""
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +24,8 @@ from veteran_care.models import (
     PartOfDay,
     Session,
 )
+
+T = TypeVar("T")
 
 APPOINTMENT_SORT = "-created_at"
 APPOINTMENT_KEY = datetime_key(Appointment.created_at, descending=True)
@@ -230,3 +232,12 @@ async def all_dispenses(
         scope,
     )
     return (await session.scalars(stmt.order_by(Dispense.dispensed_at, Dispense.id))).all()
+
+
+async def drain(fetch: Callable[[str | None], Awaitable[tuple[list[T], str | None]]]) -> list[T]:
+    """Every page of a keyset-paginated query."""
+    rows, cursor = await fetch(None)
+    while cursor is not None:
+        more, cursor = await fetch(cursor)
+        rows += more
+    return rows

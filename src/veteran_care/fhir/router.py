@@ -2,95 +2,45 @@
 
 Who may read what maps onto the permissions of /api/v1 (docs/decisions/0008): Patient,
 Coverage and $everything `registry:read`; Organization, Location, HealthcareService
-`facilities:read`; Appointment, Encounter `scheduling:read`; Observation, Condition
-`clinical:read`; MedicationDispense `pharmacy:read`; Medication `reference:read`.
+`facilities:read`; Appointment, Encounter `scheduling:read` (clinical_router.py);
+Observation, Condition `clinical:read`; MedicationDispense `pharmacy:read`; Medication
+`reference:read`.
 """
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
-from pydantic import StringConstraints
+from fastapi import APIRouter, Query, Request
 
 from veteran_care.db import ReadSession, WriteSession
-from veteran_care.fhir import clinical_service as clinical
+from veteran_care.fhir import everything as record
 from veteran_care.fhir import schemas
 from veteran_care.fhir import search as params
 from veteran_care.fhir import service as registry
 from veteran_care.fhir.capability import capability_statement
+from veteran_care.fhir.clinical_router import router as clinical_router
 from veteran_care.fhir.codes import FHIR_PREFIX, PROVIDER_CODE_SYSTEM
 from veteran_care.fhir.registry_mapping import location, organization
 from veteran_care.fhir.responses import FhirResponse, searchset
-from veteran_care.identity.dependencies import allow
-from veteran_care.identity.permissions import Permission
-from veteran_care.identity.principal import Actor
-from veteran_care.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from veteran_care.fhir.routing import (
+    READ_ERRORS,
+    SEARCH_RESPONSES,
+    Catalogue,
+    Count,
+    Cursor,
+    Dates,
+    Facilities,
+    Reference,
+    Registry,
+    bundle,
+    read_responses,
+    ref,
+)
+from veteran_care.kit.pagination import DEFAULT_LIMIT
 from veteran_care.kit.text import Line100
 
 router = APIRouter(prefix=FHIR_PREFIX, tags=["fhir"], default_response_class=FhirResponse)
-
-Registry = Annotated[Actor, allow(Permission.registry_read)]
-Facilities = Annotated[Actor, allow(Permission.facilities_read)]
-Scheduling = Annotated[Actor, allow(Permission.scheduling_read)]
-Clinical = Annotated[Actor, allow(Permission.clinical_read)]
-Pharmacy = Annotated[Actor, allow(Permission.pharmacy_read)]
-Catalogue = Annotated[Actor, allow(Permission.reference_read)]
-
-Count = Annotated[
-    int,
-    Query(alias="_count", ge=1, le=MAX_LIMIT, description=f"Page size (default {DEFAULT_LIMIT})."),
-]
-Cursor = Annotated[
-    str | None,
-    Query(alias="_cursor", max_length=512, description="From the Bundle's `next` link."),
-]
-Reference = Annotated[
-    str | None,
-    Query(
-        max_length=120,
-        pattern=params.REFERENCE_PATTERN,
-        description="`<Type>/<id>` or `<id>`.",
-    ),
-]
-Dates = Annotated[
-    list[Annotated[str, StringConstraints(max_length=12, pattern=params.DATE_PATTERN)]] | None,
-    Query(max_length=2, description="`[eq|ge|gt|le|lt]YYYY[-MM-DD]`, up to twice (a range)."),
-]
-
-
-def _outcome(description: str) -> dict[str, Any]:
-    return {"model": schemas.FhirOperationOutcome, "description": description}
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: _outcome("Search parameters that cannot be processed."),
-    401: _outcome("No valid bearer token."),
-    403: _outcome("The caller's roles do not allow this."),
-    503: _outcome("Database unavailable; retry after `Retry-After` seconds."),
-    # Under /fhir a validation error is a 400, never a 422: this also keeps FastAPI from
-    # documenting its own 422.
-    "4XX": _outcome("Any other client error (e.g. 405)."),
-}
-READ_ERRORS = {**ERRORS, 404: _outcome("No such resource, or not in the caller's scope.")}
-
-
-def _read(model: type[schemas.FhirResource]) -> dict[int | str, dict[str, Any]]:
-    return {200: {"model": model, "description": "The resource."}, **READ_ERRORS}
-
-
-SEARCH_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"model": schemas.FhirBundle, "description": "A searchset Bundle."},
-    **ERRORS,
-}
-
-
-def _bundle(request: Request, page: tuple[list[dict[str, Any]], str | None]) -> FhirResponse:
-    return FhirResponse(searchset(request, page[0], page[1]))
-
-
-def _ref(value: str | None, resource_type: str, name: str) -> uuid.UUID | None:
-    return None if value is None else params.reference(value, resource_type, name)
 
 
 @router.get(
@@ -105,7 +55,7 @@ async def fhir_capabilities() -> FhirResponse:
 @router.get(
     "/Patient/{beneficiary_id:uuid}",
     summary="FHIR Patient: read",
-    responses=_read(schemas.FhirPatient),
+    responses=read_responses(schemas.FhirPatient),
 )
 async def fhir_read_patient(
     beneficiary_id: uuid.UUID, actor: Registry, session: WriteSession
@@ -144,7 +94,7 @@ async def fhir_search_patient(
         cursor=cursor,
         limit=count,
     )
-    return _bundle(request, page)
+    return bundle(request, page)
 
 
 @router.get(
@@ -161,14 +111,14 @@ async def fhir_patient_everything(
     request: Request, beneficiary_id: uuid.UUID, actor: Registry, session: WriteSession
 ) -> FhirResponse:
     return FhirResponse(
-        searchset(request, await clinical.everything(session, actor, beneficiary_id), None)
+        searchset(request, await record.everything(session, actor, beneficiary_id), None)
     )
 
 
 @router.get(
     "/Coverage/{coverage_id:uuid}",
     summary="FHIR Coverage: read a card",
-    responses=_read(schemas.FhirCoverage),
+    responses=read_responses(schemas.FhirCoverage),
 )
 async def fhir_read_coverage(
     coverage_id: uuid.UUID, actor: Registry, session: WriteSession
@@ -186,7 +136,7 @@ async def fhir_search_coverage(
     cursor: Cursor = None,
 ) -> FhirResponse:
     patient_id = params.reference(patient, "Patient", "patient")
-    return _bundle(
+    return bundle(
         request, await registry.search_coverage(session, actor, patient_id, cursor, count)
     )
 
@@ -205,7 +155,7 @@ def _code(identifier: str | None) -> str | None:
 @router.get(
     "/Organization/{organization_id:uuid}",
     summary="FHIR Organization: read a facility",
-    responses=_read(schemas.FhirOrganization),
+    responses=read_responses(schemas.FhirOrganization),
 )
 async def fhir_read_organization(
     organization_id: uuid.UUID, actor: Facilities, session: ReadSession
@@ -228,13 +178,13 @@ async def fhir_search_organization(
     rows, next_cursor = await registry.search_facilities(
         session, actor, code=_code(identifier), active=active, cursor=cursor, limit=count
     )
-    return _bundle(request, ([organization(r) for r in rows], next_cursor))
+    return bundle(request, ([organization(r) for r in rows], next_cursor))
 
 
 @router.get(
     "/Location/{location_id:uuid}",
     summary="FHIR Location: read a facility",
-    responses=_read(schemas.FhirLocation),
+    responses=read_responses(schemas.FhirLocation),
 )
 async def fhir_read_location(
     location_id: uuid.UUID, actor: Facilities, session: ReadSession
@@ -256,13 +206,13 @@ async def fhir_search_location(
     rows, next_cursor = await registry.search_facilities(
         session, actor, code=_code(identifier), active=active, cursor=cursor, limit=count
     )
-    return _bundle(request, ([location(r) for r in rows], next_cursor))
+    return bundle(request, ([location(r) for r in rows], next_cursor))
 
 
 @router.get(
     "/HealthcareService/{service_id:uuid}",
     summary="FHIR HealthcareService: read a facility's service",
-    responses=_read(schemas.FhirHealthcareService),
+    responses=read_responses(schemas.FhirHealthcareService),
 )
 async def fhir_read_healthcare_service(
     service_id: uuid.UUID, actor: Facilities, session: ReadSession
@@ -281,8 +231,8 @@ async def fhir_search_healthcare_service(
     count: Count = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> FhirResponse:
-    facility_id = _ref(organization, "Organization", "organization")
-    return _bundle(
+    facility_id = ref(organization, "Organization", "organization")
+    return bundle(
         request, await registry.search_services(session, actor, facility_id, cursor, count)
     )
 
@@ -290,7 +240,7 @@ async def fhir_search_healthcare_service(
 @router.get(
     "/Medication/{medication_id:uuid}",
     summary="FHIR Medication: read a catalogue entry",
-    responses=_read(schemas.FhirMedication),
+    responses=read_responses(schemas.FhirMedication),
 )
 async def fhir_read_medication(
     medication_id: uuid.UUID, actor: Catalogue, session: ReadSession
@@ -317,173 +267,7 @@ async def fhir_search_medication(
     cursor: Cursor = None,
 ) -> FhirResponse:
     atc = None if code is None else code.rpartition("|")[2]
-    return _bundle(request, await registry.search_medications(session, atc, cursor, count))
+    return bundle(request, await registry.search_medications(session, atc, cursor, count))
 
 
-@router.get(
-    "/Appointment/{appointment_id:uuid}",
-    summary="FHIR Appointment: read one specialty examination",
-    responses=_read(schemas.FhirAppointment),
-)
-async def fhir_read_appointment(
-    appointment_id: uuid.UUID, actor: Scheduling, session: WriteSession
-) -> FhirResponse:
-    return FhirResponse(await clinical.read_appointment(session, actor, appointment_id))
-
-
-@router.get("/Appointment", summary="FHIR Appointment: search", responses=SEARCH_RESPONSES)
-async def fhir_search_appointment(
-    request: Request,
-    actor: Scheduling,
-    session: WriteSession,
-    patient: Reference = None,
-    encounter: Reference = None,
-    count: Count = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> FhirResponse:
-    page = await clinical.search_appointments(
-        session,
-        actor,
-        _ref(patient, "Patient", "patient"),
-        _ref(encounter, "Encounter", "encounter"),
-        cursor,
-        count,
-    )
-    return _bundle(request, page)
-
-
-@router.get(
-    "/Encounter/{encounter_id:uuid}",
-    summary="FHIR Encounter: read a checkup",
-    responses=_read(schemas.FhirEncounter),
-)
-async def fhir_read_encounter(
-    encounter_id: uuid.UUID, actor: Scheduling, session: WriteSession
-) -> FhirResponse:
-    return FhirResponse(await clinical.read_encounter(session, actor, encounter_id))
-
-
-@router.get("/Encounter", summary="FHIR Encounter: search checkups", responses=SEARCH_RESPONSES)
-async def fhir_search_encounter(
-    request: Request,
-    actor: Scheduling,
-    session: WriteSession,
-    patient: Reference = None,
-    date: Dates = None,
-    status: Annotated[
-        str | None, Query(pattern="^(planned|arrived|finished|cancelled|entered-in-error)$")
-    ] = None,
-    count: Count = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> FhirResponse:
-    page = await clinical.search_encounters(
-        session,
-        actor,
-        patient_id=_ref(patient, "Patient", "patient"),
-        status=status,
-        dates=params.day_range(date or []),
-        cursor=cursor,
-        limit=count,
-    )
-    return _bundle(request, page)
-
-
-@router.get(
-    "/Observation/{observation_id}",
-    summary="FHIR Observation: read a vital sign, finding or health classification",
-    description="Ids are `<result id>-<kind>` (or `<checkup id>-health-class`).",
-    responses=_read(schemas.FhirObservation),
-)
-async def fhir_read_observation(
-    observation_id: Annotated[str, Path(max_length=100)], actor: Clinical, session: WriteSession
-) -> FhirResponse:
-    return FhirResponse(await clinical.read_observation(session, actor, observation_id))
-
-
-@router.get(
-    "/Observation",
-    summary="FHIR Observation: search",
-    description=(
-        "`_count` pages examination results (each gives up to ten Observations); the health "
-        "classifications of the patient's or encounter's checkups come on the first page."
-    ),
-    responses=SEARCH_RESPONSES,
-)
-async def fhir_search_observation(
-    request: Request,
-    actor: Clinical,
-    session: WriteSession,
-    patient: Reference = None,
-    encounter: Reference = None,
-    count: Count = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> FhirResponse:
-    page = await clinical.search_observations(
-        session,
-        actor,
-        _ref(patient, "Patient", "patient"),
-        _ref(encounter, "Encounter", "encounter"),
-        cursor,
-        count,
-    )
-    return _bundle(request, page)
-
-
-@router.get(
-    "/Condition/{condition_id:uuid}",
-    summary="FHIR Condition: read an ICD-10 diagnosis",
-    responses=_read(schemas.FhirCondition),
-)
-async def fhir_read_condition(
-    condition_id: uuid.UUID, actor: Clinical, session: WriteSession
-) -> FhirResponse:
-    return FhirResponse(await clinical.read_condition(session, actor, condition_id))
-
-
-@router.get("/Condition", summary="FHIR Condition: search diagnoses", responses=SEARCH_RESPONSES)
-async def fhir_search_condition(
-    request: Request,
-    actor: Clinical,
-    session: WriteSession,
-    patient: Reference = None,
-    encounter: Reference = None,
-    count: Count = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> FhirResponse:
-    page = await clinical.search_conditions(
-        session,
-        actor,
-        _ref(patient, "Patient", "patient"),
-        _ref(encounter, "Encounter", "encounter"),
-        cursor,
-        count,
-    )
-    return _bundle(request, page)
-
-
-@router.get(
-    "/MedicationDispense/{dispense_id:uuid}",
-    summary="FHIR MedicationDispense: read",
-    responses=_read(schemas.FhirMedicationDispense),
-)
-async def fhir_read_medication_dispense(
-    dispense_id: uuid.UUID, actor: Pharmacy, session: WriteSession
-) -> FhirResponse:
-    return FhirResponse(await clinical.read_dispense(session, actor, dispense_id))
-
-
-@router.get(
-    "/MedicationDispense", summary="FHIR MedicationDispense: search", responses=SEARCH_RESPONSES
-)
-async def fhir_search_medication_dispense(
-    request: Request,
-    actor: Pharmacy,
-    session: WriteSession,
-    patient: Reference = None,
-    count: Count = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> FhirResponse:
-    page = await clinical.search_dispenses(
-        session, actor, _ref(patient, "Patient", "patient"), cursor, count
-    )
-    return _bundle(request, page)
+router.include_router(clinical_router)
