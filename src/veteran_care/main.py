@@ -18,6 +18,8 @@ from veteran_care.db import create_engine, create_sessionmaker
 from veteran_care.edge import install_edge
 from veteran_care.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from veteran_care.facilities.router import router as facilities_router
+from veteran_care.fhir import responses as fhir_responses
+from veteran_care.fhir.router import router as fhir_router
 from veteran_care.health.router import router as health_router
 from veteran_care.identity.permissions import Permission, describe
 from veteran_care.identity.router import router as identity_router
@@ -137,5 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_edge(app, settings)
     app.include_router(health_router)
     app.include_router(api_router())
+    app.include_router(fhir_router)
+    fhir_responses.install(app)  # errors under /fhir leave as OperationOutcome
     _install_openapi(app)
     return app

@@ -45,6 +45,7 @@ class BeneficiaryFilters:
     registered_facility_id: uuid.UUID | None = None
     birth_year_from: int | None = None
     birth_year_to: int | None = None
+    birth_date: date | None = None
     # None: province-wide; otherwise only people registered at these facilities.
     facility_scope: frozenset[uuid.UUID] | None = None
 
@@ -116,6 +117,8 @@ def _filtered(filters: BeneficiaryFilters) -> Select[Beneficiary]:
         stmt = stmt.where(Beneficiary.birth_year >= filters.birth_year_from)
     if filters.birth_year_to is not None:
         stmt = stmt.where(Beneficiary.birth_year <= filters.birth_year_to)
+    if filters.birth_date is not None:
+        stmt = stmt.where(Beneficiary.birth_date == filters.birth_date)
     if filters.facility_scope is not None and not (filters.q and is_identifier(filters.q)):
         # An exact identifier (the card in the person's hand) finds anyone in the province.
         stmt = stmt.where(in_scope_clause(filters.facility_scope))

@@ -1,0 +1,197 @@
+"""/fhir/r4: Appointment, Encounter, Observation, Condition, MedicationDispense."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+
+from veteran_care.db import WriteSession
+from veteran_care.fhir import clinical_service as clinical
+from veteran_care.fhir import schemas
+from veteran_care.fhir import search as params
+from veteran_care.fhir.responses import FhirResponse
+from veteran_care.fhir.routing import (
+    SEARCH_RESPONSES,
+    Clinical,
+    Count,
+    Cursor,
+    Dates,
+    Pharmacy,
+    Reference,
+    Scheduling,
+    bundle,
+    read_responses,
+    ref,
+)
+from veteran_care.kit.pagination import DEFAULT_LIMIT
+
+router: APIRouter = APIRouter()  # included by router.py under /fhir/r4
+
+
+@router.get(
+    "/Appointment/{appointment_id:uuid}",
+    summary="FHIR Appointment: read one specialty examination",
+    responses=read_responses(schemas.FhirAppointment),
+)
+async def fhir_read_appointment(
+    appointment_id: uuid.UUID, actor: Scheduling, session: WriteSession
+) -> FhirResponse:
+    return FhirResponse(await clinical.read_appointment(session, actor, appointment_id))
+
+
+@router.get("/Appointment", summary="FHIR Appointment: search", responses=SEARCH_RESPONSES)
+async def fhir_search_appointment(
+    request: Request,
+    actor: Scheduling,
+    session: WriteSession,
+    patient: Reference = None,
+    encounter: Reference = None,
+    count: Count = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> FhirResponse:
+    page = await clinical.search_appointments(
+        session,
+        actor,
+        ref(patient, "Patient", "patient"),
+        ref(encounter, "Encounter", "encounter"),
+        cursor,
+        count,
+    )
+    return bundle(request, page)
+
+
+@router.get(
+    "/Encounter/{encounter_id:uuid}",
+    summary="FHIR Encounter: read a checkup",
+    responses=read_responses(schemas.FhirEncounter),
+)
+async def fhir_read_encounter(
+    encounter_id: uuid.UUID, actor: Scheduling, session: WriteSession
+) -> FhirResponse:
+    return FhirResponse(await clinical.read_encounter(session, actor, encounter_id))
+
+
+@router.get("/Encounter", summary="FHIR Encounter: search checkups", responses=SEARCH_RESPONSES)
+async def fhir_search_encounter(
+    request: Request,
+    actor: Scheduling,
+    session: WriteSession,
+    patient: Reference = None,
+    date: Dates = None,
+    status: Annotated[
+        str | None, Query(pattern="^(planned|arrived|finished|cancelled|entered-in-error)$")
+    ] = None,
+    count: Count = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> FhirResponse:
+    page = await clinical.search_encounters(
+        session,
+        actor,
+        patient_id=ref(patient, "Patient", "patient"),
+        status=status,
+        dates=params.day_range(date or []),
+        cursor=cursor,
+        limit=count,
+    )
+    return bundle(request, page)
+
+
+@router.get(
+    "/Observation/{observation_id}",
+    summary="FHIR Observation: read a vital sign, finding or health classification",
+    description="Ids are `<result id>-<kind>` (or `<checkup id>-health-class`).",
+    responses=read_responses(schemas.FhirObservation),
+)
+async def fhir_read_observation(
+    observation_id: Annotated[str, Path(max_length=100)], actor: Clinical, session: WriteSession
+) -> FhirResponse:
+    return FhirResponse(await clinical.read_observation(session, actor, observation_id))
+
+
+@router.get(
+    "/Observation",
+    summary="FHIR Observation: search",
+    description=(
+        "`_count` pages examination results (each gives up to ten Observations); the health "
+        "classifications of the patient's or encounter's checkups come on the first page."
+    ),
+    responses=SEARCH_RESPONSES,
+)
+async def fhir_search_observation(
+    request: Request,
+    actor: Clinical,
+    session: WriteSession,
+    patient: Reference = None,
+    encounter: Reference = None,
+    count: Count = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> FhirResponse:
+    page = await clinical.search_observations(
+        session,
+        actor,
+        ref(patient, "Patient", "patient"),
+        ref(encounter, "Encounter", "encounter"),
+        cursor,
+        count,
+    )
+    return bundle(request, page)
+
+
+@router.get(
+    "/Condition/{condition_id:uuid}",
+    summary="FHIR Condition: read an ICD-10 diagnosis",
+    responses=read_responses(schemas.FhirCondition),
+)
+async def fhir_read_condition(
+    condition_id: uuid.UUID, actor: Clinical, session: WriteSession
+) -> FhirResponse:
+    return FhirResponse(await clinical.read_condition(session, actor, condition_id))
+
+
+@router.get("/Condition", summary="FHIR Condition: search diagnoses", responses=SEARCH_RESPONSES)
+async def fhir_search_condition(
+    request: Request,
+    actor: Clinical,
+    session: WriteSession,
+    patient: Reference = None,
+    encounter: Reference = None,
+    count: Count = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> FhirResponse:
+    page = await clinical.search_conditions(
+        session,
+        actor,
+        ref(patient, "Patient", "patient"),
+        ref(encounter, "Encounter", "encounter"),
+        cursor,
+        count,
+    )
+    return bundle(request, page)
+
+
+@router.get(
+    "/MedicationDispense/{dispense_id:uuid}",
+    summary="FHIR MedicationDispense: read",
+    responses=read_responses(schemas.FhirMedicationDispense),
+)
+async def fhir_read_medication_dispense(
+    dispense_id: uuid.UUID, actor: Pharmacy, session: WriteSession
+) -> FhirResponse:
+    return FhirResponse(await clinical.read_dispense(session, actor, dispense_id))
+
+
+@router.get(
+    "/MedicationDispense", summary="FHIR MedicationDispense: search", responses=SEARCH_RESPONSES
+)
+async def fhir_search_medication_dispense(
+    request: Request,
+    actor: Pharmacy,
+    session: WriteSession,
+    patient: Reference = None,
+    count: Count = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> FhirResponse:
+    page = await clinical.search_dispenses(
+        session, actor, ref(patient, "Patient", "patient"), cursor, count
+    )
+    return bundle(request, page)

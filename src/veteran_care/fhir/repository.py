@@ -1,0 +1,243 @@
+"""The queries the FHIR view needs that no domain has yet (each bounded by facility scope).
+
+Everything else is read through the domains' own services and repositories."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from veteran_care.kit.pagination import SortKey, datetime_key, page_of, paginate
+from veteran_care.models import (
+    Appointment,
+    BeneficiaryCategoryMembership,
+    CheckupConclusion,
+    Diagnosis,
+    Dispense,
+    ExaminationResult,
+    FacilityService,
+    Medicine,
+    PartOfDay,
+    Session,
+)
+
+T = TypeVar("T")
+
+APPOINTMENT_SORT = "-created_at"
+APPOINTMENT_KEY = datetime_key(Appointment.created_at, descending=True)
+RESULT_SORT = "-created_at"
+RESULT_KEY = datetime_key(ExaminationResult.created_at, descending=True)
+SERVICE_SORT = "created_at"
+SERVICE_KEY = datetime_key(FacilityService.created_at)
+
+
+def _position(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError("not a position")
+    return value
+
+
+DIAGNOSIS_SORT = "position"
+DIAGNOSIS_KEY = SortKey(Diagnosis.position, parse=_position)
+
+
+async def memberships(
+    session: AsyncSession, beneficiary_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[BeneficiaryCategoryMembership]]:
+    stmt = (
+        select(BeneficiaryCategoryMembership)
+        .where(BeneficiaryCategoryMembership.beneficiary_id.in_(set(beneficiary_ids)))
+        .order_by(BeneficiaryCategoryMembership.category_code)
+    )
+    found: dict[uuid.UUID, list[BeneficiaryCategoryMembership]] = defaultdict(list)
+    for row in (await session.scalars(stmt)).all():
+        found[row.beneficiary_id].append(row)
+    return found
+
+
+async def parts_of_day(
+    session: AsyncSession, session_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, PartOfDay]:
+    stmt = select(Session.id, Session.part_of_day).where(Session.id.in_(set(session_ids)))
+    return {row.id: row.part_of_day for row in (await session.execute(stmt)).all()}
+
+
+async def medicines(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Medicine]:
+    stmt = select(Medicine).where(Medicine.id.in_(set(ids)))
+    return {m.id: m for m in (await session.scalars(stmt)).all()}
+
+
+def _scoped(stmt: Any, column: Any, scope: frozenset[uuid.UUID] | None) -> Any:
+    return stmt if scope is None else stmt.where(column.in_(scope))
+
+
+async def appointments(
+    session: AsyncSession,
+    *,
+    scope: frozenset[uuid.UUID] | None,
+    beneficiary_id: uuid.UUID | None,
+    checkup_id: uuid.UUID | None = None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Appointment], str | None]:
+    stmt = _scoped(select(Appointment), Appointment.facility_id, scope)
+    if beneficiary_id is not None:
+        stmt = stmt.where(Appointment.beneficiary_id == beneficiary_id)
+    if checkup_id is not None:
+        stmt = stmt.where(Appointment.checkup_id == checkup_id)
+    stmt = paginate(
+        stmt,
+        id_column=Appointment.id,
+        sort=APPOINTMENT_SORT,
+        key=APPOINTMENT_KEY,
+        cursor=cursor,
+        limit=limit,
+    )
+    rows = (await session.scalars(stmt)).all()
+    return page_of(rows, sort=APPOINTMENT_SORT, key=APPOINTMENT_KEY, limit=limit)
+
+
+async def results(
+    session: AsyncSession,
+    *,
+    scope: frozenset[uuid.UUID] | None,
+    beneficiary_id: uuid.UUID | None,
+    checkup_id: uuid.UUID | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[ExaminationResult], str | None]:
+    stmt = _scoped(
+        select(ExaminationResult).options(selectinload(ExaminationResult.diagnoses)),
+        ExaminationResult.facility_id,
+        scope,
+    )
+    if beneficiary_id is not None:
+        stmt = stmt.where(ExaminationResult.beneficiary_id == beneficiary_id)
+    if checkup_id is not None:
+        stmt = stmt.where(ExaminationResult.checkup_id == checkup_id)
+    stmt = paginate(
+        stmt,
+        id_column=ExaminationResult.id,
+        sort=RESULT_SORT,
+        key=RESULT_KEY,
+        cursor=cursor,
+        limit=limit,
+    )
+    rows = (await session.scalars(stmt)).all()
+    return page_of(rows, sort=RESULT_SORT, key=RESULT_KEY, limit=limit)
+
+
+async def result(session: AsyncSession, result_id: uuid.UUID) -> ExaminationResult | None:
+    stmt = (
+        select(ExaminationResult)
+        .where(ExaminationResult.id == result_id)
+        .options(selectinload(ExaminationResult.diagnoses))
+    )
+    return (await session.scalars(stmt)).one_or_none()
+
+
+async def results_by_id(
+    session: AsyncSession, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, ExaminationResult]:
+    stmt = select(ExaminationResult).where(ExaminationResult.id.in_(set(ids)))
+    return {r.id: r for r in (await session.scalars(stmt)).all()}
+
+
+async def diagnosis(session: AsyncSession, diagnosis_id: uuid.UUID) -> Diagnosis | None:
+    return await session.get(Diagnosis, diagnosis_id)
+
+
+async def diagnoses(
+    session: AsyncSession,
+    *,
+    scope: frozenset[uuid.UUID] | None,
+    beneficiary_id: uuid.UUID | None,
+    checkup_id: uuid.UUID | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Diagnosis], str | None]:
+    stmt = select(Diagnosis).join(ExaminationResult, Diagnosis.result_id == ExaminationResult.id)
+    stmt = _scoped(stmt, ExaminationResult.facility_id, scope)
+    if beneficiary_id is not None:
+        stmt = stmt.where(Diagnosis.beneficiary_id == beneficiary_id)
+    if checkup_id is not None:
+        stmt = stmt.where(ExaminationResult.checkup_id == checkup_id)
+    stmt = paginate(
+        stmt,
+        id_column=Diagnosis.id,
+        sort=DIAGNOSIS_SORT,
+        key=DIAGNOSIS_KEY,
+        cursor=cursor,
+        limit=limit,
+    )
+    rows = (await session.scalars(stmt)).all()
+    return page_of(rows, sort=DIAGNOSIS_SORT, key=DIAGNOSIS_KEY, limit=limit)
+
+
+async def diagnoses_of_checkups(
+    session: AsyncSession, checkup_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[Diagnosis]]:
+    stmt = (
+        select(ExaminationResult.checkup_id, Diagnosis)
+        .join(ExaminationResult, Diagnosis.result_id == ExaminationResult.id)
+        .where(ExaminationResult.checkup_id.in_(set(checkup_ids)))
+        .order_by(ExaminationResult.specialty_code, Diagnosis.position)
+    )
+    found: dict[uuid.UUID, list[Diagnosis]] = defaultdict(list)
+    for checkup_id, row in (await session.execute(stmt)).all():
+        found[checkup_id].append(row)
+    return found
+
+
+async def conclusions(
+    session: AsyncSession, checkup_ids: Iterable[uuid.UUID]
+) -> Sequence[CheckupConclusion]:
+    stmt = select(CheckupConclusion).where(CheckupConclusion.checkup_id.in_(set(checkup_ids)))
+    return (await session.scalars(stmt.order_by(CheckupConclusion.created_at))).all()
+
+
+async def services(
+    session: AsyncSession,
+    *,
+    scope: frozenset[uuid.UUID] | None,
+    facility_id: uuid.UUID | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[FacilityService], str | None]:
+    stmt = _scoped(select(FacilityService), FacilityService.facility_id, scope)
+    if facility_id is not None:
+        stmt = stmt.where(FacilityService.facility_id == facility_id)
+    stmt = paginate(
+        stmt,
+        id_column=FacilityService.id,
+        sort=SERVICE_SORT,
+        key=SERVICE_KEY,
+        cursor=cursor,
+        limit=limit,
+    )
+    rows = (await session.scalars(stmt)).all()
+    return page_of(rows, sort=SERVICE_SORT, key=SERVICE_KEY, limit=limit)
+
+
+async def all_dispenses(
+    session: AsyncSession, beneficiary_id: uuid.UUID, scope: frozenset[uuid.UUID] | None
+) -> Sequence[Dispense]:
+    stmt = _scoped(
+        select(Dispense).where(Dispense.beneficiary_id == beneficiary_id),
+        Dispense.facility_id,
+        scope,
+    )
+    return (await session.scalars(stmt.order_by(Dispense.dispensed_at, Dispense.id))).all()
+
+
+async def drain(fetch: Callable[[str | None], Awaitable[tuple[list[T], str | None]]]) -> list[T]:
+    """Every page of a keyset-paginated query."""
+    rows, cursor = await fetch(None)
+    while cursor is not None:
+        more, cursor = await fetch(cursor)
+        rows += more
+    return rows

@@ -1,0 +1,273 @@
+"""/fhir/r4: read and search, `application/fhir+json`; errors are OperationOutcome resources.
+
+Who may read what maps onto the permissions of /api/v1 (docs/decisions/0008): Patient,
+Coverage and $everything `registry:read`; Organization, Location, HealthcareService
+`facilities:read`; Appointment, Encounter `scheduling:read` (clinical_router.py);
+Observation, Condition `clinical:read`; MedicationDispense `pharmacy:read`; Medication
+`reference:read`.
+"""
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from veteran_care.db import ReadSession, WriteSession
+from veteran_care.fhir import everything as record
+from veteran_care.fhir import schemas
+from veteran_care.fhir import search as params
+from veteran_care.fhir import service as registry
+from veteran_care.fhir.capability import capability_statement
+from veteran_care.fhir.clinical_router import router as clinical_router
+from veteran_care.fhir.codes import FHIR_PREFIX, PROVIDER_CODE_SYSTEM
+from veteran_care.fhir.registry_mapping import location, organization
+from veteran_care.fhir.responses import FhirResponse, searchset
+from veteran_care.fhir.routing import (
+    READ_ERRORS,
+    SEARCH_RESPONSES,
+    Catalogue,
+    Count,
+    Cursor,
+    Dates,
+    Facilities,
+    Reference,
+    Registry,
+    bundle,
+    read_responses,
+    ref,
+)
+from veteran_care.kit.pagination import DEFAULT_LIMIT
+from veteran_care.kit.text import Line100
+
+router = APIRouter(prefix=FHIR_PREFIX, tags=["fhir"], default_response_class=FhirResponse)
+
+
+@router.get(
+    "/metadata",
+    summary="FHIR CapabilityStatement: what this server supports",
+    responses={200: {"model": schemas.FhirCapabilityStatement, "description": "The statement."}},
+)
+async def fhir_capabilities() -> FhirResponse:
+    return FhirResponse(capability_statement(date.today().isoformat()))
+
+
+@router.get(
+    "/Patient/{beneficiary_id:uuid}",
+    summary="FHIR Patient: read",
+    responses=read_responses(schemas.FhirPatient),
+)
+async def fhir_read_patient(
+    beneficiary_id: uuid.UUID, actor: Registry, session: WriteSession
+) -> FhirResponse:
+    return FhirResponse(await registry.read_patient(session, actor, beneficiary_id))
+
+
+@router.get(
+    "/Patient",
+    summary="FHIR Patient: search by identifier, name or birth date",
+    description=(
+        "`identifier`: `http://fhir.ehealth.gov.vn/core/sid/national_id|<CCCD>`, "
+        "`http://fhir.ehealth.gov.vn/core/sid/insurance_number|<BHXH or card number>`, or the "
+        "value alone; exact, province-wide. `name`: accent- and case-insensitive, every word "
+        "starts a word of the name. `birthdate`: a year with any prefix, or a full date (eq)."
+    ),
+    responses=SEARCH_RESPONSES,
+)
+async def fhir_search_patient(
+    request: Request,
+    actor: Registry,
+    session: WriteSession,
+    identifier: Annotated[str | None, Query(max_length=241, pattern=params.TOKEN_PATTERN)] = None,
+    name: Annotated[Line100 | None, Query()] = None,
+    birthdate: Dates = None,
+    count: Count = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> FhirResponse:
+    page = await registry.search_patients(
+        session,
+        actor,
+        identifier=params.identifier(identifier) if identifier is not None else None,
+        identifier_given=identifier is not None,
+        name=name,
+        birth=params.birth_range(birthdate or []),
+        cursor=cursor,
+        limit=count,
+    )
+    return bundle(request, page)
+
+
+@router.get(
+    "/Patient/{beneficiary_id:uuid}/$everything",
+    summary="FHIR Patient/$everything: the whole record the caller may see, as one Bundle",
+    description=(
+        "Patient and Coverage; Encounter and Appointment with `scheduling:read`; Observation "
+        "and Condition with `clinical:read`; MedicationDispense and Medication with "
+        "`pharmacy:read`; the Organizations and Locations referred to. Facility scope applies."
+    ),
+    responses={**SEARCH_RESPONSES, 404: READ_ERRORS[404]},
+)
+async def fhir_patient_everything(
+    request: Request, beneficiary_id: uuid.UUID, actor: Registry, session: WriteSession
+) -> FhirResponse:
+    return FhirResponse(
+        searchset(request, await record.everything(session, actor, beneficiary_id), None)
+    )
+
+
+@router.get(
+    "/Coverage/{coverage_id:uuid}",
+    summary="FHIR Coverage: read a card",
+    responses=read_responses(schemas.FhirCoverage),
+)
+async def fhir_read_coverage(
+    coverage_id: uuid.UUID, actor: Registry, session: WriteSession
+) -> FhirResponse:
+    return FhirResponse(await registry.read_coverage(session, actor, coverage_id))
+
+
+@router.get("/Coverage", summary="FHIR Coverage: a patient's cards", responses=SEARCH_RESPONSES)
+async def fhir_search_coverage(
+    request: Request,
+    actor: Registry,
+    session: WriteSession,
+    patient: Annotated[str, Query(max_length=120, pattern=params.REFERENCE_PATTERN)],
+    count: Count = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> FhirResponse:
+    patient_id = params.reference(patient, "Patient", "patient")
+    return bundle(
+        request, await registry.search_coverage(session, actor, patient_id, cursor, count)
+    )
+
+
+FacilityCode = Annotated[str | None, Query(max_length=241, pattern=params.TOKEN_PATTERN)]
+
+
+def _code(identifier: str | None) -> str | None:
+    """The facility code of `identifier=[system|]code`; under another system, none ("")."""
+    if identifier is None:
+        return None
+    system, bar, code = identifier.rpartition("|")
+    return code if not bar or system == PROVIDER_CODE_SYSTEM else ""
+
+
+@router.get(
+    "/Organization/{organization_id:uuid}",
+    summary="FHIR Organization: read a facility",
+    responses=read_responses(schemas.FhirOrganization),
+)
+async def fhir_read_organization(
+    organization_id: uuid.UUID, actor: Facilities, session: ReadSession
+) -> FhirResponse:
+    return FhirResponse(organization(await registry.read_facility(session, actor, organization_id)))
+
+
+@router.get(
+    "/Organization", summary="FHIR Organization: search facilities", responses=SEARCH_RESPONSES
+)
+async def fhir_search_organization(
+    request: Request,
+    actor: Facilities,
+    session: ReadSession,
+    identifier: FacilityCode = None,
+    active: bool | None = None,
+    count: Count = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> FhirResponse:
+    rows, next_cursor = await registry.search_facilities(
+        session, actor, code=_code(identifier), active=active, cursor=cursor, limit=count
+    )
+    return bundle(request, ([organization(r) for r in rows], next_cursor))
+
+
+@router.get(
+    "/Location/{location_id:uuid}",
+    summary="FHIR Location: read a facility",
+    responses=read_responses(schemas.FhirLocation),
+)
+async def fhir_read_location(
+    location_id: uuid.UUID, actor: Facilities, session: ReadSession
+) -> FhirResponse:
+    return FhirResponse(location(await registry.read_facility(session, actor, location_id)))
+
+
+@router.get("/Location", summary="FHIR Location: search facilities", responses=SEARCH_RESPONSES)
+async def fhir_search_location(
+    request: Request,
+    actor: Facilities,
+    session: ReadSession,
+    identifier: FacilityCode = None,
+    status: Annotated[str | None, Query(pattern="^(active|inactive)$")] = None,
+    count: Count = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> FhirResponse:
+    active = None if status is None else status == "active"
+    rows, next_cursor = await registry.search_facilities(
+        session, actor, code=_code(identifier), active=active, cursor=cursor, limit=count
+    )
+    return bundle(request, ([location(r) for r in rows], next_cursor))
+
+
+@router.get(
+    "/HealthcareService/{service_id:uuid}",
+    summary="FHIR HealthcareService: read a facility's service",
+    responses=read_responses(schemas.FhirHealthcareService),
+)
+async def fhir_read_healthcare_service(
+    service_id: uuid.UUID, actor: Facilities, session: ReadSession
+) -> FhirResponse:
+    return FhirResponse(await registry.read_service(session, actor, service_id))
+
+
+@router.get(
+    "/HealthcareService", summary="FHIR HealthcareService: search", responses=SEARCH_RESPONSES
+)
+async def fhir_search_healthcare_service(
+    request: Request,
+    actor: Facilities,
+    session: ReadSession,
+    organization: Reference = None,
+    count: Count = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> FhirResponse:
+    facility_id = ref(organization, "Organization", "organization")
+    return bundle(
+        request, await registry.search_services(session, actor, facility_id, cursor, count)
+    )
+
+
+@router.get(
+    "/Medication/{medication_id:uuid}",
+    summary="FHIR Medication: read a catalogue entry",
+    responses=read_responses(schemas.FhirMedication),
+)
+async def fhir_read_medication(
+    medication_id: uuid.UUID, actor: Catalogue, session: ReadSession
+) -> FhirResponse:
+    return FhirResponse(await registry.read_medication(session, medication_id))
+
+
+@router.get(
+    "/Medication", summary="FHIR Medication: search the catalogue", responses=SEARCH_RESPONSES
+)
+async def fhir_search_medication(
+    request: Request,
+    actor: Catalogue,
+    session: ReadSession,
+    code: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            pattern=r"^(http://www\.whocc\.no/atc\|)?[A-Z][A-Z0-9]{0,6}$",
+            description="An ATC code or group (prefix): `N02BE01`, `J01`.",
+        ),
+    ] = None,
+    count: Count = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> FhirResponse:
+    atc = None if code is None else code.rpartition("|")[2]
+    return bundle(request, await registry.search_medications(session, atc, cursor, count))
+
+
+router.include_router(clinical_router)
