@@ -151,6 +151,8 @@ async def _check(session: AsyncSession, claim: Claim, actor: Actor) -> None:
         row.locked_until is None or row.locked_until <= now
     )
     if row.expires_at <= now or abandoned:
+        # Forgotten, and out of the identity map: the new row has the same primary key.
+        session.expunge(row)
         await repository.remove(session, claim.principal_kind, claim.principal_id, claim.key)
         return
     if row.request_hash != claim.request_hash:
