@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.factories import beneficiary_payload, create_beneficiary
@@ -231,3 +232,36 @@ async def test_without_a_key_nothing_is_stored(
 ) -> None:
     await create_beneficiary(client)
     assert await key_rows(session, client.account.id) == []  # type: ignore[attr-defined]
+
+
+async def test_a_failed_commit_keeps_neither_the_record_nor_the_key(
+    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key row is written in the transaction of the record: when that transaction does not
+    commit (the disk fails, the process dies), both are gone and the retry runs as new."""
+    stored: list[AsyncSession] = []
+    failures = [OperationalError("COMMIT", {}, OSError("disk I/O error"))]
+    complete, commit = service.complete, AsyncSession.commit
+
+    async def store_and_note(request: Any, claim: service.Claim, response: Any) -> None:
+        await complete(request, claim, response)
+        assert claim.session is not None
+        stored.append(claim.session)
+
+    async def failing_commit(self: AsyncSession) -> None:
+        if self in stored and failures:  # the first commit of a stored key fails
+            raise failures.pop()
+        await commit(self)
+
+    monkeypatch.setattr(service, "complete", store_and_note)
+    monkeypatch.setattr(AsyncSession, "commit", failing_commit)
+    headers = key()
+    payload = beneficiary_payload()
+    lost = await client.post("/api/v1/beneficiaries", headers=headers, json=payload)
+    assert_problem(lost, 503, "database-unavailable")
+    assert await count(session, Beneficiary.national_id, payload["national_id"]) == 0
+    assert await key_rows(session, client.account.id) == []  # type: ignore[attr-defined]
+    retry = await client.post("/api/v1/beneficiaries", headers=headers, json=payload)
+    assert retry.status_code == 201, retry.text
+    assert REPLAYED not in retry.headers
+    assert await count(session, Beneficiary.national_id, payload["national_id"]) == 1
