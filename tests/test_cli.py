@@ -1,12 +1,18 @@
 """The command line: migrate and seed-demo against a fresh SQLite file."""
 
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from veteran_care.cli import app
 from veteran_care.config import get_settings
+from veteran_care.db import create_engine, create_sessionmaker
+from veteran_care.models import IdempotencyKey, IdempotencyState
 
 
 @pytest.fixture
@@ -147,3 +153,43 @@ def test_serve_creates_the_first_admin_once(sqlite_env: Path) -> None:
         _first_admin(settings)
         _first_admin(settings)
     assert out.getvalue().count("Created the first admin account") == 1
+
+
+def test_purge_idempotency_keys_deletes_only_expired_ones(sqlite_env: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    now = datetime.now(UTC)
+
+    def row(key: str, expires_at: datetime) -> IdempotencyKey:
+        return IdempotencyKey(
+            principal_kind="user",
+            principal_id=uuid.uuid4(),
+            key=key,
+            request_hash="0" * 64,
+            operation="create_beneficiary",
+            state=IdempotencyState.done,
+            created_at=expires_at - timedelta(hours=24),
+            expires_at=expires_at,
+            status_code=201,
+            response_headers={"content-type": "application/json"},
+            response_body=b"{}",
+        )
+
+    async def keys(*rows: IdempotencyKey) -> list[str]:
+        engine = create_engine(get_settings())
+        try:
+            async with create_sessionmaker(engine)() as session:
+                session.add_all(rows)
+                await session.commit()
+                return sorted((await session.scalars(select(IdempotencyKey.key))).all())
+        finally:
+            await engine.dispose()
+
+    before = asyncio.run(
+        keys(row("old", now - timedelta(minutes=1)), row("new", now + timedelta(hours=1)))
+    )
+    assert before == ["new", "old"]
+    result = runner.invoke(app, ["purge-idempotency-keys"])
+    assert result.exit_code == 0, result.output
+    assert "1 expired idempotency keys deleted." in result.output
+    assert asyncio.run(keys()) == ["new"]

@@ -1,4 +1,5 @@
-"""veteran-care: serve | migrate | seed-demo | create-user | audit verify"""
+"""veteran-care: serve | migrate | seed-demo | create-user | audit verify | purge-idempotency-keys
+(and more: `veteran-care --help`)"""
 
 import asyncio
 import importlib.util
@@ -219,6 +220,16 @@ def mark_noshows(
         typer.echo(exc.detail, err=True)
         raise typer.Exit(2) from exc
     typer.echo(f"{marked} appointments marked as no-shows.")
+
+
+@app.command("purge-idempotency-keys")
+def purge_idempotency_keys() -> None:
+    """Delete expired Idempotency-Keys and their stored responses (run daily, e.g. from cron)."""
+    from veteran_care.idempotency.service import purge_expired
+
+    settings = _settings()
+    purged = _in_session(settings, purge_expired)
+    typer.echo(f"{purged} expired idempotency keys deleted.")
 
 
 @app.command()

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         5, ge=1, le=100, description="Failed logins in a row before an account is locked."
     )
     lockout_minutes: int = Field(15, ge=1, le=10080, description="How long a lockout lasts.")
+    idempotency_key_hours: int = Field(
+        24,
+        ge=1,
+        le=720,
+        description="How long an Idempotency-Key and its response are kept for replay.",
+    )
     admin_password: str | None = Field(
         None,
         description="Password of the first admin, created by `serve` when there are no users "

@@ -21,6 +21,7 @@ from veteran_care.facilities.router import router as facilities_router
 from veteran_care.fhir import responses as fhir_responses
 from veteran_care.fhir.router import router as fhir_router
 from veteran_care.health.router import router as health_router
+from veteran_care.idempotency.dependencies import document as document_idempotency
 from veteran_care.identity.permissions import Permission, describe
 from veteran_care.identity.router import router as identity_router
 from veteran_care.migrate import head_revisions
@@ -103,6 +104,7 @@ def _install_openapi(app: FastAPI) -> None:
                     if "requestBody" in operation:
                         operation["responses"].setdefault("400", MALFORMED_BODY)
                     _document_permission(operation)
+                    document_idempotency(operation)
                     for response in operation.get("responses", {}).values():
                         content = response.get("content", {})
                         if PROBLEM_MEDIA_TYPE in content:

@@ -6,13 +6,13 @@ from fastapi import APIRouter, File, Request, UploadFile
 
 from veteran_care.beneficiaries import importer
 from veteran_care.errors import problem_responses
-from veteran_care.identity.dependencies import allow
+from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.identity.permissions import Permission
 from veteran_care.identity.principal import Actor
 
-router = APIRouter(prefix="/beneficiaries", tags=["beneficiaries"])
+router = APIRouter(route_class=IdempotentRoute, prefix="/beneficiaries", tags=["beneficiaries"])
 
-Writer = Annotated[Actor, allow(Permission.registry_write)]
+LongRunningWriter = Annotated[Actor, idempotent(Permission.registry_write, long_running=True)]
 
 
 @router.post(
@@ -32,7 +32,7 @@ Writer = Annotated[Actor, allow(Permission.registry_write)]
 )
 async def import_beneficiaries(
     file: Annotated[UploadFile, File(description="The CSV or XLSX file.")],
-    actor: Writer,
+    actor: LongRunningWriter,
     request: Request,
 ) -> importer.ImportSummary:
     return await importer.import_beneficiaries(request.app.state.sessionmaker, file.file, actor)

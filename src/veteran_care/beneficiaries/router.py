@@ -23,6 +23,7 @@ from veteran_care.beneficiaries.schemas import (
 )
 from veteran_care.db import WriteSession
 from veteran_care.errors import problem_responses
+from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.identity.dependencies import allow
 from veteran_care.identity.permissions import Permission
 from veteran_care.identity.principal import Actor, mask
@@ -31,10 +32,11 @@ from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, 
 from veteran_care.kit.text import Line100
 from veteran_care.models import Beneficiary, BeneficiaryStatus, InsuranceCard
 
-router = APIRouter(prefix="/beneficiaries", tags=["beneficiaries"])
+router = APIRouter(route_class=IdempotentRoute, prefix="/beneficiaries", tags=["beneficiaries"])
 
 Reader = Annotated[Actor, allow(Permission.registry_read)]
 Writer = Annotated[Actor, allow(Permission.registry_write)]
+IdempotentWriter = Annotated[Actor, idempotent(Permission.registry_write)]
 
 IfMatch = Annotated[
     str | None,
@@ -78,7 +80,7 @@ def _summary(beneficiary: Beneficiary, actor: Actor) -> BeneficiarySummary:
     responses=problem_responses(409),
 )
 async def create_beneficiary(
-    data: BeneficiaryCreate, actor: Writer, session: WriteSession, response: Response
+    data: BeneficiaryCreate, actor: IdempotentWriter, session: WriteSession, response: Response
 ) -> BeneficiaryRead:
     beneficiary = await service.create(session, data, actor)
     set_etag(response, beneficiary.version)
@@ -185,7 +187,7 @@ async def update_beneficiary(
 async def create_card(
     beneficiary_id: uuid.UUID,
     data: CardCreate,
-    actor: Writer,
+    actor: IdempotentWriter,
     session: WriteSession,
     response: Response,
 ) -> CardRead:

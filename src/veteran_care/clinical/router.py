@@ -19,16 +19,18 @@ from veteran_care.clinical.schemas import (
 from veteran_care.clinical.views import result_read
 from veteran_care.db import WriteSession
 from veteran_care.errors import problem_responses
+from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.identity.dependencies import allow
 from veteran_care.identity.permissions import Permission
 from veteran_care.identity.principal import Actor
 from veteran_care.kit.etag import set_etag
 from veteran_care.models import ExaminationResult
 
-router = APIRouter(tags=["results"])
+router = APIRouter(route_class=IdempotentRoute, tags=["results"])
 
 Reader = Annotated[Actor, allow(Permission.clinical_read)]
 Writer = Annotated[Actor, allow(Permission.clinical_write)]
+IdempotentWriter = Annotated[Actor, idempotent(Permission.clinical_write)]
 IfMatch = Annotated[str | None, Header(max_length=200, description="ETag of your last read.")]
 
 
@@ -49,7 +51,7 @@ async def _read(session: WriteSession, result: ExaminationResult) -> ResultRead:
 async def record_result(
     appointment_id: uuid.UUID,
     data: ResultCreate,
-    actor: Writer,
+    actor: IdempotentWriter,
     session: WriteSession,
     response: Response,
 ) -> ResultRead:

@@ -14,6 +14,7 @@ from veteran_care.facilities.schemas import (
     FacilityRead,
     FacilityUpdate,
 )
+from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.identity.dependencies import allow
 from veteran_care.identity.permissions import Permission
 from veteran_care.identity.principal import Actor
@@ -21,10 +22,11 @@ from veteran_care.kit.etag import set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from veteran_care.models import FacilityLevel
 
-router = APIRouter(prefix="/facilities", tags=["facilities"])
+router = APIRouter(route_class=IdempotentRoute, prefix="/facilities", tags=["facilities"])
 
 Reader = Annotated[Actor, allow(Permission.facilities_read)]
 Writer = Annotated[Actor, allow(Permission.facilities_write)]
+IdempotentWriter = Annotated[Actor, idempotent(Permission.facilities_write)]
 
 IfMatch = Annotated[
     str | None,
@@ -39,7 +41,7 @@ IfMatch = Annotated[
     responses=problem_responses(409),
 )
 async def create_facility(
-    data: FacilityCreate, actor: Writer, session: WriteSession, response: Response
+    data: FacilityCreate, actor: IdempotentWriter, session: WriteSession, response: Response
 ) -> FacilityRead:
     facility = await service.create(session, data, actor)
     set_etag(response, facility.version)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Header, Request, Response, status
 
 from veteran_care.db import ReadSession, WriteSession
 from veteran_care.errors import PROBLEM_MEDIA_TYPE, problem_response, problem_responses
+from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.identity import repository, service
 from veteran_care.identity.dependencies import allow, request_actor
 from veteran_care.identity.permissions import Permission
@@ -28,10 +29,11 @@ from veteran_care.kit.etag import set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from veteran_care.models import Account, AccountKind, Role
 
-router = APIRouter(tags=["identity"])
+router = APIRouter(route_class=IdempotentRoute, tags=["identity"])
 
 Admin = Annotated[Actor, allow(Permission.accounts_manage)]
 Self = Annotated[Actor, allow(Permission.self)]
+IdempotentAdmin = Annotated[Actor, idempotent(Permission.accounts_manage)]
 IfMatch = Annotated[str | None, Header(max_length=200, description="ETag of your last read.")]
 
 TOKEN_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -195,7 +197,7 @@ async def me(actor: Self) -> Me:
     responses=problem_responses(403, 409),
 )
 async def create_user(
-    data: UserCreate, actor: Admin, session: WriteSession, response: Response
+    data: UserCreate, actor: IdempotentAdmin, session: WriteSession, response: Response
 ) -> UserRead:
     account = await service.create_user(session, actor, data)
     set_etag(response, account.version)

@@ -20,6 +20,7 @@ from veteran_care.models.clinical import (
     ResultStatus,
 )
 from veteran_care.models.facility import Facility, FacilityLevel
+from veteran_care.models.idempotency import IdempotencyKey, IdempotencyState
 from veteran_care.models.identity import (
     Account,
     AccountFacility,
@@ -91,6 +92,8 @@ __all__ = [
     "FacilityLevel",
     "FacilityService",
     "HealthClass",
+    "IdempotencyKey",
+    "IdempotencyState",
     "InsuranceCard",
     "LedgerEntry",
     "LedgerKind",

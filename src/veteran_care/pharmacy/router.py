@@ -12,6 +12,7 @@ from veteran_care.audit import service as audit
 from veteran_care.db import ReadSession, WriteSession
 from veteran_care.errors import problem_responses
 from veteran_care.facilities import service as facilities
+from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.identity.dependencies import allow
 from veteran_care.identity.permissions import Permission
 from veteran_care.identity.principal import Actor
@@ -36,12 +37,14 @@ from veteran_care.pharmacy.schemas import (
     StockRead,
 )
 
-router = APIRouter(tags=["pharmacy"])
+router = APIRouter(route_class=IdempotentRoute, tags=["pharmacy"])
 
 Catalogue = Annotated[Actor, allow(Permission.reference_read)]
 CatalogueWriter = Annotated[Actor, allow(Permission.medicines_write)]
 Reader = Annotated[Actor, allow(Permission.pharmacy_read)]
 Writer = Annotated[Actor, allow(Permission.pharmacy_write)]
+IdempotentWriter = Annotated[Actor, idempotent(Permission.pharmacy_write)]
+IdempotentCatalogueWriter = Annotated[Actor, idempotent(Permission.medicines_write)]
 IfMatch = Annotated[str | None, Header(max_length=200, description="ETag of your last read.")]
 
 
@@ -56,7 +59,10 @@ def dispense_read(record: Dispense) -> DispenseRead:
     responses=problem_responses(409),
 )
 async def create_medicine(
-    data: MedicineCreate, actor: CatalogueWriter, session: WriteSession, response: Response
+    data: MedicineCreate,
+    actor: IdempotentCatalogueWriter,
+    session: WriteSession,
+    response: Response,
 ) -> MedicineRead:
     medicine = await service.create_medicine(session, actor, data)
     set_etag(response, medicine.version)
@@ -114,7 +120,7 @@ async def update_medicine(
     responses=problem_responses(404, 409),
 )
 async def receive_stock(
-    facility_id: uuid.UUID, data: ReceiptIn, actor: Writer, session: WriteSession
+    facility_id: uuid.UUID, data: ReceiptIn, actor: IdempotentWriter, session: WriteSession
 ) -> LotRead:
     return LotRead.model_validate(await service.receive(session, actor, facility_id, data))
 
@@ -126,7 +132,7 @@ async def receive_stock(
     responses=problem_responses(404, 409),
 )
 async def adjust_stock(
-    facility_id: uuid.UUID, data: AdjustmentIn, actor: Writer, session: WriteSession
+    facility_id: uuid.UUID, data: AdjustmentIn, actor: IdempotentWriter, session: WriteSession
 ) -> LotRead:
     return LotRead.model_validate(await service.adjust(session, actor, facility_id, data))
 
@@ -203,7 +209,7 @@ async def get_stock_ledger(
     responses=problem_responses(404, 409),
 )
 async def create_dispense(
-    data: DispenseIn, actor: Writer, session: WriteSession, response: Response
+    data: DispenseIn, actor: IdempotentWriter, session: WriteSession, response: Response
 ) -> DispenseRead:
     record = await service.dispense(session, actor, data)
     set_etag(response, record.version)

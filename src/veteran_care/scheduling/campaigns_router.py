@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from veteran_care.audit import service as audit
 from veteran_care.db import ReadSession, WriteSession
 from veteran_care.errors import problem_responses
+from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.identity.dependencies import allow
 from veteran_care.identity.permissions import Permission
 from veteran_care.identity.principal import Actor
@@ -29,10 +30,12 @@ from veteran_care.scheduling.schemas import (
     DueEntry,
 )
 
-router = APIRouter(tags=["campaigns"])
+router = APIRouter(route_class=IdempotentRoute, tags=["campaigns"])
 
 Reader = Annotated[Actor, allow(Permission.scheduling_read)]
 Writer = Annotated[Actor, allow(Permission.scheduling_write)]
+IdempotentWriter = Annotated[Actor, idempotent(Permission.scheduling_write)]
+LongRunningWriter = Annotated[Actor, idempotent(Permission.scheduling_write, long_running=True)]
 
 
 def campaign_read(campaign: Campaign) -> CampaignRead:
@@ -57,7 +60,7 @@ def campaign_read(campaign: Campaign) -> CampaignRead:
     responses=problem_responses(),
 )
 async def create_campaign(
-    data: CampaignCreate, actor: Writer, session: WriteSession, response: Response
+    data: CampaignCreate, actor: IdempotentWriter, session: WriteSession, response: Response
 ) -> CampaignRead:
     campaign = await campaigns.create(session, actor, data)
     set_etag(response, campaign.version)
@@ -135,7 +138,7 @@ async def list_campaign_checkups(
     responses=problem_responses(404),
 )
 async def bulk_schedule(
-    campaign_id: uuid.UUID, data: BulkSchedule, actor: Writer, request: Request
+    campaign_id: uuid.UUID, data: BulkSchedule, actor: LongRunningWriter, request: Request
 ) -> BulkResult:
     booked, not_booked = await campaigns.bulk_schedule(
         request.app.state.sessionmaker, actor, campaign_id, data

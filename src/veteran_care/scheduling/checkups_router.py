@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response, status
 from veteran_care.audit import service as audit
 from veteran_care.db import ReadSession, WriteSession
 from veteran_care.errors import problem_responses
+from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.identity.dependencies import allow
 from veteran_care.identity.permissions import Permission
 from veteran_care.identity.principal import Actor
@@ -28,10 +29,11 @@ from veteran_care.scheduling.schemas import (
     Transition,
 )
 
-router = APIRouter(tags=["checkups"])
+router = APIRouter(route_class=IdempotentRoute, tags=["checkups"])
 
 Reader = Annotated[Actor, allow(Permission.scheduling_read)]
 Writer = Annotated[Actor, allow(Permission.scheduling_write)]
+IdempotentWriter = Annotated[Actor, idempotent(Permission.scheduling_write)]
 
 BOOKING_ERRORS = problem_responses(404, 409)
 
@@ -54,7 +56,7 @@ def checkup_read(checkup: Checkup) -> CheckupRead:
     responses=BOOKING_ERRORS,
 )
 async def book_checkup(
-    data: CheckupCreate, actor: Writer, session: WriteSession, response: Response
+    data: CheckupCreate, actor: IdempotentWriter, session: WriteSession, response: Response
 ) -> CheckupRead:
     checkup = await booking.book(session, actor, data)
     set_etag(response, checkup.version)
@@ -144,7 +146,7 @@ async def cancel_checkup(
     responses=BOOKING_ERRORS,
 )
 async def reschedule_checkup(
-    checkup_id: uuid.UUID, data: Reschedule, actor: Writer, session: WriteSession
+    checkup_id: uuid.UUID, data: Reschedule, actor: IdempotentWriter, session: WriteSession
 ) -> CheckupRead:
     new = await booking.reschedule(
         session, actor, checkup_id, data.date, data.part_of_day, data.cancelled_by, data.reason

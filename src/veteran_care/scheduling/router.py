@@ -7,6 +7,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 
 from veteran_care.db import ReadSession, WriteSession
 from veteran_care.errors import problem_responses
+from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.identity.dependencies import allow
 from veteran_care.identity.permissions import Permission
 from veteran_care.identity.principal import Actor
@@ -34,11 +35,12 @@ from veteran_care.scheduling.schemas import (
     check_range,
 )
 
-router = APIRouter(tags=["scheduling"])
+router = APIRouter(route_class=IdempotentRoute, tags=["scheduling"])
 
 Reader = Annotated[Actor, allow(Permission.scheduling_read)]
 Writer = Annotated[Actor, allow(Permission.scheduling_write)]
 Reference = Annotated[Actor, allow(Permission.reference_read)]
+IdempotentWriter = Annotated[Actor, idempotent(Permission.scheduling_write)]
 IfMatch = Annotated[str | None, Header(max_length=200, description="ETag of your last read.")]
 
 
@@ -78,7 +80,7 @@ async def list_specialties(actor: Reference, session: ReadSession) -> SpecialtyL
 async def create_facility_service(
     facility_id: uuid.UUID,
     data: ServiceCreate,
-    actor: Writer,
+    actor: IdempotentWriter,
     session: WriteSession,
     response: Response,
 ) -> ServiceRead:
@@ -128,7 +130,7 @@ async def update_facility_service(
     responses=problem_responses(404),
 )
 async def generate_sessions(
-    data: SessionGenerate, actor: Writer, session: WriteSession
+    data: SessionGenerate, actor: IdempotentWriter, session: WriteSession
 ) -> GenerateResult:
     created, existing = await sessions.generate(session, actor, data)
     return GenerateResult(created=created, existing=existing)
@@ -141,7 +143,7 @@ async def generate_sessions(
     responses=problem_responses(409),
 )
 async def create_session(
-    data: SessionCreate, actor: Writer, session: WriteSession, response: Response
+    data: SessionCreate, actor: IdempotentWriter, session: WriteSession, response: Response
 ) -> SessionRead:
     sessions.ensure_not_past(data.date, today())
     found = await sessions.create_session(session, actor, data)

@@ -1,0 +1,1 @@
+"""Idempotency-Key on the POSTs that create things (docs/decisions/0009)."""
