@@ -204,7 +204,11 @@ async def api(server: Server) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(
         base_url=server.base_url,
         headers={"Authorization": f"Bearer {server.token}"},
-        limits=httpx.Limits(max_connections=clients, max_keepalive_connections=clients),
+        # Idle connections are dropped before the server's 5 s keep-alive closes them: reusing one
+        # the server is closing at that moment fails with ReadError (seen on a loaded machine).
+        limits=httpx.Limits(
+            max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=2
+        ),
         timeout=60,
     ) as client:
         yield client
