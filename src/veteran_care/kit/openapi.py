@@ -3,8 +3,9 @@
 - `If-Match` is required wherever a missing one is refused with 428 (the route reads it as
   optional so that the refusal is our 428 problem, not a validation error).
 - Links from every create to the reads and writes of what it created (and from a read to the
-  update of the same thing, with the ETag as `If-Match`): generated clients and stateful testing
-  (schemathesis) follow them.
+  update of the same thing, with the ETag as `If-Match`), and to the creates that name it in their
+  body (a beneficiary to a booking): documentation for client authors, and the paths that
+  stateful testing (schemathesis) follows.
 - FastAPI's `Body_<operation>` names for form bodies become names a client can live with.
 """
 
@@ -21,6 +22,20 @@ EXTRA_LINKS: dict[str, dict[str, dict[str, str]]] = {
     "book_checkup": {
         "/api/v1/appointments/{appointment_id}": {"appointment_id": "/appointments/0/id"}
     },
+}
+# Creates whose result is named in another create's body: the link fills those body fields and
+# the rest is generated (schemathesis merges a link's requestBody into the generated one).
+BODY_LINKS: dict[str, dict[str, dict[str, str]]] = {
+    "create_beneficiary": {
+        "book_checkup": {"beneficiary_id": "$response.body#/id"},
+        "create_dispense": {"beneficiary_id": "$response.body#/id"},
+    },
+    "create_facility": {"generate_sessions": {"facility_id": "$response.body#/id"}},
+    "create_facility_service": {
+        "create_session": {"service_id": "$response.body#/id"},
+        "generate_sessions": {"facility_id": "$request.path.facility_id"},
+    },
+    "create_medicine": {"create_dispense": {"medicine_id": "$response.body#/id"}},
 }
 # A PUT that creates on first call needs If-Match only to replace: the header stays optional.
 IF_MATCH_OPTIONAL = frozenset({"conclude_checkup"})
@@ -133,6 +148,8 @@ def _link_creates(schema: dict[str, Any]) -> None:
             # The create's ETag is the version of what it created, not of what hangs below it.
             etag = target_path == f"{path}/{{{new_id}}}"
             _add_link(created, _link(target, target_path, known, etag=etag))
+        for target_id, body in BODY_LINKS.get(operation["operationId"], {}).items():
+            _add_link(created, {"operationId": target_id, "requestBody": body})
         for prefix, pointers in EXTRA_LINKS.get(operation["operationId"], {}).items():
             known = {**own, **{n: f"$response.body#{p}" for n, p in pointers.items()}}
             for target_path, _, target in operations:
