@@ -56,7 +56,7 @@ def _rename_schemas(schema: dict[str, Any]) -> None:
         if old in components:
             components[new] = components.pop(old)
             components[new]["title"] = new
-    text_refs = {
+    refs = {
         f"#/components/schemas/{old}": f"#/components/schemas/{new}"
         for old, new in SCHEMA_NAMES.items()
     }
@@ -64,8 +64,8 @@ def _rename_schemas(schema: dict[str, Any]) -> None:
     def walk(node: Any) -> None:
         if isinstance(node, dict):
             ref = node.get("$ref")
-            if ref in text_refs:
-                node["$ref"] = text_refs[ref]
+            if ref in refs:
+                node["$ref"] = refs[ref]
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
