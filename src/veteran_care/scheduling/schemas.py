@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
-from pydantic.json_schema import SkipJsonSchema
+from pydantic.json_schema import SkipJsonSchema, WithJsonSchema
 
 from veteran_care.errors import Unprocessable
 from veteran_care.kit.schemas import UNIQUE_ITEMS, Bool, Day, InputSchema, Int, OutputSchema
@@ -227,8 +227,26 @@ class Reschedule(InputSchema):
     reason: Line300
 
 
+# The statuses this operation sets; the others are refused with `use-another-operation` (a
+# helpful message, so validation keeps the full enum and only the document says the subset).
+TRANSITION_TARGETS = (
+    AppointmentStatus.checked_in,
+    AppointmentStatus.noshow,
+    AppointmentStatus.entered_in_error,
+)
+
+
 class Transition(InputSchema):
-    status: AppointmentStatus = Field(
+    status: Annotated[
+        AppointmentStatus,
+        WithJsonSchema(
+            {
+                "type": "string",
+                "enum": [status.value for status in TRANSITION_TARGETS],
+                "title": "TransitionStatus",
+            }
+        ),
+    ] = Field(
         description="checked-in, noshow or entered-in-error here; cancel and reschedule have "
         "their own operations, and results fulfil an appointment."
     )
