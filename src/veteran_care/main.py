@@ -24,6 +24,7 @@ from veteran_care.health.router import router as health_router
 from veteran_care.idempotency.dependencies import document as document_idempotency
 from veteran_care.identity.permissions import Permission, describe
 from veteran_care.identity.router import router as identity_router
+from veteran_care.kit.openapi import refine
 from veteran_care.migrate import head_revisions
 from veteran_care.pharmacy.router import router as pharmacy_router
 from veteran_care.reference.router import router as reference_router
@@ -109,6 +110,7 @@ def _install_openapi(app: FastAPI) -> None:
                         content = response.get("content", {})
                         if PROBLEM_MEDIA_TYPE in content:
                             content.pop("application/json", None)
+            refine(schema)
         return app.openapi_schema or generate()
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -172,6 +172,31 @@ async def test_entered_in_error_frees_the_place(client: httpx.AsyncClient, clini
     assert_problem(fulfil, 422, "use-another-operation")
 
 
+async def test_a_cancelled_appointment_can_be_entered_in_error(
+    client: httpx.AsyncClient, clinic
+) -> None:
+    """Found by schemathesis on a real appointment: the lifecycle allows it, the data must too."""
+    person = await person_with_card(client)
+    checkup = (await book(client, clinic, person, day(1), ["ultrasound"])).json()
+    appointment = checkup["appointments"][0]["id"]
+    cancelled = await client.post(
+        f"/api/v1/appointments/{appointment}/cancel",
+        json={"cancelled_by": "patient", "reason": "Đi viện tỉnh"},
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    response = await client.post(
+        f"/api/v1/appointments/{appointment}/status",
+        json={"status": "entered-in-error", "reason": "Nhầm người"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "entered-in-error"
+    history = (await client.get(f"/api/v1/appointments/{appointment}/history")).json()
+    assert [(h["to_status"], h["reason"]) for h in history][1:] == [
+        ("cancelled", "Đi viện tỉnh"),
+        ("entered-in-error", "Nhầm người"),
+    ]
+
+
 async def test_capacity_never_below_booked_and_if_match(client: httpx.AsyncClient) -> None:
     clinic = await make_clinic(client, capacity=2, specialties=["ultrasound"])
     person = await person_with_card(client)

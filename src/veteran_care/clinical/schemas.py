@@ -9,14 +9,14 @@ from pydantic import BaseModel, Field, Strict, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from veteran_care.clinical.icd10 import CODE_PATTERN
-from veteran_care.kit.schemas import Bool, Day, InputSchema, OutputSchema
+from veteran_care.kit.schemas import Bool, Day, InputSchema, Int, OutputSchema
 from veteran_care.kit.text import Line300, Text4000
 from veteran_care.models import HealthClass, ResultStatus
 
 # Plausible ranges: a value outside is a typing error, refused with the field named.
-Systolic = Annotated[int, Strict(), Field(ge=50, le=300, description="mmHg")]
-Diastolic = Annotated[int, Strict(), Field(ge=20, le=200, description="mmHg")]
-HeartRate = Annotated[int, Strict(), Field(ge=20, le=250, description="beats per minute")]
+Systolic = Annotated[Int, Field(ge=50, le=300, description="mmHg")]
+Diastolic = Annotated[Int, Field(ge=20, le=200, description="mmHg")]
+HeartRate = Annotated[Int, Field(ge=20, le=250, description="beats per minute")]
 Temperature = Annotated[float, Strict(), Field(ge=30, le=44, description="°C")]
 Weight = Annotated[float, Strict(), Field(ge=15, le=300, description="kg")]
 Height = Annotated[float, Strict(), Field(ge=90, le=230, description="cm")]

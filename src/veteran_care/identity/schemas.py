@@ -8,7 +8,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from veteran_care.identity.passwords import MIN_PASSWORD_LENGTH
-from veteran_care.kit.schemas import Bool, InputSchema, OutputSchema
+from veteran_care.kit.schemas import UNIQUE_ITEMS, Bool, InputSchema, OutputSchema
 from veteran_care.kit.text import Line200
 from veteran_care.models import Role
 
@@ -24,8 +24,10 @@ Password = Annotated[
         description=f"At least {MIN_PASSWORD_LENGTH} characters; never returned or logged.",
     ),
 ]
-Roles = Annotated[list[Role], Field(min_length=1, max_length=len(Role))]
-FacilityIds = Annotated[list[uuid.UUID], Field(max_length=50)]
+Roles = Annotated[
+    list[Role], Field(min_length=1, max_length=len(Role), json_schema_extra=UNIQUE_ITEMS)
+]
+FacilityIds = Annotated[list[uuid.UUID], Field(max_length=50, json_schema_extra=UNIQUE_ITEMS)]
 
 
 def _unique(values: list[Any] | None, name: str) -> None:

@@ -4,16 +4,34 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Strict
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Strict, model_validator
 
 # JSON bodies take booleans and integers as they are: `0` is not `false`, `"12"` is not `12`
 # (the OpenAPI types say so, and generated clients send the real types).
 Bool = Annotated[bool, Strict()]
 Int = Annotated[int, Strict()]
+# Lists whose items must not repeat say so in the schema (`uniqueItems`), not only in a validator.
+UNIQUE_ITEMS: dict[str, Any] = {"uniqueItems": True}
+
+
+def _integral(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    if isinstance(value, list):
+        return [_integral(item) for item in value]
+    return value
 
 
 class InputSchema(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _json_numbers(cls, data: Any) -> Any:
+        """JSON has one number type: 42.0 is the integer 42 (JSON Schema says so too)."""
+        if isinstance(data, dict):
+            return {key: _integral(value) for key, value in data.items()}
+        return data
 
 
 class OutputSchema(BaseModel):

@@ -73,7 +73,8 @@ class ReceiptIn(InputSchema):
 class AdjustmentIn(InputSchema):
     lot_id: uuid.UUID
     quantity: Annotated[Int, Field(ge=-1_000_000, le=1_000_000)] = Field(
-        description="Signed: negative takes stock out (damaged, expired), positive adds."
+        description="Signed: negative takes stock out (damaged, expired), positive adds; not 0.",
+        json_schema_extra={"not": {"const": 0}},
     )
     reason: AdjustmentReason
     note: Line300 | None = None

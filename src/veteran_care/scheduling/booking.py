@@ -30,7 +30,12 @@ from veteran_care.models import (
 )
 from veteran_care.scheduling import repository
 from veteran_care.scheduling.lifecycle import change_status, history_row, refresh
-from veteran_care.scheduling.schemas import AvailableDay, AvailableSession, CheckupCreate
+from veteran_care.scheduling.schemas import (
+    TRANSITION_TARGETS,
+    AvailableDay,
+    AvailableSession,
+    CheckupCreate,
+)
 from veteran_care.scheduling.sessions import ensure_not_past, ensure_specialties
 
 NEXT_DATES = 5
@@ -397,9 +402,7 @@ async def cancel_appointment(
     return appointment
 
 
-ALLOWED_BY_TRANSITION = frozenset(
-    {AppointmentStatus.checked_in, AppointmentStatus.noshow, AppointmentStatus.entered_in_error}
-)
+ALLOWED_BY_TRANSITION = frozenset(TRANSITION_TARGETS)
 
 
 async def transition(

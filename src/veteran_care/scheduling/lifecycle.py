@@ -74,6 +74,10 @@ async def change_status(
     if to == S.cancelled:
         appointment.cancelled_by = cancelled_by or CancelledBy.facility
         appointment.cancel_reason = reason
+    elif current == S.cancelled:
+        # Only a cancelled appointment names who cancelled (a CHECK says so); the history keeps
+        # the cancellation and its reason.
+        appointment.cancelled_by = None
     session.add(history_row(appointment.id, actor, current, to, reason))
     await session.flush()
     await audit.record(

@@ -5,10 +5,10 @@ from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
-from pydantic.json_schema import SkipJsonSchema
+from pydantic.json_schema import SkipJsonSchema, WithJsonSchema
 
 from veteran_care.errors import Unprocessable
-from veteran_care.kit.schemas import Bool, Day, InputSchema, Int, OutputSchema
+from veteran_care.kit.schemas import UNIQUE_ITEMS, Bool, Day, InputSchema, Int, OutputSchema
 from veteran_care.kit.text import Line200, Line300
 from veteran_care.models import (
     AppointmentStatus,
@@ -44,7 +44,7 @@ def _unique_slots(slots: list[Slot] | None) -> None:
 
 class ServiceCreate(InputSchema):
     specialty_code: SpecialtyCode
-    timetable: list[Slot] = Field(min_length=1, max_length=14)
+    timetable: list[Slot] = Field(min_length=1, max_length=14, json_schema_extra=UNIQUE_ITEMS)
     default_capacity: Capacity
 
     @model_validator(mode="after")
@@ -54,9 +54,10 @@ class ServiceCreate(InputSchema):
 
 
 class ServiceUpdate(InputSchema):
-    timetable: Annotated[list[Slot], Field(min_length=1, max_length=14)] | SkipJsonSchema[None] = (
-        None
-    )
+    timetable: (
+        Annotated[list[Slot], Field(min_length=1, max_length=14, json_schema_extra=UNIQUE_ITEMS)]
+        | SkipJsonSchema[None]
+    ) = None
     default_capacity: Capacity | SkipJsonSchema[None] = None
     active: Bool | SkipJsonSchema[None] = None
 
@@ -163,7 +164,9 @@ class CheckupCreate(InputSchema):
     beneficiary_id: uuid.UUID
     facility_id: uuid.UUID
     date: Day
-    specialty_codes: list[SpecialtyCode] = Field(min_length=1, max_length=20)
+    specialty_codes: list[SpecialtyCode] = Field(
+        min_length=1, max_length=20, json_schema_extra=UNIQUE_ITEMS
+    )
     campaign_id: uuid.UUID | None = None
     part_of_day: PartOfDay | None = Field(None, description="Preferred; else any open session.")
     card_override_reason: Line300 | None = Field(
@@ -224,8 +227,26 @@ class Reschedule(InputSchema):
     reason: Line300
 
 
+# The statuses this operation sets; the others are refused with `use-another-operation` (a
+# helpful message, so validation keeps the full enum and only the document says the subset).
+TRANSITION_TARGETS = (
+    AppointmentStatus.checked_in,
+    AppointmentStatus.noshow,
+    AppointmentStatus.entered_in_error,
+)
+
+
 class Transition(InputSchema):
-    status: AppointmentStatus = Field(
+    status: Annotated[
+        AppointmentStatus,
+        WithJsonSchema(
+            {
+                "type": "string",
+                "enum": [status.value for status in TRANSITION_TARGETS],
+                "title": "TransitionStatus",
+            }
+        ),
+    ] = Field(
         description="checked-in, noshow or entered-in-error here; cancel and reschedule have "
         "their own operations, and results fulfil an appointment."
     )
@@ -273,9 +294,15 @@ class CampaignCreate(InputSchema):
     name: Line200
     starts_on: Day
     ends_on: Day
-    facility_ids: list[uuid.UUID] = Field(min_length=1, max_length=100)
-    target_categories: list[CategoryCode] = Field(min_length=1, max_length=10)
-    specialty_codes: list[SpecialtyCode] = Field(min_length=1, max_length=20)
+    facility_ids: list[uuid.UUID] = Field(
+        min_length=1, max_length=100, json_schema_extra=UNIQUE_ITEMS
+    )
+    target_categories: list[CategoryCode] = Field(
+        min_length=1, max_length=10, json_schema_extra=UNIQUE_ITEMS
+    )
+    specialty_codes: list[SpecialtyCode] = Field(
+        min_length=1, max_length=20, json_schema_extra=UNIQUE_ITEMS
+    )
 
     @model_validator(mode="after")
     def _valid(self) -> "CampaignCreate":

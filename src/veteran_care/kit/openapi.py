@@ -1,0 +1,168 @@
+"""What FastAPI cannot say in the OpenAPI document by itself, added after it is generated.
+
+- `If-Match` is required wherever a missing one is refused with 428 (the route reads it as
+  optional so that the refusal is our 428 problem, not a validation error).
+- Links from every create to the reads and writes of what it created (and from a read to the
+  update of the same thing, with the ETag as `If-Match`), and to the creates that name it in their
+  body (a beneficiary to a booking): documentation for client authors, and the paths that
+  stateful testing (schemathesis) follows.
+- FastAPI's `Body_<operation>` names for form bodies become names a client can live with.
+"""
+
+import re
+from typing import Any
+
+SCHEMA_NAMES = {
+    "Body_issue_token": "TokenRequest",
+    "Body_import_beneficiaries": "BeneficiaryImportUpload",
+}
+# Creates whose result feeds operations on another path than their own.
+EXTRA_LINKS: dict[str, dict[str, dict[str, str]]] = {
+    # A booked checkup's first appointment: its reads, result and status changes.
+    "book_checkup": {
+        "/api/v1/appointments/{appointment_id}": {"appointment_id": "/appointments/0/id"}
+    },
+}
+# Creates whose result is named in another create's body: the link fills those body fields and
+# the rest is generated (schemathesis merges a link's requestBody into the generated one).
+BODY_LINKS: dict[str, dict[str, dict[str, str]]] = {
+    "create_beneficiary": {
+        "book_checkup": {"beneficiary_id": "$response.body#/id"},
+        "create_dispense": {"beneficiary_id": "$response.body#/id"},
+    },
+    "create_facility": {"generate_sessions": {"facility_id": "$response.body#/id"}},
+    "create_facility_service": {
+        "create_session": {"service_id": "$response.body#/id"},
+        "generate_sessions": {"facility_id": "$request.path.facility_id"},
+    },
+    "create_medicine": {"create_dispense": {"medicine_id": "$response.body#/id"}},
+}
+# A PUT that creates on first call needs If-Match only to replace: the header stays optional.
+IF_MATCH_OPTIONAL = frozenset({"conclude_checkup"})
+_PARAM = re.compile(r"\{([^}]+)\}")
+_METHODS = ("get", "put", "post", "patch", "delete")
+
+
+def refine(schema: dict[str, Any]) -> None:
+    _rename_schemas(schema)
+    _require_if_match(schema)
+    _link_creates(schema)
+    _link_reads_to_updates(schema)
+
+
+def _rename_schemas(schema: dict[str, Any]) -> None:
+    components = schema.get("components", {}).get("schemas", {})
+    for old, new in SCHEMA_NAMES.items():
+        if old in components:
+            components[new] = components.pop(old)
+            components[new]["title"] = new
+    refs = {
+        f"#/components/schemas/{old}": f"#/components/schemas/{new}"
+        for old, new in SCHEMA_NAMES.items()
+    }
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if ref in refs:
+                node["$ref"] = refs[ref]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema.get("paths", {}))
+
+
+def _operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, operation)
+        for path, item in schema.get("paths", {}).items()
+        for method, operation in item.items()
+        if method in _METHODS
+    ]
+
+
+def _require_if_match(schema: dict[str, Any]) -> None:
+    for _, _, operation in _operations(schema):
+        if (
+            "428" not in operation.get("responses", {})
+            or operation["operationId"] in IF_MATCH_OPTIONAL
+        ):
+            continue
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "header" and parameter["name"].lower() == "if-match":
+                parameter["required"] = True
+                described = parameter["schema"]
+                parameter["schema"] = {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 200,
+                    "title": described.get("title", "If-Match"),
+                    "description": described.get("description", ""),
+                }
+
+
+def _if_match(operation: dict[str, Any]) -> str | None:
+    """The name of the operation's If-Match header parameter, if it has one."""
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "header" and parameter["name"].lower() == "if-match":
+            name: str = parameter["name"]
+            return name
+    return None
+
+
+def _link(
+    target: dict[str, Any], path: str, known: dict[str, str], etag: bool
+) -> dict[str, Any] | None:
+    """A link to ``target`` at ``path`` when every path parameter it needs is ``known``."""
+    needed = _PARAM.findall(path)
+    if not all(name in known for name in needed):
+        return None
+    parameters: dict[str, str] = {f"path.{name}": known[name] for name in needed}
+    header = _if_match(target) if etag else None
+    if header is not None:
+        parameters[f"header.{header}"] = "$response.header.ETag"
+    return {"operationId": target["operationId"], "parameters": parameters}
+
+
+def _add_link(response: dict[str, Any], link: dict[str, Any] | None) -> None:
+    if link is not None:
+        response.setdefault("links", {})[link["operationId"]] = link
+
+
+def _link_creates(schema: dict[str, Any]) -> None:
+    operations = _operations(schema)
+    for path, method, operation in operations:
+        created = operation.get("responses", {}).get("201")
+        if method != "post" or created is None:
+            continue
+        own = {name: f"$request.path.{name}" for name in _PARAM.findall(path)}
+        for target_path, _, target in operations:
+            rest = target_path.removeprefix(path + "/")
+            if rest == target_path or not rest.startswith("{"):
+                continue
+            new_id = rest[1 : rest.index("}")]
+            known = {**own, new_id: "$response.body#/id"}
+            # The create's ETag is the version of what it created, not of what hangs below it.
+            etag = target_path == f"{path}/{{{new_id}}}"
+            _add_link(created, _link(target, target_path, known, etag=etag))
+        for target_id, body in BODY_LINKS.get(operation["operationId"], {}).items():
+            _add_link(created, {"operationId": target_id, "requestBody": body})
+        for prefix, pointers in EXTRA_LINKS.get(operation["operationId"], {}).items():
+            known = {**own, **{n: f"$response.body#{p}" for n, p in pointers.items()}}
+            for target_path, _, target in operations:
+                if target_path == prefix or target_path.startswith(prefix + "/"):
+                    _add_link(created, _link(target, target_path, known, etag=False))
+
+
+def _link_reads_to_updates(schema: dict[str, Any]) -> None:
+    for path, item in schema.get("paths", {}).items():
+        read = item.get("get", {}).get("responses", {}).get("200")
+        if read is None:
+            continue
+        known = {name: f"$request.path.{name}" for name in _PARAM.findall(path)}
+        for method in ("patch", "put"):
+            if method in item and _if_match(item[method]) is not None:
+                _add_link(read, _link(item[method], path, known, etag=True))
