@@ -37,7 +37,7 @@ CYCLES = 5
 DAYS_PER_CYCLE = 2
 KILL_AFTER_SECONDS = (1.5, 3.0)  # of load, drawn per cycle from a seeded generator
 # SQLite serialises writers: fewer clients; the guarantees are the same.
-WORKERS = {"postgresql": 16, "sqlite": 8}
+WORKERS = {"postgresql": 10, "sqlite": 8}
 
 
 @pytest.fixture
