@@ -35,6 +35,9 @@ pytestmark = pytest.mark.slow
 
 CYCLES = 5
 DAYS_PER_CYCLE = 2
+# Small enough that sessions fill and stock runs out within a cycle: the limits are exercised.
+CAPACITY = 3
+STOCK_PER_CYCLE = 24
 KILL_AFTER_SECONDS = (1.5, 3.0)  # of load, drawn per cycle from a seeded generator
 # SQLite serialises writers: fewer clients; the guarantees are the same.
 WORKERS = {"postgresql": 10, "sqlite": 8}
@@ -72,7 +75,9 @@ async def test_acknowledged_writes_survive_kill_9(
             admin.headers["Authorization"] = f"Bearer {server.token()}"
             token = await operator_token(admin)
             admin.headers["Authorization"] = f"Bearer {token}"
-            world = await prepare(admin, people=24, days=CYCLES * DAYS_PER_CYCLE + 1, capacity=6)
+            world = await prepare(
+                admin, people=24, days=CYCLES * DAYS_PER_CYCLE + 1, capacity=CAPACITY
+            )
         setup = time.perf_counter() - started
         for cycle in range(CYCLES):
             # A client per cycle: no keep-alive socket of a killed server is reused.
@@ -82,7 +87,7 @@ async def test_acknowledged_writes_survive_kill_9(
                 limits=limits,
                 timeout=30,
             ) as api:
-                await receive(api, world, acks, 60)
+                await receive(api, world, acks, STOCK_PER_CYCLE)
                 pairs = pairs_for(world, 1 + cycle * DAYS_PER_CYCLE, DAYS_PER_CYCLE, rng)
                 stop = anyio.Event()
                 kill_after = rng.uniform(*KILL_AFTER_SECONDS)
