@@ -150,8 +150,11 @@ class PrivateServer:
             capture_output=True,
         )
 
+    durable: bool = False  # fsync on (a crash test); off is faster and enough for outages
+
     def start(self) -> None:
-        options = f"-k {self.folder} -h 127.0.0.1 -p {self.port} -c fsync=off"
+        fsync = "on" if self.durable else "off"
+        options = f"-k {self.folder} -h 127.0.0.1 -p {self.port} -c fsync={fsync}"
         self._ctl("-o", options, "-l", str(self.folder / "server.log"), "start")
 
     def stop(self, mode: str = "fast") -> None:
@@ -167,7 +170,7 @@ class PrivateServer:
 
 
 @contextmanager
-def private_postgresql() -> Iterator[PrivateServer]:
+def private_postgresql(*, durable: bool = False) -> Iterator[PrivateServer]:
     """Outside pytest's temporary folders, which the ``postgres`` user cannot enter."""
     initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
     if not initdb or not pg_ctl:
@@ -188,7 +191,7 @@ def private_postgresql() -> Iterator[PrivateServer]:
         check=True,
         capture_output=True,
     )
-    server = PrivateServer(folder, free_port(), pg_ctl, run_as)
+    server = PrivateServer(folder, free_port(), pg_ctl, run_as, durable)
     try:
         server.start()
         yield server
