@@ -21,7 +21,16 @@ from sqlalchemy.engine import make_url
 
 from tests.faults.database import fresh_database, skip_or_fail
 from tests.faults.server import ServerProcess
-from tests.faults.workload import Acks, load, operator_token, pairs_for, prepare, receive, verify
+from tests.faults.workload import (
+    LIMITS_REACHED,
+    Acks,
+    load,
+    operator_token,
+    pairs_for,
+    prepare,
+    receive,
+    verify,
+)
 from veteran_care import migrate
 from veteran_care.config import Settings
 from veteran_care.db import create_engine
@@ -123,6 +132,7 @@ async def test_backup_under_load_restores_every_acknowledged_write(
     finally:
         server.stop()
     assert acks.unanswered == 0
+    acks.assert_refusals_are(*LIMITS_REACHED)
     assert len(acks.checkups) > len(before.checkups) or len(acks.dispenses) > len(
         before.dispenses
     ), "no write went on during and after the backup"

@@ -77,6 +77,14 @@ class Acks:
     def total(self) -> int:
         return len(self.checkups) + len(self.dispenses) + len(self.lots)
 
+    def assert_refusals_are(self, *allowed: str) -> None:
+        """Every answer that was not a 2xx was one of these (never a 500)."""
+        unexpected = set(self.refused) - set(allowed)
+        assert not unexpected, f"unexpected answers: {self.refused}"
+
+
+LIMITS_REACHED = ("booking 409 session-full", "dispense 409 insufficient-stock")
+
 
 async def run_limited(calls: list[Callable[[], Awaitable[T]]], limit: int) -> list[T]:
     results: dict[int, T] = {}
