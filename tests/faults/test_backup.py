@@ -103,7 +103,7 @@ async def test_backup_under_load_restores_every_acknowledged_write(
             api.headers["Authorization"] = f"Bearer {server.token()}"
             api.headers["Authorization"] = f"Bearer {await operator_token(api)}"
             world = await prepare(api, people=20, days=4, capacity=6)
-            await receive(api, world, acks, 80)
+            await receive(api, world, acks, 1000)  # enough that dispenses go on all along
             pairs = pairs_for(world, 1, 3, rng)
             stop = anyio.Event()
 

@@ -223,12 +223,12 @@ async def load(
     *,
     workers: int,
 ) -> None:
-    """Bookings and dispenses from ``workers`` concurrent clients until ``stop`` is set or the
-    pairs run out."""
+    """Bookings and dispenses from ``workers`` concurrent clients until ``stop`` is set (only
+    dispenses once the pairs run out)."""
 
     async def worker() -> None:
-        while not stop.is_set() and pairs:
-            if rng.random() < 0.5:
+        while not stop.is_set():
+            if pairs and rng.random() < 0.5:
                 person, when = pairs.pop()
                 await book(api, world, acks, person, when)
             else:
