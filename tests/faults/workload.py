@@ -74,9 +74,6 @@ class Acks:
     refused: Counter[str] = field(default_factory=Counter)
     unanswered: int = 0
 
-    def total(self) -> int:
-        return len(self.checkups) + len(self.dispenses) + len(self.lots)
-
     def assert_refusals_are(self, *allowed: str) -> None:
         """Every answer that was not a 2xx was one of these (never a 500)."""
         unexpected = set(self.refused) - set(allowed)
