@@ -1,5 +1,5 @@
-"""veteran-care: serve | migrate | seed-demo | create-user | audit verify | purge-idempotency-keys
-(and more: `veteran-care --help`)"""
+"""veteran-care: serve | migrate | seed-demo | create-user | backup | audit verify |
+purge-idempotency-keys (and more: `veteran-care --help`)"""
 
 import asyncio
 import importlib.util
@@ -240,6 +240,25 @@ def openapi() -> None:
     from veteran_care.main import create_app
 
     typer.echo(json.dumps(create_app().openapi(), indent=2, ensure_ascii=False, sort_keys=True))
+
+
+@app.command()
+def backup(
+    destination: Annotated[
+        Path, typer.Argument(dir_okay=False, metavar="FILE", help="The backup file to write.")
+    ],
+) -> None:
+    """Back up the configured database while the API runs (SQLite online backup API, or
+    pg_dump custom format); restore as the README says."""
+    from veteran_care.backup import BackupError
+    from veteran_care.backup import backup as make_backup
+
+    settings = _settings()
+    try:
+        typer.echo(make_backup(settings.effective_database_url, destination))
+    except BackupError as exc:
+        typer.echo(f"Backup failed: {exc}", err=True)
+        raise typer.Exit(1) from exc
 
 
 audit_app = typer.Typer(help="The audit trail.")

@@ -126,15 +126,22 @@ def create_engine(settings: Settings) -> AsyncEngine:
     # statement to a generic plan, which misjudges report date ranges (1.7-2.7x slower reports
     # measured by bench/reports.py). Plans are made for the actual parameters.
     server_settings = {"application_name": "veteran-care", "plan_cache_mode": "force_custom_plan"}
+    connect_args: dict[str, Any] = {"timeout": 5, "server_settings": server_settings}
     if settings.db_statement_timeout_ms:
         server_settings["statement_timeout"] = str(settings.db_statement_timeout_ms)
+        # The server cancels a slow statement; this bounds the wait when the server cannot
+        # answer at all (a host gone silent mid-query, or the pre-ping of a dead socket).
+        connect_args["command_timeout"] = settings.db_statement_timeout_ms / 1000 + 5
+    # Outage behaviour (tests/faults/test_outage.py): a connection the database dropped is
+    # replaced at checkout (pre-ping); while it is down, connecting is refused at once or
+    # times out after 5 s, and the request gets 503 problem+json with Retry-After (errors.py).
     return create_async_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
         pool_pre_ping=True,
-        connect_args={"timeout": 5, "server_settings": server_settings},
+        connect_args=connect_args,
     )
 
 

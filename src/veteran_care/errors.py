@@ -316,6 +316,11 @@ def install_error_handlers(app: FastAPI) -> None:
         # Drivers without a finer exception class (asyncpg's data errors arrive as a plain
         # DBAPIError): decide by SQLSTATE class.
         state = str(getattr(exc.orig, "sqlstate", "") or getattr(exc.orig, "pgcode", "") or "")
+        if exc.connection_invalidated:
+            # SQLAlchemy recognised a lost connection (the database stopped or killed it in the
+            # middle of a statement; asyncpg then reports a bare client error with no SQLSTATE).
+            logger.warning("database connection lost (%s)", type(exc.orig).__name__)
+            return _unavailable(request)
         if state.startswith("22"):
             response = problem_response(
                 request, 422, "invalid-data", "A value does not fit what the database can hold."
