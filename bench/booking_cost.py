@@ -69,8 +69,35 @@ async def admin_token(app: Any) -> str:
         return issue_access_token(SECRET, account.id, utcnow(), 60)
 
 
+async def profile(call: Any, count: int) -> None:
+    """cProfile of ``count`` calls: own time by package, then the slowest functions."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(count):
+        await call()
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    by_package: Counter[str] = Counter()
+    for (path, _line, _name), (_cc, _nc, own, _cum, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        parts = Path(path).parts
+        package = next(
+            (parts[i + 1] for i, p in enumerate(parts[:-1]) if p == "site-packages"),
+            "veteran_care" if "veteran_care" in parts else (parts[-1] if parts else path),
+        )
+        by_package[package] += own
+    total = sum(by_package.values())
+    print(f"\nown CPU by package, {count} calls ({total / count * 1000:.2f} ms per call):")
+    for package, own in by_package.most_common(15):
+        print(f"  {package:30} {own / count * 1000:6.2f} ms  {own / total:5.1%}")
+    stats.sort_stats("cumulative").print_stats(r"veteran_care", 40)
+
+
 async def run(args: argparse.Namespace, database_url: str) -> None:
-    walk_ins = await generate_people(database_url, 0, args.bookings + 20)
+    needed = args.bookings * (2 if args.profile else 1) + 30
+    walk_ins = await generate_people(database_url, 0, needed)
     settings = Settings(
         database_url=database_url,
         environment="test",
@@ -119,6 +146,8 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
             shown[0] = 0
             await book()
             shown[0] = 10_000
+            if args.profile:
+                await profile(book, args.bookings)
             results = {}
             for name, call, count_of in (
                 ("GET /healthz", health, args.bookings),
@@ -156,6 +185,7 @@ def main() -> None:
     parser.add_argument("--database", default="vc_bench_cost")
     parser.add_argument("--bookings", type=int, default=300)
     parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="cProfile the bookings first")
     args = parser.parse_args()
     if args.sqlite:
         folder = Path(tempfile.mkdtemp(prefix="vc_cost_db_"))
