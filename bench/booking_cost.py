@@ -116,7 +116,7 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
             statements[args[2].lstrip().split(None, 1)[0].upper()] += 1
             if os.environ.get("BENCH_SHOW_SQL") and shown[0] < 40:
                 shown[0] += 1
-                print("SQL:", " ".join(args[2].split())[:230])
+                print("SQL:", " ".join(args[2].split()))
 
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
@@ -140,17 +140,23 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
             async def health() -> None:
                 expect(await client.get("/healthz"), 200)
 
+            async def read() -> None:
+                expect(await client.get(f"/api/v1/beneficiaries/{walk_ins[0]}"), 200)
+
             for _ in range(20):  # warm-up: caches, prepared statements, pool
                 await book()
                 await health()
             shown[0] = 0
             await book()
+            print()
+            await read()
             shown[0] = 10_000
             if args.profile:
                 await profile(book, args.bookings)
             results = {}
             for name, call, count_of in (
                 ("GET /healthz", health, args.bookings),
+                ("GET /beneficiaries/{id}", read, args.bookings),
                 ("POST /checkups (3 specialties)", book, args.bookings),
             ):
                 statements.clear()
