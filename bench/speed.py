@@ -44,8 +44,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from booking import admin_execute, batches, free_port, person_rows
 
 from veteran_care import migrate
+from veteran_care.audit import service as audit
 from veteran_care.config import Settings
-from veteran_care.db import create_engine, utcnow
+from veteran_care.db import create_engine, create_sessionmaker, utcnow
 from veteran_care.identity.passwords import hash_secret
 from veteran_care.identity.tokens import issue_access_token
 from veteran_care.kit.pagination import encode_cursor
@@ -380,6 +381,23 @@ def run(args: argparse.Namespace, pg_url: str, workdir: Path) -> None:
             finally:
                 stop(process)
     report(found, args)
+    chain = asyncio.run(verify_chain(pg_url, workdir))
+    print(
+        f"audit chain on PostgreSQL after the run: {chain.rows} events, "
+        f"{'intact' if chain.intact else f'BROKEN at {chain.first_broken_id}: {chain.reason}'}"
+    )
+
+
+async def verify_chain(database_url: str, workdir: Path) -> Any:
+    """Every audited request above appended to the hash chain, concurrently: check it whole."""
+    engine = create_engine(
+        Settings(database_url=database_url, environment="test", secret_key=SECRET, data_dir=workdir)
+    )
+    try:
+        async with create_sessionmaker(engine)() as session:
+            return await audit.verify(session)
+    finally:
+        await engine.dispose()
 
 
 def main() -> None:
