@@ -175,6 +175,11 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
         total = sum(counted.values()) / n
         detail = ", ".join(f"{k} {v / n:g}" for k, v in sorted(counted.items()))
         print(f"  {name:32} CPU {cpu:6.2f} ms  statements {total:5.1f}  ({detail})")
+    if not args.sqlite:
+        print(
+            "  (statements sent through SQLAlchemy; an audited request also sends the audit "
+            "chain message and the WAL-flush statement to the driver directly: +2, decision 0008)"
+        )
     booking_cpu = results["POST /checkups (3 specialties)"][0]
     print(f"  booking - healthz: {booking_cpu - floor:.2f} ms CPU")
 
