@@ -336,7 +336,7 @@ def run(args: argparse.Namespace, pg_url: str, workdir: Path) -> None:
     (workdir / "ids.txt").write_text("\n".join(rng_ids) + "\n")
     (workdir / "random_ids.lua").write_text(RANDOM_IDS_LUA)
     dsn = make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    deep = asyncio.run(deep_cursor(dsn, args.people - 1000))
+    deep = asyncio.run(deep_cursor(dsn, max(1, args.people - 1000)))
     token = issue_access_token(SECRET, ACCOUNT_ID, utcnow(), 240)
     common = {
         "VETERAN_CARE_ENVIRONMENT": "production",
