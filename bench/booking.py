@@ -198,7 +198,9 @@ async def generate_people(database_url: str, due: int, walk_ins: int) -> list[st
 # Server ----------------------------------------------------------------------------------------
 
 
-def start_server(database_url: str, port: int, workdir: Path) -> subprocess.Popen[bytes]:
+def start_server(
+    database_url: str, port: int, workdir: Path, workers: int = 1
+) -> subprocess.Popen[bytes]:
     command = shutil.which("veteran-care", path=str(Path(sys.executable).parent))
     if command is None:
         raise SystemExit("veteran-care is not installed next to this Python")
@@ -211,8 +213,10 @@ def start_server(database_url: str, port: int, workdir: Path) -> subprocess.Pope
         "VETERAN_CARE_DATA_DIR": str(workdir),
     }
     with (workdir / "server.log").open("wb") as log:
+        serve = [command, "serve", "--host", "127.0.0.1", "--port", str(port)]
+        serve += ["--workers", str(workers)]
         return subprocess.Popen(
-            pinned([command, "serve", "--host", "127.0.0.1", "--port", str(port)], cpu=0),
+            pinned(serve, cpu=0) if workers == 1 else serve,
             cwd=workdir,
             env=env,
             stdout=log,
@@ -401,7 +405,7 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> Non
         raise SystemExit("not enough places: raise --capacity or --campaign-days")
 
     port = free_port()
-    server = start_server(database_url, port, workdir)
+    server = start_server(database_url, port, workdir, args.workers)
     limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
     try:
         async with httpx.AsyncClient(
@@ -482,7 +486,8 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> Non
     target = 20.0 * args.people / 10_000
     refused = Counter(n["reason"] for n in bulk["not_booked"])
     print(
-        f"\nBooking benchmark: PostgreSQL, one uvicorn worker on CPU 0, load generator on CPU 1"
+        f"\nBooking benchmark: PostgreSQL, {args.workers} uvicorn worker(s)"
+        f"{' on CPU 0' if args.workers == 1 else ''}, load generator on CPU 1"
         f"\n\nbulk-schedule of {args.people} due people: {bulk_seconds:.2f} s "
         f"({len(bulk['booked'])} booked, {sum(refused.values())} not booked {dict(refused)}); "
         f"target < {target:.0f} s: {'met' if bulk_seconds < target else 'MISSED'}\n"
@@ -565,6 +570,12 @@ def main() -> None:
     )
     parser.add_argument("--baseline-requests", type=int, default=3_000)
     parser.add_argument("--campaign-days", type=int, default=12)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="uvicorn workers (1: pinned to CPU 0; more: not pinned, sharing the cores)",
+    )
     parser.add_argument("--capacity", type=int, default=600, help="places per session")
     parser.add_argument("--profile", action="store_true", help="py-spy the server's bulk run")
     parser.add_argument(

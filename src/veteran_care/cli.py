@@ -106,6 +106,12 @@ def serve(
     typer.echo(
         f"Veteran Care API on http://{shown}:{port}  (interactive docs: http://{shown}:{port}/docs)"
     )
+    if not settings.is_sqlite:
+        per_worker = settings.db_pool_size + settings.db_max_overflow
+        typer.echo(
+            f"{workers} worker(s) x {per_worker} connections = up to {workers * per_worker} "
+            "PostgreSQL connections from this instance (README: connection pool sizing)"
+        )
     uvicorn.run(
         "veteran_care.main:create_app",
         factory=True,

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(
         5.0, gt=0, description="Seconds to wait for a pooled connection."
     )
+    db_pool_recycle_seconds: int = Field(
+        1800, ge=-1, description="Replace pooled connections older than this (-1 = never)."
+    )
     db_statement_timeout_ms: int = Field(
         15000, ge=0, description="PostgreSQL statement timeout per query (0 = none)."
     )

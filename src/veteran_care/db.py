@@ -35,6 +35,12 @@ NAMING_CONVENTION = {
 
 WRITE_OPTION = "veteran_care_write"
 
+# Session.info keys of the chain lock's short commit (docs/decisions/0012): a session that will
+# wait for durability after its commit lets the audit hook commit without waiting for the WAL
+# flush while it holds the chain lock; the hook then marks the flush as due.
+FLUSH_AFTER_COMMIT_ALLOWED = "veteran_care.flush_after_commit_allowed"
+FLUSH_DUE = "veteran_care.flush_due"
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -141,6 +147,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
         pool_pre_ping=True,
+        pool_recycle=settings.db_pool_recycle_seconds,
         connect_args=connect_args,
     )
 
@@ -155,6 +162,30 @@ async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def commit_durably(session: AsyncSession) -> None:
+    """Commit, and return only once the commit is on disk.
+
+    A transaction that chained audit events on PostgreSQL committed with
+    ``synchronous_commit = off`` so as not to hold the chain lock through a WAL flush (several
+    ms here, once per audited request, one request at a time). It is made durable here, after
+    the lock is released: a transaction that writes a commit record with the default
+    ``synchronous_commit`` flushes the WAL up to that record, which includes every earlier
+    commit record, ours too. Concurrent requests' flushes are shared (group commit)."""
+    info = session.sync_session.info
+    info[FLUSH_AFTER_COMMIT_ALLOWED] = True
+    try:
+        await session.commit()
+    finally:
+        info.pop(FLUSH_AFTER_COMMIT_ALLOWED, None)
+    if info.pop(FLUSH_DUE, False):
+        # One statement outside any transaction (the driver's own autocommit; SQLAlchemy's
+        # asyncpg adapter sends BEGIN only before its first statement): a commit record of its
+        # own, and so a synchronous WAL flush.
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.fetchval("SELECT pg_current_xact_id()")  # type: ignore[union-attr]
+
+
 async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:
@@ -165,7 +196,7 @@ async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.rollback()
             raise
         # Runs after the endpoint (and its response serialisation), before the response is sent.
-        await session.commit()
+        await commit_durably(session)
 
 
 ReadSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]

@@ -56,6 +56,11 @@ SECURITY_HEADERS = (
     ("Referrer-Policy", "no-referrer"),
 )
 
+_SECURITY_RAW = tuple(
+    (n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in SECURITY_HEADERS
+)
+_NO_STORE = (b"cache-control", b"no-store")
+
 CORS_METHODS = ["GET", "POST", "PATCH", "DELETE", "OPTIONS"]
 CORS_HEADERS = ["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-ID"]
 CORS_EXPOSE_HEADERS = ["ETag", "Location", "X-Request-ID", "Retry-After", "Idempotent-Replayed"]
@@ -220,11 +225,13 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = _response_headers(message)
-                for name, value in SECURITY_HEADERS:
-                    headers.setdefault(name, value)
-                if no_store:
-                    headers.setdefault("Cache-Control", "no-store")
+                # One pass over the response's raw headers (MutableHeaders.setdefault scans
+                # them once per header added).
+                raw = message.setdefault("headers", [])
+                present = {name.lower() for name, _ in raw}
+                raw.extend(h for h in _SECURITY_RAW if h[0] not in present)
+                if no_store and b"cache-control" not in present:
+                    raw.append(_NO_STORE)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -354,13 +361,14 @@ def install_edge(app: FastAPI, settings: Settings) -> None:
 
     def build_stack_inside_the_edge() -> ASGIApp:
         inner: ASGIApp = BodyLimitMiddleware(build_stack(), settings.max_body_bytes)
-        inner = CORSMiddleware(
-            inner,
-            allow_origins=list(settings.cors_origins),
-            allow_methods=CORS_METHODS,
-            allow_headers=CORS_HEADERS,
-            expose_headers=CORS_EXPOSE_HEADERS,
-        )
+        if settings.cors_origins:  # none allowed: no layer (a browser gets no CORS header)
+            inner = CORSMiddleware(
+                inner,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=CORS_METHODS,
+                allow_headers=CORS_HEADERS,
+                expose_headers=CORS_EXPOSE_HEADERS,
+            )
         inner = SecurityHeadersMiddleware(inner, cacheable_paths=docs_paths)
         inner = AccessLogMiddleware(inner, http_metrics, static_paths=docs_paths)
         return RequestIdMiddleware(inner)

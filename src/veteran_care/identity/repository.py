@@ -1,14 +1,15 @@
 """Every identity query lives here."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from veteran_care.kit.pagination import SortKey, page_of, paginate, text_key
-from veteran_care.models import Account, AccountKind, LoginThrottle, RefreshToken
+from veteran_care.models import Account, AccountFacility, AccountKind, LoginThrottle, RefreshToken
 
 ACCOUNT_SORTS: dict[str, SortKey] = {"login": text_key(Account.login)}
 
@@ -16,6 +17,55 @@ ACCOUNT_SORTS: dict[str, SortKey] = {"login": text_key(Account.login)}
 async def get(session: AsyncSession, account_id: uuid.UUID) -> Account | None:
     stmt = select(Account).where(Account.id == account_id).options(selectinload(Account.facilities))
     return (await session.scalars(stmt)).one_or_none()
+
+
+@dataclass(frozen=True)
+class AccountState:
+    """What every authenticated request needs to know about its account."""
+
+    id: uuid.UUID
+    kind: str
+    login: str
+    roles: list[str]
+    province_wide: bool
+    active: bool
+    tokens_valid_after: datetime | None
+    facility_ids: frozenset[uuid.UUID]
+
+
+_STATE = (
+    select(
+        Account.id,
+        Account.kind,
+        Account.login,
+        Account.roles,
+        Account.province_wide,
+        Account.active,
+        Account.tokens_valid_after,
+        AccountFacility.facility_id,
+    )
+    .outerjoin(AccountFacility, AccountFacility.account_id == Account.id)
+    .where(Account.id == bindparam("account_id"))
+)
+
+
+async def state(session: AsyncSession, account_id: uuid.UUID) -> AccountState | None:
+    """The account and its facilities in one statement (a row per facility), no ORM objects:
+    this runs on every authenticated request."""
+    rows = (await session.execute(_STATE, {"account_id": account_id})).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return AccountState(
+        id=first.id,
+        kind=first.kind.value,
+        login=first.login,
+        roles=first.roles,
+        province_wide=first.province_wide,
+        active=first.active,
+        tokens_valid_after=first.tokens_valid_after,
+        facility_ids=frozenset(r.facility_id for r in rows if r.facility_id is not None),
+    )
 
 
 async def by_login(session: AsyncSession, login: str) -> Account | None:

@@ -62,13 +62,20 @@ def _principal(account: Account) -> Principal:
 
 async def load_principal(session: AsyncSession, claims: tokens.AccessClaims) -> Principal | None:
     """The principal of a valid token, or None when the account is gone, inactive or logged out."""
-    account = await repository.get(session, claims.account_id)
+    account = await repository.state(session, claims.account_id)
     if account is None or not account.active:
         return None
     valid_after = account.tokens_valid_after
     if valid_after is not None and claims.issued_at < valid_after.timestamp():
         return None
-    return _principal(account)
+    return Principal(
+        account_id=account.id,
+        kind=account.kind,
+        login=account.login,
+        roles=frozenset(Role(r) for r in account.roles),
+        province_wide=account.province_wide,
+        facility_ids=account.facility_ids,
+    )
 
 
 async def _issue(

@@ -8,14 +8,12 @@ transaction is rolled back: all or nothing.
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.audit import service as audit
-from veteran_care.beneficiaries import repository as beneficiaries
-from veteran_care.errors import Conflict, NotFound, Unprocessable
+from veteran_care.errors import Conflict, DomainError, NotFound, Unprocessable
 from veteran_care.facilities import service as facilities
 from veteran_care.identity.principal import Actor
 from veteran_care.kit.clock import today
@@ -96,28 +94,6 @@ async def next_dates(
     return [day.date for day in _available(found, codes)][:NEXT_DATES]
 
 
-@dataclass(frozen=True)
-class _Choice:
-    code: str
-    candidates: list[Session]  # that day's open sessions of the specialty, preferred first
-
-
-async def _choose(
-    session: AsyncSession,
-    facility_id: uuid.UUID,
-    codes: Sequence[str],
-    day: date,
-    preferred: PartOfDay | None,
-) -> list[_Choice]:
-    found = await repository.open_sessions(session, facility_id, codes, day, day, with_places=False)
-    choices = []
-    for code in codes:
-        sessions = [s for s in found if s.specialty_code == code]
-        sessions.sort(key=lambda s: (s.part_of_day != preferred, s.part_of_day.value))
-        choices.append(_Choice(code, sessions))
-    return choices
-
-
 async def _full(
     session: AsyncSession,
     facility_id: uuid.UUID,
@@ -142,26 +118,32 @@ async def _full(
 
 async def take_places(
     session: AsyncSession,
-    choices: list[_Choice],
     facility_id: uuid.UUID,
     codes: Sequence[str],
     day: date,
+    preferred: PartOfDay | None,
 ) -> dict[str, Session]:
-    """One seat per specialty, all or nothing (the caller's transaction rolls back on error)."""
-    for choice in choices:
-        if not choice.candidates:
-            raise await _full(session, facility_id, codes, day, choice.code, no_session=True)
-    taken: dict[str, Session] = {}
-    # Every candidate row is locked first, in id order: concurrent bookings never deadlock.
-    await repository.lock_sessions(session, (s.id for c in choices for s in c.candidates))
-    for choice in choices:
-        for candidate in choice.candidates:
-            if await repository.take_seats(session, candidate.id):
-                taken[choice.code] = candidate
-                break
-        else:
-            raise await _full(session, facility_id, codes, day, choice.code, no_session=False)
-    return taken
+    """One seat per specialty, all or nothing (the caller's transaction rolls back on error).
+
+    The day's candidate sessions are locked in id order and read after the lock, so their
+    counts are current; the places are then taken by one conditional UPDATE, which stays the
+    guarantee: a session that is full by then is never overbooked, the booking fails instead."""
+    found = await repository.lock_open_sessions(session, facility_id, codes, day)
+    chosen: dict[str, Session] = {}
+    for code in codes:
+        candidates = [s for s in found if s.specialty_code == code]
+        if not candidates:
+            raise await _full(session, facility_id, codes, day, code, no_session=True)
+        candidates.sort(key=lambda s: (s.part_of_day != preferred, s.part_of_day.value))
+        with_place = next((s for s in candidates if s.booked < s.capacity), None)
+        if with_place is None:
+            raise await _full(session, facility_id, codes, day, code, no_session=False)
+        chosen[code] = with_place
+    taken = await repository.take_seat_in_each(session, [s.id for s in chosen.values()])
+    for code, candidate in chosen.items():
+        if candidate.id not in taken:
+            raise await _full(session, facility_id, codes, day, code, no_session=False)
+    return chosen
 
 
 async def book(
@@ -173,46 +155,17 @@ async def book(
 ) -> Checkup:
     await facilities.get(session, data.facility_id, actor)
     ensure_not_past(data.date, today())
-    await ensure_specialties(session, data.specialty_codes, "specialty_codes")
-    person = await beneficiaries.get(session, data.beneficiary_id)
-    if person is None:
-        raise Unprocessable(
-            f"beneficiary_id: there is no beneficiary {data.beneficiary_id}.",
-            code="unknown-beneficiary",
-            field="beneficiary_id",
-        )
-    if person.status != BeneficiaryStatus.active:
-        raise Conflict(
-            f"The beneficiary is {person.status.value}: no check can be booked.",
-            code="beneficiary-not-active",
-        )
-    if data.campaign_id is not None:
-        await _ensure_campaign_fits(session, data)
-    if not data.card_override_reason and not await repository.has_valid_card(
-        session, person.id, data.date
-    ):
-        raise Unprocessable(
-            f"No health-insurance card of this person is valid on {data.date}; add one, or "
-            "book with card_override_reason.",
-            code="card-not-valid",
-            field="card_override_reason",
-        )
-    already = await repository.active_specialties_on(
-        session, person.id, data.date, data.specialty_codes
-    )
-    if already:
-        raise Conflict(
-            f"Already booked on {data.date} for {', '.join(already)}.",
-            code="already-booked",
-            specialty_codes=already,
-        )
-    choices = await _choose(
-        session, data.facility_id, data.specialty_codes, data.date, data.part_of_day
-    )
-    taken = await take_places(session, choices, data.facility_id, data.specialty_codes, data.date)
+    try:
+        taken = await _check_and_take(session, data)
+    except DomainError:
+        # The specialty codes are checked only when the booking is refused: on success every
+        # code has a session, which references its specialty. An unknown code is still the
+        # error the caller sees first, as if it had been checked before everything else.
+        await ensure_specialties(session, data.specialty_codes, "specialty_codes")
+        raise
     principal = actor.require()
     checkup = Checkup(
-        beneficiary_id=person.id,
+        beneficiary_id=data.beneficiary_id,
         facility_id=data.facility_id,
         campaign_id=data.campaign_id,
         date=data.date,
@@ -224,7 +177,7 @@ async def book(
             Appointment(
                 id=uuid.uuid4(),
                 session_id=taken[code].id,
-                beneficiary_id=person.id,
+                beneficiary_id=data.beneficiary_id,
                 facility_id=data.facility_id,
                 specialty_code=code,
                 date=data.date,
@@ -244,7 +197,7 @@ async def book(
         "create",
         resource_type="checkup",
         resource_id=checkup.id,
-        beneficiary_id=person.id,
+        beneficiary_id=data.beneficiary_id,
         changed_fields=sorted(data.model_fields_set),
     )
     if data.card_override_reason:
@@ -254,10 +207,49 @@ async def book(
             "card_override",
             resource_type="checkup",
             resource_id=checkup.id,
-            beneficiary_id=person.id,
+            beneficiary_id=data.beneficiary_id,
             detail="booked without a card valid on the date",
         )
     return checkup
+
+
+async def _check_and_take(session: AsyncSession, data: CheckupCreate) -> dict[str, Session]:
+    """The person's rules (one statement), the campaign's, then the places."""
+    person = await repository.booking_check(
+        session, data.beneficiary_id, data.date, data.specialty_codes
+    )
+    if person is None:
+        raise Unprocessable(
+            f"beneficiary_id: there is no beneficiary {data.beneficiary_id}.",
+            code="unknown-beneficiary",
+            field="beneficiary_id",
+        )
+    if person.status != BeneficiaryStatus.active:
+        raise Conflict(
+            f"The beneficiary is {person.status.value}: no check can be booked.",
+            code="beneficiary-not-active",
+        )
+    if data.campaign_id is not None:
+        await _ensure_campaign_fits(session, data)
+    if not data.card_override_reason and not person.has_valid_card:
+        raise Unprocessable(
+            f"No health-insurance card of this person is valid on {data.date}; add one, or "
+            "book with card_override_reason.",
+            code="card-not-valid",
+            field="card_override_reason",
+        )
+    if person.already_booked:
+        already = await repository.active_specialties_on(
+            session, data.beneficiary_id, data.date, data.specialty_codes
+        )
+        raise Conflict(
+            f"Already booked on {data.date} for {', '.join(already)}.",
+            code="already-booked",
+            specialty_codes=already,
+        )
+    return await take_places(
+        session, data.facility_id, data.specialty_codes, data.date, data.part_of_day
+    )
 
 
 async def _ensure_campaign_fits(session: AsyncSession, data: CheckupCreate) -> None:

@@ -1,0 +1,59 @@
+"""The one-message commit of an audit event (PostgreSQL): PostgreSQL's hash is chain_hash's."""
+
+import uuid
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from veteran_care.audit.chain import GENESIS, chain_hash
+from veteran_care.audit.service import chain_and_commit_sql
+from veteran_care.db import utcnow
+from veteran_care.models import AuditEvent
+
+AWKWARD = "Nguyễn Văn Đức's \\ 'quoted' \\' ; DROP TABLE audit_events; -- \"x\" %s $1 ¥"
+
+
+def _event(detail: str, changed: list[str] | None) -> AuditEvent:
+    return AuditEvent(
+        occurred_at=utcnow(),
+        actor_kind="user",
+        actor_id=uuid.uuid4(),
+        actor_login="o'brien\\",
+        action="update",
+        operation="update_beneficiary",
+        resource_type="beneficiary",
+        resource_id=str(uuid.uuid4()),
+        beneficiary_id=uuid.uuid4(),
+        request_id="req-1",
+        client_address="127.0.0.1",
+        outcome="success",
+        status_code=None,
+        changed_fields=changed,
+        detail=detail,
+    )
+
+
+async def test_postgresql_chains_the_event_as_chain_hash_does(
+    backend: str, connection: AsyncConnection
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("the one-message commit is PostgreSQL's")
+    await connection.execute(text("SELECT 1"))  # the test's transaction is open on the server
+    driver = (await connection.get_raw_connection()).driver_connection
+    latest = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)
+    for event in (_event(AWKWARD, ["full_name", "phone"]), _event("plain", None)):
+        before = (await connection.execute(latest)).first()
+        prev = before.hash if before else GENESIS
+        sql = chain_and_commit_sql(event)
+        assert sql.endswith("COMMIT")
+        await driver.execute(sql.removesuffix("COMMIT"))  # the test's transaction stays open
+        row = (await connection.execute(latest)).one()
+        assert (row.detail, row.actor_login, row.changed_fields) == (
+            event.detail,
+            event.actor_login,
+            event.changed_fields,
+        )
+        assert row.occurred_at == event.occurred_at
+        assert row.prev_hash == prev
+        assert row.hash == chain_hash(prev, event)
