@@ -17,6 +17,7 @@ from tests.scheduling.conftest import book, day, make_clinic, person_with_card
 from tests.test_conventions import assert_problem
 from veteran_care.kit.clock import today
 from veteran_care.models import Appointment, AppointmentStatus, CancelledBy, Role
+from veteran_care.scheduling.lifecycle import refresh_checkups
 
 S = AppointmentStatus
 
@@ -96,6 +97,9 @@ async def _shape(session: AsyncSession, checkup_id: str, outcome: str) -> None:
         await session.execute(apt.values(status=S.cancelled, cancelled_by=by, cancel_reason="x"))
     elif outcome == "entered-in-error":
         await session.execute(apt.values(status=S.entered_in_error))
+    # The statuses were written past the lifecycle (no-shows of future days): derive the checkup's
+    # status and stored outcome as the lifecycle does after each change.
+    await refresh_checkups(session, [ids])
     await session.commit()
 
 
