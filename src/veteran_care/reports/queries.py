@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Integer, Select, String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -135,6 +135,8 @@ def attendance_statement(scope: Scope, group_by: Sequence[str], reference_year: 
     return stmt
 
 
+_PHONE = Beneficiary.__table__.c.phone.type
+PHONE_LENGTH = _PHONE.length if isinstance(_PHONE, String) and _PHONE.length else 16
 PEOPLE_COLUMNS = (
     "checkup_id",
     "date",
@@ -149,22 +151,36 @@ PEOPLE_COLUMNS = (
 )
 
 
-def attendance_people_statement(scope: Scope, reference_year: int) -> Select[Any]:
-    """Who was booked and whether they came: one row per checkup, for follow-up."""
+def masked_phone(phone: Any) -> ColumnElement[Any]:
+    """``principal.mask`` in SQL (PostgreSQL and SQLite): all but the last 4 characters hidden."""
+    length = func.length(phone)
+    hidden = func.substr(literal("*" * PHONE_LENGTH), 1, length - 4, type_=String)
+    shown = func.substr(phone, length - 3, type_=String)
+    return case((length > 4, hidden.concat(shown)), else_=phone)
+
+
+def attendance_people_statement(
+    scope: Scope, reference_year: int, *, mask_phones: bool = False, keyed: bool = True
+) -> Select[Any]:
+    """Who was booked and whether they came: one row per checkup, for follow-up. The columns
+    are PEOPLE_COLUMNS (after ``id``, the pagination key, when ``keyed``)."""
+    phone = masked_phone(Beneficiary.phone) if mask_phones else Beneficiary.phone
+    columns: list[Any] = [
+        Checkup.id.label("checkup_id"),
+        Checkup.date.label("date"),
+        Checkup.facility_id.label("facility_id"),
+        Beneficiary.id.label("beneficiary_id"),
+        Beneficiary.full_name.label("full_name"),
+        phone.label("phone"),
+        Beneficiary.commune_code.label("commune"),
+        Beneficiary.sex.label("sex"),
+        _age_band(reference_year).label("age_band"),
+        Checkup.outcome.label("outcome"),
+    ]
+    if keyed:
+        columns.insert(0, Checkup.id.label("id"))
     stmt: Select[Any] = (
-        select(
-            Checkup.id.label("id"),
-            Checkup.id.label("checkup_id"),
-            Checkup.date.label("date"),
-            Checkup.facility_id.label("facility_id"),
-            Beneficiary.id.label("beneficiary_id"),
-            Beneficiary.full_name.label("full_name"),
-            Beneficiary.phone.label("phone"),
-            Beneficiary.commune_code.label("commune"),
-            Beneficiary.sex.label("sex"),
-            _age_band(reference_year).label("age_band"),
-            Checkup.outcome.label("outcome"),
-        )
+        select(*columns)
         .select_from(Checkup)
         .join(Beneficiary, Beneficiary.id == Checkup.beneficiary_id)
     )
