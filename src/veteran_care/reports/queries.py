@@ -38,6 +38,7 @@ from veteran_care.models import (
 from veteran_care.scheduling.due import person_cutoffs
 
 GROUPS = ("commune", "facility", "category", "sex", "ethnicity", "age_band", "month")
+PERSON_GROUPS = frozenset({"commune", "sex", "ethnicity", "age_band"})  # beneficiaries' columns
 AGE_BANDS = (
     (0, 69, "<70"),
     (70, 74, "70-74"),
@@ -111,23 +112,21 @@ def attendance_statement(scope: Scope, group_by: Sequence[str], reference_year: 
         return _total(case((Checkup.outcome == outcome, 1), else_=0))
 
     dims: list[Any] = [_dimension(name, reference_year).label(name) for name in group_by]
-    stmt: Select[Any] = (
-        select(
-            *dims,
-            func.count().label("booked"),
-            count(CheckupOutcome.attended).label("attended"),
-            count(CheckupOutcome.noshow).label("noshow"),
-            count(CheckupOutcome.cancelled_by_patient).label("cancelled_by_patient"),
-            count(CheckupOutcome.cancelled_by_facility).label("cancelled_by_facility"),
-            count(CheckupOutcome.pending).label("pending"),
-        )
-        .select_from(Checkup)
-        .join(Beneficiary, Beneficiary.id == Checkup.beneficiary_id)
-    )
+    stmt: Select[Any] = select(
+        *dims,
+        func.count().label("booked"),
+        count(CheckupOutcome.attended).label("attended"),
+        count(CheckupOutcome.noshow).label("noshow"),
+        count(CheckupOutcome.cancelled_by_patient).label("cancelled_by_patient"),
+        count(CheckupOutcome.cancelled_by_facility).label("cancelled_by_facility"),
+        count(CheckupOutcome.pending).label("pending"),
+    ).select_from(Checkup)
+    if set(group_by) & PERSON_GROUPS:  # totals, facility and month need no person
+        stmt = stmt.join(Beneficiary, Beneficiary.id == Checkup.beneficiary_id)
     if "category" in group_by:
         stmt = stmt.join(
             BeneficiaryCategoryMembership,
-            BeneficiaryCategoryMembership.beneficiary_id == Beneficiary.id,
+            BeneficiaryCategoryMembership.beneficiary_id == Checkup.beneficiary_id,
         )
     stmt = _scoped(stmt, scope).where(Checkup.outcome.is_not(None))
     if dims:
