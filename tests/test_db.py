@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from sqlalchemy import delete, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tests.factories import beneficiary_payload
@@ -156,3 +156,33 @@ async def test_postgresql_plans_reports_for_their_actual_parameters(
         pytest.skip("plan_cache_mode is a PostgreSQL setting")
     async with engine.connect() as conn:
         assert (await conn.execute(text("SHOW plan_cache_mode"))).scalar() == "force_custom_plan"
+
+
+async def _kill_a_pooled_connection(engine: AsyncEngine) -> None:
+    """Two connections in the pool; the server ends the one that will be handed out next."""
+    async with engine.connect() as first, engine.connect() as second:
+        pid = (await first.execute(text("SELECT pg_backend_pid()"))).scalar()
+        await first.close()  # back in the pool, first in line (the pool is FIFO)
+        await second.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        await second.commit()
+
+
+async def test_a_pooled_connection_that_died_while_idle_is_replaced(
+    backend: str, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("SQLite connections do not die on a server")
+    await _kill_a_pooled_connection(engine)
+    # Used moments ago: not pinged, so the dead connection fails this once (the cost of not
+    # pinging busy connections) ...
+    with pytest.raises(DBAPIError):
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    async with engine.connect() as conn:  # ... and the pool has replaced it
+        assert (await conn.execute(text("SELECT 1"))).scalar() == 1
+    # Idle past the limit: pinged before use and replaced, without an error.
+    await _kill_a_pooled_connection(engine)
+    monkeypatch.setattr("veteran_care.db.PING_AFTER_IDLE_SECONDS", 0.0)
+    for _ in range(3):
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT 1"))).scalar() == 1
