@@ -1005,7 +1005,8 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> Non
         try:
             pool = await watcher.fetch(
                 "SELECT state, count(*) AS n FROM pg_stat_activity "
-                "WHERE application_name = 'veteran-care' GROUP BY 1 ORDER BY 1"
+                "WHERE application_name = 'veteran-care' AND datname = current_database() "
+                "GROUP BY 1 ORDER BY 1"
             )
         finally:
             await watcher.close()
