@@ -5,7 +5,8 @@ cancelled_by_patient, cancelled_by_facility; NULL when every appointment is ente
 maintained by the scheduling lifecycle wherever an appointment's status changes. Existing rows are
 backfilled from their appointments by the same rules. An index on (date, outcome) lets a report of
 a period read only that period's checkups (on PostgreSQL it covers status, beneficiary_id and
-facility_id too, for an index-only scan).
+facility_id too, for an index-only scan). On SQLite (3.35+) the column is added and dropped in
+place, without batch mode's copy of a table that others reference.
 
 Revision ID: 46b3de6132a8
 Revises: c9a28fae85d5
@@ -48,33 +49,41 @@ WHERE o.checkup_id = checkups.id
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("checkups", schema=None) as batch_op:
-        batch_op.add_column(
+    if op.get_bind().dialect.name == "sqlite":
+        # A plain ADD COLUMN (SQLite allows a CHECK on it): batch mode would copy the table, and
+        # with foreign keys on, dropping the old copy fails while appointments, results and
+        # dispenses point at its rows.
+        allowed = ", ".join(f"'{o}'" for o in OUTCOMES)
+        op.execute(
+            "ALTER TABLE checkups ADD COLUMN outcome VARCHAR(21) "
+            f"CONSTRAINT ck_checkups_checkup_outcome CHECK (outcome IN ({allowed}))"
+        )
+    else:
+        op.add_column(
+            "checkups",
             sa.Column(
                 "outcome",
                 sa.Enum(
                     *OUTCOMES, name="checkup_outcome", native_enum=False, create_constraint=True
                 ),
                 nullable=True,
-            )
+            ),
         )
-    if op.get_bind().dialect.name == "postgresql":
         # A million checkups take longer than the application's statement timeout (the server
         # migrates on start): no limit for the rest of this migration's transaction.
         op.execute("SET LOCAL statement_timeout = 0")
     op.execute(BACKFILL)
-    with op.batch_alter_table("checkups", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_checkups_date_outcome",
-            ["date", "outcome"],
-            unique=False,
-            postgresql_include=["status", "beneficiary_id", "facility_id"],
-        )
+    op.create_index(
+        "ix_checkups_date_outcome",
+        "checkups",
+        ["date", "outcome"],
+        unique=False,
+        postgresql_include=["status", "beneficiary_id", "facility_id"],
+    )
 
 
 def downgrade() -> None:
-    # The index first, on its own: SQLite's batch mode would rebuild it on the copied table.
     op.drop_index("ix_checkups_date_outcome", table_name="checkups")
-    with op.batch_alter_table("checkups", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("ck_checkups_checkup_outcome"), type_="check")
-        batch_op.drop_column("outcome")
+    # PostgreSQL drops the column's CHECK with it; SQLite (3.35+) drops a column whose only CHECK
+    # is its own, without copying the table.
+    op.execute("ALTER TABLE checkups DROP COLUMN outcome")
