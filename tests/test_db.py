@@ -1,5 +1,6 @@
 """Database behaviour: durability before the response, constraint translation, SQLite setup."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -156,3 +157,33 @@ async def test_postgresql_plans_reports_for_their_actual_parameters(
         pytest.skip("plan_cache_mode is a PostgreSQL setting")
     async with engine.connect() as conn:
         assert (await conn.execute(text("SHOW plan_cache_mode"))).scalar() == "force_custom_plan"
+
+
+async def _kill_a_pooled_connection(engine: AsyncEngine) -> None:
+    """Two connections in the pool; the server ends the one that will be handed out next."""
+    async with engine.connect() as first, engine.connect() as second:
+        pid = (await first.execute(text("SELECT pg_backend_pid()"))).scalar()
+        await first.close()  # back in the pool, first in line (the pool is FIFO)
+        await second.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        await second.commit()
+
+
+async def test_a_pooled_connection_that_died_while_idle_is_replaced(
+    backend: str, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("SQLite connections do not die on a server")
+    # Used moments ago, so not pinged: the driver saw the server close it, and the pool
+    # replaces it at checkout without a round trip and without an error.
+    await _kill_a_pooled_connection(engine)
+    await asyncio.sleep(0.05)  # the event loop reads the server's goodbye
+    for _ in range(3):
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT 1"))).scalar() == 1
+    # Dead but not yet seen closed (checked at once): a connection idle past the limit is
+    # pinged before use, and replaced without an error.
+    monkeypatch.setattr("veteran_care.db.PING_AFTER_IDLE_SECONDS", 0.0)
+    await _kill_a_pooled_connection(engine)
+    for _ in range(3):
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT 1"))).scalar() == 1

@@ -6,6 +6,7 @@ returns and *before* the response is sent: a 2xx is only ever sent for a durable
 """
 
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Integer, MetaData, TypeDecorator, Uuid, event
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -136,20 +138,54 @@ def create_engine(settings: Settings) -> AsyncEngine:
     if settings.db_statement_timeout_ms:
         server_settings["statement_timeout"] = str(settings.db_statement_timeout_ms)
         # The server cancels a slow statement; this bounds the wait when the server cannot
-        # answer at all (a host gone silent mid-query, or the pre-ping of a dead socket).
+        # answer at all (a host gone silent mid-query, or the ping of a dead socket).
         connect_args["command_timeout"] = settings.db_statement_timeout_ms / 1000 + 5
     # Outage behaviour (tests/faults/test_outage.py): a connection the database dropped is
-    # replaced at checkout (pre-ping); while it is down, connecting is refused at once or
+    # replaced at checkout (_ping_when_idle); while it is down, connecting is refused at once or
     # times out after 5 s, and the request gets 503 problem+json with Retry-After (errors.py).
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
-        pool_pre_ping=True,
         pool_recycle=settings.db_pool_recycle_seconds,
         connect_args=connect_args,
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE_SECONDS = 5.0
+_LAST_USED = "veteran_care_last_used"
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """A pooled connection idle for more than a few seconds is pinged before use, and replaced
+    if the ping fails (the database restarted, a firewall dropped it). ``pool_pre_ping`` pinged
+    on every checkout: with asyncpg that is three round trips (BEGIN, a query, ROLLBACK), two
+    checkouts per request (the token's account, the endpoint): 6 of a report's 15 round trips.
+    A connection returned moments ago is as good as a ping says."""
+    dialect = engine.dialect
+
+    def used(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_LAST_USED] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+        driver = getattr(dbapi_connection, "driver_connection", None)
+        if driver is not None and driver.is_closed():
+            # The server closed it (terminated, restarted) and the driver saw it: no round trip.
+            raise DisconnectionError("pooled connection was closed by the server")
+        last_used = record.info.get(_LAST_USED)
+        if last_used is not None and time.monotonic() - last_used < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # the pool discards the connection and connects again
+            raise DisconnectionError("pooled connection failed its ping") from exc
+
+    event.listen(engine.sync_engine, "connect", used)
+    event.listen(engine.sync_engine, "checkin", used)
+    event.listen(engine.sync_engine, "checkout", checkout)
 
 
 def create_sessionmaker(engine: AsyncEngine | Any) -> async_sessionmaker[AsyncSession]:

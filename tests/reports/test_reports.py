@@ -15,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.scheduling.conftest import book, day, make_clinic, person_with_card
 from tests.test_conventions import assert_problem
+from veteran_care.identity.principal import mask
 from veteran_care.kit.clock import today
 from veteran_care.models import Appointment, AppointmentStatus, CancelledBy, Role
+from veteran_care.scheduling.lifecycle import refresh_checkups
 
 S = AppointmentStatus
 
@@ -96,6 +98,9 @@ async def _shape(session: AsyncSession, checkup_id: str, outcome: str) -> None:
         await session.execute(apt.values(status=S.cancelled, cancelled_by=by, cancel_reason="x"))
     elif outcome == "entered-in-error":
         await session.execute(apt.values(status=S.entered_in_error))
+    # The statuses were written past the lifecycle (no-shows of future days): derive the checkup's
+    # status and stored outcome as the lifecycle does after each change.
+    await refresh_checkups(session, [ids])
     await session.commit()
 
 
@@ -105,9 +110,10 @@ async def dataset(client: httpx.AsyncClient, session: AsyncSession) -> dict[str,
         client, capacity=20, days=3, specialties=["internal-medicine", "ultrasound"]
     )
     people = []
-    for case in CASES:
+    for index, case in enumerate(CASES):
         person = await person_with_card(
             client,
+            phone=f"0912{index:06d}",
             commune_code=case.commune,
             sex=case.sex,
             birth_year=case.birth_year,
@@ -312,3 +318,28 @@ async def test_an_empty_period_counts_zero_not_null(client) -> None:
             "attendance_rate": None,
         }
     ]
+
+
+async def _people_csv(client: httpx.AsyncClient) -> list[dict[str, str]]:
+    response = await client.get(
+        "/api/v1/reports/attendance/people", params={"date_from": day(0), "format": "csv"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.content.startswith("\ufeff".encode())
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+async def test_people_csv_says_what_the_json_pages_say(client, client_for, dataset) -> None:
+    pages = (
+        await client.get(
+            "/api/v1/reports/attendance/people", params={"date_from": day(0), "limit": 100}
+        )
+    ).json()["items"]
+    as_text = [{k: "" if v is None else str(v) for k, v in item.items()} for item in pages]
+    rows = await _people_csv(client)
+    assert rows == as_text  # same columns, values and order (PostgreSQL writes it with COPY)
+    assert {r["phone"] for r in rows} - {""}  # the dataset's people have phones
+    reporter = await client_for(Role.reporter)
+    masked = await _people_csv(reporter)
+    assert [r["phone"] for r in masked] == [mask(r["phone"] or None) or "" for r in rows]
+    assert [{**r, "phone": ""} for r in masked] == [{**r, "phone": ""} for r in rows]

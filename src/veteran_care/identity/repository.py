@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from veteran_care.kit.pagination import SortKey, page_of, paginate, text_key
 from veteran_care.models import Account, AccountFacility, AccountKind, LoginThrottle, RefreshToken
@@ -15,8 +15,9 @@ ACCOUNT_SORTS: dict[str, SortKey] = {"login": text_key(Account.login)}
 
 
 async def get(session: AsyncSession, account_id: uuid.UUID) -> Account | None:
-    stmt = select(Account).where(Account.id == account_id).options(selectinload(Account.facilities))
-    return (await session.scalars(stmt)).one_or_none()
+    """The account with its facilities in one query: every authenticated request runs it."""
+    stmt = select(Account).where(Account.id == account_id).options(joinedload(Account.facilities))
+    return (await session.scalars(stmt)).unique().one_or_none()
 
 
 @dataclass(frozen=True)

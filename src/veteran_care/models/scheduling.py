@@ -70,6 +70,20 @@ class CheckupStatus(StrEnum):
     entered_in_error = "entered-in-error"
 
 
+class CheckupOutcome(StrEnum):
+    """What became of a checkup, from its appointments (entered-in-error ones left out):
+    attended if one was checked in or fulfilled; else noshow if one was missed; else pending if
+    one is still booked; else cancelled, by the patient if one was cancelled by the patient.
+    Stored on the checkup (``Checkup.outcome``) wherever an appointment's status changes, so that
+    reports count checkups of a period without grouping all their appointments."""
+
+    attended = "attended"
+    noshow = "noshow"
+    pending = "pending"
+    cancelled_by_patient = "cancelled_by_patient"
+    cancelled_by_facility = "cancelled_by_facility"
+
+
 class Specialty(Base):
     __tablename__ = "specialties"
 
@@ -166,6 +180,10 @@ class Checkup(IdMixin, TimestampMixin, VersionedMixin, Base):
     status: Mapped[CheckupStatus] = mapped_column(
         enum_column(CheckupStatus, "checkup_status"), default=CheckupStatus.planned
     )
+    # None only when every appointment is entered in error (the checkup is, too).
+    outcome: Mapped[CheckupOutcome | None] = mapped_column(
+        enum_column(CheckupOutcome, "checkup_outcome"), default=CheckupOutcome.pending
+    )
     part_of_day: Mapped[PartOfDay | None] = mapped_column(
         enum_column(PartOfDay, "checkup_part_of_day"), default=None
     )
@@ -182,6 +200,14 @@ class Checkup(IdMixin, TimestampMixin, VersionedMixin, Base):
     __table_args__ = (
         Index("ix_checkups_beneficiary_date", "beneficiary_id", "date"),
         Index("ix_checkups_facility_date", "facility_id", "date"),
+        # Reports of a period: the checkups of its days with their outcome (PostgreSQL covers
+        # the columns the reports join and group on, for an index-only scan).
+        Index(
+            "ix_checkups_date_outcome",
+            "date",
+            "outcome",
+            postgresql_include=["status", "beneficiary_id", "facility_id"],
+        ),
         # Never twice in one campaign (a cancelled campaign checkup does not count).
         Index(
             "uq_checkups_campaign_beneficiary",

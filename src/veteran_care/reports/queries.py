@@ -1,6 +1,7 @@
 """Every report figure is computed by the database (GROUP BY), never by loading rows.
 
-Attendance counts checkups (one periodic check of one person), each in exactly one outcome:
+Attendance counts checkups (one periodic check of one person), each in exactly one outcome, stored
+on the checkup (``Checkup.outcome``, kept by the scheduling lifecycle) from its appointments:
 - attended: at least one examination checked in or fulfilled;
 - noshow: not attended, at least one examination a no-show;
 - cancelled_by_patient / cancelled_by_facility: not attended, no no-show, cancelled (by whom the
@@ -15,19 +16,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Integer, Select, String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from veteran_care.models import (
-    Appointment,
-    AppointmentStatus,
     Beneficiary,
     BeneficiaryCategoryMembership,
     BeneficiaryStatus,
-    CancelledBy,
     Checkup,
     CheckupConclusion,
+    CheckupOutcome,
     CheckupStatus,
     Diagnosis,
     Dispense,
@@ -38,8 +37,8 @@ from veteran_care.models import (
 )
 from veteran_care.scheduling.due import person_cutoffs
 
-S = AppointmentStatus
 GROUPS = ("commune", "facility", "category", "sex", "ethnicity", "age_band", "month")
+PERSON_GROUPS = frozenset({"commune", "sex", "ethnicity", "age_band"})  # beneficiaries' columns
 AGE_BANDS = (
     (0, 69, "<70"),
     (70, 74, "70-74"),
@@ -78,39 +77,6 @@ def _month(column: Any) -> ColumnElement[Any]:
     return year * 100 + cast(func.extract("month", column), Integer)
 
 
-def _outcomes() -> Any:
-    """One row per checkup with its outcome flags (a subquery over its appointments)."""
-    attended = func.max(case((Appointment.status.in_((S.checked_in, S.fulfilled)), 1), else_=0))
-    noshow = func.max(case((Appointment.status == S.noshow, 1), else_=0))
-    booked_left = func.max(case((Appointment.status == S.booked, 1), else_=0))
-    by_patient = func.max(
-        case(
-            (
-                and_(
-                    Appointment.status == S.cancelled,
-                    Appointment.cancelled_by == CancelledBy.patient,
-                ),
-                1,
-            ),
-            else_=0,
-        )
-    )
-    cancelled = func.max(case((Appointment.status == S.cancelled, 1), else_=0))
-    return (
-        select(
-            Appointment.checkup_id.label("checkup_id"),
-            attended.label("attended"),
-            noshow.label("noshow"),
-            booked_left.label("booked_left"),
-            cancelled.label("cancelled"),
-            by_patient.label("by_patient"),
-        )
-        .where(Appointment.status != S.entered_in_error)
-        .group_by(Appointment.checkup_id)
-        .subquery()
-    )
-
-
 def _dimension(name: str, reference_year: int) -> Any:
     return {
         "commune": Beneficiary.commune_code,
@@ -142,69 +108,83 @@ def _total(expression: Any) -> Any:
 
 
 def attendance_statement(scope: Scope, group_by: Sequence[str], reference_year: int) -> Select[Any]:
-    o = _outcomes()
-    not_attended = o.c.attended == 0
-    attended = _total(o.c.attended)
-    noshow = _total(case((and_(not_attended, o.c.noshow == 1), 1), else_=0))
-    cancelled = and_(not_attended, o.c.noshow == 0, o.c.booked_left == 0, o.c.cancelled == 1)
-    by_patient = _total(case((and_(cancelled, o.c.by_patient == 1), 1), else_=0))
-    by_facility = _total(case((and_(cancelled, o.c.by_patient == 0), 1), else_=0))
-    pending = _total(case((and_(not_attended, o.c.noshow == 0, o.c.booked_left == 1), 1), else_=0))
+    def count(outcome: CheckupOutcome) -> Any:
+        return _total(case((Checkup.outcome == outcome, 1), else_=0))
+
     dims: list[Any] = [_dimension(name, reference_year).label(name) for name in group_by]
-    stmt: Select[Any] = (
-        select(
-            *dims,
-            func.count().label("booked"),
-            attended.label("attended"),
-            noshow.label("noshow"),
-            by_patient.label("cancelled_by_patient"),
-            by_facility.label("cancelled_by_facility"),
-            pending.label("pending"),
-        )
-        .select_from(Checkup)
-        .join(o, o.c.checkup_id == Checkup.id)
-        .join(Beneficiary, Beneficiary.id == Checkup.beneficiary_id)
-    )
+    stmt: Select[Any] = select(
+        *dims,
+        func.count().label("booked"),
+        count(CheckupOutcome.attended).label("attended"),
+        count(CheckupOutcome.noshow).label("noshow"),
+        count(CheckupOutcome.cancelled_by_patient).label("cancelled_by_patient"),
+        count(CheckupOutcome.cancelled_by_facility).label("cancelled_by_facility"),
+        count(CheckupOutcome.pending).label("pending"),
+    ).select_from(Checkup)
+    if set(group_by) & PERSON_GROUPS:  # totals, facility and month need no person
+        stmt = stmt.join(Beneficiary, Beneficiary.id == Checkup.beneficiary_id)
     if "category" in group_by:
         stmt = stmt.join(
             BeneficiaryCategoryMembership,
-            BeneficiaryCategoryMembership.beneficiary_id == Beneficiary.id,
+            BeneficiaryCategoryMembership.beneficiary_id == Checkup.beneficiary_id,
         )
-    stmt = _scoped(stmt, scope)
+    stmt = _scoped(stmt, scope).where(Checkup.outcome.is_not(None))
     if dims:
         stmt = stmt.group_by(*dims).order_by(*dims)
     return stmt
 
 
-def attendance_people_statement(scope: Scope, reference_year: int) -> Select[Any]:
-    """Who was booked and whether they came: one row per checkup, for follow-up."""
-    o = _outcomes()
-    outcome = case(
-        (o.c.attended == 1, literal("attended")),
-        (o.c.noshow == 1, literal("noshow")),
-        (o.c.booked_left == 1, literal("pending")),
-        (o.c.by_patient == 1, literal("cancelled_by_patient")),
-        else_=literal("cancelled_by_facility"),
-    )
+_PHONE = Beneficiary.__table__.c.phone.type
+PHONE_LENGTH = _PHONE.length if isinstance(_PHONE, String) and _PHONE.length else 16
+PEOPLE_COLUMNS = (
+    "checkup_id",
+    "date",
+    "facility_id",
+    "beneficiary_id",
+    "full_name",
+    "phone",
+    "commune",
+    "sex",
+    "age_band",
+    "outcome",
+)
+
+
+def masked_phone(phone: Any) -> ColumnElement[Any]:
+    """``principal.mask`` in SQL (PostgreSQL and SQLite): all but the last 4 characters hidden."""
+    length = func.length(phone)
+    hidden = func.substr(literal("*" * PHONE_LENGTH), 1, length - 4, type_=String)
+    shown = func.substr(phone, length - 3, type_=String)
+    return case((length > 4, hidden.concat(shown)), else_=phone)
+
+
+def attendance_people_statement(
+    scope: Scope, reference_year: int, *, mask_phones: bool = False, keyed: bool = True
+) -> Select[Any]:
+    """Who was booked and whether they came: one row per checkup, for follow-up. The columns
+    are PEOPLE_COLUMNS (after ``id``, the pagination key, when ``keyed``)."""
+    phone = masked_phone(Beneficiary.phone) if mask_phones else Beneficiary.phone
+    columns: list[Any] = [
+        Checkup.id.label("checkup_id"),
+        Checkup.date.label("date"),
+        Checkup.facility_id.label("facility_id"),
+        Beneficiary.id.label("beneficiary_id"),
+        Beneficiary.full_name.label("full_name"),
+        phone.label("phone"),
+        Beneficiary.commune_code.label("commune"),
+        Beneficiary.sex.label("sex"),
+        _age_band(reference_year).label("age_band"),
+        Checkup.outcome.label("outcome"),
+    ]
+    if keyed:
+        columns.insert(0, Checkup.id.label("id"))
     stmt: Select[Any] = (
-        select(
-            Checkup.id.label("id"),
-            Checkup.id.label("checkup_id"),
-            Checkup.date.label("date"),
-            Checkup.facility_id.label("facility_id"),
-            Beneficiary.id.label("beneficiary_id"),
-            Beneficiary.full_name.label("full_name"),
-            Beneficiary.phone.label("phone"),
-            Beneficiary.commune_code.label("commune"),
-            Beneficiary.sex.label("sex"),
-            _age_band(reference_year).label("age_band"),
-            outcome.label("outcome"),
-        )
+        select(*columns)
         .select_from(Checkup)
-        .join(o, o.c.checkup_id == Checkup.id)
         .join(Beneficiary, Beneficiary.id == Checkup.beneficiary_id)
     )
-    return _scoped(stmt, scope).order_by(Checkup.date, Beneficiary.name_search, Checkup.id)
+    stmt = _scoped(stmt, scope).where(Checkup.outcome.is_not(None))
+    return stmt.order_by(Checkup.date, Beneficiary.name_search, Checkup.id)
 
 
 def dispensing_statement(scope: Scope, group_by: Sequence[str]) -> Select[Any]:

@@ -17,6 +17,7 @@ from veteran_care.models import (
     AppointmentStatusChange,
     CancelledBy,
     Checkup,
+    CheckupOutcome,
     CheckupStatus,
 )
 from veteran_care.scheduling import repository
@@ -105,6 +106,24 @@ def checkup_status(appointments: Iterable[Appointment]) -> CheckupStatus:
     return CheckupStatus.planned
 
 
+def checkup_outcome(appointments: Iterable[Appointment]) -> CheckupOutcome | None:
+    """The outcome the reports count (see ``CheckupOutcome``); None if every appointment is
+    entered in error."""
+    counted = [a for a in appointments if a.status != S.entered_in_error]
+    statuses = {a.status for a in counted}
+    if not statuses:
+        return None
+    if statuses & {S.checked_in, S.fulfilled}:
+        return CheckupOutcome.attended
+    if S.noshow in statuses:
+        return CheckupOutcome.noshow
+    if S.booked in statuses:
+        return CheckupOutcome.pending
+    if any(a.status == S.cancelled and a.cancelled_by == CancelledBy.patient for a in counted):
+        return CheckupOutcome.cancelled_by_patient
+    return CheckupOutcome.cancelled_by_facility
+
+
 async def refresh_checkups(session: AsyncSession, checkup_ids: Iterable[uuid.UUID]) -> None:
     for checkup in await repository.checkups_with_appointments(session, checkup_ids):
         refresh(checkup)
@@ -112,6 +131,12 @@ async def refresh_checkups(session: AsyncSession, checkup_ids: Iterable[uuid.UUI
 
 
 def refresh(checkup: Checkup) -> None:
+    """Derive the checkup's status and stored outcome from its appointments: every change of an
+    appointment's status is followed by this (check-in, results, cancellations, no-shows, session
+    cancellation, rescheduling, entered in error)."""
     status = checkup_status(checkup.appointments)
     if status != checkup.status:
         checkup.status = status
+    outcome = checkup_outcome(checkup.appointments)
+    if outcome != checkup.outcome:
+        checkup.outcome = outcome
