@@ -8,13 +8,15 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from sqlalchemy import delete, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tests.factories import beneficiary_payload
+from veteran_care.audit import service as audit
 from veteran_care.config import Settings
-from veteran_care.db import create_sessionmaker
+from veteran_care.db import commit_durably, create_sessionmaker
 from veteran_care.errors import unique_violation_fields
+from veteran_care.identity.principal import system_actor
 from veteran_care.identity.tokens import issue_access_token
 from veteran_care.kit.text import fold
 from veteran_care.main import create_app
@@ -187,3 +189,22 @@ async def test_a_pooled_connection_that_died_while_idle_is_replaced(
     for _ in range(3):
         async with engine.connect() as conn:
             assert (await conn.execute(text("SELECT 1"))).scalar() == 1
+
+
+async def test_a_connection_lost_in_the_audit_chain_commit_is_a_database_error(
+    backend: str, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chain's one-message commit goes to asyncpg directly: a connection lost there must
+    reach the error handlers as SQLAlchemy's DBAPIError (503), not as a bare driver error (500;
+    seen while a PostgreSQL server stopped under load)."""
+    if backend != "postgresql":
+        pytest.skip("the one-message commit is PostgreSQL's")
+    monkeypatch.setattr(
+        "veteran_care.audit.service.chain_and_commit_sql",
+        lambda event: "SELECT pg_terminate_backend(pg_backend_pid())",
+    )
+    async with create_sessionmaker(engine)() as session:
+        await audit.record(session, system_actor("test"), "test.lost")
+        with pytest.raises(DBAPIError) as raised:
+            await commit_durably(session)
+    assert raised.value.connection_invalidated

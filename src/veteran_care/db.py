@@ -8,14 +8,15 @@ returns and *before* the response is sent: a 2xx is only ever sent for a durable
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Integer, MetaData, TypeDecorator, Uuid, event
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -198,6 +199,20 @@ async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+@contextmanager
+def driver_errors(statement: str, driver: Any) -> Iterator[None]:
+    """Around a call sent to asyncpg directly (outside SQLAlchemy's execution): its errors are
+    raised as SQLAlchemy's ``DBAPIError``, marked invalidated when the connection is gone, so the
+    error handlers answer as for any other statement (503 when the database is unavailable),
+    never a bare driver error and a 500."""
+    import asyncpg  # type: ignore[import-untyped]
+
+    try:
+        yield
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        raise DBAPIError(statement, None, exc, connection_invalidated=driver.is_closed()) from exc
+
+
 async def commit_durably(session: AsyncSession) -> None:
     """Commit, and return only once the commit is on disk.
 
@@ -219,7 +234,10 @@ async def commit_durably(session: AsyncSession) -> None:
         # own, and so a synchronous WAL flush.
         connection = await session.connection()
         raw = await connection.get_raw_connection()
-        await raw.driver_connection.fetchval("SELECT pg_current_xact_id()")  # type: ignore[union-attr]
+        driver: Any = raw.driver_connection
+        flush = "SELECT pg_current_xact_id()"
+        with driver_errors(flush, driver):
+            await driver.fetchval(flush)
 
 
 async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:

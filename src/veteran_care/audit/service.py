@@ -22,6 +22,7 @@ from veteran_care.db import (
     FLUSH_DUE,
     WRITE_OPTION,
     commit_durably,
+    driver_errors,
     utcnow,
 )
 from veteran_care.identity.principal import Actor
@@ -165,8 +166,10 @@ def _chain_pending(session: OrmSession) -> None:
             # trip at all (decision 0012). SQLAlchemy's own COMMIT, next, finds no
             # transaction open (a warning PostgreSQL answers, nothing more).
             session.info.pop(FLUSH_AFTER_COMMIT_ALLOWED)
-            driver = connection.connection.driver_connection
-            await_(driver.execute(chain_and_commit_sql(pending[0])))  # type: ignore[union-attr]
+            driver: Any = connection.connection.driver_connection
+            message = chain_and_commit_sql(pending[0])
+            with driver_errors(message, driver):
+                await_(driver.execute(message))
             session.info[FLUSH_DUE] = True
             return
         if session.info.pop(FLUSH_AFTER_COMMIT_ALLOWED, False):
