@@ -9,11 +9,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from veteran_care.audit import service as audit
 from veteran_care.clinical import service as clinical
 from veteran_care.errors import NotFound
+from veteran_care.fhir import auditing, repository
 from veteran_care.fhir import clinical_mapping as mapping
-from veteran_care.fhir import repository
 from veteran_care.fhir import service as registry
 from veteran_care.identity.permissions import Permission, is_allowed
 from veteran_care.identity.principal import Actor
@@ -44,14 +43,7 @@ async def read_appointment(
     session: AsyncSession, actor: Actor, appointment_id: uuid.UUID
 ) -> Resource:
     row = await booking.get_appointment(session, actor, appointment_id)
-    await audit.record(
-        session,
-        actor,
-        "read",
-        resource_type="appointment",
-        resource_id=row.id,
-        beneficiary_id=row.beneficiary_id,
-    )
+    await auditing.read(session, actor, "appointment", row.id, row.beneficiary_id)
     return (await appointments(session, [row]))[0]
 
 
@@ -71,13 +63,8 @@ async def search_appointments(
         cursor=cursor,
         limit=limit,
     )
-    await audit.record(
-        session,
-        actor,
-        "search",
-        resource_type="appointment",
-        beneficiary_id=patient_id,
-        detail=f"FHIR Appointment; {len(rows)} rows",
+    await auditing.search(
+        session, actor, "appointment", f"FHIR Appointment; {len(rows)} rows", patient_id
     )
     return await appointments(session, rows), next_cursor
 
@@ -120,13 +107,8 @@ async def search_encounters(
         cursor=cursor,
         limit=limit,
     )
-    await audit.record(
-        session,
-        actor,
-        "search",
-        resource_type="checkup",
-        beneficiary_id=patient_id,
-        detail=f"FHIR Encounter; {len(rows)} rows",
+    await auditing.search(
+        session, actor, "checkup", f"FHIR Encounter; {len(rows)} rows", patient_id
     )
     return await encounters(session, actor, rows), next_cursor
 
@@ -154,14 +136,7 @@ async def read_observation(session: AsyncSession, actor: Actor, observation_id: 
         beneficiary_id, resource_type = result.beneficiary_id, "result"
     if not found:
         raise NotFound(f"Observation {observation_id} was not found.")
-    await audit.record(
-        session,
-        actor,
-        "read",
-        resource_type=resource_type,
-        resource_id=owner,
-        beneficiary_id=beneficiary_id,
-    )
+    await auditing.read(session, actor, resource_type, owner, beneficiary_id)
     return found[0]
 
 
@@ -223,13 +198,8 @@ async def search_observations(
     found = [o for r in rows for o in mapping.observations(r)]
     if cursor is None:
         found += await _classifications(session, actor, patient_id, encounter_id)
-    await audit.record(
-        session,
-        actor,
-        "search",
-        resource_type="result",
-        beneficiary_id=patient_id,
-        detail=f"FHIR Observation; {len(found)} resources",
+    await auditing.search(
+        session, actor, "result", f"FHIR Observation; {len(found)} resources", patient_id
     )
     return found, next_cursor
 
@@ -247,14 +217,7 @@ async def read_condition(session: AsyncSession, actor: Actor, condition_id: uuid
         await _result(session, actor, diagnosis.result_id)
     except NotFound as exc:
         raise NotFound(f"Condition {condition_id} was not found.") from exc
-    await audit.record(
-        session,
-        actor,
-        "read",
-        resource_type="diagnosis",
-        resource_id=diagnosis.id,
-        beneficiary_id=diagnosis.beneficiary_id,
-    )
+    await auditing.read(session, actor, "diagnosis", diagnosis.id, diagnosis.beneficiary_id)
     return (await _conditions(session, [diagnosis]))[0]
 
 
@@ -274,13 +237,8 @@ async def search_conditions(
         cursor=cursor,
         limit=limit,
     )
-    await audit.record(
-        session,
-        actor,
-        "search",
-        resource_type="diagnosis",
-        beneficiary_id=patient_id,
-        detail=f"FHIR Condition; {len(rows)} rows",
+    await auditing.search(
+        session, actor, "diagnosis", f"FHIR Condition; {len(rows)} rows", patient_id
     )
     return await _conditions(session, rows), next_cursor
 
@@ -292,14 +250,7 @@ async def dispenses(session: AsyncSession, rows: Sequence[Dispense]) -> list[Res
 
 async def read_dispense(session: AsyncSession, actor: Actor, dispense_id: uuid.UUID) -> Resource:
     row = await pharmacy.get_dispense(session, actor, dispense_id)
-    await audit.record(
-        session,
-        actor,
-        "read",
-        resource_type="dispense",
-        resource_id=row.id,
-        beneficiary_id=row.beneficiary_id,
-    )
+    await auditing.read(session, actor, "dispense", row.id, row.beneficiary_id)
     return (await dispenses(session, [row]))[0]
 
 
@@ -320,12 +271,7 @@ async def search_dispenses(
         cursor=cursor,
         limit=limit,
     )
-    await audit.record(
-        session,
-        actor,
-        "search",
-        resource_type="dispense",
-        beneficiary_id=patient_id,
-        detail=f"FHIR MedicationDispense; {len(rows)} rows",
+    await auditing.search(
+        session, actor, "dispense", f"FHIR MedicationDispense; {len(rows)} rows", patient_id
     )
     return await dispenses(session, rows), next_cursor

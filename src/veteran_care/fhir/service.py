@@ -8,14 +8,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from veteran_care.audit import service as audit
 from veteran_care.beneficiaries import repository as beneficiaries_repository
 from veteran_care.beneficiaries import service as beneficiaries
 from veteran_care.errors import NotFound
 from veteran_care.facilities import repository as facilities_repository
 from veteran_care.facilities import service as facilities
+from veteran_care.fhir import auditing, repository
 from veteran_care.fhir import registry_mapping as mapping
-from veteran_care.fhir import repository
 from veteran_care.fhir.search import DateRange
 from veteran_care.identity.principal import Actor
 from veteran_care.kit.text import fold
@@ -106,12 +105,11 @@ async def search_patients(
         rows = [r for r in rows if _name_matches(r, name)]
     given = {"identifier": identifier_given, "name": bool(name), "birthdate": birth != DateRange()}
     used = [label for label, value in given.items() if value]
-    await audit.record(
+    await auditing.search(
         session,
         actor,
-        "search",
-        resource_type="beneficiary",
-        detail=f"FHIR Patient; filters: {', '.join(used) or 'none'}; {len(rows)} rows",
+        "beneficiary",
+        f"FHIR Patient; filters: {', '.join(used) or 'none'}; {len(rows)} rows",
     )
     return await patients_of(session, actor, rows), next_cursor
 
@@ -129,14 +127,7 @@ async def _card(session: AsyncSession, actor: Actor, card_id: uuid.UUID) -> Insu
 
 async def read_coverage(session: AsyncSession, actor: Actor, card_id: uuid.UUID) -> Resource:
     card = await _card(session, actor, card_id)
-    await audit.record(
-        session,
-        actor,
-        "read",
-        resource_type="card",
-        resource_id=card.id,
-        beneficiary_id=card.beneficiary_id,
-    )
+    await auditing.read(session, actor, "card", card.id, card.beneficiary_id)
     return mapping.coverage(card, shown=actor.require().sees_identifiers)
 
 
@@ -150,14 +141,7 @@ async def search_coverage(
     rows, next_cursor = await beneficiaries_repository.list_cards(
         session, patient_id, cursor=cursor, limit=limit
     )
-    await audit.record(
-        session,
-        actor,
-        "search",
-        resource_type="card",
-        beneficiary_id=patient_id,
-        detail=f"FHIR Coverage; {len(rows)} rows",
-    )
+    await auditing.search(session, actor, "card", f"FHIR Coverage; {len(rows)} rows", patient_id)
     shown = actor.require().sees_identifiers
     return [mapping.coverage(r, shown=shown) for r in rows], next_cursor
 
