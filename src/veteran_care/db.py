@@ -209,7 +209,12 @@ def driver_errors(statement: str, driver: Any) -> Iterator[None]:
 
     try:
         yield
-    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+    except (
+        asyncpg.PostgresError,
+        asyncpg.InterfaceError,
+        asyncpg.InternalClientError,  # not an InterfaceError: "another operation is in progress"
+        OSError,
+    ) as exc:
         raise DBAPIError(statement, None, exc, connection_invalidated=driver.is_closed()) from exc
 
 
