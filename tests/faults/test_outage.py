@@ -61,10 +61,14 @@ async def _timed(call: Any) -> tuple[httpx.Response, float]:
 async def _terminate_app_connections(url: str) -> int:
     connection = await asyncpg.connect(url.replace("+asyncpg", ""), timeout=5)
     try:
+        # With a timeout, pg_terminate_backend waits until the backend has exited (its socket
+        # closed): the API's driver then sees the close before the next request. A connection
+        # used within the instant between the signal and the close fails once (503; README).
         rows = await connection.fetch(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
             "WHERE application_name = 'veteran-care'"
         )
+        await asyncio.sleep(0.1)  # the API's event loop reads the closed sockets
         return len(rows)
     finally:
         await connection.close()
