@@ -2,6 +2,7 @@
 
 import json
 import logging
+import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -12,8 +13,10 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from prometheus_client import CollectorRegistry
 
 from veteran_care.config import Environment, Settings
+from veteran_care.edge import HttpMetrics, new_request_id
 from veteran_care.errors import PROBLEM_MEDIA_TYPE
 from veteran_care.kit.request_context import current_request_id, request_id_var
 from veteran_care.logs import JsonFormatter, PlainFormatter, RequestIdFilter, configure_logging
@@ -107,6 +110,23 @@ async def test_request_id_is_generated_and_echoed(client: httpx.AsyncClient) -> 
     second = await client.get("/healthz")
     assert len(first.headers["x-request-id"]) == 32
     assert first.headers["x-request-id"] != second.headers["x-request-id"]
+
+
+def test_generated_request_ids_are_unique_within_a_process_and_across_a_fork() -> None:
+    ids = [new_request_id() for _ in range(1000)]
+    assert len(set(ids)) == 1000
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a worker forked after import draws its own prefix
+        os.write(write_end, new_request_id().encode())
+        os._exit(0)
+    os.close(write_end)
+    os.waitpid(pid, 0)
+    child = os.read(read_end, 64).decode()
+    os.close(read_end)
+    assert len(child) == 32
+    assert child[:16] != ids[0][:16]
 
 
 async def test_valid_incoming_request_id_is_echoed(client: httpx.AsyncClient) -> None:
@@ -338,6 +358,35 @@ async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClien
     duration_count = "veteran_care_http_request_duration_seconds_count"
     assert f'{duration_count}{{method="GET",route="{BENEFICIARY_TEMPLATE}"}} 1.0' in text
     assert beneficiary_id not in text
+
+
+def test_duration_histogram_buckets_are_cumulative_and_inclusive() -> None:
+    registry = CollectorRegistry()
+    metrics = HttpMetrics.register(registry)
+    for seconds in (0.005, 0.0051, 0.3, 42.0):  # on a bound, just above it, middle, past the last
+        metrics.observe("GET", "/healthz", 200, seconds)
+    metrics.observe("GET", "/healthz", 503, 0.001)
+
+    def bucket(le: str) -> float | None:
+        labels = {"method": "GET", "route": "/healthz", "le": le}
+        return registry.get_sample_value(
+            "veteran_care_http_request_duration_seconds_bucket", labels
+        )
+
+    assert [bucket(le) for le in ("0.005", "0.01", "0.25", "0.5", "10.0", "+Inf")] == [
+        2.0, 3.0, 3.0, 4.0, 4.0, 5.0
+    ]  # fmt: skip
+    route = {"method": "GET", "route": "/healthz"}
+    assert (
+        registry.get_sample_value("veteran_care_http_request_duration_seconds_count", route) == 5.0
+    )
+    assert registry.get_sample_value(
+        "veteran_care_http_request_duration_seconds_sum", route
+    ) == pytest.approx(42.3111)
+    assert (
+        registry.get_sample_value("veteran_care_http_requests_total", {**route, "status": "200"})
+        == 4.0
+    )
 
 
 async def test_metrics_registry_is_per_app(
