@@ -1,7 +1,7 @@
 """Catalogue, stock ledger and dispensing: FEFO, expired lots, never negative, cancellations."""
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tests.factories import create_beneficiary, create_facility
 from tests.test_conventions import assert_problem
 from veteran_care.kit.clock import today
-from veteran_care.models import LedgerEntry, Role, StockLot
+from veteran_care.models import Dispense, LedgerEntry, Role, StockLot
 
 
 def in_days(n: int) -> str:
@@ -284,3 +284,44 @@ async def test_control_characters_never_reach_the_database(client_for) -> None:
     }
     body = assert_problem(await admin.post("/api/v1/medicines", json=payload), 422)
     assert {e["field"] for e in body["errors"]} == {"body.dosage_form", "body.unit"}
+
+
+async def test_dispenses_count_in_the_local_day_and_month(
+    client, client_for, pharmacist, pharmacy, paracetamol, sessionmaker
+) -> None:
+    """Vietnam is UTC+7: a dispense at 00:30 on 1 April local time is 17:30 UTC on 31 March.
+    The list's date filters and the dispensing report's dates and months are local."""
+    await receive(pharmacist, pharmacy, paracetamol, "L-TZ", in_days(100), 10)
+    person = await create_beneficiary(client)
+    made = (await dispense(pharmacist, pharmacy, paracetamol, person, 3)).json()
+    async with sessionmaker() as session:
+        await session.execute(
+            update(Dispense)
+            .where(Dispense.id == uuid.UUID(made["id"]))
+            .values(dispensed_at=datetime(2026, 3, 31, 17, 30, tzinfo=UTC))
+        )
+        await session.commit()
+
+    async def listed(first: str, last: str) -> bool:
+        params = {"facility_id": pharmacy["id"], "dispensed_from": first, "dispensed_to": last}
+        page = (await pharmacist.get("/api/v1/dispenses", params=params)).json()
+        return made["id"] in [d["id"] for d in page["items"]]
+
+    assert await listed("2026-04-01", "2026-04-01")
+    assert not await listed("2026-03-31", "2026-03-31")
+
+    reporter = await client_for(Role.reporter)
+
+    async def months(first: str, last: str) -> dict[int, int]:
+        params = {
+            "group_by": ["facility", "month"],
+            "date_from": first,
+            "date_to": last,
+        }
+        report = (await reporter.get("/api/v1/reports/dispensing", params=params)).json()
+        return {
+            r["month"]: r["quantity"] for r in report["rows"] if r["facility"] == pharmacy["id"]
+        }
+
+    assert await months("2026-04-01", "2026-04-30") == {202604: 3}
+    assert await months("2026-03-01", "2026-03-31") == {}

@@ -14,6 +14,7 @@ from veteran_care.beneficiaries.identifiers import (
     FACILITY_CODE_PATTERN,
     NATIONAL_ID_PATTERN,
 )
+from veteran_care.kit import clock
 from veteran_care.kit.schemas import Day, InputSchema, Int, OutputSchema
 from veteran_care.kit.text import Line100, Line200, Line300
 from veteran_care.models import (
@@ -81,7 +82,7 @@ Phone = Annotated[
 
 
 def _not_future(value: date | None) -> date | None:
-    if value is not None and value > date.today():
+    if value is not None and value > clock.today():  # the province's today
         raise ValueError("must not be in the future")
     return value
 

@@ -20,6 +20,7 @@ from veteran_care.db import utcnow
 from veteran_care.errors import Conflict, DomainError, NotFound, Unprocessable
 from veteran_care.facilities import service as facilities
 from veteran_care.identity.principal import Actor
+from veteran_care.kit import clock
 from veteran_care.kit.etag import check_if_match
 from veteran_care.kit.text import fold
 from veteran_care.models import (
@@ -85,7 +86,7 @@ def _registered_facility(actor: Actor, wanted: uuid.UUID | None) -> uuid.UUID | 
 
 
 async def current_card(session: AsyncSession, beneficiary: Beneficiary) -> InsuranceCard | None:
-    return await repository.current_card(session, beneficiary.id, date.today())
+    return await repository.current_card(session, beneficiary.id, clock.today())
 
 
 async def _ensure_unique(

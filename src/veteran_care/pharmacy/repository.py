@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from veteran_care.db import utcnow
+from veteran_care.kit.clock import end_of_day, start_of_day
 from veteran_care.kit.pagination import SortKey, datetime_key, page_of, paginate, text_key
 from veteran_care.models import Dispense, LedgerEntry, Medicine, StockLot
 
@@ -172,8 +173,6 @@ async def list_dispenses(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[Dispense], str | None]:
-    from datetime import UTC, datetime, time, timedelta
-
     stmt = select(Dispense).options(selectinload(Dispense.lots))
     if scope is not None:
         stmt = stmt.where(Dispense.facility_id.in_(scope))
@@ -182,10 +181,9 @@ async def list_dispenses(
     if facility_id is not None:
         stmt = stmt.where(Dispense.facility_id == facility_id)
     if dispensed_from is not None:
-        stmt = stmt.where(Dispense.dispensed_at >= datetime.combine(dispensed_from, time(), UTC))
+        stmt = stmt.where(Dispense.dispensed_at >= start_of_day(dispensed_from))
     if dispensed_to is not None:
-        end = datetime.combine(dispensed_to + timedelta(days=1), time(), UTC)
-        stmt = stmt.where(Dispense.dispensed_at < end)
+        stmt = stmt.where(Dispense.dispensed_at < end_of_day(dispensed_to))
     sort = "-dispensed_at"
     key = DISPENSE_SORTS[sort]
     stmt = paginate(stmt, id_column=Dispense.id, sort=sort, key=key, cursor=cursor, limit=limit)

@@ -20,6 +20,7 @@ from sqlalchemy import Integer, Select, String, and_, case, cast, func, literal,
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
+from veteran_care.kit.clock import end_of_day, local_time, start_of_day
 from veteran_care.models import (
     Beneficiary,
     BeneficiaryCategoryMembership,
@@ -192,7 +193,7 @@ def dispensing_statement(scope: Scope, group_by: Sequence[str]) -> Select[Any]:
         "medicine": Medicine.code,
         "atc_group": func.substr(Medicine.atc_code, 1, 3),
         "facility": Dispense.facility_id,
-        "month": _month(Dispense.dispensed_at),
+        "month": _month(local_time(Dispense.dispensed_at)),
     }
     dims: list[Any] = [dims_by_name[name].label(name) for name in group_by]
     stmt: Select[Any] = (
@@ -207,9 +208,9 @@ def dispensing_statement(scope: Scope, group_by: Sequence[str]) -> Select[Any]:
         .where(Dispense.status == DispenseStatus.completed)
     )
     if scope.date_from is not None:
-        stmt = stmt.where(func.date(Dispense.dispensed_at) >= scope.date_from)
+        stmt = stmt.where(Dispense.dispensed_at >= start_of_day(scope.date_from))
     if scope.date_to is not None:
-        stmt = stmt.where(func.date(Dispense.dispensed_at) <= scope.date_to)
+        stmt = stmt.where(Dispense.dispensed_at < end_of_day(scope.date_to))
     if scope.facilities is not None:
         stmt = stmt.where(Dispense.facility_id.in_(scope.facilities))
     if dims:
