@@ -2,7 +2,6 @@
 
 import re
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,7 +10,7 @@ from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from veteran_care.kit.pagination import SortKey, datetime_key, page_of, paginate, text_key
+from veteran_care.kit.pagination import SortKey, datetime_key, fetch_page, text_key
 from veteran_care.kit.text import fold, like_escape
 from veteran_care.models import (
     Beneficiary,
@@ -141,11 +140,15 @@ async def list_beneficiaries(
     limit: int,
 ) -> tuple[list[Beneficiary], str | None]:
     key = BENEFICIARY_SORTS[sort]
-    stmt = paginate(
-        _filtered(filters), id_column=Beneficiary.id, sort=sort, key=key, cursor=cursor, limit=limit
+    return await fetch_page(
+        session,
+        _filtered(filters),
+        id_column=Beneficiary.id,
+        sort=sort,
+        key=key,
+        cursor=cursor,
+        limit=limit,
     )
-    rows = (await session.scalars(stmt)).all()
-    return page_of(rows, sort=sort, key=key, limit=limit)
 
 
 async def get(session: AsyncSession, beneficiary_id: uuid.UUID) -> Beneficiary | None:
@@ -183,7 +186,8 @@ async def list_cards(
 ) -> tuple[list[InsuranceCard], str | None]:
     sort = "-created_at"
     key = CARD_SORTS[sort]
-    stmt = paginate(
+    return await fetch_page(
+        session,
         select(InsuranceCard).where(InsuranceCard.beneficiary_id == beneficiary_id),
         id_column=InsuranceCard.id,
         sort=sort,
@@ -191,8 +195,6 @@ async def list_cards(
         cursor=cursor,
         limit=limit,
     )
-    rows: Sequence[InsuranceCard] = (await session.scalars(stmt)).all()
-    return page_of(rows, sort=sort, key=key, limit=limit)
 
 
 async def get_card(

@@ -5,7 +5,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from veteran_care.kit.pagination import SortKey, page_of, paginate, text_key
+from veteran_care.kit.pagination import SortKey, fetch_page, text_key
 from veteran_care.models import Facility, FacilityLevel
 
 FACILITY_SORTS: dict[str, SortKey] = {
@@ -43,6 +43,6 @@ async def list_facilities(
     if scope is not None:
         stmt = stmt.where(Facility.id.in_(scope))
     key = FACILITY_SORTS[sort]
-    stmt = paginate(stmt, id_column=Facility.id, sort=sort, key=key, cursor=cursor, limit=limit)
-    rows = (await session.scalars(stmt)).all()
-    return page_of(rows, sort=sort, key=key, limit=limit)
+    return await fetch_page(
+        session, stmt, id_column=Facility.id, sort=sort, key=key, cursor=cursor, limit=limit
+    )

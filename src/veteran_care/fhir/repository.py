@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from veteran_care.kit.pagination import SortKey, datetime_key, page_of, paginate
+from veteran_care.kit.pagination import SortKey, datetime_key, fetch_page
 from veteran_care.models import (
     Appointment,
     BeneficiaryCategoryMembership,
@@ -89,7 +89,8 @@ async def appointments(
         stmt = stmt.where(Appointment.beneficiary_id == beneficiary_id)
     if checkup_id is not None:
         stmt = stmt.where(Appointment.checkup_id == checkup_id)
-    stmt = paginate(
+    return await fetch_page(
+        session,
         stmt,
         id_column=Appointment.id,
         sort=APPOINTMENT_SORT,
@@ -97,8 +98,6 @@ async def appointments(
         cursor=cursor,
         limit=limit,
     )
-    rows = (await session.scalars(stmt)).all()
-    return page_of(rows, sort=APPOINTMENT_SORT, key=APPOINTMENT_KEY, limit=limit)
 
 
 async def results(
@@ -119,7 +118,8 @@ async def results(
         stmt = stmt.where(ExaminationResult.beneficiary_id == beneficiary_id)
     if checkup_id is not None:
         stmt = stmt.where(ExaminationResult.checkup_id == checkup_id)
-    stmt = paginate(
+    return await fetch_page(
+        session,
         stmt,
         id_column=ExaminationResult.id,
         sort=RESULT_SORT,
@@ -127,8 +127,6 @@ async def results(
         cursor=cursor,
         limit=limit,
     )
-    rows = (await session.scalars(stmt)).all()
-    return page_of(rows, sort=RESULT_SORT, key=RESULT_KEY, limit=limit)
 
 
 async def result(session: AsyncSession, result_id: uuid.UUID) -> ExaminationResult | None:
@@ -166,7 +164,8 @@ async def diagnoses(
         stmt = stmt.where(Diagnosis.beneficiary_id == beneficiary_id)
     if checkup_id is not None:
         stmt = stmt.where(ExaminationResult.checkup_id == checkup_id)
-    stmt = paginate(
+    return await fetch_page(
+        session,
         stmt,
         id_column=Diagnosis.id,
         sort=DIAGNOSIS_SORT,
@@ -174,8 +173,6 @@ async def diagnoses(
         cursor=cursor,
         limit=limit,
     )
-    rows = (await session.scalars(stmt)).all()
-    return page_of(rows, sort=DIAGNOSIS_SORT, key=DIAGNOSIS_KEY, limit=limit)
 
 
 async def diagnoses_of_checkups(
@@ -211,7 +208,8 @@ async def services(
     stmt = _scoped(select(FacilityService), FacilityService.facility_id, scope)
     if facility_id is not None:
         stmt = stmt.where(FacilityService.facility_id == facility_id)
-    stmt = paginate(
+    return await fetch_page(
+        session,
         stmt,
         id_column=FacilityService.id,
         sort=SERVICE_SORT,
@@ -219,8 +217,6 @@ async def services(
         cursor=cursor,
         limit=limit,
     )
-    rows = (await session.scalars(stmt)).all()
-    return page_of(rows, sort=SERVICE_SORT, key=SERVICE_KEY, limit=limit)
 
 
 async def all_dispenses(

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from veteran_care.kit.pagination import SortKey, page_of, paginate, text_key
+from veteran_care.kit.pagination import SortKey, fetch_page, text_key
 from veteran_care.models import Account, AccountFacility, AccountKind, LoginThrottle, RefreshToken
 
 ACCOUNT_SORTS: dict[str, SortKey] = {"login": text_key(Account.login)}
@@ -83,7 +83,8 @@ async def list_accounts(
 ) -> tuple[list[Account], str | None]:
     sort = "login"
     key = ACCOUNT_SORTS[sort]
-    stmt = paginate(
+    return await fetch_page(
+        session,
         select(Account).where(Account.kind == kind).options(selectinload(Account.facilities)),
         id_column=Account.id,
         sort=sort,
@@ -91,8 +92,6 @@ async def list_accounts(
         cursor=cursor,
         limit=limit,
     )
-    rows = (await session.scalars(stmt)).all()
-    return page_of(rows, sort=sort, key=key, limit=limit)
 
 
 async def throttle(session: AsyncSession, login: str) -> LoginThrottle | None:

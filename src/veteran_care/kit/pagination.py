@@ -17,6 +17,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from veteran_care.errors import DomainError
@@ -129,3 +130,19 @@ def page_of(
     last = items[-1]
     value = getattr(last, key.column.key)
     return items, encode_cursor(sort, key.dump(value), last.id)
+
+
+async def fetch_page(
+    session: AsyncSession,
+    stmt: Select[Any],
+    *,
+    id_column: InstrumentedAttribute[Any],
+    sort: str,
+    key: SortKey,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Any], str | None]:
+    """One page of the entities ``stmt`` selects: :func:`paginate`, run, :func:`page_of`."""
+    stmt = paginate(stmt, id_column=id_column, sort=sort, key=key, cursor=cursor, limit=limit)
+    rows = (await session.scalars(stmt)).all()
+    return page_of(rows, sort=sort, key=key, limit=limit)

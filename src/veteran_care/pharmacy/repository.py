@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from veteran_care.db import utcnow
 from veteran_care.kit.clock import end_of_day, start_of_day
-from veteran_care.kit.pagination import SortKey, datetime_key, page_of, paginate, text_key
+from veteran_care.kit.pagination import SortKey, datetime_key, fetch_page, text_key
 from veteran_care.models import Dispense, LedgerEntry, Medicine, StockLot
 
 MEDICINE_SORTS: dict[str, SortKey] = {"code": text_key(Medicine.code)}
@@ -39,8 +39,9 @@ async def list_medicines(
     if active is not None:
         stmt = stmt.where(Medicine.active == active)
     key = MEDICINE_SORTS["code"]
-    stmt = paginate(stmt, id_column=Medicine.id, sort="code", key=key, cursor=cursor, limit=limit)
-    return page_of((await session.scalars(stmt)).all(), sort="code", key=key, limit=limit)
+    return await fetch_page(
+        session, stmt, id_column=Medicine.id, sort="code", key=key, cursor=cursor, limit=limit
+    )
 
 
 async def lot(session: AsyncSession, lot_id: uuid.UUID) -> StockLot | None:
@@ -186,5 +187,6 @@ async def list_dispenses(
         stmt = stmt.where(Dispense.dispensed_at < end_of_day(dispensed_to))
     sort = "-dispensed_at"
     key = DISPENSE_SORTS[sort]
-    stmt = paginate(stmt, id_column=Dispense.id, sort=sort, key=key, cursor=cursor, limit=limit)
-    return page_of((await session.scalars(stmt)).all(), sort=sort, key=key, limit=limit)
+    return await fetch_page(
+        session, stmt, id_column=Dispense.id, sort=sort, key=key, cursor=cursor, limit=limit
+    )

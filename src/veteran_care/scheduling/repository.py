@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from veteran_care.db import utcnow
-from veteran_care.kit.pagination import SortKey, page_of, paginate
+from veteran_care.kit.pagination import SortKey, fetch_page
 from veteran_care.models import (
     ACTIVE,
     Appointment,
@@ -138,9 +138,9 @@ async def list_sessions(
     if date_to is not None:
         stmt = stmt.where(Session.date <= date_to)
     key = SESSION_SORTS[sort]
-    stmt = paginate(stmt, id_column=Session.id, sort=sort, key=key, cursor=cursor, limit=limit)
-    rows = (await session.scalars(stmt)).all()
-    return page_of(rows, sort=sort, key=key, limit=limit)
+    return await fetch_page(
+        session, stmt, id_column=Session.id, sort=sort, key=key, cursor=cursor, limit=limit
+    )
 
 
 async def open_sessions(
@@ -312,9 +312,9 @@ async def list_checkups(
     if date_to is not None:
         stmt = stmt.where(Checkup.date <= date_to)
     key = CHECKUP_SORTS[sort]
-    stmt = paginate(stmt, id_column=Checkup.id, sort=sort, key=key, cursor=cursor, limit=limit)
-    rows = (await session.scalars(stmt)).all()
-    return page_of(rows, sort=sort, key=key, limit=limit)
+    return await fetch_page(
+        session, stmt, id_column=Checkup.id, sort=sort, key=key, cursor=cursor, limit=limit
+    )
 
 
 async def get_appointment(session: AsyncSession, appointment_id: uuid.UUID) -> Appointment | None:
@@ -453,6 +453,6 @@ async def list_campaigns(
         )
     sort = "-starts_on"
     key = CAMPAIGN_SORTS[sort]
-    stmt = paginate(stmt, id_column=Campaign.id, sort=sort, key=key, cursor=cursor, limit=limit)
-    rows = (await session.scalars(stmt)).all()
-    return page_of(rows, sort=sort, key=key, limit=limit)
+    return await fetch_page(
+        session, stmt, id_column=Campaign.id, sort=sort, key=key, cursor=cursor, limit=limit
+    )
