@@ -1,0 +1,191 @@
+"""The statements of a single booking: built once, Core only.
+
+A booking is the request staff make most, and under load its CPU is the bottleneck (decision
+0014). Its statements are therefore built once, at import, with bind parameters, on the tables
+rather than the mapped classes: each execution skips building the expression, computing its
+cache key and the ORM's compile and load steps, and the rows are written without a unit of
+work. They are the same statements as before, with the same guarantees (decision 0007): the
+day's sessions are locked in id order and read after the lock, and the places are taken by one
+conditional UPDATE.
+"""
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, String, Table, Uuid, bindparam, exists, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from veteran_care.models import (
+    ACTIVE,
+    Appointment,
+    AppointmentStatusChange,
+    Beneficiary,
+    BeneficiaryStatus,
+    CardStatus,
+    Checkup,
+    Facility,
+    InsuranceCard,
+    PartOfDay,
+    Session,
+    SessionStatus,
+)
+
+
+def _table(mapped: Any) -> Table:
+    table: Table = mapped.__table__
+    return table
+
+
+_facilities = _table(Facility)
+_beneficiaries = _table(Beneficiary)
+_cards = _table(InsuranceCard)
+_sessions = _table(Session)
+_checkups = _table(Checkup)
+_appointments = _table(Appointment)
+_history = _table(AppointmentStatusChange)
+
+_facility_id = bindparam("facility_id", type_=Uuid())
+_beneficiary_id = bindparam("beneficiary_id", type_=Uuid())
+_day = bindparam("day", type_=Date())
+_codes = bindparam("codes", type_=String(), expanding=True)
+
+
+@dataclass(frozen=True, slots=True)
+class BookingCheck:
+    """What a booking needs to know before it takes places, from one statement."""
+
+    facility_exists: bool
+    status: BeneficiaryStatus | None  # None: there is no such beneficiary
+    has_valid_card: bool
+    already_booked: bool
+
+
+_CHECK = select(
+    exists().where(_facilities.c.id == _facility_id).label("facility_exists"),
+    select(_beneficiaries.c.status)
+    .where(_beneficiaries.c.id == _beneficiary_id)
+    .scalar_subquery()
+    .label("status"),
+    exists()
+    .where(
+        _cards.c.beneficiary_id == _beneficiary_id,
+        _cards.c.status == CardStatus.active,
+        _cards.c.valid_from <= _day,
+        _cards.c.valid_to >= _day,
+    )
+    .label("has_valid_card"),
+    exists()
+    .where(
+        _appointments.c.beneficiary_id == _beneficiary_id,
+        _appointments.c.date == _day,
+        _appointments.c.specialty_code.in_(_codes),
+        _appointments.c.status.in_(ACTIVE),
+    )
+    .label("already_booked"),
+)
+
+
+async def booking_check(
+    session: AsyncSession,
+    facility_id: uuid.UUID,
+    beneficiary_id: uuid.UUID,
+    day: date,
+    codes: Sequence[str],
+) -> BookingCheck:
+    """Whether the facility exists; the person's status, whether a card is valid on the day and
+    whether any of these specialties is already booked that day."""
+    params = {
+        "facility_id": facility_id,
+        "beneficiary_id": beneficiary_id,
+        "day": day,
+        "codes": list(codes),
+    }
+    row = (await session.execute(_CHECK, params)).one()
+    return BookingCheck(bool(row[0]), row[1], bool(row[2]), bool(row[3]))
+
+
+@dataclass(frozen=True, slots=True)
+class DaySession:
+    """An open session of the booking's day, as read under its row lock."""
+
+    id: uuid.UUID
+    specialty_code: str
+    part_of_day: PartOfDay
+    capacity: int
+    booked: int
+
+
+_LOCK_DAY = (
+    select(
+        _sessions.c.id,
+        _sessions.c.specialty_code,
+        _sessions.c.part_of_day,
+        _sessions.c.capacity,
+        _sessions.c.booked,
+    )
+    .where(
+        _sessions.c.facility_id == _facility_id,
+        _sessions.c.specialty_code.in_(_codes),
+        _sessions.c.date == _day,
+        _sessions.c.status == SessionStatus.open,
+    )
+    .order_by(_sessions.c.id)
+    .with_for_update()
+)
+
+
+async def lock_open_sessions(
+    session: AsyncSession, facility_id: uuid.UUID, codes: Sequence[str], day: date
+) -> list[DaySession]:
+    """The day's open sessions of these specialties, locked in id order (the order every
+    booking, cancellation and bulk chunk locks in: they never deadlock), read after the lock:
+    their `booked` counts are current. SQLite renders no FOR UPDATE; its write transactions
+    are serialised by BEGIN IMMEDIATE."""
+    params = {"facility_id": facility_id, "codes": list(codes), "day": day}
+    return [DaySession(*row) for row in await session.execute(_LOCK_DAY, params)]
+
+
+_TAKE_ONE_EACH = (
+    update(_sessions)
+    .where(
+        _sessions.c.id.in_(bindparam("ids", type_=Uuid(), expanding=True)),
+        _sessions.c.status == SessionStatus.open,
+        _sessions.c.booked < _sessions.c.capacity,
+    )
+    .values(
+        booked=_sessions.c.booked + 1,
+        version=_sessions.c.version + 1,
+        updated_at=bindparam("now"),
+    )
+    .returning(_sessions.c.id)
+)
+
+
+async def take_seat_in_each(
+    session: AsyncSession, session_ids: Sequence[uuid.UUID], now: datetime
+) -> set[uuid.UUID]:
+    """One place in each of these sessions, where open and not full: one atomic statement.
+    Returns the sessions where a place was taken."""
+    result = await session.execute(_TAKE_ONE_EACH, {"ids": list(session_ids), "now": now})
+    return set(result.scalars())
+
+
+_INSERT_CHECKUP = insert(_checkups)
+_INSERT_APPOINTMENT = insert(_appointments)
+_INSERT_HISTORY = insert(_history)
+
+
+async def insert_checkup(
+    session: AsyncSession,
+    checkup: Mapping[str, Any],
+    appointments: Sequence[Mapping[str, Any]],
+    history: Sequence[Mapping[str, Any]],
+) -> None:
+    """The checkup, its appointments and their first history rows (columns by name, every
+    column given), in that order: each references the one before."""
+    await session.execute(_INSERT_CHECKUP, checkup)
+    await session.execute(_INSERT_APPOINTMENT, appointments)
+    await session.execute(_INSERT_HISTORY, history)
