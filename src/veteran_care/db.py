@@ -43,6 +43,9 @@ WRITE_OPTION = "veteran_care_write"
 # flush while it holds the chain lock; the hook then marks the flush as due.
 FLUSH_AFTER_COMMIT_ALLOWED = "veteran_care.flush_after_commit_allowed"
 FLUSH_DUE = "veteran_care.flush_due"
+# Sent outside any transaction (autocommit): it assigns a transaction id, so its commit record
+# is flushed synchronously, and with it every earlier commit record (see commit_durably).
+DURABLE_FLUSH_SQL = "SELECT pg_current_xact_id()"
 
 
 def utcnow() -> datetime:
@@ -240,9 +243,8 @@ async def commit_durably(session: AsyncSession) -> None:
         connection = await session.connection()
         raw = await connection.get_raw_connection()
         driver: Any = raw.driver_connection
-        flush = "SELECT pg_current_xact_id()"
-        with driver_errors(flush, driver):
-            await driver.fetchval(flush)
+        with driver_errors(DURABLE_FLUSH_SQL, driver):
+            await driver.fetchval(DURABLE_FLUSH_SQL)
 
 
 async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:

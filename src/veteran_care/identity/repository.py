@@ -34,19 +34,26 @@ class AccountState:
     facility_ids: frozenset[uuid.UUID]
 
 
+_accounts = Account.__table__.c
+_account_facilities = AccountFacility.__table__.c
+# On the tables, not the mapped classes: a Core statement skips the ORM's compile and load steps.
 _STATE = (
     select(
-        Account.id,
-        Account.kind,
-        Account.login,
-        Account.roles,
-        Account.province_wide,
-        Account.active,
-        Account.tokens_valid_after,
-        AccountFacility.facility_id,
+        _accounts.id,
+        _accounts.kind,
+        _accounts.login,
+        _accounts.roles,
+        _accounts.province_wide,
+        _accounts.active,
+        _accounts.tokens_valid_after,
+        _account_facilities.facility_id,
     )
-    .outerjoin(AccountFacility, AccountFacility.account_id == Account.id)
-    .where(Account.id == bindparam("account_id"))
+    .select_from(
+        Account.__table__.outerjoin(
+            AccountFacility.__table__, _account_facilities.account_id == _accounts.id
+        )
+    )
+    .where(_accounts.id == bindparam("account_id"))
 )
 
 
