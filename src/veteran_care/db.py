@@ -196,6 +196,17 @@ def create_sessionmaker(engine: AsyncEngine | Any) -> async_sessionmaker[AsyncSe
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+def create_autocommit_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for a read of one statement that needs no transaction of its own: the account
+    check of every authenticated request. On PostgreSQL they run in autocommit, which saves the
+    BEGIN and ROLLBACK round trips (one statement reads one snapshot either way). SQLite keeps
+    the plain sessions: its connections begin their transactions themselves (_sqlite_on_begin),
+    and leaving autocommit would reset that."""
+    if engine.dialect.name == "postgresql":
+        return create_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
+    return create_sessionmaker(engine)
+
+
 async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:

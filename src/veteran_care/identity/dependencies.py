@@ -62,7 +62,7 @@ async def current_actor(
         raise Unauthorized(
             "The access token is not valid (malformed, expired or not ours).", "invalid_token"
         ) from exc
-    async with request.app.state.sessionmaker() as session:
+    async with request.app.state.autocommit_sessionmaker() as session:
         principal = await service.load_principal(session, claims)
     if principal is None:
         raise Unauthorized(
