@@ -15,7 +15,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, String, Table, Uuid, bindparam, exists, insert, select, update
+from sqlalchemy import (
+    Date,
+    String,
+    Table,
+    Uuid,
+    bindparam,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.models import (
@@ -177,6 +189,50 @@ _INSERT_CHECKUP = insert(_checkups)
 _INSERT_APPOINTMENT = insert(_appointments)
 _INSERT_HISTORY = insert(_history)
 
+# What differs between the appointments of one checkup (and so between their history rows):
+# the rest of their columns is the same for all of them.
+_PER_APPOINTMENT = ("id", "session_id", "specialty_code", "rescheduled_from_id")
+
+
+def _insert_all_at_once() -> Any:
+    """PostgreSQL: the checkup, its appointments and their history rows in one statement (two
+    data-modifying CTEs and the final INSERT; the appointments and history rows come from arrays
+    by ``unnest``). Foreign keys are checked at the end of the statement, when all exist."""
+    checkup = insert(_checkups).values(
+        {c.key: bindparam(f"checkup_{c.key}", type_=c.type) for c in _checkups.c}
+    )
+    per_row = {
+        key: func.unnest(
+            bindparam(f"appointment_{key}", type_=ARRAY(_appointments.c[key].type))
+        ).label(key)
+        for key in _PER_APPOINTMENT
+    }
+    shared = [c for c in _appointments.c if c.key not in _PER_APPOINTMENT]
+    rows = select(
+        *per_row.values(),
+        *(bindparam(f"appointment_{c.key}", type_=c.type).label(c.key) for c in shared),
+    ).subquery("rows")
+    appointments = insert(_appointments).from_select(
+        [*_PER_APPOINTMENT, *(c.key for c in shared)],
+        select(*(rows.c[key] for key in _PER_APPOINTMENT), *(rows.c[c.key] for c in shared)),
+    )
+    history_columns = [c for c in _history.c if c.key not in ("id", "appointment_id")]
+    return (
+        insert(_history)
+        .from_select(
+            ["appointment_id", *(c.key for c in history_columns)],
+            select(
+                func.unnest(bindparam("history_appointment_id", type_=ARRAY(Uuid()))),
+                *(bindparam(f"history_{c.key}", type_=c.type) for c in history_columns),
+            ),
+        )
+        .add_cte(checkup.cte("new_checkup"), nest_here=True)
+        .add_cte(appointments.cte("new_appointments"), nest_here=True)
+    )
+
+
+_INSERT_ALL_AT_ONCE = _insert_all_at_once()
+
 
 async def insert_checkup(
     session: AsyncSession,
@@ -185,7 +241,24 @@ async def insert_checkup(
     history: Sequence[Mapping[str, Any]],
 ) -> None:
     """The checkup, its appointments and their first history rows (columns by name, every
-    column given), in that order: each references the one before."""
-    await session.execute(_INSERT_CHECKUP, checkup)
-    await session.execute(_INSERT_APPOINTMENT, appointments)
-    await session.execute(_INSERT_HISTORY, history)
+    column given; the appointments differ only in ``_PER_APPOINTMENT``, their history rows
+    only in ``appointment_id``): one statement on PostgreSQL, three on SQLite, in that order,
+    each references the one before."""
+    if session.get_bind().dialect.name != "postgresql":
+        await session.execute(_INSERT_CHECKUP, checkup)
+        await session.execute(_INSERT_APPOINTMENT, appointments)
+        await session.execute(_INSERT_HISTORY, history)
+        return
+    first, first_change = appointments[0], history[0]
+    params = {f"checkup_{key}": value for key, value in checkup.items()}
+    for key, value in first.items():
+        if key in _PER_APPOINTMENT:
+            params[f"appointment_{key}"] = [a[key] for a in appointments]
+        else:
+            params[f"appointment_{key}"] = value
+    for key, value in first_change.items():
+        if key == "appointment_id":
+            params["history_appointment_id"] = [h[key] for h in history]
+        else:
+            params[f"history_{key}"] = value
+    await session.execute(_INSERT_ALL_AT_ONCE, params)
