@@ -10,7 +10,7 @@ conditional UPDATE.
 """
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
+    any_,
     bindparam,
     exists,
     func,
@@ -62,7 +63,25 @@ _history = _table(AppointmentStatusChange)
 _facility_id = bindparam("facility_id", type_=Uuid())
 _beneficiary_id = bindparam("beneficiary_id", type_=Uuid())
 _day = bindparam("day", type_=Date())
-_codes = bindparam("codes", type_=String(), expanding=True)
+
+
+def _one_of(column: Any, name: str, item_type: Any, *, postgresql: bool, value: Any = None) -> Any:
+    """``column IN (the list parameter name)`` (or of ``value``, a fixed list). On PostgreSQL
+    ``= ANY`` of one array parameter: the statement is sent as it was compiled, where an
+    expanding IN is rendered again for each execution, with as many parameters as the list
+    has items (SQLite has no arrays)."""
+    if postgresql:
+        return column == any_(bindparam(name, value, type_=ARRAY(item_type)))
+    return column.in_(bindparam(name, value, type_=item_type, expanding=True))
+
+
+def _by_backend(build: Callable[[bool], Any]) -> dict[bool, Any]:
+    """The statement for PostgreSQL (True) and for SQLite (False)."""
+    return {True: build(True), False: build(False)}
+
+
+def _on_postgresql(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,29 +94,39 @@ class BookingCheck:
     already_booked: bool
 
 
-_CHECK = select(
-    exists().where(_facilities.c.id == _facility_id).label("facility_exists"),
-    select(_beneficiaries.c.status)
-    .where(_beneficiaries.c.id == _beneficiary_id)
-    .scalar_subquery()
-    .label("status"),
-    exists()
-    .where(
-        _cards.c.beneficiary_id == _beneficiary_id,
-        _cards.c.status == CardStatus.active,
-        _cards.c.valid_from <= _day,
-        _cards.c.valid_to >= _day,
+def _check(postgresql: bool) -> Any:
+    return select(
+        exists().where(_facilities.c.id == _facility_id).label("facility_exists"),
+        select(_beneficiaries.c.status)
+        .where(_beneficiaries.c.id == _beneficiary_id)
+        .scalar_subquery()
+        .label("status"),
+        exists()
+        .where(
+            _cards.c.beneficiary_id == _beneficiary_id,
+            _cards.c.status == CardStatus.active,
+            _cards.c.valid_from <= _day,
+            _cards.c.valid_to >= _day,
+        )
+        .label("has_valid_card"),
+        exists()
+        .where(
+            _appointments.c.beneficiary_id == _beneficiary_id,
+            _appointments.c.date == _day,
+            _one_of(_appointments.c.specialty_code, "codes", String(), postgresql=postgresql),
+            _one_of(
+                _appointments.c.status,
+                "active",
+                String(),
+                postgresql=postgresql,
+                value=[s.value for s in ACTIVE],
+            ),
+        )
+        .label("already_booked"),
     )
-    .label("has_valid_card"),
-    exists()
-    .where(
-        _appointments.c.beneficiary_id == _beneficiary_id,
-        _appointments.c.date == _day,
-        _appointments.c.specialty_code.in_(_codes),
-        _appointments.c.status.in_(ACTIVE),
-    )
-    .label("already_booked"),
-)
+
+
+_CHECK = _by_backend(_check)
 
 
 async def booking_check(
@@ -115,7 +144,7 @@ async def booking_check(
         "day": day,
         "codes": list(codes),
     }
-    row = (await session.execute(_CHECK, params)).one()
+    row = (await session.execute(_CHECK[_on_postgresql(session)], params)).one()
     return BookingCheck(bool(row[0]), row[1], bool(row[2]), bool(row[3]))
 
 
@@ -130,23 +159,27 @@ class DaySession:
     booked: int
 
 
-_LOCK_DAY = (
-    select(
-        _sessions.c.id,
-        _sessions.c.specialty_code,
-        _sessions.c.part_of_day,
-        _sessions.c.capacity,
-        _sessions.c.booked,
+def _lock_day(postgresql: bool) -> Any:
+    return (
+        select(
+            _sessions.c.id,
+            _sessions.c.specialty_code,
+            _sessions.c.part_of_day,
+            _sessions.c.capacity,
+            _sessions.c.booked,
+        )
+        .where(
+            _sessions.c.facility_id == _facility_id,
+            _one_of(_sessions.c.specialty_code, "codes", String(), postgresql=postgresql),
+            _sessions.c.date == _day,
+            _sessions.c.status == SessionStatus.open,
+        )
+        .order_by(_sessions.c.id)
+        .with_for_update()
     )
-    .where(
-        _sessions.c.facility_id == _facility_id,
-        _sessions.c.specialty_code.in_(_codes),
-        _sessions.c.date == _day,
-        _sessions.c.status == SessionStatus.open,
-    )
-    .order_by(_sessions.c.id)
-    .with_for_update()
-)
+
+
+_LOCK_DAY = _by_backend(_lock_day)
 
 
 async def lock_open_sessions(
@@ -157,23 +190,28 @@ async def lock_open_sessions(
     their `booked` counts are current. SQLite renders no FOR UPDATE; its write transactions
     are serialised by BEGIN IMMEDIATE."""
     params = {"facility_id": facility_id, "codes": list(codes), "day": day}
-    return [DaySession(*row) for row in await session.execute(_LOCK_DAY, params)]
+    rows = await session.execute(_LOCK_DAY[_on_postgresql(session)], params)
+    return [DaySession(*row) for row in rows]
 
 
-_TAKE_ONE_EACH = (
-    update(_sessions)
-    .where(
-        _sessions.c.id.in_(bindparam("ids", type_=Uuid(), expanding=True)),
-        _sessions.c.status == SessionStatus.open,
-        _sessions.c.booked < _sessions.c.capacity,
+def _take_one_each(postgresql: bool) -> Any:
+    return (
+        update(_sessions)
+        .where(
+            _one_of(_sessions.c.id, "ids", Uuid(), postgresql=postgresql),
+            _sessions.c.status == SessionStatus.open,
+            _sessions.c.booked < _sessions.c.capacity,
+        )
+        .values(
+            booked=_sessions.c.booked + 1,
+            version=_sessions.c.version + 1,
+            updated_at=bindparam("now"),
+        )
+        .returning(_sessions.c.id)
     )
-    .values(
-        booked=_sessions.c.booked + 1,
-        version=_sessions.c.version + 1,
-        updated_at=bindparam("now"),
-    )
-    .returning(_sessions.c.id)
-)
+
+
+_TAKE_ONE_EACH = _by_backend(_take_one_each)
 
 
 async def take_seat_in_each(
@@ -181,7 +219,8 @@ async def take_seat_in_each(
 ) -> set[uuid.UUID]:
     """One place in each of these sessions, where open and not full: one atomic statement.
     Returns the sessions where a place was taken."""
-    result = await session.execute(_TAKE_ONE_EACH, {"ids": list(session_ids), "now": now})
+    statement = _TAKE_ONE_EACH[_on_postgresql(session)]
+    result = await session.execute(statement, {"ids": list(session_ids), "now": now})
     return set(result.scalars())
 
 
@@ -244,7 +283,7 @@ async def insert_checkup(
     column given; the appointments differ only in ``_PER_APPOINTMENT``, their history rows
     only in ``appointment_id``): one statement on PostgreSQL, three on SQLite, in that order,
     each references the one before."""
-    if session.get_bind().dialect.name != "postgresql":
+    if not _on_postgresql(session):
         await session.execute(_INSERT_CHECKUP, checkup)
         await session.execute(_INSERT_APPOINTMENT, appointments)
         await session.execute(_INSERT_HISTORY, history)
