@@ -8,8 +8,8 @@ returns and *before* the response is sent: a 2xx is only ever sent for a durable
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -18,6 +18,7 @@ from sqlalchemy import DateTime, Integer, MetaData, TypeDecorator, Uuid, event
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -196,15 +197,20 @@ def create_sessionmaker(engine: AsyncEngine | Any) -> async_sessionmaker[AsyncSe
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-def create_autocommit_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions for a read of one statement that needs no transaction of its own: the account
-    check of every authenticated request. On PostgreSQL they run in autocommit, which saves the
-    BEGIN and ROLLBACK round trips (one statement reads one snapshot either way). SQLite keeps
-    the plain sessions: its connections begin their transactions themselves (_sqlite_on_begin),
-    and leaving autocommit would reset that."""
+# Opens what a read of one Core statement runs on (``async with connect() as connection``): a
+# connection from the pool in production, the test's session in the tests.
+ConnectForRead = Callable[[], AbstractAsyncContextManager[AsyncConnection | AsyncSession]]
+
+
+def autocommit_connect(engine: AsyncEngine) -> ConnectForRead:
+    """Connections for a read of one statement that needs no transaction of its own and no ORM:
+    the account check of every authenticated request. On PostgreSQL they run in autocommit,
+    which saves the BEGIN and ROLLBACK round trips (one statement reads one snapshot either
+    way). SQLite keeps plain connections: they begin their transactions themselves
+    (_sqlite_on_begin), and leaving autocommit would reset that."""
     if engine.dialect.name == "postgresql":
-        return create_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
-    return create_sessionmaker(engine)
+        return engine.execution_options(isolation_level="AUTOCOMMIT").connect
+    return engine.connect
 
 
 async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:

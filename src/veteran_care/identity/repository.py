@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from veteran_care.kit.pagination import SortKey, page_of, paginate, text_key
@@ -57,10 +57,12 @@ _STATE = (
 )
 
 
-async def state(session: AsyncSession, account_id: uuid.UUID) -> AccountState | None:
+async def state(
+    connection: AsyncConnection | AsyncSession, account_id: uuid.UUID
+) -> AccountState | None:
     """The account and its facilities in one statement (a row per facility), no ORM objects:
     this runs on every authenticated request."""
-    rows = (await session.execute(_STATE, {"account_id": account_id})).all()
+    rows = (await connection.execute(_STATE, {"account_id": account_id})).all()
     if not rows:
         return None
     first = rows[0]
