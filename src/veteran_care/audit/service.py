@@ -166,7 +166,7 @@ def _chain_pending(session: OrmSession) -> None:
             # Lock, chain, insert and commit in one message: the lock is held for no round
             # trip at all (decision 0012). The same message then makes the commit durable:
             # the statement after COMMIT runs in an implicit transaction of its own, whose
-            # synchronous commit flushes the WAL before PostgreSQL answers (decision 0014), so
+            # synchronous commit flushes the WAL before PostgreSQL answers (decision 0015), so
             # the committer has no flush left to wait for. SQLAlchemy's own COMMIT, next,
             # finds no transaction open (a warning PostgreSQL answers, nothing more).
             session.info.pop(FLUSH_AFTER_COMMIT_ALLOWED)

@@ -1,7 +1,7 @@
 """The statements of a single booking: built once, Core only.
 
 A booking is the request staff make most, and under load its CPU is the bottleneck (decision
-0014). Its statements are therefore built once, at import, with bind parameters, on the tables
+0015). Its statements are therefore built once, at import, with bind parameters, on the tables
 rather than the mapped classes: each execution skips building the expression, computing its
 cache key and the ORM's compile and load steps, and the rows are written without a unit of
 work. They are the same statements as before, with the same guarantees (decision 0007): the
