@@ -178,7 +178,8 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
     if not args.sqlite:
         print(
             "  (statements sent through SQLAlchemy; an audited request also sends the audit "
-            "chain message and the WAL-flush statement to the driver directly: +2, decision 0012)"
+            "chain message, which ends with the WAL flush, to the driver directly: +1, "
+            "decisions 0012 and 0015)"
         )
     booking_cpu = results["POST /checkups (3 specialties)"][0]
     print(f"  booking - healthz: {booking_cpu - floor:.2f} ms CPU")

@@ -134,6 +134,7 @@ def app(settings: Settings, engine: AsyncEngine, sessionmaker: Any) -> Any:
     app = create_app(settings)
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
+    app.state.connect_for_read = sessionmaker  # the test's transaction, too
     return app
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from tests.factories import beneficiary_payload
 from veteran_care.audit import service as audit
 from veteran_care.config import Settings
-from veteran_care.db import commit_durably, create_sessionmaker
+from veteran_care.db import autocommit_connect, commit_durably, create_sessionmaker
 from veteran_care.errors import unique_violation_fields
 from veteran_care.identity.principal import system_actor
 from veteran_care.identity.tokens import issue_access_token
@@ -67,6 +67,7 @@ async def committed_client(
     app = create_app(settings)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.connect_for_read = autocommit_connect(engine)
     account = Account(
         kind=AccountKind.user,
         login=f"committed-{uuid.uuid4().hex[:8]}",

@@ -37,6 +37,7 @@ def _app(settings: Settings, engine: Any, sessionmaker: Any, **overrides: Any) -
     app = create_app(settings.model_copy(update=overrides))
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
+    app.state.connect_for_read = sessionmaker
     return app
 
 

@@ -8,8 +8,8 @@ returns and *before* the response is sent: a 2xx is only ever sent for a durable
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -18,6 +18,7 @@ from sqlalchemy import DateTime, Integer, MetaData, TypeDecorator, Uuid, event
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -43,6 +44,9 @@ WRITE_OPTION = "veteran_care_write"
 # flush while it holds the chain lock; the hook then marks the flush as due.
 FLUSH_AFTER_COMMIT_ALLOWED = "veteran_care.flush_after_commit_allowed"
 FLUSH_DUE = "veteran_care.flush_due"
+# Sent outside any transaction (autocommit): it assigns a transaction id, so its commit record
+# is flushed synchronously, and with it every earlier commit record (see commit_durably).
+DURABLE_FLUSH_SQL = "SELECT pg_current_xact_id()"
 
 
 def utcnow() -> datetime:
@@ -193,6 +197,22 @@ def create_sessionmaker(engine: AsyncEngine | Any) -> async_sessionmaker[AsyncSe
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+# Opens what a read of one Core statement runs on (``async with connect() as connection``): a
+# connection from the pool in production, the test's session in the tests.
+ConnectForRead = Callable[[], AbstractAsyncContextManager[AsyncConnection | AsyncSession]]
+
+
+def autocommit_connect(engine: AsyncEngine) -> ConnectForRead:
+    """Connections for a read of one statement that needs no transaction of its own and no ORM:
+    the account check of every authenticated request. On PostgreSQL they run in autocommit,
+    which saves the BEGIN and ROLLBACK round trips (one statement reads one snapshot either
+    way). SQLite keeps plain connections: they begin their transactions themselves
+    (_sqlite_on_begin), and leaving autocommit would reset that."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT").connect
+    return engine.connect
+
+
 async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:
@@ -240,9 +260,8 @@ async def commit_durably(session: AsyncSession) -> None:
         connection = await session.connection()
         raw = await connection.get_raw_connection()
         driver: Any = raw.driver_connection
-        flush = "SELECT pg_current_xact_id()"
-        with driver_errors(flush, driver):
-            await driver.fetchval(flush)
+        with driver_errors(DURABLE_FLUSH_SQL, driver):
+            await driver.fetchval(DURABLE_FLUSH_SQL)
 
 
 async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -14,7 +14,7 @@ from veteran_care.beneficiaries.import_router import router as beneficiaries_imp
 from veteran_care.beneficiaries.router import router as beneficiaries_router
 from veteran_care.clinical.router import router as clinical_router
 from veteran_care.config import Settings, get_settings
-from veteran_care.db import create_engine, create_sessionmaker
+from veteran_care.db import autocommit_connect, create_engine, create_sessionmaker
 from veteran_care.edge import install_edge
 from veteran_care.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from veteran_care.facilities.router import router as facilities_router
@@ -124,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.connect_for_read = autocommit_connect(engine)
         try:
             yield
         finally:

@@ -18,6 +18,7 @@ from sqlalchemy.util import await_only as await_
 from veteran_care.audit import repository
 from veteran_care.audit.chain import GENESIS, chain_hash, content
 from veteran_care.db import (
+    DURABLE_FLUSH_SQL,
     FLUSH_AFTER_COMMIT_ALLOWED,
     FLUSH_DUE,
     WRITE_OPTION,
@@ -163,14 +164,16 @@ def _chain_pending(session: OrmSession) -> None:
             and not connection.in_nested_transaction()
         ):
             # Lock, chain, insert and commit in one message: the lock is held for no round
-            # trip at all (decision 0012). SQLAlchemy's own COMMIT, next, finds no
-            # transaction open (a warning PostgreSQL answers, nothing more).
+            # trip at all (decision 0012). The same message then makes the commit durable:
+            # the statement after COMMIT runs in an implicit transaction of its own, whose
+            # synchronous commit flushes the WAL before PostgreSQL answers (decision 0015), so
+            # the committer has no flush left to wait for. SQLAlchemy's own COMMIT, next,
+            # finds no transaction open (a warning PostgreSQL answers, nothing more).
             session.info.pop(FLUSH_AFTER_COMMIT_ALLOWED)
             driver: Any = connection.connection.driver_connection
-            message = chain_and_commit_sql(pending[0])
+            message = f"{chain_and_commit_sql(pending[0])};\n{DURABLE_FLUSH_SQL}"
             with driver_errors(message, driver):
                 await_(driver.execute(message))
-            session.info[FLUSH_DUE] = True
             return
         if session.info.pop(FLUSH_AFTER_COMMIT_ALLOWED, False):
             # The committer waits for the WAL flush after the lock is released (db.commit_durably).

@@ -17,9 +17,15 @@ from veteran_care.reference import service as reference
 async def get(session: AsyncSession, facility_id: uuid.UUID, actor: Actor) -> Facility:
     """A facility the caller may see: another facility's staff get a 404."""
     facility = await repository.get(session, facility_id)
-    if facility is None or not actor.require().in_scope(facility.id):
-        raise NotFound(f"Facility {facility_id} was not found.")
+    ensure_visible(facility_id, actor, exists=facility is not None)
+    assert facility is not None
     return facility
+
+
+def ensure_visible(facility_id: uuid.UUID, actor: Actor, *, exists: bool) -> None:
+    """``get``'s rule, for a caller that read whether the facility exists with other things."""
+    if not exists or not actor.require().in_scope(facility_id):
+        raise NotFound(f"Facility {facility_id} was not found.")
 
 
 async def ensure_exists(session: AsyncSession, facility_id: uuid.UUID | None, field: str) -> None:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Security
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 
+from veteran_care.db import ConnectForRead
 from veteran_care.errors import DomainError
 from veteran_care.identity import service, tokens
 from veteran_care.identity.permissions import Permission, describe, is_allowed
@@ -62,8 +63,9 @@ async def current_actor(
         raise Unauthorized(
             "The access token is not valid (malformed, expired or not ours).", "invalid_token"
         ) from exc
-    async with request.app.state.sessionmaker() as session:
-        principal = await service.load_principal(session, claims)
+    connect: ConnectForRead = request.app.state.connect_for_read
+    async with connect() as connection:
+        principal = await service.load_principal(connection, claims)
     if principal is None:
         raise Unauthorized(
             "The access token was revoked or its account is inactive.", "invalid_token"

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from veteran_care.kit.pagination import SortKey, fetch_page, text_key
@@ -34,26 +34,35 @@ class AccountState:
     facility_ids: frozenset[uuid.UUID]
 
 
+_accounts = Account.__table__.c
+_account_facilities = AccountFacility.__table__.c
+# On the tables, not the mapped classes: a Core statement skips the ORM's compile and load steps.
 _STATE = (
     select(
-        Account.id,
-        Account.kind,
-        Account.login,
-        Account.roles,
-        Account.province_wide,
-        Account.active,
-        Account.tokens_valid_after,
-        AccountFacility.facility_id,
+        _accounts.id,
+        _accounts.kind,
+        _accounts.login,
+        _accounts.roles,
+        _accounts.province_wide,
+        _accounts.active,
+        _accounts.tokens_valid_after,
+        _account_facilities.facility_id,
     )
-    .outerjoin(AccountFacility, AccountFacility.account_id == Account.id)
-    .where(Account.id == bindparam("account_id"))
+    .select_from(
+        Account.__table__.outerjoin(
+            AccountFacility.__table__, _account_facilities.account_id == _accounts.id
+        )
+    )
+    .where(_accounts.id == bindparam("account_id"))
 )
 
 
-async def state(session: AsyncSession, account_id: uuid.UUID) -> AccountState | None:
+async def state(
+    connection: AsyncConnection | AsyncSession, account_id: uuid.UUID
+) -> AccountState | None:
     """The account and its facilities in one statement (a row per facility), no ORM objects:
     this runs on every authenticated request."""
-    rows = (await session.execute(_STATE, {"account_id": account_id})).all()
+    rows = (await connection.execute(_STATE, {"account_id": account_id})).all()
     if not rows:
         return None
     first = rows[0]

@@ -2,9 +2,11 @@
 
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -42,6 +44,19 @@ def issue_access_token(secret: str, account_id: uuid.UUID, now: datetime, minute
 
 
 def decode_access_token(secret: str, token: str) -> AccessClaims:
+    """The claims of a valid access token (signature, issuer, audience, type, not yet expired).
+
+    The signature and claims are checked once per token and remembered (every request sends its
+    token again); the expiry is checked on every call, as PyJWT checks it: valid while
+    ``now < exp``. A refused token is never remembered."""
+    claims, expires = _verified(secret, token)
+    if time.time() >= expires:
+        raise InvalidToken("Signature has expired")
+    return claims
+
+
+@lru_cache(maxsize=4096)
+def _verified(secret: str, token: str) -> tuple[AccessClaims, int]:
     try:
         claims = jwt.decode(
             token,
@@ -53,7 +68,8 @@ def decode_access_token(secret: str, token: str) -> AccessClaims:
         )
         if claims.get("typ") != "access":
             raise InvalidToken("not an access token")
-        return AccessClaims(uuid.UUID(claims["sub"]), float(claims["iat"]), str(claims["jti"]))
+        access = AccessClaims(uuid.UUID(claims["sub"]), float(claims["iat"]), str(claims["jti"]))
+        return access, int(claims["exp"])
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise InvalidToken(str(exc)) from exc
 

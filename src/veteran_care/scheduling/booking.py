@@ -7,12 +7,14 @@ transaction is rolled back: all or nothing.
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.audit import service as audit
+from veteran_care.db import utcnow
 from veteran_care.errors import Conflict, DomainError, NotFound, Unprocessable
 from veteran_care.facilities import service as facilities
 from veteran_care.identity.principal import Actor
@@ -23,16 +25,19 @@ from veteran_care.models import (
     BeneficiaryStatus,
     CancelledBy,
     Checkup,
+    CheckupOutcome,
+    CheckupStatus,
     PartOfDay,
     Session,
 )
-from veteran_care.scheduling import repository
-from veteran_care.scheduling.lifecycle import change_status, history_row, refresh
+from veteran_care.scheduling import booking_repository, repository
+from veteran_care.scheduling.lifecycle import change_status, history_values, refresh
 from veteran_care.scheduling.schemas import (
     TRANSITION_TARGETS,
     AvailableDay,
     AvailableSession,
     CheckupCreate,
+    CheckupRead,
 )
 from veteran_care.scheduling.sessions import ensure_not_past, ensure_specialties
 
@@ -122,14 +127,15 @@ async def take_places(
     codes: Sequence[str],
     day: date,
     preferred: PartOfDay | None,
-) -> dict[str, Session]:
-    """One seat per specialty, all or nothing (the caller's transaction rolls back on error).
+) -> dict[str, uuid.UUID]:
+    """One seat per specialty, all or nothing (the caller's transaction rolls back on error):
+    the session taken for each specialty code.
 
     The day's candidate sessions are locked in id order and read after the lock, so their
     counts are current; the places are then taken by one conditional UPDATE, which stays the
     guarantee: a session that is full by then is never overbooked, the booking fails instead."""
-    found = await repository.lock_open_sessions(session, facility_id, codes, day)
-    chosen: dict[str, Session] = {}
+    found = await booking_repository.lock_open_sessions(session, facility_id, codes, day)
+    chosen: dict[str, uuid.UUID] = {}
     for code in codes:
         candidates = [s for s in found if s.specialty_code == code]
         if not candidates:
@@ -138,10 +144,10 @@ async def take_places(
         with_place = next((s for s in candidates if s.booked < s.capacity), None)
         if with_place is None:
             raise await _full(session, facility_id, codes, day, code, no_session=False)
-        chosen[code] = with_place
-    taken = await repository.take_seat_in_each(session, [s.id for s in chosen.values()])
-    for code, candidate in chosen.items():
-        if candidate.id not in taken:
+        chosen[code] = with_place.id
+    taken = await booking_repository.take_seat_in_each(session, list(chosen.values()), utcnow())
+    for code, session_id in chosen.items():
+        if session_id not in taken:
             raise await _full(session, facility_id, codes, day, code, no_session=False)
     return chosen
 
@@ -152,11 +158,17 @@ async def book(
     data: CheckupCreate,
     *,
     rescheduled_from: Checkup | None = None,
-) -> Checkup:
-    await facilities.get(session, data.facility_id, actor)
+    predecessors: Mapping[str, uuid.UUID] | None = None,
+) -> CheckupRead:
+    """Book the checkup and answer what was written. ``predecessors``: for a reschedule, the
+    cancelled appointment each new one follows, by specialty code."""
+    check = await booking_repository.booking_check(
+        session, data.facility_id, data.beneficiary_id, data.date, data.specialty_codes
+    )
+    facilities.ensure_visible(data.facility_id, actor, exists=check.facility_exists)
     ensure_not_past(data.date, today())
     try:
-        taken = await _check_and_take(session, data)
+        taken = await _check_and_take(session, data, check)
     except DomainError:
         # The specialty codes are checked only when the booking is refused: on success every
         # code has a session, which references its specialty. An unknown code is still the
@@ -164,39 +176,57 @@ async def book(
         await ensure_specialties(session, data.specialty_codes, "specialty_codes")
         raise
     principal = actor.require()
-    checkup = Checkup(
-        beneficiary_id=data.beneficiary_id,
-        facility_id=data.facility_id,
-        campaign_id=data.campaign_id,
-        date=data.date,
-        part_of_day=data.part_of_day,
-        card_override_reason=data.card_override_reason,
-        rescheduled_from_id=rescheduled_from.id if rescheduled_from else None,
-        booked_by=principal.account_id,
-        appointments=[
-            Appointment(
-                id=uuid.uuid4(),
-                session_id=taken[code].id,
-                beneficiary_id=data.beneficiary_id,
-                facility_id=data.facility_id,
-                specialty_code=code,
-                date=data.date,
-            )
-            for code in data.specialty_codes
-        ],
-    )
-    session.add(checkup)
-    await session.flush()  # the appointments exist before their history rows point at them
-    session.add_all(
-        history_row(a.id, actor, None, AppointmentStatus.booked, None) for a in checkup.appointments
-    )
-    await session.flush()
+    now = utcnow()
+    checkup_id = uuid.uuid4()
+    links = predecessors or {}
+    checkup: dict[str, Any] = {
+        "id": checkup_id,
+        "beneficiary_id": data.beneficiary_id,
+        "facility_id": data.facility_id,
+        "campaign_id": data.campaign_id,
+        "date": data.date,
+        "status": CheckupStatus.planned,
+        "outcome": CheckupOutcome.pending,
+        "part_of_day": data.part_of_day,
+        "card_override_reason": data.card_override_reason,
+        "rescheduled_from_id": rescheduled_from.id if rescheduled_from else None,
+        "booked_by": principal.account_id,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    appointment_ids = {code: uuid.uuid4() for code in data.specialty_codes}
+    appointments = [
+        {
+            "id": appointment_ids[code],
+            "checkup_id": checkup_id,
+            "session_id": taken[code],
+            "beneficiary_id": data.beneficiary_id,
+            "facility_id": data.facility_id,
+            "specialty_code": code,
+            "date": data.date,
+            "status": AppointmentStatus.booked,
+            "cancelled_by": None,
+            "cancel_reason": None,
+            "rescheduled_from_id": links.get(code),
+            "rescheduled_to_id": None,
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for code in data.specialty_codes
+    ]
+    history = [
+        history_values(appointment_id, actor, None, AppointmentStatus.booked, None, now)
+        for appointment_id in appointment_ids.values()
+    ]
+    await booking_repository.insert_checkup(session, checkup, appointments, history)
     await audit.record(
         session,
         actor,
         "create",
         resource_type="checkup",
-        resource_id=checkup.id,
+        resource_id=checkup_id,
         beneficiary_id=data.beneficiary_id,
         changed_fields=sorted(data.model_fields_set),
     )
@@ -206,19 +236,19 @@ async def book(
             actor,
             "card_override",
             resource_type="checkup",
-            resource_id=checkup.id,
+            resource_id=checkup_id,
             beneficiary_id=data.beneficiary_id,
             detail="booked without a card valid on the date",
         )
-    return checkup
+    return CheckupRead.model_validate({**checkup, "appointments": appointments})
 
 
-async def _check_and_take(session: AsyncSession, data: CheckupCreate) -> dict[str, Session]:
-    """The person's rules (one statement), the campaign's, then the places."""
-    person = await repository.booking_check(
-        session, data.beneficiary_id, data.date, data.specialty_codes
-    )
-    if person is None:
+async def _check_and_take(
+    session: AsyncSession, data: CheckupCreate, person: booking_repository.BookingCheck
+) -> dict[str, uuid.UUID]:
+    """The person's rules (read by the booking's first statement), the campaign's, then the
+    places."""
+    if person.status is None:
         raise Unprocessable(
             f"beneficiary_id: there is no beneficiary {data.beneficiary_id}.",
             code="unknown-beneficiary",
@@ -351,7 +381,7 @@ async def reschedule(
     part_of_day: PartOfDay | None,
     by: CancelledBy,
     reason: str,
-) -> Checkup:
+) -> CheckupRead:
     """Cancel the checkup's open appointments and book them on another day, linked both ways."""
     old = await get_checkup(session, actor, checkup_id)
     moving = [a for a in old.appointments if a.status == AppointmentStatus.booked]
@@ -373,12 +403,16 @@ async def reschedule(
         part_of_day=part_of_day,
         card_override_reason=old.card_override_reason,
     )
-    new = await book(session, actor, data, rescheduled_from=old)
-    by_code = {a.specialty_code: a for a in new.appointments}
+    new = await book(
+        session,
+        actor,
+        data,
+        rescheduled_from=old,
+        predecessors={a.specialty_code: a.id for a in moving},
+    )
+    successors = {a.specialty_code: a.id for a in new.appointments}
     for appointment in moving:
-        successor = by_code[appointment.specialty_code]
-        appointment.rescheduled_to_id = successor.id
-        successor.rescheduled_from_id = appointment.id
+        appointment.rescheduled_to_id = successors[appointment.specialty_code]
     await session.flush()
     return new
 

@@ -61,7 +61,7 @@ async def book_checkup(
     checkup = await booking.book(session, actor, data)
     set_etag(response, checkup.version)
     response.headers["Location"] = f"/api/v1/checkups/{checkup.id}"
-    return checkup_read(checkup)
+    return checkup
 
 
 @router.get("/checkups", summary="List checkups", responses=problem_responses())
@@ -148,10 +148,9 @@ async def cancel_checkup(
 async def reschedule_checkup(
     checkup_id: uuid.UUID, data: Reschedule, actor: IdempotentWriter, session: WriteSession
 ) -> CheckupRead:
-    new = await booking.reschedule(
+    return await booking.reschedule(
         session, actor, checkup_id, data.date, data.part_of_day, data.cancelled_by, data.reason
     )
-    return checkup_read(new)
 
 
 @router.get(

@@ -3,6 +3,8 @@ the checkup (FHIR Encounter) they belong to."""
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +36,26 @@ TRANSITIONS: dict[AppointmentStatus, frozenset[AppointmentStatus]] = {
 FREES_SEAT = frozenset({S.cancelled, S.entered_in_error})
 
 
+def history_values(
+    appointment_id: uuid.UUID,
+    actor: Actor,
+    from_status: AppointmentStatus | None,
+    to_status: AppointmentStatus,
+    reason: str | None,
+    changed_at: datetime,
+) -> dict[str, Any]:
+    """The columns of a history row (for a Core insert)."""
+    principal = actor.principal
+    return {
+        "appointment_id": appointment_id,
+        "changed_at": changed_at,
+        "changed_by": principal.account_id if principal else None,
+        "from_status": from_status.value if from_status else None,
+        "to_status": to_status.value,
+        "reason": reason,
+    }
+
+
 def history_row(
     appointment_id: uuid.UUID,
     actor: Actor,
@@ -41,14 +63,8 @@ def history_row(
     to_status: AppointmentStatus,
     reason: str | None,
 ) -> AppointmentStatusChange:
-    principal = actor.principal
     return AppointmentStatusChange(
-        appointment_id=appointment_id,
-        changed_at=utcnow(),
-        changed_by=principal.account_id if principal else None,
-        from_status=from_status.value if from_status else None,
-        to_status=to_status.value,
-        reason=reason,
+        **history_values(appointment_id, actor, from_status, to_status, reason, utcnow())
     )
 
 

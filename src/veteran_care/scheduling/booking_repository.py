@@ -1,0 +1,303 @@
+"""The statements of a single booking: built once, Core only.
+
+A booking is the request staff make most, and under load its CPU is the bottleneck (decision
+0015). Its statements are therefore built once, at import, with bind parameters, on the tables
+rather than the mapped classes: each execution skips building the expression, computing its
+cache key and the ORM's compile and load steps, and the rows are written without a unit of
+work. They are the same statements as before, with the same guarantees (decision 0007): the
+day's sessions are locked in id order and read after the lock, and the places are taken by one
+conditional UPDATE.
+"""
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Date,
+    String,
+    Table,
+    Uuid,
+    any_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from veteran_care.models import (
+    ACTIVE,
+    Appointment,
+    AppointmentStatusChange,
+    Beneficiary,
+    BeneficiaryStatus,
+    CardStatus,
+    Checkup,
+    Facility,
+    InsuranceCard,
+    PartOfDay,
+    Session,
+    SessionStatus,
+)
+
+
+def _table(mapped: Any) -> Table:
+    table: Table = mapped.__table__
+    return table
+
+
+_facilities = _table(Facility)
+_beneficiaries = _table(Beneficiary)
+_cards = _table(InsuranceCard)
+_sessions = _table(Session)
+_checkups = _table(Checkup)
+_appointments = _table(Appointment)
+_history = _table(AppointmentStatusChange)
+
+_facility_id = bindparam("facility_id", type_=Uuid())
+_beneficiary_id = bindparam("beneficiary_id", type_=Uuid())
+_day = bindparam("day", type_=Date())
+
+
+def _one_of(column: Any, name: str, item_type: Any, *, postgresql: bool, value: Any = None) -> Any:
+    """``column IN (the list parameter name)`` (or of ``value``, a fixed list). On PostgreSQL
+    ``= ANY`` of one array parameter: the statement is sent as it was compiled, where an
+    expanding IN is rendered again for each execution, with as many parameters as the list
+    has items (SQLite has no arrays)."""
+    if postgresql:
+        return column == any_(bindparam(name, value, type_=ARRAY(item_type)))
+    return column.in_(bindparam(name, value, type_=item_type, expanding=True))
+
+
+def _by_backend(build: Callable[[bool], Any]) -> dict[bool, Any]:
+    """The statement for PostgreSQL (True) and for SQLite (False)."""
+    return {True: build(True), False: build(False)}
+
+
+def _on_postgresql(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+@dataclass(frozen=True, slots=True)
+class BookingCheck:
+    """What a booking needs to know before it takes places, from one statement."""
+
+    facility_exists: bool
+    status: BeneficiaryStatus | None  # None: there is no such beneficiary
+    has_valid_card: bool
+    already_booked: bool
+
+
+def _check(postgresql: bool) -> Any:
+    return select(
+        exists().where(_facilities.c.id == _facility_id).label("facility_exists"),
+        select(_beneficiaries.c.status)
+        .where(_beneficiaries.c.id == _beneficiary_id)
+        .scalar_subquery()
+        .label("status"),
+        exists()
+        .where(
+            _cards.c.beneficiary_id == _beneficiary_id,
+            _cards.c.status == CardStatus.active,
+            _cards.c.valid_from <= _day,
+            _cards.c.valid_to >= _day,
+        )
+        .label("has_valid_card"),
+        exists()
+        .where(
+            _appointments.c.beneficiary_id == _beneficiary_id,
+            _appointments.c.date == _day,
+            _one_of(_appointments.c.specialty_code, "codes", String(), postgresql=postgresql),
+            _one_of(
+                _appointments.c.status,
+                "active",
+                String(),
+                postgresql=postgresql,
+                value=[s.value for s in ACTIVE],
+            ),
+        )
+        .label("already_booked"),
+    )
+
+
+_CHECK = _by_backend(_check)
+
+
+async def booking_check(
+    session: AsyncSession,
+    facility_id: uuid.UUID,
+    beneficiary_id: uuid.UUID,
+    day: date,
+    codes: Sequence[str],
+) -> BookingCheck:
+    """Whether the facility exists; the person's status, whether a card is valid on the day and
+    whether any of these specialties is already booked that day."""
+    params = {
+        "facility_id": facility_id,
+        "beneficiary_id": beneficiary_id,
+        "day": day,
+        "codes": list(codes),
+    }
+    row = (await session.execute(_CHECK[_on_postgresql(session)], params)).one()
+    return BookingCheck(bool(row[0]), row[1], bool(row[2]), bool(row[3]))
+
+
+@dataclass(frozen=True, slots=True)
+class DaySession:
+    """An open session of the booking's day, as read under its row lock."""
+
+    id: uuid.UUID
+    specialty_code: str
+    part_of_day: PartOfDay
+    capacity: int
+    booked: int
+
+
+def _lock_day(postgresql: bool) -> Any:
+    return (
+        select(
+            _sessions.c.id,
+            _sessions.c.specialty_code,
+            _sessions.c.part_of_day,
+            _sessions.c.capacity,
+            _sessions.c.booked,
+        )
+        .where(
+            _sessions.c.facility_id == _facility_id,
+            _one_of(_sessions.c.specialty_code, "codes", String(), postgresql=postgresql),
+            _sessions.c.date == _day,
+            _sessions.c.status == SessionStatus.open,
+        )
+        .order_by(_sessions.c.id)
+        .with_for_update()
+    )
+
+
+_LOCK_DAY = _by_backend(_lock_day)
+
+
+async def lock_open_sessions(
+    session: AsyncSession, facility_id: uuid.UUID, codes: Sequence[str], day: date
+) -> list[DaySession]:
+    """The day's open sessions of these specialties, locked in id order (the order every
+    booking, cancellation and bulk chunk locks in: they never deadlock), read after the lock:
+    their `booked` counts are current. SQLite renders no FOR UPDATE; its write transactions
+    are serialised by BEGIN IMMEDIATE."""
+    params = {"facility_id": facility_id, "codes": list(codes), "day": day}
+    rows = await session.execute(_LOCK_DAY[_on_postgresql(session)], params)
+    return [DaySession(*row) for row in rows]
+
+
+def _take_one_each(postgresql: bool) -> Any:
+    return (
+        update(_sessions)
+        .where(
+            _one_of(_sessions.c.id, "ids", Uuid(), postgresql=postgresql),
+            _sessions.c.status == SessionStatus.open,
+            _sessions.c.booked < _sessions.c.capacity,
+        )
+        .values(
+            booked=_sessions.c.booked + 1,
+            version=_sessions.c.version + 1,
+            updated_at=bindparam("now"),
+        )
+        .returning(_sessions.c.id)
+    )
+
+
+_TAKE_ONE_EACH = _by_backend(_take_one_each)
+
+
+async def take_seat_in_each(
+    session: AsyncSession, session_ids: Sequence[uuid.UUID], now: datetime
+) -> set[uuid.UUID]:
+    """One place in each of these sessions, where open and not full: one atomic statement.
+    Returns the sessions where a place was taken."""
+    statement = _TAKE_ONE_EACH[_on_postgresql(session)]
+    result = await session.execute(statement, {"ids": list(session_ids), "now": now})
+    return set(result.scalars())
+
+
+_INSERT_CHECKUP = insert(_checkups)
+_INSERT_APPOINTMENT = insert(_appointments)
+_INSERT_HISTORY = insert(_history)
+
+# What differs between the appointments of one checkup (and so between their history rows):
+# the rest of their columns is the same for all of them.
+_PER_APPOINTMENT = ("id", "session_id", "specialty_code", "rescheduled_from_id")
+
+
+def _insert_all_at_once() -> Any:
+    """PostgreSQL: the checkup, its appointments and their history rows in one statement (two
+    data-modifying CTEs and the final INSERT; the appointments and history rows come from arrays
+    by ``unnest``). Foreign keys are checked at the end of the statement, when all exist."""
+    checkup = insert(_checkups).values(
+        {c.key: bindparam(f"checkup_{c.key}", type_=c.type) for c in _checkups.c}
+    )
+    per_row = {
+        key: func.unnest(
+            bindparam(f"appointment_{key}", type_=ARRAY(_appointments.c[key].type))
+        ).label(key)
+        for key in _PER_APPOINTMENT
+    }
+    shared = [c for c in _appointments.c if c.key not in _PER_APPOINTMENT]
+    rows = select(
+        *per_row.values(),
+        *(bindparam(f"appointment_{c.key}", type_=c.type).label(c.key) for c in shared),
+    ).subquery("rows")
+    appointments = insert(_appointments).from_select(
+        [*_PER_APPOINTMENT, *(c.key for c in shared)],
+        select(*(rows.c[key] for key in _PER_APPOINTMENT), *(rows.c[c.key] for c in shared)),
+    )
+    history_columns = [c for c in _history.c if c.key not in ("id", "appointment_id")]
+    return (
+        insert(_history)
+        .from_select(
+            ["appointment_id", *(c.key for c in history_columns)],
+            select(
+                func.unnest(bindparam("history_appointment_id", type_=ARRAY(Uuid()))),
+                *(bindparam(f"history_{c.key}", type_=c.type) for c in history_columns),
+            ),
+        )
+        .add_cte(checkup.cte("new_checkup"), nest_here=True)
+        .add_cte(appointments.cte("new_appointments"), nest_here=True)
+    )
+
+
+_INSERT_ALL_AT_ONCE = _insert_all_at_once()
+
+
+async def insert_checkup(
+    session: AsyncSession,
+    checkup: Mapping[str, Any],
+    appointments: Sequence[Mapping[str, Any]],
+    history: Sequence[Mapping[str, Any]],
+) -> None:
+    """The checkup, its appointments and their first history rows (columns by name, every
+    column given; the appointments differ only in ``_PER_APPOINTMENT``, their history rows
+    only in ``appointment_id``): one statement on PostgreSQL, three on SQLite, in that order,
+    each references the one before."""
+    if not _on_postgresql(session):
+        await session.execute(_INSERT_CHECKUP, checkup)
+        await session.execute(_INSERT_APPOINTMENT, appointments)
+        await session.execute(_INSERT_HISTORY, history)
+        return
+    first, first_change = appointments[0], history[0]
+    params = {f"checkup_{key}": value for key, value in checkup.items()}
+    for key, value in first.items():
+        if key in _PER_APPOINTMENT:
+            params[f"appointment_{key}"] = [a[key] for a in appointments]
+        else:
+            params[f"appointment_{key}"] = value
+    for key, value in first_change.items():
+        if key == "appointment_id":
+            params["history_appointment_id"] = [h[key] for h in history]
+        else:
+            params[f"history_{key}"] = value
+    await session.execute(_INSERT_ALL_AT_ONCE, params)
