@@ -144,6 +144,20 @@ async def test_eight_kinds_of_bad_token_are_all_401(
         assert response.headers["www-authenticate"].startswith("Bearer"), name
 
 
+def test_a_remembered_token_still_expires_and_is_remembered_for_its_own_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    secret = "s" * 64
+    token = tokens.issue_access_token(secret, uuid.uuid4(), datetime.now(UTC), minutes=1)
+    tokens.decode_access_token(secret, token)  # verified and remembered
+    with pytest.raises(tokens.InvalidToken):
+        tokens.decode_access_token("another-secret-" * 3, token)
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    monkeypatch.setattr(tokens.time, "time", lambda: float(expires))
+    with pytest.raises(tokens.InvalidToken):
+        tokens.decode_access_token(secret, token)
+
+
 async def test_no_token_is_401(anon_client) -> None:
     response = await anon_client.get("/api/v1/beneficiaries")
     assert_problem(response, 401, "unauthorized")
