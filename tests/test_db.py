@@ -3,6 +3,7 @@
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import httpx
@@ -14,7 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from tests.factories import beneficiary_payload
 from veteran_care.audit import service as audit
 from veteran_care.config import Settings
-from veteran_care.db import autocommit_connect, commit_durably, create_sessionmaker
+from veteran_care.db import (
+    autocommit_connect,
+    commit_durably,
+    create_engine,
+    create_sessionmaker,
+)
 from veteran_care.errors import unique_violation_fields
 from veteran_care.identity.principal import system_actor
 from veteran_care.identity.tokens import issue_access_token
@@ -59,11 +65,10 @@ async def test_a_check_constraint_guards_the_death_date(session: AsyncSession) -
         await session.flush()
 
 
-@pytest.fixture
-async def committed_client(
+@asynccontextmanager
+async def _committed_client(
     settings: Settings, engine: AsyncEngine
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """An admin client on an app without the test transaction: its writes really commit."""
     app = create_app(settings)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
@@ -90,6 +95,49 @@ async def committed_client(
         await conn.execute(delete(Account).where(Account.id == account.id))
 
 
+@pytest.fixture
+async def committed_client(
+    settings: Settings, engine: AsyncEngine
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An admin client on an app without the test transaction: its writes really commit."""
+    async with _committed_client(settings, engine) as client:
+        yield client
+
+
+async def _delete_person(engine: AsyncEngine, person_id: uuid.UUID) -> None:
+    """Committed tests share the database with the others: they remove what they made."""
+    async with engine.begin() as conn:
+        await conn.execute(
+            delete(BeneficiaryCategoryMembership).where(
+                BeneficiaryCategoryMembership.beneficiary_id == person_id
+            )
+        )
+        await conn.execute(delete(Beneficiary).where(Beneficiary.id == person_id))
+
+
+async def test_concurrent_writers_on_sqlite_take_turns_instead_of_failing_busy(
+    backend: str, settings: Settings
+) -> None:
+    """Every audited read writes. With SQLite's busy wait cut to 1 ms, 24 concurrent reads
+    of one process still all succeed: they take turns on the process's writer lock."""
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL runs its writers concurrently")
+    engine = create_engine(settings.model_copy(update={"sqlite_busy_timeout_ms": 1}))
+    try:
+        async with _committed_client(settings, engine) as client:
+            created = await client.post("/api/v1/beneficiaries", json=beneficiary_payload())
+            assert created.status_code == 201, created.text
+            person_id = uuid.UUID(created.json()["id"])
+            try:
+                path = f"/api/v1/beneficiaries/{person_id}"
+                answers = await asyncio.gather(*(client.get(path) for _ in range(24)))
+            finally:
+                await _delete_person(engine, person_id)
+        assert [a.status_code for a in answers] == [200] * 24
+    finally:
+        await engine.dispose()
+
+
 async def test_a_created_beneficiary_is_committed_before_the_response(
     committed_client: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
@@ -103,13 +151,7 @@ async def test_a_created_beneficiary_is_committed_before_the_response(
             found = await other.scalar(select(Beneficiary.id).where(Beneficiary.id == created))
         assert found == created
     finally:
-        async with engine.begin() as conn:
-            await conn.execute(
-                delete(BeneficiaryCategoryMembership).where(
-                    BeneficiaryCategoryMembership.beneficiary_id == created
-                )
-            )
-            await conn.execute(delete(Beneficiary).where(Beneficiary.id == created))
+        await _delete_person(engine, created)
 
 
 async def test_a_refused_write_leaves_nothing(
