@@ -3,7 +3,6 @@ UPDATE statements: atomic on PostgreSQL and SQLite alike."""
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import exists, select, update
@@ -19,13 +18,9 @@ from veteran_care.models import (
     Appointment,
     AppointmentStatus,
     AppointmentStatusChange,
-    Beneficiary,
-    BeneficiaryStatus,
     Campaign,
-    CardStatus,
     Checkup,
     FacilityService,
-    InsuranceCard,
     Session,
     SessionStatus,
     Specialty,
@@ -165,47 +160,6 @@ async def open_sessions(
     return (await session.scalars(stmt.execution_options(populate_existing=True))).all()
 
 
-async def lock_open_sessions(
-    session: AsyncSession, facility_id: uuid.UUID, codes: Sequence[str], day: date
-) -> Sequence[Session]:
-    """The day's open sessions of these specialties, locked in id order (the order every
-    booking, cancellation and bulk chunk locks in: they never deadlock), read after the lock:
-    their `booked` counts are current. SQLite renders no FOR UPDATE; its write transactions
-    are serialised by BEGIN IMMEDIATE."""
-    stmt = (
-        select(Session)
-        .where(
-            Session.facility_id == facility_id,
-            Session.specialty_code.in_(codes),
-            Session.date == day,
-            Session.status == SessionStatus.open,
-        )
-        .order_by(Session.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return (await session.scalars(stmt)).all()
-
-
-async def take_seat_in_each(
-    session: AsyncSession, session_ids: Sequence[uuid.UUID]
-) -> set[uuid.UUID]:
-    """One place in each of these sessions, where open and not full: one atomic statement.
-    Returns the sessions where a place was taken."""
-    stmt = (
-        update(Session)
-        .where(
-            Session.id.in_(session_ids),
-            Session.status == SessionStatus.open,
-            Session.booked < Session.capacity,
-        )
-        .values(booked=Session.booked + 1, version=Session.version + 1, updated_at=utcnow())
-        .returning(Session.id)
-        .execution_options(synchronize_session=False)
-    )
-    return set((await session.scalars(stmt)).all())
-
-
 async def lock_sessions(session: AsyncSession, session_ids: Iterable[uuid.UUID]) -> None:
     """Lock these session rows in one order (by id) before taking seats, so that bookings that
     need several sessions never wait on each other in opposite orders. SQLite serialises write
@@ -321,39 +275,6 @@ async def get_appointment(session: AsyncSession, appointment_id: uuid.UUID) -> A
     return await session.get(Appointment, appointment_id, populate_existing=True)
 
 
-@dataclass(frozen=True)
-class BookingCheck:
-    """What a booking needs to know about the person, in one statement."""
-
-    status: BeneficiaryStatus
-    has_valid_card: bool
-    already_booked: bool
-
-
-async def booking_check(
-    session: AsyncSession, beneficiary_id: uuid.UUID, day: date, codes: Sequence[str]
-) -> BookingCheck | None:
-    """The person's status, whether a card is valid on the day and whether any of these
-    specialties is already booked that day; None when there is no such person."""
-    card = exists().where(
-        InsuranceCard.beneficiary_id == Beneficiary.id,
-        InsuranceCard.status == CardStatus.active,
-        InsuranceCard.valid_from <= day,
-        InsuranceCard.valid_to >= day,
-    )
-    booked = exists().where(
-        Appointment.beneficiary_id == Beneficiary.id,
-        Appointment.date == day,
-        Appointment.specialty_code.in_(codes),
-        Appointment.status.in_(ACTIVE),
-    )
-    stmt = select(Beneficiary.status, card, booked).where(Beneficiary.id == beneficiary_id)
-    row = (await session.execute(stmt)).first()
-    if row is None:
-        return None
-    return BookingCheck(row[0], bool(row[1]), bool(row[2]))
-
-
 async def active_specialties_on(
     session: AsyncSession, beneficiary_id: uuid.UUID, day: date, codes: Sequence[str]
 ) -> list[str]:
@@ -364,18 +285,6 @@ async def active_specialties_on(
         Appointment.status.in_(ACTIVE),
     )
     return sorted((await session.scalars(stmt)).all())
-
-
-async def has_valid_card(session: AsyncSession, beneficiary_id: uuid.UUID, on: date) -> bool:
-    stmt = select(
-        exists().where(
-            InsuranceCard.beneficiary_id == beneficiary_id,
-            InsuranceCard.status == CardStatus.active,
-            InsuranceCard.valid_from <= on,
-            InsuranceCard.valid_to >= on,
-        )
-    )
-    return bool(await session.scalar(stmt))
 
 
 async def appointments_of_session(
