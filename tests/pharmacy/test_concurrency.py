@@ -50,7 +50,12 @@ async def _pharmacist(
     return httpx.AsyncClient(
         base_url=server.base_url,
         headers={"Authorization": f"Bearer {token.json()['access_token']}"},
-        limits=httpx.Limits(max_connections=clients, max_keepalive_connections=clients),
+        # Idle connections are dropped before the server's 5 s keep-alive closes them (httpx's
+        # default expiry is also 5 s: a POST on a connection the server was closing failed with
+        # ReadError in CI).
+        limits=httpx.Limits(
+            max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=2
+        ),
         timeout=60,
     )
 
