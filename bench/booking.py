@@ -1,18 +1,22 @@
 """Booking benchmark on PostgreSQL: bulk scheduling of a generated province, single-booking latency.
 
-    .venv/bin/python bench/booking.py [--people 10000] [--clients 32] [--bookings 2000] [--keep]
+    .venv/bin/python bench/booking.py [--people 10000] [--clients 32] [--seconds 10] [--keep]
+
+Needs ``wrk`` (``apt-get install wrk``) and ``taskset``.
 
 1. A fresh database (``bench_booking``, dropped afterwards unless ``--keep``), migrated.
 2. A province: ``--people`` due veterans with valid cards, and walk-ins of another category for
-   the single bookings (``--bookings`` + ``--serial-bookings`` + a warm-up), inserted directly
-   (SQLAlchemy Core bulk inserts of the project's models); one facility with three specialties
-   and sessions over the campaign days (through the API); a campaign targeting veterans.
+   the single bookings (as many as wrk could send at ``--max-rate`` per second), inserted
+   directly (SQLAlchemy Core bulk inserts of the project's models); one facility with three
+   specialties and sessions over the campaign's days (through the API); a campaign targeting
+   veterans. The bulk run fills the first days, the walk-ins are booked into the later ones.
 3. A real server (``veteran-care serve``, one uvicorn worker) pinned to CPU 0 with ``taskset``;
-   this load generator pinned to CPU 1 (PostgreSQL is not pinned: it shares both).
-4. Figures: ``POST /campaigns/{id}/bulk-schedule`` with limit = ``--people``; baselines at
-   ``--clients`` concurrent clients (``GET /healthz``, an authenticated ``GET /sessions/{id}``);
-   single bookings (three specialties each, distinct people) with one client (service time) and
-   at ``--clients`` concurrent clients. Client-side latencies, and the server's own durations
+   the load generator pinned to CPU 1 (PostgreSQL is not pinned: it shares both).
+4. Figures: ``POST /campaigns/{id}/bulk-schedule`` with limit = ``--people`` (httpx); then, with
+   ``wrk`` (one thread, ``--clients`` connections, ``--seconds`` each): the baselines
+   ``GET /healthz`` and an authenticated ``GET /sessions/{id}``; single bookings (three
+   specialties each, a distinct person each) with one connection (service time) and with
+   ``--clients`` connections. Client-side latencies (wrk's), and the server's own durations
    read from its JSON access log (each request carries an ``X-Request-ID`` naming its phase).
    ``--profile`` records the server with py-spy during the bulk run and the concurrent bookings.
 
@@ -35,7 +39,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -43,6 +47,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import wrk_load
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
@@ -68,25 +73,42 @@ EVERY_DAY = [
     {"weekday": d, "part_of_day": p} for d in range(1, 8) for p in ("morning", "afternoon")
 ]
 ADMIN_PASSWORD = "bench-" + secrets.token_hex(12)
-WARM_UP_BOOKINGS = 64
+WARM_UP_SECONDS = 2
+WALK_IN_DAYS = 3
 INSERT_BATCH = 2000
+# One wrk thread runs this: each request books the next person of the phase's file, on the
+# phase's days in turn, and names its phase in X-Request-ID. Past the end of the file it starts
+# again (those bookings are refused as already booked, and counted as non-2xx).
+BOOKINGS_LUA = """
+local people, n, i, days, nd, headers = {}, 0, 0, {}, 0, nil
+local facility, tag, codes = "", "", ""
+function init(args)
+  for line in io.lines(args[1]) do n = n + 1; people[n] = line end
+  facility, tag, codes = args[2], args[4], args[5]
+  for d in string.gmatch(args[3], "[^,]+") do nd = nd + 1; days[nd] = d end
+end
+function request()
+  if headers == nil then
+    headers = {}
+    for k, v in pairs(wrk.headers) do headers[k] = v end
+    headers["Content-Type"] = "application/json"
+  end
+  i = i + 1
+  if i > n then i = 1 end
+  headers["X-Request-ID"] = tag .. "." .. i
+  local body = '{"beneficiary_id":"' .. people[i] .. '","facility_id":"' .. facility ..
+    '","date":"' .. days[(i - 1) % nd + 1] .. '","specialty_codes":' .. codes .. '}'
+  return wrk.format("POST", "/api/v1/checkups", headers, body)
+end
+"""
 
 
 @dataclass
-class Latencies:
+class Phase:
     name: str
     tag: str
     clients: int
-    seconds: list[float]
-    wall: float
-    statuses: Counter[int]
-
-    def quantile(self, q: int) -> float:
-        return quantile(self.seconds, q) * 1000
-
-    @property
-    def throughput(self) -> float:
-        return len(self.seconds) / self.wall
+    result: wrk_load.Result
 
 
 def day(offset: int) -> date:
@@ -248,13 +270,15 @@ async def wait_until_ready(client: httpx.AsyncClient, process: subprocess.Popen[
     raise SystemExit("the server was not ready within 60 s")
 
 
-async def login(client: httpx.AsyncClient) -> None:
+async def login(client: httpx.AsyncClient) -> str:
     response = await client.post(
         "/api/v1/auth/token",
         data={"grant_type": "password", "username": "admin", "password": ADMIN_PASSWORD},
     )
     response.raise_for_status()
-    client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+    token: str = response.json()["access_token"]
+    client.headers["Authorization"] = f"Bearer {token}"
+    return token
 
 
 def expect(response: httpx.Response, status: int) -> dict[str, Any]:
@@ -307,47 +331,45 @@ async def make_facility(
     return facility, [s["id"] for s in sessions["items"]]
 
 
+async def raise_capacity(
+    client: httpx.AsyncClient, facility_id: str, days: Sequence[date], capacity: int
+) -> None:
+    """Every session of the facility on these days gets ``capacity`` places."""
+    listed = await client.get(
+        "/api/v1/sessions",
+        params={
+            "facility_id": facility_id,
+            "date_from": days[0].isoformat(),
+            "date_to": days[-1].isoformat(),
+            "limit": 100,
+        },
+    )
+    for found in expect(listed, 200)["items"]:
+        read = await client.get(f"/api/v1/sessions/{found['id']}")
+        changed = await client.patch(
+            f"/api/v1/sessions/{found['id']}",
+            json={"capacity": capacity},
+            headers={"If-Match": read.headers["ETag"]},
+        )
+        expect(changed, 200)
+
+
 # Load ------------------------------------------------------------------------------------------
 
-Call = Callable[[dict[str, str]], Awaitable[httpx.Response]]
 
-
-async def measure(name: str, tag: str, calls: Sequence[Call], clients: int) -> Latencies:
-    """``clients`` workers take the calls in order; each call's latency is recorded. Every
-    request carries an ``X-Request-ID`` of the phase, to find its server-side duration in the
-    access log."""
-    queue = iter(enumerate(calls))
-    seconds: list[float] = []
-    statuses: Counter[int] = Counter()
-
-    async def worker() -> None:
-        for index, call in queue:
-            began = time.perf_counter()
-            response = await call({"X-Request-ID": f"{tag}.{index}"})
-            seconds.append(time.perf_counter() - began)
-            statuses[response.status_code] += 1
-
-    began = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(clients)))
-    return Latencies(name, tag, clients, seconds, time.perf_counter() - began, statuses)
-
-
-def booking_calls(
-    client: httpx.AsyncClient, facility_id: str, people: Sequence[str], days: Sequence[date]
-) -> list[Call]:
-    def call(person: str, when: date) -> Call:
-        return lambda headers: client.post(
-            "/api/v1/checkups",
-            json={
-                "beneficiary_id": person,
-                "facility_id": facility_id,
-                "date": when.isoformat(),
-                "specialty_codes": SPECIALTIES,
-            },
-            headers=headers,
-        )
-
-    return [call(person, days[i % len(days)]) for i, person in enumerate(people)]
+def measure(
+    name: str, tag: str, clients: int, seconds: float, base_url: str, token: str, *script: str
+) -> Phase:
+    """wrk, pinned to CPU 1, with ``clients`` connections for ``seconds``: the bookings script
+    (``script[0]``, a ``.lua`` file) with its arguments, or a GET of ``script[0]``. Every
+    request's ``X-Request-ID`` names the phase, to find its server-side duration in the access
+    log."""
+    arguments = ["-H", f"Authorization: Bearer {token}"]
+    if script[0].endswith(".lua"):
+        arguments += ["-s", script[0], base_url, "--", *script[1:], tag, json.dumps(SPECIALTIES)]
+    else:
+        arguments += ["-H", f"X-Request-ID: {tag}.get", base_url + script[0]]
+    return Phase(name, tag, clients, wrk_load.run(arguments, connections=clients, seconds=seconds))
 
 
 def server_durations(log_path: Path) -> dict[str, list[float]]:
@@ -368,18 +390,20 @@ def quantile(values: Sequence[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def latency_row(result: Latencies, on_server: dict[str, list[float]]) -> list[str]:
-    server = on_server.get(result.tag, [])
-    statuses = " ".join(f"{count}x{status}" for status, count in sorted(result.statuses.items()))
+def latency_row(phase: Phase, on_server: dict[str, list[float]]) -> list[str]:
+    server, result = on_server.get(phase.tag, []), phase.result
+    outcome = f"{result.requests - result.non_2xx} 2xx"
+    if result.non_2xx or result.errors:
+        outcome += f", {result.non_2xx} non-2xx, {result.errors} socket errors"
     return [
-        result.name,
-        str(result.clients),
-        f"{result.quantile(50):.1f}",
-        f"{result.quantile(99):.1f}",
+        phase.name,
+        str(phase.clients),
+        f"{result.p50:.1f}",
+        f"{result.p99:.1f}",
         f"{quantile(server, 50):.1f}" if len(server) > 1 else "-",
         f"{quantile(server, 99):.1f}" if len(server) > 1 else "-",
-        f"{result.throughput:.0f}",
-        statuses,
+        f"{result.rps:.0f}",
+        outcome,
     ]
 
 
@@ -395,25 +419,42 @@ def print_table(header: list[str], rows: list[list[str]]) -> None:
 
 async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> None:
     started = time.perf_counter()
-    walk_in_count = args.bookings + args.serial_bookings + WARM_UP_BOOKINGS
-    walk_ins = await generate_people(database_url, args.people, walk_in_count)
+    # Each booking phase has its own people: as many as wrk could book at --max-rate.
+    allotted = {
+        "warm-up": WARM_UP_SECONDS * args.max_rate,
+        "serial": round(args.serial_seconds * args.max_rate),
+        "bookings": round(args.seconds * args.max_rate),
+    }
+    walk_ins = await generate_people(database_url, args.people, sum(allotted.values()))
     generated = time.perf_counter() - started
     print(f"generated {args.people} due people and {len(walk_ins)} walk-ins in {generated:.1f} s")
-    # Places: the bulk run fills the first days; the walk-ins fit in the last three.
-    days, per_day = args.campaign_days, 2 * args.capacity
-    if per_day * (days - 3) < args.people or 3 * per_day < len(walk_ins):
+    # Places: the bulk run fills the first days; the walk-ins are booked into the last three,
+    # whose sessions get room for all of them (as many bookings on as few sessions as before).
+    per_day = 2 * args.capacity
+    days = args.campaign_days or -(-args.people // per_day) + WALK_IN_DAYS
+    if per_day * (days - WALK_IN_DAYS) < args.people:
         raise SystemExit("not enough places: raise --capacity or --campaign-days")
+    walk_in_capacity = -(-len(walk_ins) // (2 * WALK_IN_DAYS)) + 1
+    people_files, start = {}, 0
+    for tag, count in allotted.items():
+        people_files[tag] = workdir / f"people-{tag}.txt"
+        people_files[tag].write_text("\n".join(walk_ins[start : start + count]) + "\n")
+        start += count
+    (workdir / "bookings.lua").write_text(BOOKINGS_LUA)
+    walk_in_days = [day(d) for d in range(days - WALK_IN_DAYS + 1, days + 1)]
 
     port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
     server = start_server(database_url, port, workdir, args.workers)
-    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
+    # Idle connections are dropped before uvicorn's 5 s keep-alive could close them under a
+    # request (the bulk run keeps this one waiting).
+    limits = httpx.Limits(keepalive_expiry=2)
     try:
-        async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=600
-        ) as client:
+        async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=600) as client:
             await wait_until_ready(client, server)
-            await login(client)
+            token = await login(client)
             facility, some_sessions = await make_facility(client, days, args.capacity)
+            await raise_capacity(client, facility["id"], walk_in_days, walk_in_capacity)
             campaign = expect(
                 await client.post(
                     "/api/v1/campaigns",
@@ -440,45 +481,34 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> Non
             )
             bulk_seconds = time.perf_counter() - began
             stop_profiler(profiler)
+    finally:
+        if server.poll() is not None:
+            stop_server(server)
+    try:
+        clients, seconds = args.clients, args.seconds
 
-            def health(headers: dict[str, str]) -> Awaitable[httpx.Response]:
-                return client.get("/healthz", headers=headers)
+        def bookings(tag: str) -> list[str]:
+            lua, people = str(workdir / "bookings.lua"), str(people_files[tag])
+            dates = ",".join(d.isoformat() for d in walk_in_days)
+            return [lua, people, facility["id"], dates]
 
-            def read(headers: dict[str, str]) -> Awaitable[httpx.Response]:
-                return client.get(f"/api/v1/sessions/{some_sessions[0]}", headers=headers)
-
-            baseline = await measure(
-                "GET /healthz", "healthz", [health] * args.baseline_requests, args.clients
-            )
-            authenticated = await measure(
-                "GET /sessions/{id}", "read", [read] * args.baseline_requests, args.clients
-            )
-            last_days = [day(days - 2), day(days - 1), day(days)]
-            people = iter(walk_ins)
-
-            def take(count: int) -> list[str]:
-                return [next(people) for _ in range(count)]
-
-            await measure(
-                "warm-up",
-                "warm-up",
-                booking_calls(client, facility["id"], take(WARM_UP_BOOKINGS), last_days),
-                args.clients,
-            )
-            serial = await measure(
-                "POST /checkups (3 specialties)",
-                "serial",
-                booking_calls(client, facility["id"], take(args.serial_bookings), last_days),
-                1,
-            )
-            profiler = start_profiler(server.pid, workdir / "profile-bookings.txt", args.profile)
-            singles = await measure(
-                "POST /checkups (3 specialties)",
-                "bookings",
-                booking_calls(client, facility["id"], take(args.bookings), last_days),
-                args.clients,
-            )
-            stop_profiler(profiler)
+        baseline = measure("GET /healthz", "healthz", clients, seconds, base_url, token, "/healthz")
+        read = f"/api/v1/sessions/{some_sessions[0]}"
+        authenticated = measure(
+            "GET /sessions/{id}", "read", clients, seconds, base_url, token, read
+        )
+        booking = "POST /checkups (3 specialties)"
+        measure(
+            "warm-up", "warm-up", clients, WARM_UP_SECONDS, base_url, token, *bookings("warm-up")
+        )
+        serial = measure(
+            booking, "serial", 1, args.serial_seconds, base_url, token, *bookings("serial")
+        )
+        profiler = start_profiler(server.pid, workdir / "profile-bookings.txt", args.profile)
+        singles = measure(
+            booking, "bookings", clients, seconds, base_url, token, *bookings("bookings")
+        )
+        stop_profiler(profiler)
     finally:
         stop_server(server)
 
@@ -487,7 +517,7 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> Non
     refused = Counter(n["reason"] for n in bulk["not_booked"])
     print(
         f"\nBooking benchmark: PostgreSQL, {args.workers} uvicorn worker(s)"
-        f"{' on CPU 0' if args.workers == 1 else ''}, load generator on CPU 1"
+        f"{' on CPU 0' if args.workers == 1 else ''}, wrk on CPU 1"
         f"\n\nbulk-schedule of {args.people} due people: {bulk_seconds:.2f} s "
         f"({len(bulk['booked'])} booked, {sum(refused.values())} not booked {dict(refused)}); "
         f"target < {target:.0f} s: {'met' if bulk_seconds < target else 'MISSED'}\n"
@@ -495,17 +525,20 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> Non
     header = ["request", "clients", "p50 ms", "p99 ms", "server p50", "server p99", "req/s", ""]
     rows = [latency_row(r, on_server) for r in (baseline, authenticated, serial, singles)]
     print_table(header, rows)
-    p99 = singles.quantile(99)
+    p99 = singles.result.p99
+
+    def ratios(base: Phase) -> str:
+        p50 = singles.result.p50 / base.result.p50
+        return f"p50 {p50:.1f}x, p99 {p99 / base.result.p99:.1f}x"
+
     print(
         f"\nsingle booking p99 at {args.clients} clients: {p99:.1f} ms; target < 100 ms: "
         f"{'met' if p99 < 100 else 'MISSED'}"
-        f"\nratios at {args.clients} clients, booking / GET /healthz: "
-        f"p50 {singles.quantile(50) / baseline.quantile(50):.1f}x, "
-        f"p99 {p99 / baseline.quantile(99):.1f}x; booking / GET /sessions/{{id}}: "
-        f"p50 {singles.quantile(50) / authenticated.quantile(50):.1f}x, "
-        f"p99 {p99 / authenticated.quantile(99):.1f}x"
+        f"\nratios at {args.clients} clients, booking / GET /healthz: {ratios(baseline)}; "
+        f"booking / GET /sessions/{{id}}: {ratios(authenticated)}"
         f"\n(server p50/p99: the app's own duration from its access log, without the time a "
         f"request waits for the event loop or in the socket backlog)"
+        f"\nload average at the end: {os.getloadavg()[0]:.2f}"
     )
 
 
@@ -563,13 +596,19 @@ def main() -> None:
     )
     parser.add_argument("--database", default="bench_booking")
     parser.add_argument("--people", type=int, default=10_000, help="due people to bulk-book")
-    parser.add_argument("--bookings", type=int, default=2_000, help="single bookings to time")
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients")
     parser.add_argument(
-        "--serial-bookings", type=int, default=200, help="bookings timed with one client"
+        "--seconds", type=float, default=10, help="length of each measurement at --clients"
     )
-    parser.add_argument("--baseline-requests", type=int, default=3_000)
-    parser.add_argument("--campaign-days", type=int, default=12)
+    parser.add_argument(
+        "--serial-seconds", type=float, default=5, help="length of the one-client measurement"
+    )
+    parser.add_argument(
+        "--max-rate", type=int, default=800, help="bookings/s the walk-ins are generated for"
+    )
+    parser.add_argument(
+        "--campaign-days", type=int, default=0, help="default: as many as the places need"
+    )
     parser.add_argument(
         "--workers",
         type=int,
@@ -582,6 +621,7 @@ def main() -> None:
         "--keep", action="store_true", help="keep the database and the server log afterwards"
     )
     args = parser.parse_args()
+    wrk_load.require()
 
     base = args.database_url
     if not base.startswith("postgresql"):

@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import os
 import random
-import re
 import secrets
 import shutil
 import statistics
@@ -41,7 +40,9 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import wrk_load
 from booking import admin_execute, batches, free_port, person_rows
+from wrk_load import Result
 
 from veteran_care import migrate
 from veteran_care.audit import service as audit
@@ -73,15 +74,6 @@ function request()
   return wrk.format(nil, prefix .. ids[math.random(n)])
 end
 """
-
-
-@dataclass
-class Result:
-    rps: float
-    p50: float
-    p99: float
-    errors: int
-    non_2xx: int
 
 
 @dataclass
@@ -199,35 +191,15 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def milliseconds(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
-    return float(number) * UNITS[unit]
-
-
 def wrk(port: int, measurement: Measurement, seconds: float, token: str, workdir: Path) -> Result:
-    command = [
-        "taskset", "-c", "1", "wrk", "-t1", f"-c{measurement.connections}", f"-d{round(seconds)}s",
-        "--latency", "--timeout", "5s", "-H", f"Authorization: Bearer {token}",
-    ]  # fmt: skip
+    arguments = ["-H", f"Authorization: Bearer {token}"]
     url = f"http://127.0.0.1:{port}"
     if measurement.random_ids:
-        command += ["-s", str(workdir / "random_ids.lua"), url, "--"]
-        command += [str(workdir / "ids.txt"), measurement.path]
+        arguments += ["-s", str(workdir / "random_ids.lua"), url, "--"]
+        arguments += [str(workdir / "ids.txt"), measurement.path]
     else:
-        command.append(url + measurement.path)
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = re.search(r"\s50%\s+(\S+)", out).group(1)  # type: ignore[union-attr]
-    p99 = re.search(r"\s99%\s+(\S+)", out).group(1)  # type: ignore[union-attr]
-    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    errors = sum(int(n) for n in socket.groups()) if socket else 0
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return Result(
-        rps, milliseconds(p50), milliseconds(p99), errors, int(non_2xx[1]) if non_2xx else 0
-    )
+        arguments.append(url + measurement.path)
+    return wrk_load.run(arguments, connections=measurement.connections, seconds=seconds)
 
 
 # Report ----------------------------------------------------------------------------------------
@@ -426,9 +398,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database and the logs")
     args = parser.parse_args()
     args.load_before = f"{os.getloadavg()[0]:.2f}"
-    for tool in ("wrk", "taskset"):
-        if shutil.which(tool) is None:
-            raise SystemExit(f"{tool} is needed (apt-get install {tool})")
+    wrk_load.require()
     base = args.database_url
     pg_url = make_url(base).set(database=args.database).render_as_string(hide_password=False)
     asyncio.run(admin_execute(base, f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)'))
