@@ -31,13 +31,13 @@ from veteran_care.audit.chain import GENESIS, chain_hash
 from veteran_care.audit.repository import AUDIT_LOCK_KEY
 from veteran_care.config import get_settings
 from veteran_care.logs import configure_logging
-from veteran_care.main import create_app
+from veteran_care.main import create_served_app
 
 
 def project() -> FastAPI:
     settings = get_settings()
     configure_logging(settings)
-    return create_app(settings)
+    return create_served_app(settings)
 
 
 def project_without_edge() -> FastAPI:

@@ -1,17 +1,22 @@
 """The command line: migrate and seed-demo against a fresh SQLite file."""
 
 import asyncio
+import gc
 import uuid
+import weakref
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvicorn
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from veteran_care.cli import app
 from veteran_care.config import get_settings
 from veteran_care.db import create_engine, create_sessionmaker
+from veteran_care.main import create_served_app
 from veteran_care.models import IdempotencyKey, IdempotencyState
 
 
@@ -193,3 +198,34 @@ def test_purge_idempotency_keys_deletes_only_expired_ones(sqlite_env: Path) -> N
     assert result.exit_code == 0, result.output
     assert "1 expired idempotency keys deleted." in result.output
     assert asyncio.run(keys()) == ["new"]
+
+
+def test_serve_runs_the_served_app(sqlite_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ran: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda target, **options: ran.update(options, app=target))
+    result = CliRunner().invoke(app, ["serve", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert ran["app"] == "veteran_care.main:create_served_app"
+    assert ran["factory"] is True
+    assert ran["port"] == 8123
+
+
+def test_the_served_app_hides_its_lasting_objects_from_the_collector() -> None:
+    """The objects built with the app are frozen: a full collection no longer walks them
+    (decision 0016). Objects made afterwards are collected as before."""
+    gc.unfreeze()
+    try:
+        create_served_app()
+        assert gc.get_freeze_count() > 50_000
+
+        class Node:
+            other: Any = None
+
+        made_later = Node()
+        made_later.other = made_later  # a cycle: only the collector frees it
+        watched = weakref.ref(made_later)
+        del made_later
+        gc.collect()
+        assert watched() is None
+    finally:
+        gc.unfreeze()

@@ -113,7 +113,7 @@ def serve(
             "PostgreSQL connections from this instance (README: connection pool sizing)"
         )
     uvicorn.run(
-        "veteran_care.main:create_app",
+        "veteran_care.main:create_served_app",
         factory=True,
         host=host,
         port=port,
