@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Integer, MetaData, TypeDecorator, Uuid, event
+from sqlalchemy import DateTime, Integer, MetaData, TypeDecorator, Uuid, event, text
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -137,10 +137,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
         )
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
         return engine
-    # asyncpg prepares every statement; after five executions PostgreSQL may switch a
-    # statement to a generic plan, which misjudges report date ranges (1.7-2.7x slower reports
-    # measured by bench/reports.py). Plans are made for the actual parameters.
-    server_settings = {"application_name": "veteran-care", "plan_cache_mode": "force_custom_plan"}
+    # asyncpg prepares every statement, and PostgreSQL keeps each prepared statement's plan
+    # once a generic plan looks as good as the custom ones (from the sixth execution). The
+    # report-like queries plan for their parameters instead (plan_each_execution).
+    server_settings = {"application_name": "veteran-care"}
     connect_args: dict[str, Any] = {"timeout": 5, "server_settings": server_settings}
     if settings.db_statement_timeout_ms:
         server_settings["statement_timeout"] = str(settings.db_statement_timeout_ms)
@@ -238,6 +238,20 @@ def driver_errors(statement: str, driver: Any) -> Iterator[None]:
         OSError,
     ) as exc:
         raise DBAPIError(statement, None, exc, connection_invalidated=driver.is_closed()) from exc
+
+
+_PLAN_EACH_EXECUTION = text("SET LOCAL plan_cache_mode = force_custom_plan")
+
+
+async def plan_each_execution(session: AsyncSession) -> None:
+    """PostgreSQL plans the rest of this transaction's statements for their actual parameters,
+    at every execution (decisions 0013, 0016). For the report-like queries (reports, the due
+    list, bulk scheduling's choice of people): a generic plan, which PostgreSQL may keep for a
+    prepared statement from its sixth execution, misjudges their date ranges and scopes
+    (1.7-2.7x slower reports, bench/reports.py). Not for every statement: planning the
+    booking's statements again at each execution was a third of PostgreSQL's CPU per booking."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(_PLAN_EACH_EXECUTION)
 
 
 async def commit_durably(session: AsyncSession) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import Integer, Select, String, and_, case, cast, func, literal,
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
+from veteran_care.db import plan_each_execution
 from veteran_care.kit.clock import end_of_day, local_time, start_of_day
 from veteran_care.models import (
     Beneficiary,
@@ -337,4 +338,5 @@ COVERAGE_NOTES = {
 
 
 async def rows(session: AsyncSession, stmt: Select[Any]) -> list[dict[str, Any]]:
+    await plan_each_execution(session)
     return [dict(row._mapping) for row in (await session.execute(stmt)).all()]

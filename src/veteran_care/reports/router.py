@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from veteran_care.audit import service as audit
-from veteran_care.db import WriteSession
+from veteran_care.db import WriteSession, plan_each_execution
 from veteran_care.errors import Unprocessable, problem_responses
 from veteran_care.identity.dependencies import allow
 from veteran_care.identity.permissions import Permission
@@ -254,6 +254,7 @@ async def attendance_people(
         cursor=cursor,
         limit=limit,
     )
+    await plan_each_execution(session)
     rows = (await session.execute(keyed)).all()
     items, next_cursor = page_of(rows, sort="date", key=PEOPLE_KEY, limit=limit)
     people = []

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from veteran_care.audit import service as audit
-from veteran_care.db import WRITE_OPTION
+from veteran_care.db import WRITE_OPTION, plan_each_execution
 from veteran_care.errors import NotFound, Unprocessable
 from veteran_care.facilities import service as facilities
 from veteran_care.identity.principal import Actor
@@ -165,6 +165,7 @@ async def bulk_schedule(
         stmt = (await due_statement(session, start, filters)).order_by(
             "commune_code", "name_search", "id"
         )
+        await plan_each_execution(session)
         due = (await session.execute(stmt.limit(data.limit))).all()
         plan = _Plan()
         for found in await repository.open_sessions(

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from veteran_care.db import plan_each_execution
 from veteran_care.kit.pagination import page_of, paginate, text_key
 from veteran_care.models import (
     Appointment,
@@ -144,5 +145,6 @@ async def due_page(
         cursor=cursor,
         limit=limit,
     )
+    await plan_each_execution(session)
     rows = (await session.execute(stmt)).all()
     return page_of(rows, sort=DUE_SORT, key=DUE_KEY, limit=limit)
