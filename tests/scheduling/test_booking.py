@@ -69,6 +69,26 @@ async def test_full_specialty_is_a_409_with_next_dates_and_nothing_taken(
     assert all(s["booked"] == 0 for s in internal), "a failed booking left places taken"
 
 
+async def test_a_full_preferred_part_of_day_falls_back_to_the_other(
+    client: httpx.AsyncClient,
+) -> None:
+    clinic = await make_clinic(client, capacity=1)
+    filler = await person_with_card(client)
+    taken = await book(client, clinic, filler, day(3), ["ultrasound"], part_of_day="morning")
+    assert taken.status_code == 201, taken.text
+    person = await person_with_card(client)
+    response = await book(client, clinic, person, day(3), part_of_day="morning")
+    assert response.status_code == 201, response.text
+    sessions = {s["id"]: s for s in await sessions_on(client, clinic, day(3))}
+    parts = {
+        a["specialty_code"]: sessions[a["session_id"]]["part_of_day"]
+        for a in response.json()["appointments"]
+    }
+    assert parts.pop("ultrasound") == "afternoon"
+    assert set(parts.values()) == {"morning"}
+    assert all(s["booked"] <= s["capacity"] for s in sessions.values())
+
+
 async def test_no_session_that_day_is_a_409(client: httpx.AsyncClient, clinic) -> None:
     person = await person_with_card(client)
     response = await book(client, clinic, person, day(40))

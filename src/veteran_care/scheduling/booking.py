@@ -8,7 +8,7 @@ transaction is rolled back: all or nothing.
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -167,14 +167,6 @@ async def book(
     )
     facilities.ensure_visible(data.facility_id, actor, exists=check.facility_exists)
     ensure_not_past(data.date, today())
-    try:
-        taken = await _check_and_take(session, data, check)
-    except DomainError:
-        # The specialty codes are checked only when the booking is refused: on success every
-        # code has a session, which references its specialty. An unknown code is still the
-        # error the caller sees first, as if it had been checked before everything else.
-        await ensure_specialties(session, data.specialty_codes, "specialty_codes")
-        raise
     principal = actor.require()
     now = utcnow()
     checkup_id = uuid.uuid4()
@@ -195,12 +187,10 @@ async def book(
         "created_at": now,
         "updated_at": now,
     }
-    appointment_ids = {code: uuid.uuid4() for code in data.specialty_codes}
     appointments = [
         {
-            "id": appointment_ids[code],
+            "id": uuid.uuid4(),
             "checkup_id": checkup_id,
-            "session_id": taken[code],
             "beneficiary_id": data.beneficiary_id,
             "facility_id": data.facility_id,
             "specialty_code": code,
@@ -216,11 +206,33 @@ async def book(
         }
         for code in data.specialty_codes
     ]
-    history = [
-        history_values(appointment_id, actor, None, AppointmentStatus.booked, None, now)
-        for appointment_id in appointment_ids.values()
-    ]
-    await booking_repository.insert_checkup(session, checkup, appointments, history)
+    try:
+        _check_person(data, check)
+        if data.campaign_id is not None:
+            await _ensure_campaign_fits(session, data)
+        if not data.card_override_reason and not check.has_valid_card:
+            raise Unprocessable(
+                f"No health-insurance card of this person is valid on {data.date}; add one, "
+                "or book with card_override_reason.",
+                code="card-not-valid",
+                field="card_override_reason",
+            )
+        if check.already_booked:
+            already = await repository.active_specialties_on(
+                session, data.beneficiary_id, data.date, data.specialty_codes
+            )
+            raise Conflict(
+                f"Already booked on {data.date} for {', '.join(already)}.",
+                code="already-booked",
+                specialty_codes=already,
+            )
+        await _take_places_and_write(session, actor, data, checkup, appointments, now)
+    except DomainError:
+        # The specialty codes are checked only when the booking is refused: on success every
+        # code has a session, which references its specialty. An unknown code is still the
+        # error the caller sees first, as if it had been checked before everything else.
+        await ensure_specialties(session, data.specialty_codes, "specialty_codes")
+        raise
     await audit.record(
         session,
         actor,
@@ -243,11 +255,48 @@ async def book(
     return CheckupRead.model_validate({**checkup, "appointments": appointments})
 
 
-async def _check_and_take(
-    session: AsyncSession, data: CheckupCreate, person: booking_repository.BookingCheck
-) -> dict[str, uuid.UUID]:
-    """The person's rules (read by the booking's first statement), the campaign's, then the
-    places."""
+async def _take_places_and_write(
+    session: AsyncSession,
+    actor: Actor,
+    data: CheckupCreate,
+    checkup: dict[str, Any],
+    appointments: list[dict[str, Any]],
+    now: datetime,
+) -> None:
+    """One place per specialty, all or nothing, and the checkup, its appointments and their
+    history rows written; each appointment gets its ``session_id``. On PostgreSQL one
+    statement does it all (``booking_repository.book_at_once``); on SQLite, whose write
+    transactions run one at a time, ``take_places`` and then the inserts."""
+    codes = data.specialty_codes
+    first_change = history_values(checkup["id"], actor, None, AppointmentStatus.booked, None, now)
+    del first_change["appointment_id"]
+    if booking_repository.on_postgresql(session):
+        taken = await booking_repository.book_at_once(
+            session, checkup, appointments, first_change, data.part_of_day
+        )
+        missing = next((code for code in codes if code not in taken), None)
+        if missing is not None:  # the caller's transaction rolls back what was written
+            raise await _refusal(session, data.facility_id, codes, data.date, missing)
+    else:
+        taken = await take_places(session, data.facility_id, codes, data.date, data.part_of_day)
+    for appointment in appointments:
+        appointment["session_id"] = taken[appointment["specialty_code"]]
+    if not booking_repository.on_postgresql(session):
+        history = [{**first_change, "appointment_id": a["id"]} for a in appointments]
+        await booking_repository.insert_checkup(session, checkup, appointments, history)
+
+
+async def _refusal(
+    session: AsyncSession, facility_id: uuid.UUID, codes: Sequence[str], day: date, code: str
+) -> Conflict:
+    """Why ``code`` has no place on ``day``: no open session, or full ones."""
+    sessions = await repository.open_sessions(
+        session, facility_id, [code], day, day, with_places=False
+    )
+    return await _full(session, facility_id, codes, day, code, no_session=not sessions)
+
+
+def _check_person(data: CheckupCreate, person: booking_repository.BookingCheck) -> None:
     if person.status is None:
         raise Unprocessable(
             f"beneficiary_id: there is no beneficiary {data.beneficiary_id}.",
@@ -259,27 +308,6 @@ async def _check_and_take(
             f"The beneficiary is {person.status.value}: no check can be booked.",
             code="beneficiary-not-active",
         )
-    if data.campaign_id is not None:
-        await _ensure_campaign_fits(session, data)
-    if not data.card_override_reason and not person.has_valid_card:
-        raise Unprocessable(
-            f"No health-insurance card of this person is valid on {data.date}; add one, or "
-            "book with card_override_reason.",
-            code="card-not-valid",
-            field="card_override_reason",
-        )
-    if person.already_booked:
-        already = await repository.active_specialties_on(
-            session, data.beneficiary_id, data.date, data.specialty_codes
-        )
-        raise Conflict(
-            f"Already booked on {data.date} for {', '.join(already)}.",
-            code="already-booked",
-            specialty_codes=already,
-        )
-    return await take_places(
-        session, data.facility_id, data.specialty_codes, data.date, data.part_of_day
-    )
 
 
 async def _ensure_campaign_fits(session: AsyncSession, data: CheckupCreate) -> None:

@@ -28,7 +28,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.models import (
@@ -80,7 +80,7 @@ def _by_backend(build: Callable[[bool], Any]) -> dict[bool, Any]:
     return {True: build(True), False: build(False)}
 
 
-def _on_postgresql(session: AsyncSession) -> bool:
+def on_postgresql(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
@@ -144,7 +144,7 @@ async def booking_check(
         "day": day,
         "codes": list(codes),
     }
-    row = (await session.execute(_CHECK[_on_postgresql(session)], params)).one()
+    row = (await session.execute(_CHECK[on_postgresql(session)], params)).one()
     return BookingCheck(bool(row[0]), row[1], bool(row[2]), bool(row[3]))
 
 
@@ -190,7 +190,7 @@ async def lock_open_sessions(
     their `booked` counts are current. SQLite renders no FOR UPDATE; its write transactions
     are serialised by BEGIN IMMEDIATE."""
     params = {"facility_id": facility_id, "codes": list(codes), "day": day}
-    rows = await session.execute(_LOCK_DAY[_on_postgresql(session)], params)
+    rows = await session.execute(_LOCK_DAY[on_postgresql(session)], params)
     return [DaySession(*row) for row in rows]
 
 
@@ -219,7 +219,7 @@ async def take_seat_in_each(
 ) -> set[uuid.UUID]:
     """One place in each of these sessions, where open and not full: one atomic statement.
     Returns the sessions where a place was taken."""
-    statement = _TAKE_ONE_EACH[_on_postgresql(session)]
+    statement = _TAKE_ONE_EACH[on_postgresql(session)]
     result = await session.execute(statement, {"ids": list(session_ids), "now": now})
     return set(result.scalars())
 
@@ -233,71 +233,143 @@ _INSERT_HISTORY = insert(_history)
 _PER_APPOINTMENT = ("id", "session_id", "specialty_code", "rescheduled_from_id")
 
 
-def _insert_all_at_once() -> Any:
-    """PostgreSQL: the checkup, its appointments and their history rows in one statement (two
-    data-modifying CTEs and the final INSERT; the appointments and history rows come from arrays
-    by ``unnest``). Foreign keys are checked at the end of the statement, when all exist."""
-    checkup = insert(_checkups).values(
-        {c.key: bindparam(f"checkup_{c.key}", type_=c.type) for c in _checkups.c}
-    )
-    per_row = {
-        key: func.unnest(
-            bindparam(f"appointment_{key}", type_=ARRAY(_appointments.c[key].type))
-        ).label(key)
-        for key in _PER_APPOINTMENT
-    }
-    shared = [c for c in _appointments.c if c.key not in _PER_APPOINTMENT]
-    rows = select(
-        *per_row.values(),
-        *(bindparam(f"appointment_{c.key}", type_=c.type).label(c.key) for c in shared),
-    ).subquery("rows")
-    appointments = insert(_appointments).from_select(
-        [*_PER_APPOINTMENT, *(c.key for c in shared)],
-        select(*(rows.c[key] for key in _PER_APPOINTMENT), *(rows.c[c.key] for c in shared)),
-    )
-    history_columns = [c for c in _history.c if c.key not in ("id", "appointment_id")]
-    return (
-        insert(_history)
-        .from_select(
-            ["appointment_id", *(c.key for c in history_columns)],
-            select(
-                func.unnest(bindparam("history_appointment_id", type_=ARRAY(Uuid()))),
-                *(bindparam(f"history_{c.key}", type_=c.type) for c in history_columns),
-            ),
-        )
-        .add_cte(checkup.cte("new_checkup"), nest_here=True)
-        .add_cte(appointments.cte("new_appointments"), nest_here=True)
-    )
-
-
-_INSERT_ALL_AT_ONCE = _insert_all_at_once()
-
-
 async def insert_checkup(
     session: AsyncSession,
     checkup: Mapping[str, Any],
     appointments: Sequence[Mapping[str, Any]],
     history: Sequence[Mapping[str, Any]],
 ) -> None:
-    """The checkup, its appointments and their first history rows (columns by name, every
-    column given; the appointments differ only in ``_PER_APPOINTMENT``, their history rows
-    only in ``appointment_id``): one statement on PostgreSQL, three on SQLite, in that order,
-    each references the one before."""
-    if not _on_postgresql(session):
-        await session.execute(_INSERT_CHECKUP, checkup)
-        await session.execute(_INSERT_APPOINTMENT, appointments)
-        await session.execute(_INSERT_HISTORY, history)
-        return
-    first, first_change = appointments[0], history[0]
-    params = {f"checkup_{key}": value for key, value in checkup.items()}
-    for key, value in first.items():
+    """SQLite: the checkup, its appointments and their first history rows (columns by name,
+    every column given), in that order: each references the one before."""
+    await session.execute(_INSERT_CHECKUP, checkup)
+    await session.execute(_INSERT_APPOINTMENT, appointments)
+    await session.execute(_INSERT_HISTORY, history)
+
+
+def _book_at_once() -> Any:
+    """PostgreSQL: a whole booking in one statement. It locks the day's open sessions of the
+    specialties in id order (``FOR NO KEY UPDATE``: a foreign key check of another booking
+    does not wait for it), chooses for each specialty the first session with a place (the
+    preferred part of day first, then by name, as ``take_places`` does), takes those places,
+    and writes the checkup, an appointment for each place taken and their history rows.
+    Answers the places taken: (specialty code, session id).
+
+    The locks are therefore taken in the booking's last statement before its commit: held for
+    one round trip rather than four (decision 0016). A specialty without a place gets no
+    appointment; the caller then refuses the booking, and its transaction, these rows
+    included, is rolled back."""
+    locked = (
+        select(
+            _sessions.c.id,
+            _sessions.c.specialty_code,
+            _sessions.c.part_of_day,
+            _sessions.c.capacity,
+            _sessions.c.booked,
+        )
+        .where(
+            # Not named after a column of sessions: an UPDATE would take such a parameter as
+            # a value to SET.
+            _sessions.c.facility_id == bindparam("at_facility", type_=Uuid()),
+            _one_of(_sessions.c.specialty_code, "codes", String(), postgresql=True),
+            _sessions.c.date == _day,
+            _sessions.c.status == SessionStatus.open,
+        )
+        .order_by(_sessions.c.id)
+        .with_for_update(key_share=True)
+        .cte("locked")
+    )
+    chosen = (
+        select(locked.c.id)
+        .where(locked.c.booked < locked.c.capacity)
+        .ext(distinct_on(locked.c.specialty_code))
+        .order_by(
+            locked.c.specialty_code,
+            locked.c.part_of_day.is_distinct_from(bindparam("preferred", type_=String())),
+            locked.c.part_of_day,
+        )
+        .cte("chosen")
+    )
+    taken = (
+        update(_sessions)
+        .where(
+            _sessions.c.id == chosen.c.id,
+            _sessions.c.status == SessionStatus.open,
+            _sessions.c.booked < _sessions.c.capacity,
+        )
+        .values(
+            booked=_sessions.c.booked + 1,
+            version=_sessions.c.version + 1,
+            updated_at=bindparam("now"),
+        )
+        .returning(_sessions.c.id, _sessions.c.specialty_code)
+        .cte("taken")
+    )
+    checkup = insert(_checkups).values(
+        {c.key: bindparam(f"checkup_{c.key}", type_=c.type) for c in _checkups.c}
+    )
+    per_code = select(
+        *(
+            func.unnest(
+                bindparam(f"appointment_{key}", type_=ARRAY(_appointments.c[key].type))
+            ).label(key)
+            for key in _PER_APPOINTMENT
+            if key != "session_id"
+        )
+    ).subquery("per_code")
+    plan = (
+        select(per_code, taken.c.id.label("session_id"))
+        .join_from(per_code, taken, per_code.c.specialty_code == taken.c.specialty_code)
+        .cte("plan")
+    )
+    shared = [c for c in _appointments.c if c.key not in _PER_APPOINTMENT]
+    appointments = insert(_appointments).from_select(
+        [*_PER_APPOINTMENT, *(c.key for c in shared)],
+        select(
+            *(plan.c[key] for key in _PER_APPOINTMENT),
+            *(bindparam(f"appointment_{c.key}", type_=c.type) for c in shared),
+        ),
+    )
+    history_columns = [c for c in _history.c if c.key not in ("id", "appointment_id")]
+    history = insert(_history).from_select(
+        ["appointment_id", *(c.key for c in history_columns)],
+        select(plan.c.id, *(bindparam(f"history_{c.key}", type_=c.type) for c in history_columns)),
+    )
+    return (
+        select(taken.c.specialty_code, taken.c.id)
+        .add_cte(checkup.cte("new_checkup"))
+        .add_cte(appointments.cte("new_appointments"))
+        .add_cte(history.cte("new_history"))
+    )
+
+
+_BOOK_AT_ONCE = _book_at_once()
+
+
+async def book_at_once(
+    session: AsyncSession,
+    checkup: Mapping[str, Any],
+    appointments: Sequence[Mapping[str, Any]],
+    history: Mapping[str, Any],
+    preferred: PartOfDay | None,
+) -> dict[str, uuid.UUID]:
+    """PostgreSQL: take the places and write the booking (``_book_at_once``): ``checkup`` and
+    ``appointments`` by column name, every column given but the appointments' ``session_id``
+    (they differ only in ``_PER_APPOINTMENT``); ``history``: the columns of the first history
+    row, without ``appointment_id``. Answers the session taken for each specialty code that
+    had a place."""
+    params: dict[str, Any] = {
+        "at_facility": checkup["facility_id"],
+        "day": checkup["date"],
+        "codes": [a["specialty_code"] for a in appointments],
+        "preferred": preferred.value if preferred else None,
+        "now": checkup["created_at"],
+    }
+    params.update((f"checkup_{key}", value) for key, value in checkup.items())
+    for key, value in appointments[0].items():
         if key in _PER_APPOINTMENT:
             params[f"appointment_{key}"] = [a[key] for a in appointments]
         else:
             params[f"appointment_{key}"] = value
-    for key, value in first_change.items():
-        if key == "appointment_id":
-            params["history_appointment_id"] = [h[key] for h in history]
-        else:
-            params[f"history_{key}"] = value
-    await session.execute(_INSERT_ALL_AT_ONCE, params)
+    params.update((f"history_{key}", value) for key, value in history.items())
+    rows = await session.execute(_BOOK_AT_ONCE, params)
+    return dict(rows.all())
