@@ -1062,10 +1062,12 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> Non
     plans_table(aggregates)
     print(f"\nthe server's database connections at the end: {server_connections(pool)}")
     costly = [r for r in aggregates if generic_costlier(r)]
-    switched = [r for r in costly if slower(r.endpoint) or slower(r.prepared)]
+    # The endpoint's own runs: the "prepared" column is this benchmark's connection, which
+    # switches to the generic plan by design (it shows what the endpoint is kept from).
+    switched = [r for r in costly if slower(r.endpoint)]
     fix = (
-        "plan_cache_mode=force_custom_plan on the application's connections (server_settings "
-        "in veteran_care.db.create_engine, or ALTER DATABASE/ROLE ... SET plan_cache_mode)"
+        "plan_cache_mode=force_custom_plan in the report's transaction "
+        "(veteran_care.db.plan_each_execution, decision 0016)"
     )
     if switched:
         print(
@@ -1079,7 +1081,7 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> Non
             + f". PostgreSQL switched to a generic plan, and it costs more. Fix: {fix}."
         )
     else:
-        print("No report got slower from its sixth execution with a costlier generic plan.")
+        print("No report endpoint got slower from its sixth execution.")
     if costly:
         print(
             "A generic plan would cost more for: "

@@ -159,7 +159,9 @@ class DaySession:
     booked: int
 
 
-def _lock_day(postgresql: bool) -> Any:
+def _day_sessions(postgresql: bool, facility_id: Any = _facility_id) -> Any:
+    """The day's open sessions of the specialties (``codes``), in id order: the order every
+    booking, cancellation and bulk chunk locks them in, so that they never deadlock."""
     return (
         select(
             _sessions.c.id,
@@ -169,14 +171,17 @@ def _lock_day(postgresql: bool) -> Any:
             _sessions.c.booked,
         )
         .where(
-            _sessions.c.facility_id == _facility_id,
+            _sessions.c.facility_id == facility_id,
             _one_of(_sessions.c.specialty_code, "codes", String(), postgresql=postgresql),
             _sessions.c.date == _day,
             _sessions.c.status == SessionStatus.open,
         )
         .order_by(_sessions.c.id)
-        .with_for_update()
     )
+
+
+def _lock_day(postgresql: bool) -> Any:
+    return _day_sessions(postgresql).with_for_update()
 
 
 _LOCK_DAY = _by_backend(_lock_day)
@@ -185,8 +190,7 @@ _LOCK_DAY = _by_backend(_lock_day)
 async def lock_open_sessions(
     session: AsyncSession, facility_id: uuid.UUID, codes: Sequence[str], day: date
 ) -> list[DaySession]:
-    """The day's open sessions of these specialties, locked in id order (the order every
-    booking, cancellation and bulk chunk locks in: they never deadlock), read after the lock:
+    """The day's open sessions of these specialties, locked in id order, read after the lock:
     their `booked` counts are current. SQLite renders no FOR UPDATE; its write transactions
     are serialised by BEGIN IMMEDIATE."""
     params = {"facility_id": facility_id, "codes": list(codes), "day": day}
@@ -194,19 +198,20 @@ async def lock_open_sessions(
     return [DaySession(*row) for row in rows]
 
 
+# One place more in a session that is open and not full.
+_TAKE_ONE = (_sessions.c.status == SessionStatus.open, _sessions.c.booked < _sessions.c.capacity)
+_ONE_MORE = {
+    "booked": _sessions.c.booked + 1,
+    "version": _sessions.c.version + 1,
+    "updated_at": bindparam("now"),
+}
+
+
 def _take_one_each(postgresql: bool) -> Any:
     return (
         update(_sessions)
-        .where(
-            _one_of(_sessions.c.id, "ids", Uuid(), postgresql=postgresql),
-            _sessions.c.status == SessionStatus.open,
-            _sessions.c.booked < _sessions.c.capacity,
-        )
-        .values(
-            booked=_sessions.c.booked + 1,
-            version=_sessions.c.version + 1,
-            updated_at=bindparam("now"),
-        )
+        .where(_one_of(_sessions.c.id, "ids", Uuid(), postgresql=postgresql), *_TAKE_ONE)
+        .values(_ONE_MORE)
         .returning(_sessions.c.id)
     )
 
@@ -258,26 +263,10 @@ def _book_at_once() -> Any:
     one round trip rather than four (decision 0016). A specialty without a place gets no
     appointment; the caller then refuses the booking, and its transaction, these rows
     included, is rolled back."""
-    locked = (
-        select(
-            _sessions.c.id,
-            _sessions.c.specialty_code,
-            _sessions.c.part_of_day,
-            _sessions.c.capacity,
-            _sessions.c.booked,
-        )
-        .where(
-            # Not named after a column of sessions: an UPDATE would take such a parameter as
-            # a value to SET.
-            _sessions.c.facility_id == bindparam("at_facility", type_=Uuid()),
-            _one_of(_sessions.c.specialty_code, "codes", String(), postgresql=True),
-            _sessions.c.date == _day,
-            _sessions.c.status == SessionStatus.open,
-        )
-        .order_by(_sessions.c.id)
-        .with_for_update(key_share=True)
-        .cte("locked")
-    )
+    # Not named after a column of sessions: an UPDATE would take such a parameter as a value
+    # to SET.
+    at_facility = bindparam("at_facility", type_=Uuid())
+    locked = _day_sessions(True, at_facility).with_for_update(key_share=True).cte("locked")
     chosen = (
         select(locked.c.id)
         .where(locked.c.booked < locked.c.capacity)
@@ -291,16 +280,8 @@ def _book_at_once() -> Any:
     )
     taken = (
         update(_sessions)
-        .where(
-            _sessions.c.id == chosen.c.id,
-            _sessions.c.status == SessionStatus.open,
-            _sessions.c.booked < _sessions.c.capacity,
-        )
-        .values(
-            booked=_sessions.c.booked + 1,
-            version=_sessions.c.version + 1,
-            updated_at=bindparam("now"),
-        )
+        .where(_sessions.c.id == chosen.c.id, *_TAKE_ONE)
+        .values(_ONE_MORE)
         .returning(_sessions.c.id, _sessions.c.specialty_code)
         .cte("taken")
     )
