@@ -5,6 +5,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -241,6 +242,33 @@ async def test_a_pooled_connection_that_died_while_idle_is_replaced(
     for _ in range(3):
         async with engine.connect() as conn:
             assert (await conn.execute(text("SELECT 1"))).scalar() == 1
+
+
+async def test_the_one_message_commit_leaves_nothing_for_sqlalchemy_to_commit(
+    backend: str, engine: AsyncEngine
+) -> None:
+    """The chain message ends the transaction itself; SQLAlchemy's commit then sends no COMMIT
+    of its own (it was one more round trip, and a WARNING in PostgreSQL's log for every
+    audited request), and the connection's next transaction is a real one."""
+    if backend != "postgresql":
+        pytest.skip("the one-message commit is PostgreSQL's")
+    notices: list[str] = []
+    sessionmaker = create_sessionmaker(engine)
+    async with sessionmaker() as session:
+        connection = await session.connection()
+        driver: Any = (await connection.get_raw_connection()).driver_connection
+        driver.add_log_listener(lambda _connection, message: notices.append(str(message)))
+        for action in ("test.first", "test.second"):
+            await session.execute(select(AuditEvent.id).limit(1))  # a request reads first
+            await audit.record(session, system_actor("test"), action)
+            await commit_durably(session)
+            assert not driver.is_in_transaction()
+    assert notices == []
+    async with sessionmaker() as session:
+        actions = (
+            await session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("test.%")))
+        ).all()
+    assert sorted(actions) == ["test.first", "test.second"]
 
 
 async def test_a_connection_lost_in_the_audit_chain_commit_is_a_database_error(

@@ -240,6 +240,24 @@ def driver_errors(statement: str, driver: Any) -> Iterator[None]:
         raise DBAPIError(statement, None, exc, connection_invalidated=driver.is_closed()) from exc
 
 
+def forget_committed_transaction(dbapi_connection: Any) -> None:
+    """After a message to asyncpg that ended the transaction with a ``COMMIT`` of its own (the
+    audit chain's one-message commit): SQLAlchemy's asyncpg adapter and asyncpg both still hold
+    the transaction as open, and SQLAlchemy's commit would send a ``COMMIT`` of its own: a round
+    trip, and ``WARNING: there is no transaction in progress`` in PostgreSQL's log for every
+    audited request. Both forget it, so that SQLAlchemy's commit sends nothing.
+
+    These are private attributes of both libraries (``_transaction``, ``_top_xact``); they are
+    changed only when both are there and name the same transaction, else the ``COMMIT`` is
+    sent as before. ``tests/test_db.py`` checks that no warning is logged and that the next
+    transaction on the connection is a real one."""
+    transaction = getattr(dbapi_connection, "_transaction", None)
+    driver: Any = getattr(dbapi_connection, "driver_connection", None)
+    if transaction is not None and getattr(driver, "_top_xact", None) is transaction:
+        dbapi_connection._transaction = None
+        driver._top_xact = None
+
+
 _PLAN_EACH_EXECUTION = text("SET LOCAL plan_cache_mode = force_custom_plan")
 
 

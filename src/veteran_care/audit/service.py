@@ -24,6 +24,7 @@ from veteran_care.db import (
     WRITE_OPTION,
     commit_durably,
     driver_errors,
+    forget_committed_transaction,
     utcnow,
 )
 from veteran_care.identity.principal import Actor
@@ -167,13 +168,15 @@ def _chain_pending(session: OrmSession) -> None:
             # trip at all (decision 0012). The same message then makes the commit durable:
             # the statement after COMMIT runs in an implicit transaction of its own, whose
             # synchronous commit flushes the WAL before PostgreSQL answers (decision 0015), so
-            # the committer has no flush left to wait for. SQLAlchemy's own COMMIT, next,
-            # finds no transaction open (a warning PostgreSQL answers, nothing more).
+            # the committer has no flush left to wait for; SQLAlchemy's own commit, next,
+            # sends nothing (forget_committed_transaction).
             session.info.pop(FLUSH_AFTER_COMMIT_ALLOWED)
-            driver: Any = connection.connection.driver_connection
+            adapter: Any = connection.connection.dbapi_connection
+            driver: Any = adapter.driver_connection
             message = f"{chain_and_commit_sql(pending[0])};\n{DURABLE_FLUSH_SQL}"
             with driver_errors(message, driver):
                 await_(driver.execute(message))
+            forget_committed_transaction(adapter)
             return
         if session.info.pop(FLUSH_AFTER_COMMIT_ALLOWED, False):
             # The committer waits for the WAL flush after the lock is released (db.commit_durably).
