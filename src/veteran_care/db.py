@@ -6,6 +6,7 @@ returns and *before* the response is sent: a 2xx is only ever sent for a durable
 """
 
 import asyncio
+import hashlib
 import logging
 import time
 import uuid
@@ -99,6 +100,15 @@ class VersionedMixin:
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
 
+# sha256 in hex of a text's UTF-8 bytes, as a function of SQLite connections: the audit chain
+# computes a new event's hash in its INSERT, as PostgreSQL's sha256() does.
+SQLITE_SHA256_HEX = "vc_sha256_hex"
+
+
+def _sha256_hex(value: str | None) -> str | None:
+    return None if value is None else hashlib.sha256(value.encode()).hexdigest()
+
+
 def _sqlite_on_connect(busy_timeout_ms: int) -> Any:
     def on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin, so that
@@ -110,6 +120,7 @@ def _sqlite_on_connect(busy_timeout_ms: int) -> Any:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        dbapi_connection.create_function(SQLITE_SHA256_HEX, 1, _sha256_hex, deterministic=True)
 
     return on_connect
 
@@ -117,9 +128,10 @@ def _sqlite_on_connect(busy_timeout_ms: int) -> Any:
 def _sqlite_on_begin(conn: Connection) -> None:
     # A write transaction takes SQLite's write lock when it starts; a deferred transaction
     # that later tries to write can fail at once with SQLITE_BUSY instead of waiting.
-    if conn.get_execution_options().get(WRITE_OPTION):
+    options = conn.get_execution_options()
+    if options.get(WRITE_OPTION):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
+    elif not options.get(_ONE_STATEMENT_OPTION):
         conn.exec_driver_sql("BEGIN")
 
 
@@ -204,15 +216,21 @@ def create_sessionmaker(engine: AsyncEngine | Any) -> async_sessionmaker[AsyncSe
 ConnectForRead = Callable[[], AbstractAsyncContextManager[AsyncConnection | AsyncSession]]
 
 
+# SQLite: a connection that reads one statement sends no BEGIN (_sqlite_on_begin); the sqlite3
+# module, which SQLAlchemy leaves to it, runs the statement in a transaction of its own.
+_ONE_STATEMENT_OPTION = "veteran_care_one_statement"
+
+
 def autocommit_connect(engine: AsyncEngine) -> ConnectForRead:
     """Connections for a read of one statement that needs no transaction of its own and no ORM:
     the account check of every authenticated request. On PostgreSQL they run in autocommit,
     which saves the BEGIN and ROLLBACK round trips (one statement reads one snapshot either
-    way). SQLite keeps plain connections: they begin their transactions themselves
-    (_sqlite_on_begin), and leaving autocommit would reset that."""
+    way). On SQLite no BEGIN is sent either (one hop to aiosqlite's thread fewer); SQLAlchemy's
+    AUTOCOMMIT level is not used there, as leaving it resets how the sqlite3 module begins
+    transactions (_sqlite_on_connect)."""
     if engine.dialect.name == "postgresql":
         return engine.execution_options(isolation_level="AUTOCOMMIT").connect
-    return engine.connect
+    return engine.execution_options(**{_ONE_STATEMENT_OPTION: True}).connect
 
 
 async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:

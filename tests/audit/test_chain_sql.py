@@ -1,4 +1,5 @@
-"""The one-message commit of an audit event (PostgreSQL): PostgreSQL's hash is chain_hash's."""
+"""The database computes an audit event's hash as chain_hash does: in the one-message commit
+(PostgreSQL) and in the insert of a transaction's one event (both backends)."""
 
 import uuid
 
@@ -6,8 +7,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from veteran_care.audit.chain import GENESIS, chain_hash
-from veteran_care.audit.service import chain_and_commit_sql
+from veteran_care.audit.chain import GENESIS, chain_hash, content
+from veteran_care.audit.service import _CHAINED_COLUMNS, _INSERT_CHAINED, chain_and_commit_sql
 from veteran_care.db import utcnow
 from veteran_care.models import AuditEvent
 
@@ -57,3 +58,20 @@ async def test_postgresql_chains_the_event_as_chain_hash_does(
         assert row.occurred_at == event.occurred_at
         assert row.prev_hash == prev
         assert row.hash == chain_hash(prev, event)
+
+
+async def test_the_database_chains_one_event_as_chain_hash_does(
+    backend: str, connection: AsyncConnection
+) -> None:
+    """One event of a transaction is chained by the database, in its INSERT (SQLite through
+    the sha256 function registered on its connections)."""
+    latest = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)
+    for event in (_event(AWKWARD, ["full_name", "phone"]), _event("plain", None)):
+        before = (await connection.execute(latest)).first()
+        prev = before.hash if before else GENESIS
+        row = {c.key: getattr(event, c.key) for c in _CHAINED_COLUMNS}
+        await connection.execute(_INSERT_CHAINED[backend], {**row, "content": content(event)})
+        inserted = (await connection.execute(latest)).one()
+        assert (inserted.detail, inserted.actor_login) == (event.detail, event.actor_login)
+        assert inserted.prev_hash == prev
+        assert inserted.hash == chain_hash(prev, event)

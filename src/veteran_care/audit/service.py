@@ -21,6 +21,7 @@ from veteran_care.db import (
     DURABLE_FLUSH_SQL,
     FLUSH_AFTER_COMMIT_ALLOWED,
     FLUSH_DUE,
+    SQLITE_SHA256_HEX,
     WRITE_OPTION,
     commit_durably,
     driver_errors,
@@ -84,18 +85,28 @@ _PREVIOUS = func.coalesce(
     select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1).scalar_subquery(),
     GENESIS,
 )
-_INSERT_CHAINED = insert(AuditEvent).values(
-    {
-        **{c.key: bindparam(c.key, type_=c.type) for c in _CHAINED_COLUMNS},
-        "prev_hash": _PREVIOUS,
-        "hash": func.encode(
-            func.sha256(
-                func.convert_to(_PREVIOUS.concat("|").concat(bindparam("content")), "UTF8")
-            ),
-            "hex",
-        ),
-    }
-)
+
+
+def _insert_chained(hash_of: Any) -> Any:
+    """Insert one event chained to the latest row: the database reads the latest hash and
+    computes the new one, ``hash_of(text)`` being sha256 in hex of the very text that
+    ``chain_hash`` hashes."""
+    return insert(AuditEvent).values(
+        {
+            **{c.key: bindparam(c.key, type_=c.type) for c in _CHAINED_COLUMNS},
+            "prev_hash": _PREVIOUS,
+            "hash": hash_of(_PREVIOUS.concat("|").concat(bindparam("content"))),
+        }
+    )
+
+
+_INSERT_CHAINED = {
+    "postgresql": _insert_chained(
+        lambda text: func.encode(func.sha256(func.convert_to(text, "UTF8")), "hex")
+    ),
+    # SQLite has no sha256: db._sqlite_on_connect registers this function on each connection.
+    "sqlite": _insert_chained(lambda text: getattr(func, SQLITE_SHA256_HEX)(text)),
+}
 
 
 def _literal(value: object, cast: str) -> str:
@@ -184,14 +195,15 @@ def _chain_pending(session: OrmSession) -> None:
             session.info[FLUSH_DUE] = True
         else:
             session.execute(_LOCK, {"key": repository.AUDIT_LOCK_KEY})
-        if len(pending) == 1:
-            # One round trip under the lock instead of two: PostgreSQL reads the latest hash
-            # and computes the new one (sha256 of the same text chain_hash hashes), in a
-            # statement that starts after the lock is held, so it sees the latest commit.
-            (event,) = pending
-            row = {c.key: getattr(event, c.key) for c in _CHAINED_COLUMNS}
-            session.execute(_INSERT_CHAINED, {**row, "content": content(event)})
-            return
+    if len(pending) == 1:
+        # One statement instead of two: the database reads the latest hash and computes the
+        # new one, in a statement that starts after the chain lock is held (PostgreSQL) or in
+        # SQLite's only write transaction, so it sees the latest commit.
+        (event,) = pending
+        row = {c.key: getattr(event, c.key) for c in _CHAINED_COLUMNS}
+        insert_chained = _INSERT_CHAINED[session.get_bind().dialect.name]
+        session.execute(insert_chained, {**row, "content": content(event)})
+        return
     latest = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     prev = session.scalars(latest).first() or GENESIS
     for event in pending:
