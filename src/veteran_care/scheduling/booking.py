@@ -207,25 +207,7 @@ async def book(
         for code in data.specialty_codes
     ]
     try:
-        _check_person(data, check)
-        if data.campaign_id is not None:
-            await _ensure_campaign_fits(session, data)
-        if not data.card_override_reason and not check.has_valid_card:
-            raise Unprocessable(
-                f"No health-insurance card of this person is valid on {data.date}; add one, "
-                "or book with card_override_reason.",
-                code="card-not-valid",
-                field="card_override_reason",
-            )
-        if check.already_booked:
-            already = await repository.active_specialties_on(
-                session, data.beneficiary_id, data.date, data.specialty_codes
-            )
-            raise Conflict(
-                f"Already booked on {data.date} for {', '.join(already)}.",
-                code="already-booked",
-                specialty_codes=already,
-            )
+        await _check_rules(session, data, check)
         await _take_places_and_write(session, actor, data, checkup, appointments, now)
     except DomainError:
         # The specialty codes are checked only when the booking is refused: on success every
@@ -281,7 +263,7 @@ async def _take_places_and_write(
         taken = await take_places(session, data.facility_id, codes, data.date, data.part_of_day)
     for appointment in appointments:
         appointment["session_id"] = taken[appointment["specialty_code"]]
-    if not booking_repository.on_postgresql(session):
+    if not booking_repository.on_postgresql(session):  # written by book_at_once on PostgreSQL
         history = [{**first_change, "appointment_id": a["id"]} for a in appointments]
         await booking_repository.insert_checkup(session, checkup, appointments, history)
 
@@ -296,7 +278,10 @@ async def _refusal(
     return await _full(session, facility_id, codes, day, code, no_session=not sessions)
 
 
-def _check_person(data: CheckupCreate, person: booking_repository.BookingCheck) -> None:
+async def _check_rules(
+    session: AsyncSession, data: CheckupCreate, person: booking_repository.BookingCheck
+) -> None:
+    """The person's rules (read by the booking's first statement), then the campaign's."""
     if person.status is None:
         raise Unprocessable(
             f"beneficiary_id: there is no beneficiary {data.beneficiary_id}.",
@@ -307,6 +292,24 @@ def _check_person(data: CheckupCreate, person: booking_repository.BookingCheck) 
         raise Conflict(
             f"The beneficiary is {person.status.value}: no check can be booked.",
             code="beneficiary-not-active",
+        )
+    if data.campaign_id is not None:
+        await _ensure_campaign_fits(session, data)
+    if not data.card_override_reason and not person.has_valid_card:
+        raise Unprocessable(
+            f"No health-insurance card of this person is valid on {data.date}; add one, or "
+            "book with card_override_reason.",
+            code="card-not-valid",
+            field="card_override_reason",
+        )
+    if person.already_booked:
+        already = await repository.active_specialties_on(
+            session, data.beneficiary_id, data.date, data.specialty_codes
+        )
+        raise Conflict(
+            f"Already booked on {data.date} for {', '.join(already)}.",
+            code="already-booked",
+            specialty_codes=already,
         )
 
 
