@@ -481,10 +481,7 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> Non
             )
             bulk_seconds = time.perf_counter() - began
             stop_profiler(profiler)
-    finally:
-        if server.poll() is not None:
-            stop_server(server)
-    try:
+        # The rest runs with wrk: the server keeps running until the end of this block.
         clients, seconds = args.clients, args.seconds
 
         def bookings(tag: str) -> list[str]:

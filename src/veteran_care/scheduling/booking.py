@@ -252,20 +252,21 @@ async def _take_places_and_write(
     codes = data.specialty_codes
     first_change = history_values(checkup["id"], actor, None, AppointmentStatus.booked, None, now)
     del first_change["appointment_id"]
-    if booking_repository.on_postgresql(session):
-        taken = await booking_repository.book_at_once(
-            session, checkup, appointments, first_change, data.part_of_day
-        )
-        missing = next((code for code in codes if code not in taken), None)
-        if missing is not None:  # the caller's transaction rolls back what was written
-            raise await _refusal(session, data.facility_id, codes, data.date, missing)
-    else:
+    if not booking_repository.on_postgresql(session):
         taken = await take_places(session, data.facility_id, codes, data.date, data.part_of_day)
-    for appointment in appointments:
-        appointment["session_id"] = taken[appointment["specialty_code"]]
-    if not booking_repository.on_postgresql(session):  # written by book_at_once on PostgreSQL
+        for appointment in appointments:
+            appointment["session_id"] = taken[appointment["specialty_code"]]
         history = [{**first_change, "appointment_id": a["id"]} for a in appointments]
         await booking_repository.insert_checkup(session, checkup, appointments, history)
+        return
+    taken = await booking_repository.book_at_once(
+        session, checkup, appointments, first_change, data.part_of_day
+    )
+    missing = next((code for code in codes if code not in taken), None)
+    if missing is not None:  # the caller's transaction rolls back what was written
+        raise await _refusal(session, data.facility_id, codes, data.date, missing)
+    for appointment in appointments:
+        appointment["session_id"] = taken[appointment["specialty_code"]]
 
 
 async def _refusal(
