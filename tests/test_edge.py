@@ -14,12 +14,19 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry
+from starlette.types import Message, Receive, Scope, Send
 
 from veteran_care.config import Environment, Settings
-from veteran_care.edge import HttpMetrics, new_request_id
+from veteran_care.edge import BodyLimitMiddleware, HttpMetrics, new_request_id
 from veteran_care.errors import PROBLEM_MEDIA_TYPE
 from veteran_care.kit.request_context import current_request_id, request_id_var
-from veteran_care.logs import JsonFormatter, PlainFormatter, RequestIdFilter, configure_logging
+from veteran_care.logs import (
+    AccessRecord,
+    JsonFormatter,
+    PlainFormatter,
+    RequestIdFilter,
+    configure_logging,
+)
 from veteran_care.main import create_app
 
 SMALL_LIMIT = 2048
@@ -263,6 +270,41 @@ async def test_streamed_body_within_the_limit_reaches_the_route(
     assert response.json() == {"size": SMALL_LIMIT}
 
 
+@pytest.mark.parametrize(
+    ("http_version", "headers"),
+    [("2", []), ("1.1", [(b"content-length", b"ten")])],
+    ids=["http2-without-length", "unreadable-length"],
+)
+async def test_a_body_of_open_length_is_counted(
+    http_version: str, headers: list[tuple[bytes, bytes]]
+) -> None:
+    async def reads_everything(scope: Scope, receive: Receive, send: Send) -> None:
+        while (await receive()).get("more_body"):
+            pass
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"read"})
+
+    chunks = [{"type": "http.request", "body": b"x" * 1000, "more_body": True}] * 5
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return chunks.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "http_version": http_version,
+        "method": "POST",
+        "path": "/upload",
+        "root_path": "",
+        "headers": headers,
+    }
+    await BodyLimitMiddleware(reads_everything, 2048)(scope, receive, send)
+    assert sent[0]["status"] == 413
+
+
 # CORS
 
 
@@ -470,6 +512,46 @@ def test_plain_lines_show_the_request_id() -> None:
         request_id_var.reset(token)
     assert "[req-43] hello" in PlainFormatter().format(record)
     assert "[-] outside" in PlainFormatter().format(_record("outside"))
+
+
+def _access_record() -> AccessRecord:
+    return AccessRecord(
+        "veteran_care.access", "GET", '/odd "route"/{id}', 200, 1.5, "req-44", __file__
+    )
+
+
+@pytest.mark.parametrize("lookups", [True, False], ids=["default", "configured"])
+def test_an_access_record_is_an_ordinary_record_and_its_line_the_general_one(
+    lookups: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for flag in ("logThreads", "logProcesses", "logMultiprocessing"):
+        monkeypatch.setattr(logging, flag, lookups)
+    logger = logging.getLogger("veteran_care.access")
+    fast = _access_record()
+    usual = logger.makeRecord(
+        logger.name,
+        logging.INFO,
+        __file__,
+        0,
+        "%s %s %d %.1fms",
+        ("GET", fast.route, 200, 1.5),
+        None,
+        "access",
+        {"method": "GET", "route": fast.route, "status": 200, "duration_ms": 1.5},
+    )
+    usual.request_id = "req-44"
+    timed = {"created", "msecs", "relativeCreated"}
+    assert {k: v for k, v in vars(fast).items() if k not in timed} == {
+        k: v for k, v in vars(usual).items() if k not in timed
+    }
+    assert abs(fast.created - usual.created) < 1
+    assert abs(fast.relativeCreated - usual.relativeCreated) < 1000
+    assert fast.msecs == int((fast.created % 1) * 1000)
+    # The JSON formatter's own line for access records, against its general path.
+    general = JsonFormatter().format(logging.makeLogRecord(vars(fast)))
+    assert JsonFormatter().format(fast) == general
+    assert json.loads(general)["route"] == '/odd "route"/{id}'
+    assert PlainFormatter().format(fast).endswith('[req-44] GET /odd "route"/{id} 200 1.5ms')
 
 
 @contextmanager

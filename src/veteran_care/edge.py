@@ -47,6 +47,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from veteran_care.config import Settings
 from veteran_care.errors import problem_response
 from veteran_care.kit.request_context import request_id_var
+from veteran_care.logs import AccessRecord
 
 access_logger = logging.getLogger("veteran_care.access")
 
@@ -252,25 +253,9 @@ class EdgeMiddleware:
         if not access_logger.isEnabledFor(logging.INFO):
             return
         duration_ms = round(elapsed * 1000, 1)
-        # makeRecord + handle is what ``info()`` does, without looking up the caller's frame
-        # (the line would always name this function).
         access_logger.handle(
-            access_logger.makeRecord(
-                access_logger.name,
-                logging.INFO,
-                __file__,
-                0,
-                "%s %s %d %.1fms",
-                (method, route, status, duration_ms),
-                None,
-                "access",
-                {
-                    "method": method,
-                    "route": route,
-                    "status": status,
-                    "duration_ms": duration_ms,
-                    "request_id": request_id,
-                },
+            AccessRecord(
+                access_logger.name, method, route, status, duration_ms, request_id, __file__
             )
         )
 
@@ -309,9 +294,14 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = self.max_body_bytes
-        declared = _content_length(scope)
+        declared, open_length = _body_framing(scope)
         if declared is not None and declared > limit:
             await self._too_large(scope, receive, send)
+            return
+        if not open_length and scope.get("http_version") in _FRAMED_BY_LENGTH:
+            # HTTP/1: the server reads no more than the declared length, and a request with
+            # neither header has no body; nothing to count (most requests, every GET).
+            await self.app(scope, receive, send)
             return
 
         received = 0
@@ -362,14 +352,23 @@ class BodyLimitMiddleware:
         await response(scope, receive, send)
 
 
-def _content_length(scope: Scope) -> int | None:
+_FRAMED_BY_LENGTH = frozenset({"1.0", "1.1"})
+
+
+def _body_framing(scope: Scope) -> tuple[int | None, bool]:
+    """The declared ``Content-Length`` (``None`` if absent), and whether the body's length is
+    open: a ``Transfer-Encoding`` is given, or a ``Content-Length`` that is not a number."""
+    declared: int | None = None
+    open_length = False
     for name, value in scope["headers"]:
         if name == b"content-length":
             try:
-                return int(value)
+                declared = int(value)
             except ValueError:
-                return None
-    return None
+                open_length = True
+        elif name == b"transfer-encoding":
+            open_length = True
+    return declared, open_length
 
 
 class PrometheusResponse(Response):
