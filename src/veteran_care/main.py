@@ -51,21 +51,24 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def api_router() -> APIRouter:
-    router = APIRouter(prefix=API_PREFIX)
-    router.include_router(identity_router)
-    router.include_router(audit_router)
-    router.include_router(reference_router)
-    router.include_router(facilities_router)
-    router.include_router(beneficiaries_import_router)
-    router.include_router(beneficiaries_router)
-    router.include_router(scheduling_router)
-    router.include_router(checkups_router)
-    router.include_router(campaigns_router)
-    router.include_router(clinical_router)
-    router.include_router(pharmacy_router)
-    router.include_router(reports_router)
-    return router
+# The API's routers, in the order of the OpenAPI document. Each is included in the app itself
+# (with the prefix), not in a router of their own: FastAPI matches an included router's routes
+# once to find the branch and again in it to run the route, at every level of nesting, so one
+# level less is one scan of the routes before the one asked for less (decision 0017).
+API_ROUTERS: tuple[APIRouter, ...] = (
+    identity_router,
+    audit_router,
+    reference_router,
+    facilities_router,
+    beneficiaries_import_router,
+    beneficiaries_router,
+    scheduling_router,
+    checkups_router,
+    campaigns_router,
+    clinical_router,
+    pharmacy_router,
+    reports_router,
+)
 
 
 MALFORMED_BODY = {
@@ -144,7 +147,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.problem_hook = record_problem
     install_edge(app, settings)
     app.include_router(health_router)
-    app.include_router(api_router())
+    for router in API_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
     app.include_router(fhir_router)
     fhir_responses.install(app)  # errors under /fhir leave as OperationOutcome
     _install_openapi(app)
