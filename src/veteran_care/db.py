@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Integer, MetaData, TypeDecorator, Uuid, event, text
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from veteran_care import sqlite_driver
 from veteran_care.config import Settings
 
 NAMING_CONVENTION = {
@@ -143,7 +144,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
     if url.startswith("sqlite"):
         if ":memory:" not in url:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        driver = make_url(url).get_driver_name()
+        # One trip to aiosqlite's thread per statement, not four (sqlite_driver).
+        module = {"module": sqlite_driver.dbapi()} if driver == "aiosqlite" else {}
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **module)
         event.listen(
             engine.sync_engine, "connect", _sqlite_on_connect(settings.sqlite_busy_timeout_ms)
         )

@@ -51,24 +51,27 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
-# The API's routers, in the order of the OpenAPI document. Each is included in the app itself
-# (with the prefix), not in a router of their own: FastAPI matches an included router's routes
-# once to find the branch and again in it to run the route, at every level of nesting, so one
-# level less is one scan of the routes before the one asked for less (decision 0017).
-API_ROUTERS: tuple[APIRouter, ...] = (
-    identity_router,
-    audit_router,
-    reference_router,
-    facilities_router,
-    beneficiaries_import_router,
-    beneficiaries_router,
-    scheduling_router,
-    checkups_router,
-    campaigns_router,
-    clinical_router,
-    pharmacy_router,
-    reports_router,
-)
+def api_routers() -> tuple[APIRouter, ...]:
+    """The API's routers, in the order of the OpenAPI document.
+
+    Each is included in the app itself (with the prefix), not in a router of their own: FastAPI
+    matches an included router's routes once to find the branch and again in it to run the
+    route, at every level of nesting; one level less is one scan less of the routes before the
+    one asked for (decision 0017)."""
+    return (
+        identity_router,
+        audit_router,
+        reference_router,
+        facilities_router,
+        beneficiaries_import_router,
+        beneficiaries_router,
+        scheduling_router,
+        checkups_router,
+        campaigns_router,
+        clinical_router,
+        pharmacy_router,
+        reports_router,
+    )
 
 
 MALFORMED_BODY = {
@@ -147,7 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.problem_hook = record_problem
     install_edge(app, settings)
     app.include_router(health_router)
-    for router in API_ROUTERS:
+    for router in api_routers():
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(fhir_router)
     fhir_responses.install(app)  # errors under /fhir leave as OperationOutcome
