@@ -46,8 +46,6 @@ class AccessRecord(logging.LogRecord):
     ``duration_ms`` and ``request_id`` attributes.
     """
 
-    _constant: dict[str, Any] | None = None
-
     def __init__(
         self,
         logger_name: str,
@@ -64,12 +62,11 @@ class AccessRecord(logging.LogRecord):
                 logger_name, logging.INFO, pathname, 0, ACCESS_MESSAGE, args, None, "access"
             )
         else:
-            constant = AccessRecord._constant
-            if constant is None or (constant["name"], constant["pathname"]) != (
-                logger_name,
-                pathname,
-            ):
-                constant = AccessRecord._constant = _constant_fields(logger_name, pathname)
+            constant = _CONSTANT_FIELDS.get((logger_name, pathname))
+            if constant is None:
+                constant = _CONSTANT_FIELDS[logger_name, pathname] = _constant_fields(
+                    logger_name, pathname
+                )
             created = time.time()
             fields = self.__dict__
             fields.update(constant)
@@ -82,6 +79,10 @@ class AccessRecord(logging.LogRecord):
         self.status = status
         self.duration_ms = duration_ms
         self.request_id = request_id
+
+
+# (logger name, source path) -> what every access record of them has alike
+_CONSTANT_FIELDS: dict[tuple[str, str], dict[str, Any]] = {}
 
 
 def _constant_fields(logger_name: str, pathname: str) -> dict[str, Any]:
