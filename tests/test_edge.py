@@ -209,6 +209,24 @@ async def test_a_cache_control_set_by_the_route_is_kept(
     assert response.headers["cache-control"] == "max-age=60"
 
 
+async def test_a_security_header_set_by_the_route_is_kept_and_the_request_id_is_ours(
+    settings: Settings, engine: Any, sessionmaker: Any
+) -> None:
+    app = _app(settings, engine, sessionmaker)
+
+    async def framed() -> JSONResponse:
+        return JSONResponse({}, headers={"X-Frame-Options": "SAMEORIGIN", "X-Request-ID": "x"})
+
+    app.add_api_route("/test/framed", framed, methods=["GET"])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/test/framed", headers={"X-Request-ID": "edge-1"})
+    assert response.headers.get_list("x-frame-options") == ["SAMEORIGIN"]
+    assert response.headers.get_list("x-request-id") == ["edge-1"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
+
+
 async def test_an_unhandled_error_still_has_the_edge_headers(
     small_client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:

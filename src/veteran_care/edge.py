@@ -66,6 +66,11 @@ _SECURITY_RAW = tuple(
     (n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in SECURITY_HEADERS
 )
 _NO_STORE = (b"cache-control", b"no-store")
+_SECURITY_AND_NO_STORE = (*_SECURITY_RAW, _NO_STORE)
+# A response that sets none of these gets the edge's headers appended as they are.
+_EDGE_HEADER_NAMES = frozenset(
+    {_REQUEST_ID_HEADER_KEY, _NO_STORE[0], *(n for n, _ in _SECURITY_RAW)}
+)
 
 CORS_METHODS = ["GET", "POST", "PATCH", "DELETE", "OPTIONS"]
 CORS_HEADERS = ["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-ID"]
@@ -226,15 +231,18 @@ class EdgeMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                # One pass over the response's raw headers (MutableHeaders scans them once per
-                # header set).
-                raw = [h for h in message.get("headers", ()) if h[0] != _REQUEST_ID_HEADER_KEY]
-                present = {name.lower() for name, _ in raw}
-                raw.append(request_id_raw)
-                raw.extend(h for h in _SECURITY_RAW if h[0] not in present)
-                if no_store and b"cache-control" not in present:
-                    raw.append(_NO_STORE)
-                message["headers"] = raw
+                headers = message.get("headers", ())
+                present = {name.lower() for name, _ in headers}
+                if present.isdisjoint(_EDGE_HEADER_NAMES):  # the usual case: ours to add
+                    added = _SECURITY_AND_NO_STORE if no_store else _SECURITY_RAW
+                    message["headers"] = [*headers, request_id_raw, *added]
+                else:
+                    raw = [h for h in headers if h[0].lower() != _REQUEST_ID_HEADER_KEY]
+                    raw.append(request_id_raw)
+                    raw.extend(h for h in _SECURITY_RAW if h[0] not in present)
+                    if no_store and b"cache-control" not in present:
+                        raw.append(_NO_STORE)
+                    message["headers"] = raw
             await send(message)
 
         token = request_id_var.set(request_id)
