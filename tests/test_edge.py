@@ -570,6 +570,10 @@ def test_an_access_record_is_an_ordinary_record_and_its_line_the_general_one(
     assert JsonFormatter().format(fast) == general
     assert json.loads(general)["route"] == '/odd "route"/{id}'
     assert PlainFormatter().format(fast).endswith('[req-44] GET /odd "route"/{id} 200 1.5ms')
+    # An attribute added on the way (a filter's) is written, as for any record.
+    filtered = _access_record()
+    filtered.tenant = "province-11"  # type: ignore[attr-defined]
+    assert json.loads(JsonFormatter().format(filtered))["tenant"] == "province-11"
 
 
 @contextmanager

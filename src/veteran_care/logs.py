@@ -40,10 +40,10 @@ class AccessRecord(logging.LogRecord):
 
     ``LogRecord.__init__`` looks up the source file's name and module, the thread and the
     process, the same for every access line: they are set once here. Under
-    :func:`configure_logging` (no thread or process lookups) it costs a tenth of
-    ``Logger.makeRecord``; otherwise it is made as any record is. Handlers, filters and
-    formatters see an ordinary ``LogRecord`` with ``method``, ``route``, ``status``,
-    ``duration_ms`` and ``request_id`` attributes.
+    :func:`configure_logging` (no thread or process lookups) it costs two thirds of
+    ``Logger.makeRecord`` (2.2 against 3.4 µs in a tight loop); otherwise it is made as any
+    record is. Handlers, filters and formatters see an ordinary ``LogRecord`` with ``method``,
+    ``route``, ``status``, ``duration_ms`` and ``request_id`` attributes.
     """
 
     def __init__(
@@ -103,6 +103,9 @@ def _lookups_on() -> bool:
 
 
 _STARTED = _BARE_RECORD.created - _BARE_RECORD.relativeCreated / 1000  # logging's start time
+# An access record's attributes: a bare record's and its five own. One more (a filter's, or the
+# ``message`` another handler's formatter set) sends it through JsonFormatter's general path.
+_ACCESS_RECORD_SIZE = len(vars(_BARE_RECORD)) + 5
 
 
 class RequestIdFilter(logging.Filter):
@@ -140,7 +143,7 @@ class JsonFormatter(logging.Formatter):
         return f"{self._second_text}.{int((created - second) * 1000):03d}Z"
 
     def format(self, record: logging.LogRecord) -> str:
-        if type(record) is AccessRecord and not record.exc_info and not record.stack_info:
+        if type(record) is AccessRecord and len(vars(record)) == _ACCESS_RECORD_SIZE:
             return self._access_line(record)
         fields = vars(record)
         entry: dict[str, Any] = {
@@ -163,7 +166,7 @@ class JsonFormatter(logging.Formatter):
 
     def _access_line(self, record: AccessRecord) -> str:
         """What the general path gives for an access record (a test holds them equal), in a
-        tenth of its time: one line per request."""
+        third of its time (2.2 against 6.6 µs in a tight loop): one line per request."""
         return (
             f'{{"time": "{self._time(record.created)}", '
             f'"level": {encode_basestring(record.levelname)}, '
