@@ -20,7 +20,6 @@ SQLAlchemy to the minor release it was written against.
 
 import collections
 import sqlite3
-from collections.abc import Sequence
 from typing import Any
 
 import aiosqlite
@@ -105,23 +104,21 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     def setinputsizes(self, *inputsizes: Any) -> None:
         return None
 
-    def fetchall(self) -> Sequence[Any]:
-        rows = list(self._rows)
-        self._rows.clear()
-        return rows
-
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
 
     _cursor_cls = OneTripCursor  # type: ignore[assignment]  # a subclass of the declared one
 
+    def _in_transaction(self) -> bool:
+        return bool(self._connection._connection and self._connection.in_transaction)
+
     def rollback(self) -> None:
-        if self._connection._connection and self._connection.in_transaction:
+        if self._in_transaction():
             super().rollback()
 
     def commit(self) -> None:
-        if self._connection._connection and self._connection.in_transaction:
+        if self._in_transaction():
             super().commit()
 
 
