@@ -62,6 +62,20 @@ class Settings(BaseSettings):
         default_factory=list,
         description='Browser origins allowed to call the API (JSON list, e.g. ["https://app.example"]).',
     )
+    max_active_requests: int = Field(
+        8,
+        ge=0,
+        le=10_000,
+        description=(
+            "Requests a worker works on at once; the others wait their turn, first come first "
+            "served (0 = no limit). See docs/decisions/0018."
+        ),
+    )
+    admission_wait_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="How long a request waits for its turn before a 503 with Retry-After.",
+    )
     max_body_bytes: int = Field(
         1_048_576,
         ge=1024,

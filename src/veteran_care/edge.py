@@ -11,6 +11,8 @@ counted and logged, and the handler's own log line has the request id. Outermost
 2. Starlette's ``CORSMiddleware``, only when origins are allowed: outside the body limit, so
    that a browser can read a 413.
 3. :class:`BodyLimitMiddleware`.
+4. ``admission.AdmissionMiddleware``, when a limit is set: inside the body limit, so that an
+   oversized body is refused without waiting for a turn.
 
 Logs and metrics name the route *template* (``/api/v1/beneficiaries/{beneficiary_id}``), never
 the concrete path or the query string: those hold ids, names and national id numbers.
@@ -44,8 +46,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from veteran_care.admission import AdmissionMiddleware
 from veteran_care.config import Settings
 from veteran_care.errors import problem_response
+from veteran_care.kit.asgi import body_framing, route_path
 from veteran_care.kit.request_context import request_id_var
 from veteran_care.logs import AccessRecord
 
@@ -81,15 +85,8 @@ UNMATCHED_ROUTE = "<unmatched>"
 _METHOD_LABELS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 METRICS_MEDIA_TYPE = "text/plain; version=0.0.4"
-
-
-def _route_path(scope: Scope) -> str:
-    """The path as the router sees it (without the ``root_path`` a proxy mounts us under)."""
-    path: str = scope["path"]
-    root_path: str = scope.get("root_path", "")
-    if root_path and path.startswith(root_path):
-        return path[len(root_path) :] or "/"
-    return path
+# Never held back by the admission limit: a load balancer must see a busy worker as alive.
+FREE_PATHS = ("/healthz", "/readyz", "/metrics")
 
 
 def route_template(scope: Scope) -> str | None:
@@ -224,7 +221,7 @@ class EdgeMiddleware:
         request_id = _incoming_request_id(scope) or new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
         request_id_raw = (_REQUEST_ID_HEADER_KEY, request_id.encode("latin-1"))
-        no_store = _route_path(scope) not in self.cacheable_paths
+        no_store = route_path(scope) not in self.cacheable_paths
         status = 500  # what the server answers if the app fails before starting a response
 
         async def send_at_the_edge(message: Message) -> None:
@@ -271,7 +268,7 @@ class EdgeMiddleware:
         template = route_template(scope)
         if template is not None:
             return template
-        path = _route_path(scope)
+        path = route_path(scope)
         return path if path in self.static_paths else UNMATCHED_ROUTE
 
 
@@ -302,7 +299,7 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = self.max_body_bytes
-        declared, open_length = _body_framing(scope)
+        declared, open_length = body_framing(scope)
         if declared is not None and declared > limit:
             await self._too_large(scope, receive, send)
             return
@@ -363,22 +360,6 @@ class BodyLimitMiddleware:
 _FRAMED_BY_LENGTH = frozenset({"1.0", "1.1"})
 
 
-def _body_framing(scope: Scope) -> tuple[int | None, bool]:
-    """The declared ``Content-Length`` (``None`` if absent), and whether the body's length is
-    open: a ``Transfer-Encoding`` is given, or a ``Content-Length`` that is not a number."""
-    declared: int | None = None
-    open_length = False
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            try:
-                declared = int(value)
-            except ValueError:
-                open_length = True
-        elif name == b"transfer-encoding":
-            open_length = True
-    return declared, open_length
-
-
 class PrometheusResponse(Response):
     media_type = METRICS_MEDIA_TYPE
 
@@ -412,7 +393,17 @@ def install_edge(app: FastAPI, settings: Settings) -> None:
     build_stack = app.build_middleware_stack
 
     def build_stack_inside_the_edge() -> ASGIApp:
-        inner: ASGIApp = BodyLimitMiddleware(build_stack(), settings.max_body_bytes)
+        inner = build_stack()
+        if settings.max_active_requests:
+            admission = AdmissionMiddleware(
+                inner,
+                settings.max_active_requests,
+                settings.admission_wait_seconds,
+                free_paths={*docs_paths, *FREE_PATHS},
+            )
+            registry.register(admission)
+            inner = admission
+        inner = BodyLimitMiddleware(inner, settings.max_body_bytes)
         if settings.cors_origins:  # none allowed: no layer (a browser gets no CORS header)
             inner = CORSMiddleware(
                 inner,

@@ -376,7 +376,10 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         415: "Unsupported media type.",
         422: "Validation failed; `errors` lists the fields.",
         428: "If-Match header required.",
-        503: "Database unavailable; retry after `Retry-After` seconds.",
+        503: (
+            "Database unavailable, or the server at its limit of concurrent requests; retry "
+            "after `Retry-After` seconds."
+        ),
     }
     return {
         status: {

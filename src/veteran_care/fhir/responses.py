@@ -39,6 +39,7 @@ _ISSUE_CODES = {
     "invalid-data": "invalid",
     "unsupported-search": "not-supported",
     "database-unavailable": "transient",
+    "busy": "transient",
     "internal-error": "exception",
 }
 
@@ -95,15 +96,22 @@ def _wrap(handler: Handler) -> Handler:
         response = handler(request, exc)
         if not isinstance(response, Response):
             response = await response
-        return _as_outcome(response) if is_fhir(request) else response
+        return shape(request, response)
 
     return handle
 
 
+def shape(request: Request, response: Response) -> Response:
+    """A problem answered under /fhir, as an OperationOutcome; any other response as it is."""
+    return _as_outcome(response) if is_fhir(request) else response
+
+
 def install(app: FastAPI) -> None:
-    """Render the errors of /fhir routes as OperationOutcome (after install_error_handlers)."""
+    """Render the errors of /fhir routes as OperationOutcome (after install_error_handlers),
+    and the refusals the edge answers itself (``app.state.problem_shape``)."""
     for key, handler in list(app.exception_handlers.items()):
         app.exception_handlers[key] = _wrap(handler)
+    app.state.problem_shape = shape
 
 
 def _url(request: Request, **changes: str | None) -> str:

@@ -51,7 +51,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: outcome("Search parameters that cannot be processed."),
     401: outcome("No valid bearer token."),
     403: outcome("The caller's roles do not allow this."),
-    503: outcome("Database unavailable; retry after `Retry-After` seconds."),
+    503: outcome(
+        "Database unavailable, or the server at its limit of concurrent requests; retry after "
+        "`Retry-After` seconds."
+    ),
     # Under /fhir a validation error is a 400, never a 422: this also keeps FastAPI from
     # documenting its own 422.
     "4XX": outcome("Any other client error (e.g. 405)."),
