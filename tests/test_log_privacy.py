@@ -1,10 +1,15 @@
 """No personal data or secrets in any log line, whatever the requests carried."""
 
 import logging
+from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from opentelemetry import trace
 
+from veteran_care.config import Settings
+from veteran_care.main import create_app
 from veteran_care.models import Role
 
 NAME = "Hờ A Chống"
@@ -71,3 +76,40 @@ async def test_logs_carry_no_names_ids_card_numbers_or_tokens(
     secrets += [tokens["access_token"], tokens["refresh_token"], "not.a.token"]
     for secret in secrets:
         assert secret not in text, f"{secret!r} reached the logs"
+
+
+class _RecordingTracerProvider(trace.TracerProvider):
+    """An OpenTelemetry provider as a deployment might configure one: it notes every tracer
+    asked of it."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def get_tracer(self, instrumenting_module_name: str, *args: Any, **kwargs: Any) -> Any:
+        self.asked.append(instrumenting_module_name)
+        return trace.NoOpTracer()
+
+
+async def test_fastapi_sends_nothing_to_a_configured_opentelemetry_provider(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FastAPI's native telemetry would hand request bodies (names, ID numbers) to it."""
+    provider = _RecordingTracerProvider()
+    monkeypatch.setattr(trace, "get_tracer_provider", lambda: provider)
+
+    async def post(app: FastAPI, body: dict[str, str]) -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            await client.post("/api/v1/beneficiaries", json=body)
+
+    plain = FastAPI()
+
+    @plain.post("/api/v1/beneficiaries")
+    async def register(body: dict[str, str]) -> dict[str, str]:
+        return body
+
+    await post(plain, {"full_name": NAME})
+    assert provider.asked, "FastAPI's telemetry is not what this test expects any more"
+    provider.asked.clear()
+    await post(create_app(settings), {"full_name": NAME})
+    assert provider.asked == []

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
+from fastapi.telemetry import TelemetryConfig
 
 from veteran_care import __version__
 from veteran_care.audit.router import router as audit_router
@@ -49,6 +50,14 @@ need `If-Match` (412 when stale, 428 when missing).
 
 def _operation_id(route: APIRoute) -> str:
     return route.name
+
+
+# FastAPI's native OpenTelemetry (on by default in FastAPI 0.165) is off. Wherever an
+# OpenTelemetry provider is configured it would hand request bodies to its processors and
+# record validation failures with the values sent and exception messages: names, ID and card
+# numbers. It also looks the global providers up on every request. Metrics are /metrics;
+# logs carry no personal data (logs.py).
+NO_FASTAPI_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def api_routers() -> tuple[APIRouter, ...]:
@@ -143,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        telemetry=NO_FASTAPI_TELEMETRY,
     )
     app.state.settings = settings
     app.state.schema_heads = head_revisions()
