@@ -1,5 +1,6 @@
 """Admission: a worker works on at most ``max_active_requests`` requests at once; the others
-wait their turn, first come first served, and are refused with a 503 after ``admission_wait``.
+wait their turn, first come first served, and are refused with a 503 after
+``admission_wait_seconds``.
 
 Why (decision 0018): a worker is one thread. Past the few requests that keep its core busy
 while others wait on the database, more requests at once add no throughput; they interleave,
@@ -18,13 +19,13 @@ busy worker as alive.
 import asyncio
 from collections.abc import Iterable
 
-from fastapi import Request, Response
+from fastapi import Request
 from prometheus_client import Metric
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from veteran_care.errors import problem_response
+from veteran_care.errors import edge_problem
 from veteran_care.kit.asgi import body_framing, route_path
 
 RETRY_AFTER_SECONDS = 1
@@ -126,14 +127,13 @@ class AdmissionMiddleware(Collector):
         return True
 
     async def _busy(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope)
-        response: Response = problem_response(
-            request, 503, "busy", _BUSY_DETAIL, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+        response = edge_problem(
+            Request(scope),
+            503,
+            "busy",
+            _BUSY_DETAIL,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
-        app = scope.get("app")
-        shape = getattr(getattr(app, "state", None), "problem_shape", None)
-        if shape is not None:  # e.g. an OperationOutcome under /fhir (fhir.responses.install)
-            response = shape(request, response)
         await response(scope, receive, send)
 
     def collect(self) -> list[Metric]:
@@ -144,7 +144,7 @@ class AdmissionMiddleware(Collector):
         )
         waiting = GaugeMetricFamily(
             "veteran_care_requests_waiting",
-            "Requests waiting for their turn (refused with 503 after VETERAN_CARE_ADMISSION_WAIT).",
+            "Requests waiting for their turn (503 after VETERAN_CARE_ADMISSION_WAIT_SECONDS).",
             value=self._waiting,
         )
         return [active, waiting]

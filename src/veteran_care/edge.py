@@ -48,7 +48,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from veteran_care.admission import AdmissionMiddleware
 from veteran_care.config import Settings
-from veteran_care.errors import problem_response
+from veteran_care.errors import edge_problem
 from veteran_care.kit.asgi import body_framing, route_path
 from veteran_care.kit.request_context import request_id_var
 from veteran_care.logs import AccessRecord
@@ -346,7 +346,7 @@ class BodyLimitMiddleware:
             await self._too_large(scope, receive, send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem_response(
+        response = edge_problem(
             Request(scope),
             413,
             "payload-too-large",

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError, ResponseValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -131,6 +131,21 @@ def problem_response(
         body["instance"] = request.url.path
     body.update({k: v for k, v in extra.items() if v is not None})
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def edge_problem(
+    request: Request,
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """A problem the edge answers itself, instead of the app (413, 503 ``busy``), shaped as the
+    app's own errors are: ``app.state.problem_shape`` (an OperationOutcome under /fhir)."""
+    response: Response = problem_response(request, status, code, detail, headers=headers)
+    shape = getattr(getattr(request.scope.get("app"), "state", None), "problem_shape", None)
+    return shape(request, response) if shape is not None else response
 
 
 _STATUS_CODES = {

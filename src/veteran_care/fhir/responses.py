@@ -108,7 +108,7 @@ def shape(request: Request, response: Response) -> Response:
 
 def install(app: FastAPI) -> None:
     """Render the errors of /fhir routes as OperationOutcome (after install_error_handlers),
-    and the refusals the edge answers itself (``app.state.problem_shape``)."""
+    and the refusals the edge answers itself (``errors.edge_problem``)."""
     for key, handler in list(app.exception_handlers.items()):
         app.exception_handlers[key] = _wrap(handler)
     app.state.problem_shape = shape
