@@ -1,5 +1,7 @@
 """Booking checkups: all or nothing, real capacity, every rule with its 4xx."""
 
+import uuid
+
 import httpx
 import pytest
 from sqlalchemy import select
@@ -118,6 +120,15 @@ async def test_one_active_appointment_per_person_specialty_and_day(
     body = assert_problem(response, 409, "already-booked")
     assert body["specialty_codes"] == ["ultrasound"]
     assert (await book(client, clinic, person, day(2), ["ophthalmology"])).status_code == 201
+
+
+async def test_an_unknown_person_is_a_422_and_takes_no_place(
+    client: httpx.AsyncClient, clinic
+) -> None:
+    stranger = {"id": str(uuid.uuid4())}
+    body = assert_problem(await book(client, clinic, stranger, day(2)), 422, "unknown-beneficiary")
+    assert body["field"] == "beneficiary_id"
+    assert all(s["booked"] == 0 for s in await sessions_on(client, clinic, day(2)))
 
 
 @pytest.mark.parametrize("status", ["deceased", "moved-away"])

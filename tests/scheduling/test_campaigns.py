@@ -172,3 +172,26 @@ async def test_campaign_rules(client: httpx.AsyncClient, clinic) -> None:
         f"/api/v1/campaigns/{campaign['id']}/bulk-schedule", json={"facility_id": other["id"]}
     )
     assert_problem(bulk, 422, "facility-not-in-campaign")
+
+
+async def test_a_single_booking_follows_the_campaigns_rules_and_takes_nothing_when_refused(
+    client: httpx.AsyncClient, clinic
+) -> None:
+    campaign = await _campaign(client, clinic)
+    other = await make_clinic(client, days=3)
+    person = await person_with_card(client)
+    refusals = [
+        (await book(client, clinic, person, day(2), campaign_id=str(uuid.uuid4())), 422),
+        (await book(client, other, person, day(2), campaign_id=campaign["id"]), 422),
+        (await book(client, clinic, person, day(9), campaign_id=campaign["id"]), 422),
+    ]
+    codes = ["unknown-campaign", "facility-not-in-campaign", "date-outside-campaign"]
+    for (response, status), code in zip(refusals, codes, strict=True):
+        assert_problem(response, status, code)
+    for facility, when in ((clinic, day(2)), (other, day(2)), (clinic, day(9))):
+        assert all(s["booked"] == 0 for s in await sessions_on(client, facility, when))
+    listed = await client.get(f"/api/v1/campaigns/{campaign['id']}/checkups")
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["items"] == []
+    booked = await book(client, clinic, person, day(5), campaign_id=campaign["id"])
+    assert booked.status_code == 201, booked.text

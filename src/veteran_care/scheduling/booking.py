@@ -2,13 +2,14 @@
 
 A booking takes one seat per specialty with a conditional UPDATE each (in session-id order, so
 two bookings never wait on each other in opposite orders); if any seat cannot be had, the whole
-transaction is rolled back: all or nothing.
+transaction is rolled back: all or nothing. On PostgreSQL one statement reads the booking's
+facts, takes the seats and writes the rows (decisions 0016, 0019).
 """
 
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -162,12 +163,8 @@ async def book(
 ) -> CheckupRead:
     """Book the checkup and answer what was written. ``predecessors``: for a reschedule, the
     cancelled appointment each new one follows, by specialty code."""
-    check = await booking_repository.booking_check(
-        session, data.facility_id, data.beneficiary_id, data.date, data.specialty_codes
-    )
-    facilities.ensure_visible(data.facility_id, actor, exists=check.facility_exists)
-    ensure_not_past(data.date, today())
     principal = actor.require()
+    on_the_day = today()
     now = utcnow()
     checkup_id = uuid.uuid4()
     links = predecessors or {}
@@ -206,9 +203,47 @@ async def book(
         }
         for code in data.specialty_codes
     ]
+    first_change = history_values(checkup_id, actor, None, AppointmentStatus.booked, None, now)
+    del first_change["appointment_id"]
+    postgresql = booking_repository.on_postgresql(session)
+    taken: dict[str, uuid.UUID] | None = None
+    if postgresql:  # the facts, the places and the rows in one statement, written if allowed
+        check, taken = await booking_repository.book_at_once(
+            session,
+            checkup,
+            appointments,
+            first_change,
+            data.part_of_day,
+            allowed_here_and_now=principal.in_scope(data.facility_id) and data.date >= on_the_day,
+            card_override=bool(data.card_override_reason),
+        )
+    else:
+        check = await booking_repository.booking_check(
+            session,
+            data.facility_id,
+            data.beneficiary_id,
+            data.date,
+            data.specialty_codes,
+            data.campaign_id,
+        )
+    facilities.ensure_visible(data.facility_id, actor, exists=check.facility_exists)
+    ensure_not_past(data.date, on_the_day)
     try:
         await _check_rules(session, data, check)
-        await _take_places_and_write(session, actor, data, checkup, appointments, now)
+        if taken is None:  # SQLite, whose write transactions run one at a time
+            taken = await take_places(
+                session, data.facility_id, data.specialty_codes, data.date, data.part_of_day
+            )
+            _place(appointments, taken)
+            history = [{**first_change, "appointment_id": a["id"]} for a in appointments]
+            await booking_repository.insert_checkup(session, checkup, appointments, history)
+        else:
+            missing = next((c for c in data.specialty_codes if c not in taken), None)
+            if missing is not None:  # the caller's transaction rolls back what was written
+                raise await _refusal(
+                    session, data.facility_id, data.specialty_codes, data.date, missing
+                )
+            _place(appointments, taken)
     except DomainError:
         # The specialty codes are checked only when the booking is refused: on success every
         # code has a session, which references its specialty. An unknown code is still the
@@ -237,34 +272,7 @@ async def book(
     return CheckupRead.model_validate({**checkup, "appointments": appointments})
 
 
-async def _take_places_and_write(
-    session: AsyncSession,
-    actor: Actor,
-    data: CheckupCreate,
-    checkup: dict[str, Any],
-    appointments: list[dict[str, Any]],
-    now: datetime,
-) -> None:
-    """One place per specialty, all or nothing, and the checkup, its appointments and their
-    history rows written; each appointment gets its ``session_id``. On PostgreSQL one
-    statement does it all (``booking_repository.book_at_once``); on SQLite, whose write
-    transactions run one at a time, ``take_places`` and then the inserts."""
-    codes = data.specialty_codes
-    first_change = history_values(checkup["id"], actor, None, AppointmentStatus.booked, None, now)
-    del first_change["appointment_id"]
-    if not booking_repository.on_postgresql(session):
-        taken = await take_places(session, data.facility_id, codes, data.date, data.part_of_day)
-        for appointment in appointments:
-            appointment["session_id"] = taken[appointment["specialty_code"]]
-        history = [{**first_change, "appointment_id": a["id"]} for a in appointments]
-        await booking_repository.insert_checkup(session, checkup, appointments, history)
-        return
-    taken = await booking_repository.book_at_once(
-        session, checkup, appointments, first_change, data.part_of_day
-    )
-    missing = next((code for code in codes if code not in taken), None)
-    if missing is not None:  # the caller's transaction rolls back what was written
-        raise await _refusal(session, data.facility_id, codes, data.date, missing)
+def _place(appointments: list[dict[str, Any]], taken: Mapping[str, uuid.UUID]) -> None:
     for appointment in appointments:
         appointment["session_id"] = taken[appointment["specialty_code"]]
 
@@ -280,30 +288,31 @@ async def _refusal(
 
 
 async def _check_rules(
-    session: AsyncSession, data: CheckupCreate, person: booking_repository.BookingCheck
+    session: AsyncSession, data: CheckupCreate, facts: booking_repository.BookingCheck
 ) -> None:
-    """The person's rules (read by the booking's first statement), then the campaign's."""
-    if person.status is None:
+    """The person's rules, then the campaign's, from the facts the booking read (the same as
+    ``book_at_once`` applies before it writes anything)."""
+    if facts.status is None:
         raise Unprocessable(
             f"beneficiary_id: there is no beneficiary {data.beneficiary_id}.",
             code="unknown-beneficiary",
             field="beneficiary_id",
         )
-    if person.status != BeneficiaryStatus.active:
+    if facts.status != BeneficiaryStatus.active:
         raise Conflict(
-            f"The beneficiary is {person.status.value}: no check can be booked.",
+            f"The beneficiary is {facts.status.value}: no check can be booked.",
             code="beneficiary-not-active",
         )
     if data.campaign_id is not None:
-        await _ensure_campaign_fits(session, data)
-    if not data.card_override_reason and not person.has_valid_card:
+        _ensure_campaign_fits(data, facts)
+    if not data.card_override_reason and not facts.has_valid_card:
         raise Unprocessable(
             f"No health-insurance card of this person is valid on {data.date}; add one, or "
             "book with card_override_reason.",
             code="card-not-valid",
             field="card_override_reason",
         )
-    if person.already_booked:
+    if facts.already_booked:
         already = await repository.active_specialties_on(
             session, data.beneficiary_id, data.date, data.specialty_codes
         )
@@ -314,24 +323,22 @@ async def _check_rules(
         )
 
 
-async def _ensure_campaign_fits(session: AsyncSession, data: CheckupCreate) -> None:
-    assert data.campaign_id is not None
-    campaign = await repository.get_campaign(session, data.campaign_id)
-    if campaign is None:
+def _ensure_campaign_fits(data: CheckupCreate, facts: booking_repository.BookingCheck) -> None:
+    if facts.campaign_starts_on is None or facts.campaign_ends_on is None:
         raise Unprocessable(
             f"campaign_id: there is no campaign {data.campaign_id}.",
             code="unknown-campaign",
             field="campaign_id",
         )
-    if data.facility_id not in {f.facility_id for f in campaign.facilities}:
+    if not facts.facility_in_campaign:
         raise Unprocessable(
             "facility_id: this facility does not take part in the campaign.",
             code="facility-not-in-campaign",
             field="facility_id",
         )
-    if not campaign.starts_on <= data.date <= campaign.ends_on:
+    if not facts.campaign_starts_on <= data.date <= facts.campaign_ends_on:
         raise Unprocessable(
-            f"date: the campaign runs {campaign.starts_on} to {campaign.ends_on}.",
+            f"date: the campaign runs {facts.campaign_starts_on} to {facts.campaign_ends_on}.",
             code="date-outside-campaign",
             field="date",
         )

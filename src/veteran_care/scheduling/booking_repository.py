@@ -16,16 +16,20 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Date,
     String,
     Table,
     Uuid,
+    and_,
     any_,
     bindparam,
     exists,
     func,
     insert,
+    or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
@@ -37,6 +41,8 @@ from veteran_care.models import (
     AppointmentStatusChange,
     Beneficiary,
     BeneficiaryStatus,
+    Campaign,
+    CampaignFacility,
     CardStatus,
     Checkup,
     Facility,
@@ -54,6 +60,8 @@ def _table(mapped: Any) -> Table:
 
 _facilities = _table(Facility)
 _beneficiaries = _table(Beneficiary)
+_campaigns = _table(Campaign)
+_campaign_facilities = _table(CampaignFacility)
 _cards = _table(InsuranceCard)
 _sessions = _table(Session)
 _checkups = _table(Checkup)
@@ -62,6 +70,7 @@ _history = _table(AppointmentStatusChange)
 
 _facility_id = bindparam("facility_id", type_=Uuid())
 _beneficiary_id = bindparam("beneficiary_id", type_=Uuid())
+_campaign_id = bindparam("campaign_id", type_=Uuid())
 _day = bindparam("day", type_=Date())
 
 
@@ -92,11 +101,20 @@ class BookingCheck:
     status: BeneficiaryStatus | None  # None: there is no such beneficiary
     has_valid_card: bool
     already_booked: bool
+    # The booking's campaign, if it names one: its dates (None: there is no such campaign) and
+    # whether the facility takes part in it.
+    campaign_starts_on: date | None = None
+    campaign_ends_on: date | None = None
+    facility_in_campaign: bool = False
 
 
-def _check(postgresql: bool) -> Any:
+def _check(postgresql: bool, facility_id: Any = _facility_id) -> Any:
+    """The columns of a ``BookingCheck``, in its order."""
+    campaign = select(_campaigns.c.starts_on, _campaigns.c.ends_on).where(
+        _campaigns.c.id == _campaign_id
+    )
     return select(
-        exists().where(_facilities.c.id == _facility_id).label("facility_exists"),
+        exists().where(_facilities.c.id == facility_id).label("facility_exists"),
         select(_beneficiaries.c.status)
         .where(_beneficiaries.c.id == _beneficiary_id)
         .scalar_subquery()
@@ -123,10 +141,28 @@ def _check(postgresql: bool) -> Any:
             ),
         )
         .label("already_booked"),
+        campaign.with_only_columns(_campaigns.c.starts_on)
+        .scalar_subquery()
+        .label("campaign_starts_on"),
+        campaign.with_only_columns(_campaigns.c.ends_on)
+        .scalar_subquery()
+        .label("campaign_ends_on"),
+        exists()
+        .where(
+            _campaign_facilities.c.campaign_id == _campaign_id,
+            _campaign_facilities.c.facility_id == facility_id,
+        )
+        .label("facility_in_campaign"),
     )
 
 
 _CHECK = _by_backend(_check)
+
+
+def _booking_check(row: Sequence[Any]) -> BookingCheck:
+    return BookingCheck(
+        bool(row[0]), row[1], bool(row[2]), bool(row[3]), row[4], row[5], bool(row[6])
+    )
 
 
 async def booking_check(
@@ -135,17 +171,20 @@ async def booking_check(
     beneficiary_id: uuid.UUID,
     day: date,
     codes: Sequence[str],
+    campaign_id: uuid.UUID | None,
 ) -> BookingCheck:
     """Whether the facility exists; the person's status, whether a card is valid on the day and
-    whether any of these specialties is already booked that day."""
+    whether any of these specialties is already booked that day; the campaign's dates and
+    whether the facility takes part in it."""
     params = {
         "facility_id": facility_id,
         "beneficiary_id": beneficiary_id,
         "day": day,
         "codes": list(codes),
+        "campaign_id": campaign_id,
     }
     row = (await session.execute(_CHECK[on_postgresql(session)], params)).one()
-    return BookingCheck(bool(row[0]), row[1], bool(row[2]), bool(row[3]))
+    return _booking_check(row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,24 +291,52 @@ async def insert_checkup(
 
 
 def _book_at_once() -> Any:
-    """PostgreSQL: a whole booking in one statement. It locks the day's open sessions of the
-    specialties in id order (``FOR NO KEY UPDATE``: a foreign key check of another booking
+    """PostgreSQL: a whole booking in one statement. It reads the booking's facts (a
+    ``BookingCheck``) and, only when they allow the booking, locks the day's open sessions of
+    the specialties in id order (``FOR NO KEY UPDATE``: a foreign key check of another booking
     does not wait for it), chooses for each specialty the first session with a place (the
     preferred part of day first, then by name, as ``take_places`` does), takes those places,
     and writes the checkup, an appointment for each place taken and their history rows.
-    Answers the places taken: (specialty code, session id).
+    Answers one row per place taken: the facts, then (specialty code, session id); one row of
+    facts and no place when none was taken.
 
     The locks are therefore taken in the booking's last statement before its commit: held for
-    one round trip rather than four (decision 0016). A specialty without a place gets no
-    appointment; the caller then refuses the booking, and its transaction, these rows
+    one round trip rather than four (decision 0016), and the facts cost no round trip of their
+    own (decision 0019). A refused booking writes nothing; a specialty without a place gets no
+    appointment, and the caller then refuses the booking, and its transaction, these rows
     included, is rolled back."""
     # Not named after a column of sessions: an UPDATE would take such a parameter as a value
     # to SET.
     at_facility = bindparam("at_facility", type_=Uuid())
+    facts = _check(True, at_facility).cte("facts")
+    # The rules the caller checks again, one by one, to say which one refused: what the
+    # caller's own part of them says (the actor's scope, the date not past, an explicit card
+    # override), then the facts'.
+    allowed = (
+        select(
+            and_(
+                bindparam("allowed_here_and_now", type_=Boolean()),
+                facts.c.facility_exists,
+                facts.c.status == BeneficiaryStatus.active,
+                or_(
+                    _campaign_id.is_(None),
+                    and_(
+                        facts.c.facility_in_campaign,
+                        facts.c.campaign_starts_on <= _day,
+                        facts.c.campaign_ends_on >= _day,
+                    ),
+                ),
+                or_(facts.c.has_valid_card, bindparam("card_override", type_=Boolean())),
+                ~facts.c.already_booked,
+            )
+        )
+        .select_from(facts)
+        .scalar_subquery()
+    )
     locked = _day_sessions(True, at_facility).with_for_update(key_share=True).cte("locked")
     chosen = (
         select(locked.c.id)
-        .where(locked.c.booked < locked.c.capacity)
+        .where(allowed, locked.c.booked < locked.c.capacity)
         .ext(distinct_on(locked.c.specialty_code))
         .order_by(
             locked.c.specialty_code,
@@ -285,8 +352,9 @@ def _book_at_once() -> Any:
         .returning(_sessions.c.id, _sessions.c.specialty_code)
         .cte("taken")
     )
-    checkup = insert(_checkups).values(
-        {c.key: bindparam(f"checkup_{c.key}", type_=c.type) for c in _checkups.c}
+    checkup_values = [bindparam(f"checkup_{c.key}", type_=c.type) for c in _checkups.c]
+    checkup = insert(_checkups).from_select(
+        [c.key for c in _checkups.c], select(*checkup_values).where(allowed)
     )
     per_code = select(
         *(
@@ -316,7 +384,8 @@ def _book_at_once() -> Any:
         select(plan.c.id, *(bindparam(f"history_{c.key}", type_=c.type) for c in history_columns)),
     )
     return (
-        select(taken.c.specialty_code, taken.c.id)
+        select(*facts.c, taken.c.specialty_code, taken.c.id)
+        .select_from(facts.outerjoin(taken, true()))
         .add_cte(checkup.cte("new_checkup"))
         .add_cte(appointments.cte("new_appointments"))
         .add_cte(history.cte("new_history"))
@@ -332,18 +401,27 @@ async def book_at_once(
     appointments: Sequence[Mapping[str, Any]],
     history: Mapping[str, Any],
     preferred: PartOfDay | None,
-) -> dict[str, uuid.UUID]:
-    """PostgreSQL: take the places and write the booking (``_book_at_once``): ``checkup`` and
-    ``appointments`` by column name, every column given but the appointments' ``session_id``
-    (they differ only in ``_PER_APPOINTMENT``); ``history``: the columns of the first history
-    row, without ``appointment_id``. Answers the session taken for each specialty code that
-    had a place."""
+    *,
+    allowed_here_and_now: bool,
+    card_override: bool,
+) -> tuple[BookingCheck, dict[str, uuid.UUID]]:
+    """PostgreSQL: check, take the places and write the booking (``_book_at_once``):
+    ``checkup`` and ``appointments`` by column name, every column given but the appointments'
+    ``session_id`` (they differ only in ``_PER_APPOINTMENT``); ``history``: the columns of the
+    first history row, without ``appointment_id``. ``allowed_here_and_now``: the actor may book
+    at this facility and the date is not past; ``card_override``: the booking may go without a
+    valid card. Answers the booking's facts, and the session taken for each specialty code that
+    had a place (none unless the facts allowed the booking)."""
     params: dict[str, Any] = {
         "at_facility": checkup["facility_id"],
+        "beneficiary_id": checkup["beneficiary_id"],
+        "campaign_id": checkup["campaign_id"],
         "day": checkup["date"],
         "codes": [a["specialty_code"] for a in appointments],
         "preferred": preferred.value if preferred else None,
         "now": checkup["created_at"],
+        "allowed_here_and_now": allowed_here_and_now,
+        "card_override": card_override,
     }
     params.update((f"checkup_{key}", value) for key, value in checkup.items())
     for key, value in appointments[0].items():
@@ -352,5 +430,6 @@ async def book_at_once(
         else:
             params[f"appointment_{key}"] = value
     params.update((f"history_{key}", value) for key, value in history.items())
-    rows = await session.execute(_BOOK_AT_ONCE, params)
-    return dict(rows.all())
+    rows = (await session.execute(_BOOK_AT_ONCE, params)).all()
+    taken = {row[-2]: row[-1] for row in rows if row[-1] is not None}
+    return _booking_check(rows[0]), taken
