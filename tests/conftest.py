@@ -22,6 +22,7 @@ from veteran_care import migrate
 from veteran_care.config import Settings
 from veteran_care.db import create_engine
 from veteran_care.identity.passwords import hash_secret
+from veteran_care.identity.repository import account_reader
 from veteran_care.identity.tokens import issue_access_token
 from veteran_care.main import create_app
 from veteran_care.models import Account, AccountFacility, AccountKind, Role
@@ -134,7 +135,7 @@ def app(settings: Settings, engine: AsyncEngine, sessionmaker: Any) -> Any:
     app = create_app(settings)
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
-    app.state.connect_for_read = sessionmaker  # the test's transaction, too
+    app.state.read_account = account_reader(sessionmaker)  # the test's transaction, too
     return app
 
 

@@ -17,7 +17,6 @@ from tests.factories import beneficiary_payload
 from veteran_care.audit import service as audit
 from veteran_care.config import Settings
 from veteran_care.db import (
-    autocommit_connect,
     commit_durably,
     create_engine,
     create_sessionmaker,
@@ -25,6 +24,7 @@ from veteran_care.db import (
 )
 from veteran_care.errors import unique_violation_fields
 from veteran_care.identity.principal import system_actor
+from veteran_care.identity.repository import account_reader_for
 from veteran_care.identity.tokens import issue_access_token
 from veteran_care.kit.text import fold
 from veteran_care.main import create_app
@@ -74,7 +74,7 @@ async def _committed_client(
     app = create_app(settings)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
-    app.state.connect_for_read = autocommit_connect(engine)
+    app.state.read_account = account_reader_for(engine)
     account = Account(
         kind=AccountKind.user,
         login=f"committed-{uuid.uuid4().hex[:8]}",

@@ -19,6 +19,7 @@ from starlette.types import Message, Receive, Scope, Send
 from veteran_care.config import Environment, Settings
 from veteran_care.edge import BodyLimitMiddleware, HttpMetrics, new_request_id
 from veteran_care.errors import PROBLEM_MEDIA_TYPE
+from veteran_care.identity.repository import account_reader
 from veteran_care.kit.request_context import current_request_id, request_id_var
 from veteran_care.logs import (
     AccessRecord,
@@ -44,7 +45,7 @@ def _app(settings: Settings, engine: Any, sessionmaker: Any, **overrides: Any) -
     app = create_app(settings.model_copy(update=overrides))
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
-    app.state.connect_for_read = sessionmaker
+    app.state.read_account = account_reader(sessionmaker)
     return app
 
 

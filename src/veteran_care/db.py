@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.util import greenlet_spawn
 
 from veteran_care import sqlite_driver
 from veteran_care.config import Settings
@@ -235,6 +236,36 @@ def autocommit_connect(engine: AsyncEngine) -> ConnectForRead:
     if engine.dialect.name == "postgresql":
         return engine.execution_options(isolation_level="AUTOCOMMIT").connect
     return engine.execution_options(**{_ONE_STATEMENT_OPTION: True}).connect
+
+
+async def fetch_on_driver(engine: AsyncEngine, statement: str, *args: Any) -> list[Any]:
+    """PostgreSQL: the rows of one statement (asyncpg's ``$1`` parameters), sent to asyncpg
+    directly on a pooled connection, in asyncpg's autocommit: no BEGIN, no SQLAlchemy
+    ``Connection``, no result processing. For the account check every authenticated request
+    makes: 80 µs of CPU here against 200 through SQLAlchemy (decision 0020). The pool's
+    checkout still replaces a connection the server closed; the driver's errors are raised as
+    SQLAlchemy's (a 503 when the database is away)."""
+    dialect = engine.dialect
+    try:
+        pooled = await engine.raw_connection()
+    except dialect.loaded_dbapi.Error as exc:
+        # Raised as ``Engine.connect()`` raises it: SQLAlchemy's class for the driver's error
+        # (an OperationalError when the database is down or starting up).
+        raise DBAPIError.instance(
+            None,
+            None,
+            exc,
+            dialect.loaded_dbapi.Error,
+            connection_invalidated=dialect.is_disconnect(exc, None, None),
+            dialect=dialect,
+        ) from exc
+    try:
+        driver: Any = pooled.driver_connection
+        with driver_errors(statement, driver):
+            rows: list[Any] = await driver.fetch(statement, *args)
+            return rows
+    finally:
+        await greenlet_spawn(pooled.close)
 
 
 async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -16,7 +16,7 @@ from veteran_care.beneficiaries.import_router import router as beneficiaries_imp
 from veteran_care.beneficiaries.router import router as beneficiaries_router
 from veteran_care.clinical.router import router as clinical_router
 from veteran_care.config import Settings, get_settings
-from veteran_care.db import autocommit_connect, create_engine, create_sessionmaker
+from veteran_care.db import create_engine, create_sessionmaker
 from veteran_care.edge import install_edge
 from veteran_care.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from veteran_care.facilities.router import router as facilities_router
@@ -25,6 +25,7 @@ from veteran_care.fhir.router import router as fhir_router
 from veteran_care.health.router import router as health_router
 from veteran_care.idempotency.dependencies import document as document_idempotency
 from veteran_care.identity.permissions import Permission, describe
+from veteran_care.identity.repository import account_reader_for
 from veteran_care.identity.router import router as identity_router
 from veteran_care.kit.openapi import refine
 from veteran_care.migrate import head_revisions
@@ -140,7 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
-        app.state.connect_for_read = autocommit_connect(engine)
+        app.state.read_account = account_reader_for(engine)
         try:
             yield
         finally:

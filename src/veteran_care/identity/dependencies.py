@@ -10,11 +10,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Security
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 
-from veteran_care.db import ConnectForRead
 from veteran_care.errors import DomainError
 from veteran_care.identity import service, tokens
 from veteran_care.identity.permissions import Permission, describe, is_allowed
 from veteran_care.identity.principal import Actor
+from veteran_care.identity.repository import AccountReader
 
 TOKEN_URL = "/api/v1/auth/token"
 
@@ -63,9 +63,8 @@ async def current_actor(
         raise Unauthorized(
             "The access token is not valid (malformed, expired or not ours).", "invalid_token"
         ) from exc
-    connect: ConnectForRead = request.app.state.connect_for_read
-    async with connect() as connection:
-        principal = await service.load_principal(connection, claims)
+    read_account: AccountReader = request.app.state.read_account
+    principal = service.principal_of(await read_account(claims.account_id), claims)
     if principal is None:
         raise Unauthorized(
             "The access token was revoked or its account is inactive.", "invalid_token"

@@ -1,13 +1,16 @@
 """Every identity query lives here."""
 
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
+from veteran_care.db import ConnectForRead, autocommit_connect, fetch_on_driver
 from veteran_care.kit.pagination import SortKey, fetch_page, text_key
 from veteran_care.models import Account, AccountFacility, AccountKind, LoginThrottle, RefreshToken
 
@@ -57,25 +60,51 @@ _STATE = (
 )
 
 
-async def state(
-    connection: AsyncConnection | AsyncSession, account_id: uuid.UUID
-) -> AccountState | None:
-    """The account and its facilities in one statement (a row per facility), no ORM objects:
-    this runs on every authenticated request."""
-    rows = (await connection.execute(_STATE, {"account_id": account_id})).all()
+# The account check: the state of one account, or None when there is no such account.
+AccountReader = Callable[[uuid.UUID], Awaitable["AccountState | None"]]
+
+
+def _account_state(rows: Sequence[Any]) -> AccountState | None:
+    """From the rows of ``_STATE`` (a row per facility), as SQLAlchemy or asyncpg answers them."""
     if not rows:
         return None
     first = rows[0]
+    kind = first[1]
     return AccountState(
-        id=first.id,
-        kind=first.kind.value,
-        login=first.login,
-        roles=first.roles,
-        province_wide=first.province_wide,
-        active=first.active,
-        tokens_valid_after=first.tokens_valid_after,
-        facility_ids=frozenset(r.facility_id for r in rows if r.facility_id is not None),
+        id=uuid.UUID(bytes=first[0].bytes),  # asyncpg's own UUID type, as SQLAlchemy answers
+        kind=kind.value if isinstance(kind, AccountKind) else kind,
+        login=first[2],
+        roles=first[3],
+        province_wide=first[4],
+        active=first[5],
+        tokens_valid_after=first[6],
+        facility_ids=frozenset(uuid.UUID(bytes=r[7].bytes) for r in rows if r[7] is not None),
     )
+
+
+def account_reader(connect: ConnectForRead) -> AccountReader:
+    """The account check as one Core statement on what ``connect`` opens (the tests: their
+    session; SQLite: a connection that sends no BEGIN)."""
+
+    async def read(account_id: uuid.UUID) -> AccountState | None:
+        async with connect() as connection:
+            rows = (await connection.execute(_STATE, {"account_id": account_id})).all()
+        return _account_state(rows)
+
+    return read
+
+
+def account_reader_for(engine: AsyncEngine) -> AccountReader:
+    """The account check of every authenticated request, the cheapest way on each backend: on
+    PostgreSQL the statement goes to asyncpg directly (``db.fetch_on_driver``), compiled once."""
+    if engine.dialect.name != "postgresql":
+        return account_reader(autocommit_connect(engine))
+    statement = str(_STATE.compile(dialect=engine.dialect))
+
+    async def read(account_id: uuid.UUID) -> AccountState | None:
+        return _account_state(await fetch_on_driver(engine, statement, account_id))
+
+    return read
 
 
 async def by_login(session: AsyncSession, login: str) -> Account | None:

@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.audit import service as audit
 from veteran_care.config import Settings
@@ -60,11 +60,10 @@ def _principal(account: Account) -> Principal:
     )
 
 
-async def load_principal(
-    connection: AsyncConnection | AsyncSession, claims: tokens.AccessClaims
+def principal_of(
+    account: repository.AccountState | None, claims: tokens.AccessClaims
 ) -> Principal | None:
     """The principal of a valid token, or None when the account is gone, inactive or logged out."""
-    account = await repository.state(connection, claims.account_id)
     if account is None or not account.active:
         return None
     valid_after = account.tokens_valid_after

@@ -1,0 +1,115 @@
+"""The account check of every authenticated request, on the path the served app takes.
+
+The other tests read accounts inside their own transaction (``account_reader``); the served app
+reads them with ``account_reader_for``: on PostgreSQL one statement sent to asyncpg directly.
+These tests commit their rows, so that this path sees them, and remove them afterwards.
+"""
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from veteran_care.config import Settings
+from veteran_care.db import autocommit_connect, create_sessionmaker
+from veteran_care.identity.repository import AccountState, account_reader, account_reader_for
+from veteran_care.identity.tokens import issue_access_token
+from veteran_care.main import create_app
+from veteran_care.models import Account, AccountFacility, AccountKind, Facility, FacilityLevel
+
+
+@pytest.fixture
+async def scheduler(engine: AsyncEngine) -> AsyncIterator[tuple[Account, set[uuid.UUID]]]:
+    """A committed scheduler of two facilities, logged out once an hour ago."""
+    facilities = [
+        Facility(
+            code=f"A{uuid.uuid4().hex[:8].upper()}",
+            name="Trạm Y tế",
+            level=FacilityLevel.commune_health_station,
+        )
+        for _ in range(2)
+    ]
+    account = Account(
+        kind=AccountKind.user,
+        login=f"check-{uuid.uuid4().hex[:8]}",
+        display_name="Điều phối viên",
+        secret_hash="not-a-password",
+        roles=["scheduler"],
+        province_wide=False,
+        tokens_valid_after=datetime.now(UTC) - timedelta(hours=1),
+        version=1,
+    )
+    async with create_sessionmaker(engine)() as session:
+        session.add_all([*facilities, account])
+        await session.flush()
+        session.add_all(
+            AccountFacility(account_id=account.id, facility_id=f.id) for f in facilities
+        )
+        await session.commit()
+    try:
+        yield account, {f.id for f in facilities}
+    finally:
+        async with engine.begin() as connection:
+            await connection.execute(
+                delete(AccountFacility).where(AccountFacility.account_id == account.id)
+            )
+            await connection.execute(delete(Account).where(Account.id == account.id))
+            await connection.execute(
+                delete(Facility).where(Facility.id.in_([f.id for f in facilities]))
+            )
+
+
+async def test_both_paths_read_the_same_account_state(
+    engine: AsyncEngine, scheduler: tuple[Account, set[uuid.UUID]]
+) -> None:
+    account, facility_ids = scheduler
+    served = account_reader_for(engine)
+    through_sqlalchemy = account_reader(autocommit_connect(engine))
+    found = await served(account.id)
+    assert found == await through_sqlalchemy(account.id)
+    assert isinstance(found, AccountState)
+    assert (found.kind, found.login, found.roles) == ("user", account.login, ["scheduler"])
+    assert (found.province_wide, found.active) == (False, True)
+    assert found.tokens_valid_after == account.tokens_valid_after
+    assert found.facility_ids == facility_ids
+    assert len(facility_ids) == 2
+    assert type(found.id) is uuid.UUID
+    assert all(type(f) is uuid.UUID for f in found.facility_ids)
+    assert await served(uuid.uuid4()) is None
+
+
+async def test_the_served_check_refuses_a_deactivated_or_logged_out_account(
+    settings: Settings, engine: AsyncEngine, scheduler: tuple[Account, set[uuid.UUID]]
+) -> None:
+    account, facility_ids = scheduler
+    app = create_app(settings)
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.read_account = account_reader_for(engine)
+    issued = datetime.now(UTC)
+    token = issue_access_token(settings.secret_key, account.id, issued, 5)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://test",
+        headers={"Authorization": f"Bearer {token}"},
+    ) as client:
+        me = await client.get("/api/v1/auth/me")
+        assert me.status_code == 200, me.text
+        assert me.json()["facility_ids"] == sorted(str(f) for f in facility_ids)
+
+        async def change(**values: object) -> None:
+            async with engine.begin() as connection:
+                await connection.execute(
+                    update(Account).where(Account.id == account.id).values(**values)
+                )
+
+        await change(active=False)
+        assert (await client.get("/api/v1/auth/me")).status_code == 401
+        await change(active=True, tokens_valid_after=issued + timedelta(seconds=1))
+        assert (await client.get("/api/v1/auth/me")).status_code == 401
+        await change(tokens_valid_after=None)
+        assert (await client.get("/api/v1/auth/me")).status_code == 200
