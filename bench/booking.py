@@ -601,7 +601,7 @@ def main() -> None:
         "--serial-seconds", type=float, default=5, help="length of the one-client measurement"
     )
     parser.add_argument(
-        "--max-rate", type=int, default=800, help="bookings/s the walk-ins are generated for"
+        "--max-rate", type=int, default=1500, help="bookings/s the walk-ins are generated for"
     )
     parser.add_argument(
         "--campaign-days", type=int, default=0, help="default: as many as the places need"
