@@ -24,10 +24,9 @@ from veteran_care.db import (
 )
 from veteran_care.errors import unique_violation_fields
 from veteran_care.identity.principal import system_actor
-from veteran_care.identity.repository import account_reader_for
 from veteran_care.identity.tokens import issue_access_token
 from veteran_care.kit.text import fold
-from veteran_care.main import create_app
+from veteran_care.main import create_app, use_engine
 from veteran_care.models import (
     Account,
     AccountKind,
@@ -72,9 +71,7 @@ async def _committed_client(
     settings: Settings, engine: AsyncEngine
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
-    app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
-    app.state.read_account = account_reader_for(engine)
+    use_engine(app, engine)
     account = Account(
         kind=AccountKind.user,
         login=f"committed-{uuid.uuid4().hex[:8]}",

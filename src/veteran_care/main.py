@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from fastapi.telemetry import TelemetryConfig
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from veteran_care import __version__
 from veteran_care.audit.router import router as audit_router
@@ -133,15 +134,21 @@ def _install_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def use_engine(app: FastAPI, engine: AsyncEngine) -> None:
+    """What the app's requests run on: the engine, its sessions and the account check (the
+    lifespan's; a test that needs its writes really committed calls it too)."""
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.read_account = account_reader_for(engine)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
-        app.state.engine = engine
-        app.state.sessionmaker = create_sessionmaker(engine)
-        app.state.read_account = account_reader_for(engine)
+        use_engine(app, engine)
         try:
             yield
         finally:

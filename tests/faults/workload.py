@@ -23,11 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from tests.conftest import TEST_SECRET
 from tests.scheduling.conftest import day, make_clinic, person_with_card
 from veteran_care.config import Settings
-from veteran_care.db import create_engine, create_sessionmaker
+from veteran_care.db import create_engine
 from veteran_care.identity.passwords import hash_secret
-from veteran_care.identity.repository import account_reader_for
 from veteran_care.identity.tokens import issue_access_token
-from veteran_care.main import create_app
+from veteran_care.main import create_app, use_engine
 from veteran_care.models import (
     Account,
     AccountKind,
@@ -389,9 +388,7 @@ async def populate(url: str, *, people: int = 40) -> dict[str, int]:
     settings = Settings(database_url=url, environment="test", secret_key=TEST_SECRET)
     app = create_app(settings)
     engine = create_engine(settings)
-    app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
-    app.state.read_account = account_reader_for(engine)
+    use_engine(app, engine)
     try:
         async with app.state.sessionmaker() as session:
             account = Account(

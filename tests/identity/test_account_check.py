@@ -18,7 +18,7 @@ from veteran_care.config import Settings
 from veteran_care.db import autocommit_connect, create_sessionmaker
 from veteran_care.identity.repository import AccountState, account_reader, account_reader_for
 from veteran_care.identity.tokens import issue_access_token
-from veteran_care.main import create_app
+from veteran_care.main import create_app, use_engine
 from veteran_care.models import Account, AccountFacility, AccountKind, Facility, FacilityLevel
 
 
@@ -87,9 +87,7 @@ async def test_the_served_check_refuses_a_deactivated_or_logged_out_account(
 ) -> None:
     account, facility_ids = scheduler
     app = create_app(settings)
-    app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
-    app.state.read_account = account_reader_for(engine)
+    use_engine(app, engine)
     issued = datetime.now(UTC)
     token = issue_access_token(settings.secret_key, account.id, issued, 5)
     async with httpx.AsyncClient(
