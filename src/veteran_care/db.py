@@ -284,6 +284,10 @@ def driver_errors(statement: str, driver: Any) -> Iterator[None]:
 
     try:
         yield
+    except TimeoutError:
+        # asyncpg's command_timeout: the statement was cancelled, the connection stays usable.
+        # Raised as it is, as SQLAlchemy's adapter raises it: a 503 (errors.py), not a 500.
+        raise
     except (
         asyncpg.PostgresError,
         asyncpg.InterfaceError,

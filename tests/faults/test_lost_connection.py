@@ -71,3 +71,16 @@ def test_errors_of_calls_sent_to_the_driver_directly_are_database_errors(error: 
         raise error
     assert raised.value.orig is error
     assert raised.value.connection_invalidated
+
+
+def test_a_timeout_of_a_call_sent_to_the_driver_directly_stays_a_timeout() -> None:
+    """asyncpg's command_timeout on a connection that stays open: raised as it is, which the
+    handlers answer with 503 (``timeout`` above), as for a statement sent through SQLAlchemy;
+    wrapped, it would be a database error that is not about the connection: a 500."""
+
+    class _OpenDriver:
+        def is_closed(self) -> bool:
+            return False
+
+    with pytest.raises(TimeoutError), driver_errors("SELECT 1", _OpenDriver()):
+        raise TimeoutError()
