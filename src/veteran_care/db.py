@@ -238,32 +238,48 @@ def autocommit_connect(engine: AsyncEngine) -> ConnectForRead:
     return engine.execution_options(**{_ONE_STATEMENT_OPTION: True}).connect
 
 
+def _as_sqlalchemy_error(
+    dialect: Dialect, exc: Any, statement: str | None, args: Any
+) -> BaseException:
+    """The driver's error as SQLAlchemy raises it (an OperationalError when the database is
+    down, starting up or locked), marked invalidated when the dialect sees a disconnect."""
+    error: BaseException = DBAPIError.instance(
+        statement,
+        args,
+        exc,
+        dialect.loaded_dbapi.Error,
+        connection_invalidated=dialect.is_disconnect(exc, None, None),
+        dialect=dialect,
+    )
+    return error
+
+
 async def fetch_on_driver(engine: AsyncEngine, statement: str, *args: Any) -> list[Any]:
-    """PostgreSQL: the rows of one statement (asyncpg's ``$1`` parameters), sent to asyncpg
-    directly on a pooled connection, in asyncpg's autocommit: no BEGIN, no SQLAlchemy
-    ``Connection``, no result processing. For the account check every authenticated request
-    makes: 80 µs of CPU here against 200 through SQLAlchemy (decision 0020). The pool's
-    checkout still replaces a connection the server closed; the driver's errors are raised as
-    SQLAlchemy's (a 503 when the database is away)."""
+    """The rows of one statement compiled for this engine's dialect, sent to the driver
+    directly on a pooled connection: no BEGIN, no SQLAlchemy ``Connection``, no result
+    processing (the caller converts the values it needs). PostgreSQL: asyncpg's ``fetch``, in
+    its autocommit. SQLite: aiosqlite's ``execute_fetchall``, one visit to its thread; the
+    connection runs the statement in a transaction of its own (``_sqlite_on_connect``).
+
+    For the account check every authenticated request makes: 80 µs of CPU here against 200
+    through SQLAlchemy (decision 0020). The pool's checkout still replaces a connection the
+    server closed; the driver's errors are raised as SQLAlchemy's (a 503 when the database is
+    away)."""
     dialect = engine.dialect
     try:
         pooled = await engine.raw_connection()
     except dialect.loaded_dbapi.Error as exc:
-        # Raised as ``Engine.connect()`` raises it: SQLAlchemy's class for the driver's error
-        # (an OperationalError when the database is down or starting up).
-        raise DBAPIError.instance(
-            None,
-            None,
-            exc,
-            dialect.loaded_dbapi.Error,
-            connection_invalidated=dialect.is_disconnect(exc, None, None),
-            dialect=dialect,
-        ) from exc
+        raise _as_sqlalchemy_error(dialect, exc, None, None) from exc
     try:
         driver: Any = pooled.driver_connection
-        with driver_errors(statement, driver):
-            rows: list[Any] = await driver.fetch(statement, *args)
-            return rows
+        if dialect.name == "postgresql":
+            with driver_errors(statement, driver):
+                rows: list[Any] = await driver.fetch(statement, *args)
+                return rows
+        try:
+            return list(await driver.execute_fetchall(statement, args))
+        except dialect.loaded_dbapi.Error as exc:
+            raise _as_sqlalchemy_error(dialect, exc, statement, args) from exc
     finally:
         await greenlet_spawn(pooled.close)
 

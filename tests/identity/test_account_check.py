@@ -12,10 +12,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from sqlalchemy import delete, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from veteran_care.config import Settings
-from veteran_care.db import autocommit_connect, create_sessionmaker
+from veteran_care.db import autocommit_connect, create_sessionmaker, fetch_on_driver
 from veteran_care.identity.repository import AccountState, account_reader, account_reader_for
 from veteran_care.identity.tokens import issue_access_token
 from veteran_care.main import create_app, use_engine
@@ -111,3 +112,11 @@ async def test_the_served_check_refuses_a_deactivated_or_logged_out_account(
         assert (await client.get("/api/v1/auth/me")).status_code == 401
         await change(tokens_valid_after=None)
         assert (await client.get("/api/v1/auth/me")).status_code == 200
+
+
+async def test_a_driver_error_is_raised_as_sqlalchemys(engine: AsyncEngine) -> None:
+    """Sent to the driver directly, a failing statement still raises SQLAlchemy's error, which
+    the handlers answer as a problem (503 for a database that is away), never a bare driver
+    error."""
+    with pytest.raises(DBAPIError):
+        await fetch_on_driver(engine, "SELECT * FROM no_such_table")

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from veteran_care.db import ConnectForRead, autocommit_connect, fetch_on_driver
+from veteran_care.db import ConnectForRead, fetch_on_driver
 from veteran_care.kit.pagination import SortKey, fetch_page, text_key
 from veteran_care.models import Account, AccountFacility, AccountKind, LoginThrottle, RefreshToken
 
@@ -95,14 +95,30 @@ def account_reader(connect: ConnectForRead) -> AccountReader:
 
 
 def account_reader_for(engine: AsyncEngine) -> AccountReader:
-    """The account check of every authenticated request, the cheapest way on each backend: on
-    PostgreSQL the statement goes to asyncpg directly (``db.fetch_on_driver``), compiled once."""
-    if engine.dialect.name != "postgresql":
-        return account_reader(autocommit_connect(engine))
-    statement = str(_STATE.compile(dialect=engine.dialect))
+    """The account check of every authenticated request, sent to the driver directly
+    (``db.fetch_on_driver``): compiled once, its parameter and values converted by SQLAlchemy's
+    own type processors for the dialect (asyncpg's values need none)."""
+    dialect = engine.dialect
+    compiled = _STATE.compile(dialect=dialect)
+    statement = str(compiled)
+    if dialect.name == "postgresql":
+
+        async def read_on_postgresql(account_id: uuid.UUID) -> AccountState | None:
+            return _account_state(await fetch_on_driver(engine, statement, account_id))
+
+        return read_on_postgresql
+    assert compiled.positiontup == ["account_id"], compiled.positiontup
+    bind = compiled.binds["account_id"].type.dialect_impl(dialect).bind_processor(dialect)
+    convert = [
+        column.type.dialect_impl(dialect).result_processor(dialect, None)
+        for column in _STATE.selected_columns
+    ]
 
     async def read(account_id: uuid.UUID) -> AccountState | None:
-        return _account_state(await fetch_on_driver(engine, statement, account_id))
+        rows = await fetch_on_driver(engine, statement, bind(account_id) if bind else account_id)
+        return _account_state(
+            [[c(v) if c else v for c, v in zip(convert, row, strict=True)] for row in rows]
+        )
 
     return read
 
