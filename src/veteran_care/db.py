@@ -131,10 +131,7 @@ def _sqlite_on_begin(conn: Connection) -> None:
     # A write transaction takes SQLite's write lock when it starts; a deferred transaction
     # that later tries to write can fail at once with SQLITE_BUSY instead of waiting.
     options = conn.get_execution_options()
-    if options.get(WRITE_OPTION):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    elif not options.get(_ONE_STATEMENT_OPTION):
-        conn.exec_driver_sql("BEGIN")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -216,26 +213,9 @@ def create_sessionmaker(engine: AsyncEngine | Any) -> async_sessionmaker[AsyncSe
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-# Opens what a read of one Core statement runs on (``async with connect() as connection``): a
-# connection from the pool in production, the test's session in the tests.
+# Opens what a read of one Core statement runs on (``async with connect() as connection``): the
+# test's session in the tests (``identity.repository.account_reader``).
 ConnectForRead = Callable[[], AbstractAsyncContextManager[AsyncConnection | AsyncSession]]
-
-
-# SQLite: a connection that reads one statement sends no BEGIN (_sqlite_on_begin); the sqlite3
-# module, which SQLAlchemy leaves to it, runs the statement in a transaction of its own.
-_ONE_STATEMENT_OPTION = "veteran_care_one_statement"
-
-
-def autocommit_connect(engine: AsyncEngine) -> ConnectForRead:
-    """Connections for a read of one statement that needs no transaction of its own and no ORM:
-    the account check of every authenticated request. On PostgreSQL they run in autocommit,
-    which saves the BEGIN and ROLLBACK round trips (one statement reads one snapshot either
-    way). On SQLite no BEGIN is sent either (one hop to aiosqlite's thread fewer); SQLAlchemy's
-    AUTOCOMMIT level is not used there, as leaving it resets how the sqlite3 module begins
-    transactions (_sqlite_on_connect)."""
-    if engine.dialect.name == "postgresql":
-        return engine.execution_options(isolation_level="AUTOCOMMIT").connect
-    return engine.execution_options(**{_ONE_STATEMENT_OPTION: True}).connect
 
 
 def _as_sqlalchemy_error(

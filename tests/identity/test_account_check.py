@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from veteran_care.config import Settings
-from veteran_care.db import autocommit_connect, create_sessionmaker, fetch_on_driver
+from veteran_care.db import create_sessionmaker, fetch_on_driver
 from veteran_care.identity.repository import AccountState, account_reader, account_reader_for
 from veteran_care.identity.tokens import issue_access_token
 from veteran_care.main import create_app, use_engine
@@ -69,7 +69,7 @@ async def test_both_paths_read_the_same_account_state(
 ) -> None:
     account, facility_ids = scheduler
     served = account_reader_for(engine)
-    through_sqlalchemy = account_reader(autocommit_connect(engine))
+    through_sqlalchemy = account_reader(engine.connect)
     found = await served(account.id)
     assert found == await through_sqlalchemy(account.id)
     assert isinstance(found, AccountState)

@@ -83,8 +83,8 @@ def _account_state(rows: Sequence[Any]) -> AccountState | None:
 
 
 def account_reader(connect: ConnectForRead) -> AccountReader:
-    """The account check as one Core statement on what ``connect`` opens (the tests: their
-    session; SQLite: a connection that sends no BEGIN)."""
+    """The account check as one Core statement through SQLAlchemy, on what ``connect`` opens:
+    the tests' session, so that it reads inside their transaction."""
 
     async def read(account_id: uuid.UUID) -> AccountState | None:
         async with connect() as connection:
