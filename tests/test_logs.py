@@ -1,12 +1,23 @@
-"""The log handler: lines of one turn of the event loop are written together, none is lost."""
+"""The log handler (lines of one turn of the event loop written together, none lost) and the
+access line written without its record."""
 
 import asyncio
 import io
+import json
 import logging
+import select
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
-from veteran_care.logs import LineBatchHandler
+from veteran_care.logs import (
+    AccessRecord,
+    JsonFormatter,
+    LineBatchHandler,
+    RequestIdFilter,
+    write_access_line,
+)
 
 
 class CountingStream(io.StringIO):
@@ -14,10 +25,14 @@ class CountingStream(io.StringIO):
 
     def __init__(self) -> None:
         super().__init__()
-        self.writes = 0
+        self.texts: list[str] = []
+
+    @property
+    def writes(self) -> int:
+        return len(self.texts)
 
     def write(self, text: str) -> int:
-        self.writes += 1
+        self.texts.append(text)
         return super().write(text)
 
 
@@ -53,6 +68,20 @@ async def test_a_warning_is_written_at_once_after_the_lines_that_wait() -> None:
     assert stream.getvalue() == "info\nwarning\n"
     await asyncio.sleep(0)
     assert stream.getvalue() == "info\nwarning\n"
+
+
+async def test_no_write_is_more_than_a_pipe_takes_whole_and_none_cuts_a_line() -> None:
+    handler, stream = _handler()
+    lines = [f"{n:03d} " + "đ" * 100 for n in range(100)]  # 205 bytes with the newline
+    long_line = "x" * (select.PIPE_BUF + 1)
+    for line in [*lines[:50], long_line, *lines[50:]]:
+        handler.handle(_record(line))
+    await asyncio.sleep(0)
+    assert "".join(stream.texts).splitlines() == [*lines[:50], long_line, *lines[50:]]
+    assert all(text.endswith("\n") for text in stream.texts)
+    assert [len(t.encode()) <= select.PIPE_BUF for t in stream.texts].count(False) == 1
+    per_write = select.PIPE_BUF // 205
+    assert stream.writes == 2 * -(-50 // per_write) + 1  # the long line alone
 
 
 def test_outside_an_event_loop_every_line_is_written_at_once() -> None:
@@ -102,3 +131,72 @@ def test_lines_left_by_a_loop_that_ended_go_out_with_the_next_loops() -> None:
 
     asyncio.run(log("next"))
     assert stream.getvalue() == "left\nnext\n"
+
+
+ACCESS = ("GET", '/odd "route"/{id}', 200, 1.5, "req-45")
+
+
+@contextmanager
+def json_logger() -> Iterator[tuple[logging.Logger, CountingStream, LineBatchHandler]]:
+    """A logger set up as configure_logging sets the root in production, on its own (and
+    without the handlers pytest's logging plugin adds for the test)."""
+    logger = logging.getLogger("veteran_care.test_access")
+    stream = CountingStream()
+    handler = LineBatchHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
+    saved = logger.handlers[:]
+    logger.handlers[:] = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    try:
+        yield logger, stream, handler
+    finally:
+        logger.handlers[:] = saved
+        logger.propagate = True
+        logger.setLevel(logging.NOTSET)
+
+
+def _without_time(line: str) -> dict[str, object]:
+    entry: dict[str, object] = json.loads(line)
+    assert len(str(entry.pop("time"))) == len("2026-11-24T23:22:47.595Z")
+    return entry
+
+
+def test_an_access_line_written_without_its_record_is_the_records_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with json_logger() as (logger, stream, _):
+        logger.handle(AccessRecord(logger.name, *ACCESS, __file__))
+        with monkeypatch.context() as patched:  # no record is made on the direct path
+            patched.setattr(logger, "handle", None)
+            write_access_line(logger, *ACCESS, __file__)
+    through_record, direct = stream.getvalue().splitlines()
+    assert _without_time(direct) == _without_time(through_record)
+    assert _without_time(direct)["route"] == '/odd "route"/{id}'
+
+
+def test_any_other_logging_setup_gets_the_access_record() -> None:
+    seen: list[logging.LogRecord] = []
+
+    class Keep(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            seen.append(record)
+            return True
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record)
+
+    with json_logger() as (logger, stream, handler):
+        handler.addFilter(Keep())
+        write_access_line(logger, *ACCESS, __file__)
+        assert [type(r) for r in seen] == [AccessRecord]
+        handler.filters.pop()
+        logger.addHandler(Collect())  # two handlers (pytest's caplog is one more)
+        write_access_line(logger, *ACCESS, __file__)
+        assert [type(r) for r in seen] == [AccessRecord, AccessRecord]
+        logger.setLevel(logging.WARNING)
+        write_access_line(logger, *ACCESS, __file__)
+        assert len(seen) == 2
+    assert len(stream.getvalue().splitlines()) == 2

@@ -51,7 +51,7 @@ from veteran_care.config import Settings
 from veteran_care.errors import edge_problem
 from veteran_care.kit.asgi import body_framing, route_path
 from veteran_care.kit.request_context import request_id_var
-from veteran_care.logs import AccessRecord
+from veteran_care.logs import write_access_line
 
 access_logger = logging.getLogger("veteran_care.access")
 
@@ -255,14 +255,8 @@ class EdgeMiddleware:
         method = scope["method"] if scope["method"] in _METHOD_LABELS else "OTHER"
         route = self._route(scope)
         self.metrics.observe(method, route, status, elapsed)
-        if not access_logger.isEnabledFor(logging.INFO):
-            return
         duration_ms = round(elapsed * 1000, 1)
-        access_logger.handle(
-            AccessRecord(
-                access_logger.name, method, route, status, duration_ms, request_id, __file__
-            )
-        )
+        write_access_line(access_logger, method, route, status, duration_ms, request_id, __file__)
 
     def _route(self, scope: Scope) -> str:
         template = route_template(scope)
