@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import bindparam, func, insert, select, text
+from sqlalchemy import Table, bindparam, func, insert, select, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session as OrmSession
@@ -78,9 +78,8 @@ def _append(session: AsyncSession, events: Sequence[AuditEvent]) -> None:
     session.sync_session.info.setdefault(_PENDING, []).extend(events)
 
 
-_CHAINED_COLUMNS = [
-    c for c in AuditEvent.__table__.columns if c.key not in ("id", "prev_hash", "hash")
-]
+_AUDIT_EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]  # a mapped table
+_CHAINED_COLUMNS = [c for c in _AUDIT_EVENTS.columns if c.key not in ("id", "prev_hash", "hash")]
 _PREVIOUS = func.coalesce(
     select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1).scalar_subquery(),
     GENESIS,
@@ -96,7 +95,7 @@ def _insert_chained(hash_of: Any) -> Any:
     with its cache key computed once. Through the entity, every execution took the ORM's
     bulk insert path and built and keyed a new statement: about 250 µs of a SQLite read's
     2.7 ms (bench/README.md)."""
-    return insert(AuditEvent.__table__).values(
+    return insert(_AUDIT_EVENTS).values(
         {
             **{c.key: bindparam(c.key, type_=c.type) for c in _CHAINED_COLUMNS},
             "prev_hash": _PREVIOUS,
