@@ -1,5 +1,6 @@
 """The SQLite driver: one trip to aiosqlite's thread per statement, with DBAPI behaviour intact."""
 
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -7,11 +8,11 @@ from typing import Any
 import aiosqlite
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from veteran_care.config import Settings
-from veteran_care.db import create_engine
+from veteran_care.db import WRITE_OPTION, create_engine
 
 
 @pytest.fixture
@@ -99,3 +100,66 @@ async def test_a_failed_statement_raises_and_its_transaction_rolls_back(
     async with sqlite_engine.connect() as connection:
         count = await connection.scalar(text("SELECT count(*) FROM t"))
         assert count == 0
+
+
+async def test_a_transactions_begin_goes_in_the_trip_of_its_first_statement(
+    sqlite_engine: AsyncEngine, trips: list[str]
+) -> None:
+    async with sqlite_engine.connect() as connection:
+        await connection.exec_driver_sql("SELECT 1")  # the pool's first connection
+        await connection.rollback()
+        trips.clear()
+        async with connection.begin():
+            await connection.execute(text("INSERT INTO t (code) VALUES ('a')"))
+            assert trips == ["_run"]  # BEGIN and the insert
+        assert trips == ["_run", "commit"]
+        trips.clear()
+        async with connection.begin():  # a transaction that runs nothing sends nothing
+            pass
+        assert trips == []
+    async with sqlite_engine.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM t")) == 1
+
+
+async def test_a_write_transaction_holds_the_write_lock_from_its_first_statement(
+    sqlite_engine: AsyncEngine, tmp_path: Path
+) -> None:
+    other = sqlite3.connect(tmp_path / "driver.db", timeout=0, isolation_level=None)
+    try:
+        write = {WRITE_OPTION: True}
+        async with sqlite_engine.connect() as connection:
+            await connection.execution_options(**write)
+            await connection.begin()
+            await connection.execute(text("SELECT count(*) FROM t"))  # BEGIN IMMEDIATE with it
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+            await connection.rollback()
+        # Now the other connection holds it: a write transaction fails at its first
+        # statement, and its connection works once rolled back.
+        other.execute("BEGIN IMMEDIATE")
+        async with sqlite_engine.connect() as connection:
+            await connection.execute(text("PRAGMA busy_timeout = 0"))
+            await connection.commit()
+            await connection.execution_options(**write)
+            await connection.begin()
+            with pytest.raises(OperationalError, match="locked"):
+                await connection.execute(text("INSERT INTO t (code) VALUES ('x')"))
+            await connection.rollback()
+            other.execute("ROLLBACK")
+            async with connection.begin():
+                await connection.execute(text("INSERT INTO t (code) VALUES ('y')"))
+        async with sqlite_engine.connect() as connection:
+            codes = await connection.scalars(text("SELECT code FROM t"))
+            assert codes.all() == ["y"]
+    finally:
+        other.close()
+
+
+async def test_a_stream_opened_first_in_a_transaction_reads_inside_it(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    async with sqlite_engine.connect() as connection, connection.begin():
+        streamed = await connection.stream(text("SELECT code FROM t"))
+        assert [row async for row in streamed] == []
+        raw = await connection.get_raw_connection()
+        assert raw.dbapi_connection._connection.in_transaction  # BEGIN was sent first

@@ -131,7 +131,12 @@ def _sqlite_on_begin(conn: Connection) -> None:
     # A write transaction takes SQLite's write lock when it starts; a deferred transaction
     # that later tries to write can fail at once with SQLITE_BUSY instead of waiting.
     options = conn.get_execution_options()
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
+    begin = "BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN"
+    dbapi_connection = conn.connection.dbapi_connection
+    if isinstance(dbapi_connection, sqlite_driver.OneTripConnection):
+        dbapi_connection.defer_begin(begin)  # sent in the trip of the first statement
+    else:
+        conn.exec_driver_sql(begin)
 
 
 def create_engine(settings: Settings) -> AsyncEngine:

@@ -9,8 +9,10 @@ write; a ``GET /beneficiaries/{id}`` took 25.
 Here a statement is one trip: a function run in aiosqlite's thread opens a ``sqlite3`` cursor,
 executes, fetches every row, reads the description, row count and last row id, and closes the
 cursor; the adapter's cursor then serves those from memory, as SQLAlchemy's own adapter does
-after its fetch. COMMIT and ROLLBACK are sent only when a transaction is open (otherwise
-SQLite would do nothing with them). Server-side cursors (``stream()``) are SQLAlchemy's own.
+after its fetch. A transaction's ``BEGIN`` (``db._sqlite_on_begin``) waits for its first
+statement and goes in the same trip. COMMIT and ROLLBACK are sent only when a transaction is
+open (otherwise SQLite would do nothing with them). Server-side cursors (``stream()``) are
+SQLAlchemy's own; a ``BEGIN`` that waits is sent before one is opened.
 
 It is installed as the DBAPI module of the engine (``create_async_engine(..., module=...)``,
 SQLAlchemy's documented way to give a dialect another DBAPI module) and subclasses
@@ -23,18 +25,29 @@ import sqlite3
 from typing import Any
 
 import aiosqlite
+from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_cursor
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
 )
 from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util.concurrency import await_
 
 _Outcome = tuple[Any, list[Any], int, int | None]
 
 
-def _run(connection: aiosqlite.Connection, operation: str, parameters: Any, many: bool) -> _Outcome:
-    """In aiosqlite's thread: the statement, all its rows and what the cursor says of it."""
+def _run(
+    connection: aiosqlite.Connection,
+    operation: str,
+    parameters: Any,
+    many: bool,
+    begin: str | None,
+) -> _Outcome:
+    """In aiosqlite's thread: the transaction's ``BEGIN`` if it waits, then the statement, all
+    its rows and what the cursor says of it."""
+    if begin is not None:
+        connection._conn.execute(begin).close()
     cursor = connection._conn.cursor()
     try:
         if many:
@@ -79,9 +92,11 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         return self._lastrowid  # type: ignore[return-value]
 
     async def _run(self, operation: Any, parameters: Any, many: bool) -> None:
-        async with self._adapt_connection._execute_mutex:
+        adapt_connection: OneTripConnection = self._adapt_connection  # type: ignore[assignment]
+        async with adapt_connection._execute_mutex:
+            begin = adapt_connection.take_begin()
             outcome: _Outcome = await self._connection._execute(
-                _run, self._connection, operation, parameters, many
+                _run, self._connection, operation, parameters, many, begin
             )
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows)
@@ -106,18 +121,41 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("_begin",)
 
     _cursor_cls = OneTripCursor  # type: ignore[assignment]  # a subclass of the declared one
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:  # an aiosqlite.Connection
+        super().__init__(dbapi, connection)
+        self._begin: str | None = None
+
+    def defer_begin(self, statement: str) -> None:
+        """``BEGIN`` (or ``BEGIN IMMEDIATE``), sent with the transaction's first statement."""
+        self._begin = statement
+
+    def take_begin(self) -> str | None:
+        begin, self._begin = self._begin, None
+        return begin
+
+    def cursor(self, server_side: bool = False) -> AsyncAdapt_dbapi_cursor:
+        if server_side and self._begin is not None:
+            begin = self.take_begin()
+            try:
+                await_(self._connection._execute(self._connection._conn.execute, begin))
+            except Exception as error:
+                self._handle_exception(error)
+        return super().cursor(server_side)
 
     def _in_transaction(self) -> bool:
         return bool(self._connection._connection and self._connection.in_transaction)
 
     def rollback(self) -> None:
+        self._begin = None  # a transaction that ran no statement: nothing was sent
         if self._in_transaction():
             super().rollback()
 
     def commit(self) -> None:
+        self._begin = None
         if self._in_transaction():
             super().commit()
 
