@@ -200,3 +200,42 @@ def test_any_other_logging_setup_gets_the_access_record() -> None:
         write_access_line(logger, *ACCESS, __file__)
         assert len(seen) == 2
     assert len(stream.getvalue().splitlines()) == 2
+
+
+def test_a_forked_child_leaves_the_waiting_lines_to_its_parent() -> None:
+    handler, stream = _handler()
+    loop = asyncio.new_event_loop()
+    loop.call_soon(handler.handle, _record("the parent's"))
+    loop.call_soon(loop.stop)
+    loop.run_forever()
+    loop.close()
+    handler._at_fork_reinit()  # what logging runs in a child after os.fork()
+    handler.flush()
+    assert stream.getvalue() == ""
+    handler.handle(_record("the child's"))
+    assert stream.getvalue() == "the child's\n"
+
+
+def test_a_failed_write_loses_only_its_own_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(logging, "raiseExceptions", False)
+    handler, stream = _handler()
+    lines = [f"{n:03d} " + "x" * 1500 for n in range(8)]  # two lines per write
+    loop = asyncio.new_event_loop()
+    for line in lines:
+        loop.call_soon(handler.handle, _record(line))
+    loop.call_soon(loop.stop)
+    loop.run_forever()
+    loop.close()
+    original = stream.write
+    calls = 0
+
+    def fail_once(text: str) -> int:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise BlockingIOError("the pipe is full")
+        return original(text)
+
+    monkeypatch.setattr(stream, "write", fail_once)
+    handler.flush()
+    assert stream.getvalue().splitlines() == [*lines[:2], *lines[4:]]

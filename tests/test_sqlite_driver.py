@@ -135,7 +135,8 @@ async def test_a_write_transaction_holds_the_write_lock_from_its_first_statement
                 other.execute("BEGIN IMMEDIATE")
             await connection.rollback()
         # Now the other connection holds it: a write transaction fails at its first
-        # statement, and its connection works once rolled back.
+        # statement. Its BEGIN is still owed: the next statement of the same transaction
+        # begins it (rolled back with it), and does not run in autocommit.
         other.execute("BEGIN IMMEDIATE")
         async with sqlite_engine.connect() as connection:
             await connection.execute(text("PRAGMA busy_timeout = 0"))
@@ -144,8 +145,9 @@ async def test_a_write_transaction_holds_the_write_lock_from_its_first_statement
             await connection.begin()
             with pytest.raises(OperationalError, match="locked"):
                 await connection.execute(text("INSERT INTO t (code) VALUES ('x')"))
-            await connection.rollback()
             other.execute("ROLLBACK")
+            await connection.execute(text("INSERT INTO t (code) VALUES ('undone')"))
+            await connection.rollback()
             async with connection.begin():
                 await connection.execute(text("INSERT INTO t (code) VALUES ('y')"))
         async with sqlite_engine.connect() as connection:

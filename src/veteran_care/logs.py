@@ -207,8 +207,8 @@ class JsonFormatter(logging.Formatter):
 class LineBatchHandler(logging.StreamHandler[TextIO]):
     """A ``StreamHandler`` that writes the lines of one turn of the event loop together.
 
-    Every request writes an access line; one ``write`` system call each was a tenth of a
-    ``/healthz`` request's time under load. On the thread of a running event loop, a line at
+    Every request writes an access line, and ``StreamHandler`` makes one ``write`` system call
+    for each (it flushes every record). On the thread of a running event loop, a line at
     INFO or below waits in memory until the loop's next turn (``call_soon``), when the waiting
     lines go out together, in writes of at most ``PIPE_BUF`` bytes (see ``_atomic_writes``).
     Anywhere else, and for a warning or worse, the waiting lines and this one are written at
@@ -251,16 +251,21 @@ class LineBatchHandler(logging.StreamHandler[TextIO]):
     def flush(self) -> None:
         with self.lock:  # type: ignore[union-attr]  # Handler.__init__ sets it
             waiting, self._waiting = self._waiting, []
-            try:
-                for text in _atomic_writes(waiting, self.terminator):
+            for text in _atomic_writes(waiting, self.terminator):
+                try:
                     self.stream.write(text)
                     self.stream.flush()
-                if not waiting and self.stream and hasattr(self.stream, "flush"):
-                    self.stream.flush()
-            except RecursionError:  # as StreamHandler.emit
-                raise
-            except Exception:  # a closed or full stream: reported as logging reports it
-                self.handleError(logging.makeLogRecord({"msg": "\n".join(waiting)}))
+                except RecursionError:  # as StreamHandler.emit
+                    raise
+                except Exception:  # a closed or full stream: reported as logging reports it
+                    self.handleError(logging.makeLogRecord({"msg": text}))
+            if not waiting:
+                super().flush()
+
+    def _at_fork_reinit(self) -> None:  # logging calls it in a forked child
+        super()._at_fork_reinit()  # type: ignore[misc]  # logging.Handler has it
+        self._waiting = []  # the parent writes them
+        self._flush_on = None
 
 
 def _atomic_writes(lines: list[str], terminator: str) -> Iterator[str]:
@@ -302,9 +307,9 @@ def write_access_line(
     When the record would reach one handler only, a ``LineBatchHandler`` with the JSON
     formatter and no filter but ``RequestIdFilter`` (``configure_logging``'s production
     setup), the line is formatted from the values and handed to the handler: the same line
-    (a test holds them equal), without the record, the logger's and the handler's walk, in
-    well under half the time. Any other setup (a level, a filter, another handler: pytest's
-    ``caplog``) gets the record.
+    (a test holds them equal), without the record, the logger's and the handler's walk: 2.7
+    against 4.4 µs in a loop on the event loop's thread (decision 0021). Any other setup (a
+    level, a filter, another handler: pytest's ``caplog``) gets the record.
     """
     if not logger.isEnabledFor(logging.INFO):
         return
@@ -315,10 +320,16 @@ def write_access_line(
         )
         return
     formatter: JsonFormatter = handler.formatter  # type: ignore[assignment]  # checked
-    line = formatter.access_line(
-        time.time(), logger.name, method, route, status, duration_ms, request_id
-    )
     with handler.lock:  # type: ignore[union-attr]  # Handler.__init__ sets it
+        try:  # under the lock, as a record is formatted: the formatter caches the second
+            line = formatter.access_line(
+                time.time(), logger.name, method, route, status, duration_ms, request_id
+            )
+        except Exception:
+            handler.handleError(
+                AccessRecord(logger.name, method, route, status, duration_ms, request_id, pathname)
+            )
+            return
         handler.emit_line(line)
 
 

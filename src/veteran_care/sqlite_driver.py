@@ -39,15 +39,14 @@ _Outcome = tuple[Any, list[Any], int, int | None]
 
 def _run(
     connection: aiosqlite.Connection,
+    begin: str | None,
     operation: str,
     parameters: Any,
     many: bool,
-    begin: str | None,
 ) -> _Outcome:
     """In aiosqlite's thread: the transaction's ``BEGIN`` if it waits, then the statement, all
     its rows and what the cursor says of it."""
-    if begin is not None:
-        connection._conn.execute(begin).close()
+    _begin(connection, begin)
     cursor = connection._conn.cursor()
     try:
         if many:
@@ -61,6 +60,11 @@ def _run(
         return description, rows, cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
+
+
+def _begin(connection: aiosqlite.Connection, begin: str | None) -> None:
+    if begin is not None:
+        connection._conn.execute(begin).close()
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
@@ -93,11 +97,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _run(self, operation: Any, parameters: Any, many: bool) -> None:
         adapt_connection: OneTripConnection = self._adapt_connection  # type: ignore[assignment]
-        async with adapt_connection._execute_mutex:
-            begin = adapt_connection.take_begin()
-            outcome: _Outcome = await self._connection._execute(
-                _run, self._connection, operation, parameters, many, begin
-            )
+        outcome: _Outcome = await adapt_connection.run_with_begin(_run, operation, parameters, many)
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows)
 
@@ -133,15 +133,25 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         """``BEGIN`` (or ``BEGIN IMMEDIATE``), sent with the transaction's first statement."""
         self._begin = statement
 
-    def take_begin(self) -> str | None:
-        begin, self._begin = self._begin, None
-        return begin
+    async def run_with_begin(self, function: Any, *args: Any) -> Any:
+        """``function(connection, begin, *args)`` in aiosqlite's thread, in turn with this
+        connection's other calls, given the ``BEGIN`` that waits (or None).
+
+        A ``BEGIN`` that fails (the database is locked) waits again: SQLAlchemy holds the
+        transaction begun, and its next statement must begin it, not run in autocommit."""
+        async with self._execute_mutex:
+            begin, self._begin = self._begin, None
+            try:
+                return await self._connection._execute(function, self._connection, begin, *args)
+            except Exception:
+                if begin is not None and not self._in_transaction():
+                    self._begin = begin
+                raise
 
     def cursor(self, server_side: bool = False) -> AsyncAdapt_dbapi_cursor:
         if server_side and self._begin is not None:
-            begin = self.take_begin()
             try:
-                await_(self._connection._execute(self._connection._conn.execute, begin))
+                await_(self.run_with_begin(_begin))
             except Exception as error:
                 self._handle_exception(error)
         return super().cursor(server_side)
