@@ -451,6 +451,21 @@ def test_duration_histogram_buckets_are_cumulative_and_inclusive() -> None:
     )
 
 
+def test_observations_between_scrapes_are_all_counted_and_not_all_kept() -> None:
+    registry = CollectorRegistry()
+    metrics = HttpMetrics.register(registry)
+    observed = 3 * HttpMetrics._MOST_PENDING + 5
+    for n in range(observed):
+        metrics.observe("GET", "/healthz", 200 if n % 2 else 503, 0.002)
+        assert len(metrics._pending) < HttpMetrics._MOST_PENDING  # no scrape: still bounded
+    route = {"method": "GET", "route": "/healthz"}
+    counted = registry.get_sample_value("veteran_care_http_request_duration_seconds_count", route)
+    assert counted == observed
+    assert registry.get_sample_value(
+        "veteran_care_http_requests_total", {**route, "status": "503"}
+    ) == -(-observed // 2)
+
+
 async def test_metrics_registry_is_per_app(
     settings: Settings, app: FastAPI, client: httpx.AsyncClient
 ) -> None:

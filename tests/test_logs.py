@@ -239,3 +239,40 @@ def test_a_failed_write_loses_only_its_own_lines(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(stream, "write", fail_once)
     handler.flush()
     assert stream.getvalue().splitlines() == [*lines[:2], *lines[4:]]
+
+
+async def test_access_lines_wait_with_the_turns_other_lines_and_keep_their_order() -> None:
+    with json_logger() as (logger, stream, _):
+        write_access_line(logger, *ACCESS, __file__)
+        logger.info("between")
+        write_access_line(logger, "POST", "/x", 201, 12.0, "req-46", __file__)
+        assert stream.getvalue() == ""
+        await asyncio.sleep(0)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(e["message"], e["request_id"]) for e in lines] == [
+        ('GET /odd "route"/{id} 200 1.5ms', "req-45"),
+        ("between", None),
+        ("POST /x 201 12.0ms", "req-46"),
+    ]
+    assert stream.writes == 1
+    assert lines[2]["duration_ms"] == 12.0
+
+
+async def test_a_waiting_access_line_goes_to_the_formatter_the_handler_has_when_written() -> None:
+    with json_logger() as (logger, stream, handler):
+        write_access_line(logger, *ACCESS, __file__)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(message)s %(request_id)s"))
+        await asyncio.sleep(0)
+    assert stream.getvalue() == 'INFO GET /odd "route"/{id} 200 1.5ms req-45\n'
+
+
+async def test_an_access_line_that_cannot_be_formatted_is_reported_and_the_rest_written(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(logging, "raiseExceptions", True)
+    with json_logger() as (logger, stream, _):
+        write_access_line(logger, "GET", "/x", 200, 1.0, None, __file__)  # type: ignore[arg-type]
+        write_access_line(logger, *ACCESS, __file__)
+        await asyncio.sleep(0)
+    assert [json.loads(line)["request_id"] for line in stream.getvalue().splitlines()] == ["req-45"]
+    assert "--- Logging error ---" in capsys.readouterr().err
