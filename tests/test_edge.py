@@ -464,6 +464,11 @@ def test_observations_between_scrapes_are_all_counted_and_not_all_kept() -> None
     assert registry.get_sample_value(
         "veteran_care_http_requests_total", {**route, "status": "503"}
     ) == -(-observed // 2)
+    metrics.observe("GET", "/healthz", 200, 0.002)  # after a scrape: counted at the next
+    assert (
+        registry.get_sample_value("veteran_care_http_request_duration_seconds_count", route)
+        == observed + 1
+    )
 
 
 async def test_metrics_registry_is_per_app(

@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import select
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -258,12 +259,37 @@ async def test_access_lines_wait_with_the_turns_other_lines_and_keep_their_order
     assert lines[2]["duration_ms"] == 12.0
 
 
-async def test_a_waiting_access_line_goes_to_the_formatter_the_handler_has_when_written() -> None:
+async def test_a_waiting_access_line_goes_to_the_formatter_the_handler_has_when_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     with json_logger() as (logger, stream, handler):
-        write_access_line(logger, *ACCESS, __file__)
-        handler.setFormatter(logging.Formatter("%(levelname)s %(message)s %(request_id)s"))
+        with monkeypatch.context() as answered:
+            answered.setattr(time, "time", lambda: 1764000000.25)
+            write_access_line(logger, *ACCESS, __file__)
+        handler.setFormatter(
+            logging.Formatter("%(created)s %(levelname)s %(message)s %(request_id)s")
+        )
         await asyncio.sleep(0)
-    assert stream.getvalue() == 'INFO GET /odd "route"/{id} 200 1.5ms req-45\n'
+    # the record has the time the request was answered, not the time it was written
+    assert stream.getvalue() == '1764000000.25 INFO GET /odd "route"/{id} 200 1.5ms req-45\n'
+
+
+@pytest.mark.parametrize(
+    ("created", "shown"),
+    [
+        (1764000000.0, "2025-11-24T16:00:00.000Z"),
+        (1764000000.0421, "2025-11-24T16:00:00.042Z"),
+        (1764000059.9999, "2025-11-24T16:00:59.999Z"),
+    ],
+)
+def test_the_time_of_a_line_is_utc_to_the_millisecond_on_both_paths(
+    created: float, shown: str
+) -> None:
+    access = AccessRecord("veteran_care.access", *ACCESS, __file__, created)
+    other = _record("other")
+    other.created = created
+    for record in (access, other):
+        assert json.loads(JsonFormatter().format(record))["time"] == shown
 
 
 async def test_an_access_line_that_cannot_be_formatted_is_reported_and_the_rest_written(
