@@ -417,9 +417,11 @@ def _only_json_handler(logger: logging.Logger) -> "LineBatchHandler | None":
                 or type(handler) is not LineBatchHandler
                 or type(handler.formatter) is not JsonFormatter
                 or handler.level > logging.INFO
-                or any(type(f) is not RequestIdFilter for f in handler.filters)
             ):
                 return None
+            for handler_filter in handler.filters:  # a loop: no generator made per request
+                if type(handler_filter) is not RequestIdFilter:
+                    return None
             found = handler
         if not current.propagate:
             break
