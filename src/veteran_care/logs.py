@@ -274,10 +274,6 @@ class LineBatchHandler(logging.StreamHandler[TextIO]):
             return
         self._wait(line, record.levelno)
 
-    def emit_line(self, line: str, level: int = logging.INFO) -> None:
-        """Writes a formatted line as ``emit`` writes a record's. Under the handler's lock."""
-        self._wait(line, level)
-
     def emit_access(self, entry: AccessEntry) -> None:
         """Writes the access line of these values, formatted as ``JsonFormatter`` formats an
         access record, when the lines are written. Under the handler's lock."""
