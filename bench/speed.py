@@ -8,13 +8,15 @@ own database ``vc_bench_speed``, and a SQLite file in a temporary folder).
 
 1. A registry of ``--people`` beneficiaries (category, card valid today), the same rows in
    PostgreSQL and in SQLite, inserted with SQLAlchemy Core; an admin account and its token.
-2. Four servers, one at a time, each a single uvicorn worker with uvloop and httptools pinned to
-   CPU 0 (``taskset``); ``wrk`` pinned to CPU 1; PostgreSQL not pinned (it is shared).
+2. Four servers, started anew every round and up together (each loaded in turn), each a single
+   uvicorn worker with uvloop and httptools pinned to CPU 0 (``taskset``); ``wrk`` pinned to
+   CPU 1; PostgreSQL not pinned (it is shared).
    ``bare``: Starlette + asyncpg (bench/speed_apps.py), the same statements as the project's
    GET by id in one transaction; ``project`` on PostgreSQL, as ``veteran-care serve`` builds it;
    ``project without edge``: the same app without its middleware; ``project on SQLite``.
-3. Rounds: every server in turn, every measurement ``--duration`` seconds after a warm-up; the
-   table gives medians over rounds and the ratios the issue sets as targets.
+3. Rounds: every measurement ``--duration`` seconds after a warm-up, the two sides of each
+   ratio one after the other; the table gives medians over rounds and the ratios the issue
+   sets as targets.
 """
 
 import argparse
@@ -280,16 +282,17 @@ def report(measurements: dict[str, Measurement], args: argparse.Namespace) -> No
 
 
 def measurements(connections: int, deep: str) -> dict[str, Measurement]:
+    """In the order they run in a round: the figures a ratio compares next to each other."""
     by_id = "/api/v1/beneficiaries/"
     found = [
-        Measurement("bare healthz", "bare", "/healthz", connections),
         Measurement("bare get", "bare", by_id, connections, random_ids=True),
-        Measurement("project healthz", "project", "/healthz", connections),
         Measurement("project get", "project", by_id, connections, random_ids=True),
+        Measurement("sqlite get", "sqlite", by_id, connections, random_ids=True),
+        Measurement("bare healthz", "bare", "/healthz", connections),
+        Measurement("project healthz", "project", "/healthz", connections),
+        Measurement("edgeless healthz", "edgeless", "/healthz", connections),
         Measurement("first page", "project", "/api/v1/beneficiaries?limit=50", 8),
         Measurement("deep page", "project", f"/api/v1/beneficiaries?limit=50&cursor={deep}", 8),
-        Measurement("edgeless healthz", "edgeless", "/healthz", connections),
-        Measurement("sqlite get", "sqlite", by_id, connections, random_ids=True),
     ]
     return {m.name: m for m in found}
 
@@ -334,23 +337,29 @@ def run(args: argparse.Namespace, pg_url: str, workdir: Path) -> None:
     found = measurements(args.connections, deep)
     if args.only:
         found = {name: m for name, m in found.items() if name in args.only}
+    used = [server for server in servers if any(m.server == server for m in found.values())]
     for round_number in range(args.rounds):
-        for server, (factory, env) in servers.items():
-            port = free_port()
-            process = start(factory, env, port, workdir / f"{server}.log")
-            try:
-                for m in found.values():
-                    if m.server != server:
-                        continue
-                    wrk(port, m, args.warm_up, token, workdir)
-                    m.results.append(wrk(port, m, args.duration, token, workdir))
-                    last = m.results[-1]
-                    print(
-                        f"round {round_number + 1} {m.name:18} {last.rps:8.0f} req/s  "
-                        f"p50 {last.p50:7.1f} ms  p99 {last.p99:7.1f} ms",
-                        flush=True,
-                    )
-            finally:
+        # New processes every round (one process can run a few per cent faster or slower than
+        # the next with the same code), all up at once, so that the two sides of each ratio
+        # run one after the other, seconds apart, not minutes (the machine is shared).
+        running: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
+        try:
+            for server in used:
+                factory, env = servers[server]
+                port = free_port()
+                running[server] = (start(factory, env, port, workdir / f"{server}.log"), port)
+            for m in found.values():
+                port = running[m.server][1]
+                wrk(port, m, args.warm_up, token, workdir)
+                m.results.append(wrk(port, m, args.duration, token, workdir))
+                last = m.results[-1]
+                print(
+                    f"round {round_number + 1} {m.name:18} {last.rps:8.0f} req/s  "
+                    f"p50 {last.p50:7.1f} ms  p99 {last.p99:7.1f} ms",
+                    flush=True,
+                )
+        finally:
+            for process, _ in running.values():
                 stop(process)
     report(found, args)
     chain = asyncio.run(verify_chain(pg_url, workdir))
