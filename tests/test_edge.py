@@ -1,5 +1,7 @@
 """The HTTP edge: request ids, security headers, body limit, CORS, access log, metrics, logging."""
 
+import asyncio
+import io
 import json
 import logging
 import os
@@ -17,7 +19,7 @@ from prometheus_client import CollectorRegistry
 from starlette.types import Message, Receive, Scope, Send
 
 from veteran_care.config import Environment, Settings
-from veteran_care.edge import BodyLimitMiddleware, HttpMetrics, new_request_id
+from veteran_care.edge import Accounting, BodyLimitMiddleware, new_request_id
 from veteran_care.errors import PROBLEM_MEDIA_TYPE
 from veteran_care.identity.repository import account_reader
 from veteran_care.kit.request_context import current_request_id, request_id_var
@@ -29,6 +31,8 @@ from veteran_care.logs import (
     configure_logging,
 )
 from veteran_care.main import create_app
+
+from .test_logs import json_logger
 
 SMALL_LIMIT = 2048
 ALLOWED_ORIGIN = "https://app.example"
@@ -424,7 +428,7 @@ async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClien
 
 def test_duration_histogram_buckets_are_cumulative_and_inclusive() -> None:
     registry = CollectorRegistry()
-    metrics = HttpMetrics.register(registry)
+    metrics = Accounting.register(registry)
     for seconds in (0.005, 0.0051, 0.3, 42.0):  # on a bound, just above it, middle, past the last
         metrics.observe("GET", "/healthz", 200, seconds)
     metrics.observe("GET", "/healthz", 503, 0.001)
@@ -451,24 +455,110 @@ def test_duration_histogram_buckets_are_cumulative_and_inclusive() -> None:
     )
 
 
-def test_observations_between_scrapes_are_all_counted_and_not_all_kept() -> None:
+def _answered(path: str, method: str = "GET") -> Scope:
+    return {"type": "http", "method": method, "path": path, "root_path": ""}
+
+
+def _requests_total(registry: CollectorRegistry, status: int) -> float | None:
+    labels = {"method": "GET", "route": "/healthz", "status": str(status)}
+    return registry.get_sample_value("veteran_care_http_requests_total", labels)
+
+
+async def test_requests_answered_in_a_turn_are_accounted_when_it_ends() -> None:
     registry = CollectorRegistry()
-    metrics = HttpMetrics.register(registry)
-    observed = 3 * HttpMetrics._MOST_PENDING + 5
-    for n in range(observed):
-        metrics.observe("GET", "/healthz", 200 if n % 2 else 503, 0.002)
-        assert len(metrics._pending) < HttpMetrics._MOST_PENDING  # no scrape: still bounded
-    route = {"method": "GET", "route": "/healthz"}
-    counted = registry.get_sample_value("veteran_care_http_request_duration_seconds_count", route)
-    assert counted == observed
-    assert registry.get_sample_value(
-        "veteran_care_http_requests_total", {**route, "status": "503"}
-    ) == -(-observed // 2)
-    metrics.observe("GET", "/healthz", 200, 0.002)  # after a scrape: counted at the next
-    assert (
-        registry.get_sample_value("veteran_care_http_request_duration_seconds_count", route)
-        == observed + 1
-    )
+    with json_logger() as (logger, stream, handler):
+        accounting = Accounting.register(registry, static_paths={"/healthz"}, logger=logger)
+        for n in range(3):
+            accounting.answered(_answered("/healthz"), 200, 0.002, f"req-{n}")
+        handler.flush()
+        assert stream.getvalue() == ""  # they wait for the turn to end, not in the handler
+        await asyncio.sleep(0)  # the turn ends: the lines go to the handler ...
+        handler.flush()  # ... which writes them at its next turn
+        lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(e["route"], e["status"], e["request_id"]) for e in lines] == [
+        ("/healthz", 200, "req-0"), ("/healthz", 200, "req-1"), ("/healthz", 200, "req-2")
+    ]  # fmt: skip
+    assert _requests_total(registry, 200) == 3.0
+
+
+async def test_a_scrape_sees_every_request_answered_before_it() -> None:
+    registry = CollectorRegistry()
+    with json_logger() as (logger, stream, handler):
+        accounting = Accounting.register(registry, static_paths={"/healthz"}, logger=logger)
+        accounting.answered(_answered("/healthz"), 503, 0.002, "req-1")
+        assert _requests_total(registry, 503) == 1.0  # in the same turn
+        handler.flush()
+        assert json.loads(stream.getvalue())["status"] == 503
+
+
+async def test_at_most_so_many_requests_wait_for_the_turn_to_end() -> None:
+    registry = CollectorRegistry()
+    with json_logger() as (logger, stream, handler):
+        accounting = Accounting.register(registry, static_paths={"/healthz"}, logger=logger)
+        answered = 3 * Accounting._MOST_WAITING + 5
+        for n in range(answered):
+            accounting.answered(_answered("/healthz"), 200, 0.002, f"req-{n}")
+            assert len(accounting._waiting) < Accounting._MOST_WAITING
+        handler.flush()
+        written = len(stream.getvalue().splitlines())
+    assert written == answered - answered % Accounting._MOST_WAITING
+    assert _requests_total(registry, 200) == answered
+
+
+def _answered_on_a_loop_that_ends(accounting: Accounting, request_id: str) -> None:
+    ended = asyncio.new_event_loop()
+    ended.call_soon(accounting.answered, _answered("/healthz"), 200, 0.001, request_id)
+    ended.call_soon(ended.stop)  # the loop stops before the turn its settle awaits
+    ended.run_forever()
+    ended.close()
+
+
+def _request_ids(stream: io.StringIO) -> list[str]:
+    return [json.loads(line)["request_id"] for line in stream.getvalue().splitlines()]
+
+
+def test_requests_left_by_a_loop_that_ended_are_accounted_with_the_next_loops() -> None:
+    registry = CollectorRegistry()
+    with json_logger() as (logger, stream, handler):
+        accounting = Accounting.register(registry, static_paths={"/healthz"}, logger=logger)
+        _answered_on_a_loop_that_ends(accounting, "left")
+        handler.flush()
+        assert stream.getvalue() == ""
+
+        async def answer() -> None:
+            accounting.answered(_answered("/healthz"), 200, 0.001, "next")
+            await asyncio.sleep(0)
+
+        asyncio.run(answer())
+        handler.flush()
+        assert _request_ids(stream) == ["left", "next"]
+
+
+def test_the_requests_still_waiting_are_accounted_when_the_lifespan_ends(
+    settings: Settings,
+) -> None:
+    app = create_app(settings)
+    accounting: Accounting = app.state.accounting
+    sent: list[str] = []
+
+    async def lifespan() -> None:
+        events = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+
+        async def receive() -> Message:
+            return next(events)
+
+        async def send(message: Message) -> None:
+            sent.append(message["type"])
+
+        await app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, receive, send)
+
+    with json_logger() as (logger, stream, handler):
+        accounting.logger = logger
+        _answered_on_a_loop_that_ends(accounting, "last")
+        asyncio.run(lifespan())
+        handler.flush()
+        assert _request_ids(stream) == ["last"]
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
 
 
 async def test_metrics_registry_is_per_app(

@@ -6,8 +6,9 @@ catch-all handler renders still carries the request id, the security and CORS he
 counted and logged, and the handler's own log line has the request id. Outermost first:
 
 1. :class:`EdgeMiddleware`: the request id every log line and response of the request carries;
-   the access log line and metrics, with the status that is really sent (including a 413 or a
-   CORS answer that never reaches the app); the security headers on every response.
+   the access log line and metrics (:class:`Accounting`), with the status that is really sent
+   (including a 413 or a CORS answer that never reaches the app); the security headers on every
+   response.
 2. Starlette's ``CORSMiddleware``, only when origins are allowed: outside the body limit, so
    that a browser can read a 413.
 3. :class:`BodyLimitMiddleware`.
@@ -18,6 +19,7 @@ Logs and metrics name the route *template* (``/api/v1/beneficiaries/{beneficiary
 the concrete path or the query string: those hold ids, names and national id numbers.
 """
 
+import asyncio
 import itertools
 import logging
 import math
@@ -51,7 +53,7 @@ from veteran_care.config import Settings
 from veteran_care.errors import edge_problem
 from veteran_care.kit.asgi import body_framing, route_path
 from veteran_care.kit.request_context import request_id_var
-from veteran_care.logs import write_access_line
+from veteran_care.logs import AccessValues, access_record_handled, write_access_lines
 
 access_logger = logging.getLogger("veteran_care.access")
 
@@ -134,56 +136,106 @@ def _incoming_request_id(scope: Scope) -> str | None:
     return None
 
 
-class HttpMetrics(Collector):
-    """Request counts by method, route template and status; durations by method and route.
+class Accounting(Collector):
+    """What the edge keeps of the requests it answered: one access line each, and the request
+    counts (by method, route template and status) and durations (by method and route) that
+    ``/metrics`` shows.
 
-    Kept in plain dicts and exposed through a custom collector at scrape time: the
-    ``Counter``/``Histogram`` children take a lock and walk every bucket on each observation,
-    which was a measurable part of every request. An observation is only kept in a list; the
-    dicts take in the list when a scrape reads them, or when it holds ``_MOST_PENDING``
-    (decision 0023): done one after the other, the counting code stays in the processor's
-    caches, where between two requests' worth of other code it is not. Observations and
-    scrapes both run on the worker's event loop thread (the edge and ``/metrics`` are async),
-    so no lock is needed. The label values are bounded: known methods, route templates and
-    statuses.
+    The edge hands over each answered request (:meth:`answered`): its scope, status, duration,
+    request id and time, kept in a list. They are accounted for (:meth:`settle`) one after the
+    other when the event loop's turn ends (``loop.call_soon``): the route template worked out,
+    the metrics counted, the access line written. Done in turn, that code stays in the
+    processor's caches, where between two requests' worth of other code it is not; in the
+    request, the edge only appends a tuple (decision 0025). Accounted at once instead: at the
+    256th waiting request, when a scrape reads the metrics (it sees every request answered
+    before it), when the lifespan ends, and under any logging setup but production's
+    (``logs.access_record_handled``: a handler there, such as pytest's ``caplog``, expects the
+    record in the request). Requests left by a loop that ended before its turn did (a test's)
+    are accounted with the next turn's.
+
+    The counts are kept in plain dicts and exposed through this custom collector at scrape
+    time: the ``Counter``/``Histogram`` children take a lock and walk every bucket on each
+    observation. Everything runs on the worker's event loop thread (the edge and ``/metrics``
+    are async), so no lock is needed. The label values are bounded: known methods, route
+    templates and statuses.
     """
 
     BUCKETS = Histogram.DEFAULT_BUCKETS  # ends with +Inf
     _BUCKET_NAMES = tuple("+Inf" if b == math.inf else repr(b) for b in BUCKETS)
-    _MOST_PENDING = 256
+    _MOST_WAITING = 256
 
-    def __init__(self) -> None:
-        self._pending: list[tuple[str, str, int, float]] = []
+    def __init__(
+        self, static_paths: Iterable[str] = (), logger: logging.Logger = access_logger
+    ) -> None:
+        # Paths without parameters that are not API routes (the docs): safe to name as they are.
+        self.static_paths = frozenset(static_paths)
+        self.logger = logger
+        # (scope, status, seconds, request id, time answered) of each request not yet accounted
+        self._waiting: list[tuple[Scope, int, float, str, float]] = []
+        self._settle_on: asyncio.AbstractEventLoop | None = None  # the loop a settle awaits
         self._counts: dict[tuple[str, str, int], int] = {}
         # (method, route) -> [count per bucket (not cumulative)..., sum of seconds]
         self._durations: dict[tuple[str, str], list[float]] = {}
 
     @classmethod
-    def register(cls, registry: CollectorRegistry) -> "HttpMetrics":
-        metrics = cls()
-        registry.register(metrics)
-        return metrics
+    def register(
+        cls,
+        registry: CollectorRegistry,
+        static_paths: Iterable[str] = (),
+        logger: logging.Logger = access_logger,
+    ) -> "Accounting":
+        accounting = cls(static_paths, logger)
+        registry.register(accounting)
+        return accounting
+
+    def answered(self, scope: Scope, status: int, seconds: float, request_id: str) -> None:
+        """A request the edge answered, with the status really sent; on the event loop."""
+        waiting = self._waiting
+        waiting.append((scope, status, seconds, request_id, time.time()))
+        if len(waiting) >= self._MOST_WAITING:
+            self.settle()
+            return
+        loop = asyncio.get_running_loop()
+        if loop is not self._settle_on:  # the turn's first (or its loop ended before settling)
+            if access_record_handled(self.logger):
+                self.settle()
+                return
+            self._settle_on = loop
+            loop.call_soon(self._settle_in_turn)
+
+    def _settle_in_turn(self) -> None:
+        self._settle_on = None
+        self.settle()
+
+    def settle(self) -> None:
+        """Accounts for every waiting request: its metrics and its access line."""
+        waiting, self._waiting = self._waiting, []
+        lines: list[AccessValues] = []
+        for scope, status, seconds, request_id, answered_at in waiting:
+            method = scope["method"] if scope["method"] in _METHOD_LABELS else "OTHER"
+            route = self._route(scope)
+            self.observe(method, route, status, seconds)
+            lines.append((method, route, status, round(seconds * 1000, 1), request_id, answered_at))
+        write_access_lines(self.logger, __file__, lines)
+
+    def _route(self, scope: Scope) -> str:
+        template = route_template(scope)
+        if template is not None:
+            return template
+        path = route_path(scope)
+        return path if path in self.static_paths else UNMATCHED_ROUTE
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        pending = self._pending
-        pending.append((method, route, status, seconds))
-        if len(pending) >= self._MOST_PENDING:
-            self._count_pending()
-
-    def _count_pending(self) -> None:
-        pending, self._pending = self._pending, []
-        counts, durations, buckets = self._counts, self._durations, self.BUCKETS
-        for method, route, status, seconds in pending:
-            key = (method, route, status)
-            counts[key] = counts.get(key, 0) + 1
-            timed = durations.get((method, route))
-            if timed is None:
-                timed = durations[method, route] = [0.0] * (len(buckets) + 1)
-            timed[bisect_left(buckets, seconds)] += 1
-            timed[-1] += seconds
+        key = (method, route, status)
+        self._counts[key] = self._counts.get(key, 0) + 1
+        timed = self._durations.get((method, route))
+        if timed is None:
+            timed = self._durations[method, route] = [0.0] * (len(self.BUCKETS) + 1)
+        timed[bisect_left(self.BUCKETS, seconds)] += 1
+        timed[-1] += seconds
 
     def collect(self) -> Iterator[Metric]:
-        self._count_pending()
+        self.settle()
         requests = CounterMetricFamily(
             "veteran_care_http_requests",
             "HTTP requests answered, by method, route template and status.",
@@ -208,8 +260,8 @@ class EdgeMiddleware:
 
     - The request id: a sane incoming ``X-Request-ID`` or a new one, echoed on the response,
       kept in ``scope["state"]`` and in a context variable for every log line of the request.
-    - One ``veteran_care.access`` line and one metrics observation per request, with the status
-      that is really sent (a 413 or a CORS answer that never reaches the app included).
+    - Each answered request goes to :class:`Accounting` (its access line and metrics), with the
+      status that is really sent (a 413 or a CORS answer that never reaches the app included).
     - Hardening headers on every response; ``no-store`` unless the route set a Cache-Control.
 
     The three used to be three layers; one costs a third of the calls and closures per request
@@ -217,21 +269,19 @@ class EdgeMiddleware:
     """
 
     def __init__(
-        self,
-        app: ASGIApp,
-        metrics: HttpMetrics,
-        static_paths: Iterable[str],
-        cacheable_paths: Iterable[str],
+        self, app: ASGIApp, accounting: Accounting, cacheable_paths: Iterable[str]
     ) -> None:
         self.app = app
-        self.metrics = metrics
-        # Paths without parameters that are not API routes (the docs): safe to name as they are.
-        self.static_paths = frozenset(static_paths)
+        self.accounting = accounting
         self.cacheable_paths = frozenset(cacheable_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                if scope["type"] == "lifespan":  # the server has stopped: what waits, now
+                    self.accounting.settle()
             return
         started = time.perf_counter()
         request_id = _incoming_request_id(scope) or new_request_id()
@@ -245,8 +295,8 @@ class EdgeMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = message.get("headers", ())
-                for name, _ in headers:
-                    if name.lower() in _EDGE_HEADER_NAMES:
+                for name, _ in headers:  # lowercased, as ASGI requires of an app
+                    if name in _EDGE_HEADER_NAMES:
                         message["headers"] = _merged_headers(headers, request_id_raw, no_store)
                         break
                 else:  # the usual case: ours to add
@@ -259,23 +309,9 @@ class EdgeMiddleware:
             await self.app(scope, receive, send_at_the_edge)
         finally:
             try:
-                self._account(scope, status, time.perf_counter() - started, request_id)
+                self.accounting.answered(scope, status, time.perf_counter() - started, request_id)
             finally:
                 request_id_var.reset(token)
-
-    def _account(self, scope: Scope, status: int, elapsed: float, request_id: str) -> None:
-        method = scope["method"] if scope["method"] in _METHOD_LABELS else "OTHER"
-        route = self._route(scope)
-        self.metrics.observe(method, route, status, elapsed)
-        duration_ms = round(elapsed * 1000, 1)
-        write_access_line(access_logger, method, route, status, duration_ms, request_id, __file__)
-
-    def _route(self, scope: Scope) -> str:
-        template = route_template(scope)
-        if template is not None:
-            return template
-        path = route_path(scope)
-        return path if path in self.static_paths else UNMATCHED_ROUTE
 
 
 def _merged_headers(
@@ -283,8 +319,8 @@ def _merged_headers(
 ) -> list[tuple[bytes, bytes]]:
     """A response's headers with the edge's, where the response set some of them itself: the
     request id replaced, a security header or Cache-Control it set kept."""
-    raw = [h for h in headers if h[0].lower() != _REQUEST_ID_HEADER_KEY]
-    present = {name.lower() for name, _ in raw}
+    raw = [h for h in headers if h[0] != _REQUEST_ID_HEADER_KEY]
+    present = {name for name, _ in raw}
     raw.append(request_id_raw)
     raw.extend(h for h in _SECURITY_RAW if h[0] not in present)
     if no_store and _NO_STORE[0] not in present:
@@ -398,7 +434,6 @@ def install_edge(app: FastAPI, settings: Settings) -> None:
     registry = CollectorRegistry()
     _register_process_collectors(registry)
     app.state.metrics_registry = registry
-    http_metrics = HttpMetrics.register(registry)
     docs_paths = {
         path
         for path in (
@@ -410,6 +445,7 @@ def install_edge(app: FastAPI, settings: Settings) -> None:
         if path
     }
 
+    accounting = app.state.accounting = Accounting.register(registry, static_paths=docs_paths)
     build_stack = app.build_middleware_stack
 
     def build_stack_inside_the_edge() -> ASGIApp:
@@ -432,9 +468,7 @@ def install_edge(app: FastAPI, settings: Settings) -> None:
                 allow_headers=CORS_HEADERS,
                 expose_headers=CORS_EXPOSE_HEADERS,
             )
-        return EdgeMiddleware(
-            inner, http_metrics, static_paths=docs_paths, cacheable_paths=docs_paths
-        )
+        return EdgeMiddleware(inner, accounting, cacheable_paths=docs_paths)
 
     # Wrapping the built stack (instead of add_middleware) puts the edge outside
     # ServerErrorMiddleware: see the module docstring.

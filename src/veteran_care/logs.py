@@ -274,13 +274,17 @@ class LineBatchHandler(logging.StreamHandler[TextIO]):
             return
         self._wait(line, record.levelno)
 
-    def emit_access(self, entry: AccessEntry) -> None:
-        """Writes the access line of these values, formatted as ``JsonFormatter`` formats an
+    def emit_access(self, entries: Iterable[AccessEntry]) -> None:
+        """Writes the access lines of these values, formatted as ``JsonFormatter`` formats an
         access record, when the lines are written. Under the handler's lock."""
-        self._wait(entry, logging.INFO)
+        self._waiting.extend(entries)
+        self._written_in_turn(logging.INFO)
 
     def _wait(self, line: str | AccessEntry, level: int) -> None:
         self._waiting.append(line)
+        self._written_in_turn(level)
+
+    def _written_in_turn(self, level: int) -> None:
         if level > logging.INFO or len(self._waiting) >= _MOST_WAITING:
             self.flush()
             return
@@ -368,6 +372,10 @@ def _atomic_writes(lines: Iterable[str], terminator: str) -> Iterator[str]:
 _MOST_WAITING = 256
 
 
+# An access line's values: method, route, status, duration in ms, request id, time answered
+AccessValues = tuple[str, str, int, float, str, float]
+
+
 def write_access_line(
     logger: logging.Logger,
     method: str,
@@ -376,27 +384,55 @@ def write_access_line(
     duration_ms: float,
     request_id: str,
     pathname: str,
+    created: float | None = None,
 ) -> None:
-    """Logs a request's access line at INFO, as ``logger.handle(AccessRecord(...))`` would.
+    """Logs a request's access line at INFO, as ``logger.handle(AccessRecord(...))`` would,
+    with the time the request was answered (``created``; now if not given)."""
+    answered = time.time() if created is None else created
+    line = (method, route, status, duration_ms, request_id, answered)
+    write_access_lines(logger, pathname, [line])
 
-    When the record would reach one handler only, a ``LineBatchHandler`` with the JSON
+
+def write_access_lines(
+    logger: logging.Logger, pathname: str, lines: Iterable[AccessValues]
+) -> None:
+    """Logs these requests' access lines at INFO, in order, as ``logger.handle`` would their
+    ``AccessRecord``s (``pathname``: the caller's source file).
+
+    When the records would reach one handler only, a ``LineBatchHandler`` with the JSON
     formatter and no filter but ``RequestIdFilter`` (``configure_logging``'s production
-    setup), the handler is given the values and formats the line when it writes it: the same
-    line (a test holds them equal), without the record, the logger's and the handler's walk
-    (decisions 0021 and 0023). Any other setup (a level, a filter, another handler: pytest's
-    ``caplog``) gets the record, at once.
+    setup), the handler is given the values and formats the lines when it writes them: the
+    same lines (a test holds them equal), without the records, the logger's and the handler's
+    walk (decisions 0021 and 0023), and the path is chosen once for them all (decision 0025).
+    Any other setup (a level, a filter, another handler: pytest's ``caplog``) gets the records,
+    at once.
     """
     if not logger.isEnabledFor(logging.INFO):
         return
+    name = logger.name
     handler = _only_json_handler(logger)
     if handler is None:
-        logger.handle(
-            AccessRecord(logger.name, method, route, status, duration_ms, request_id, pathname)
-        )
+        for method, route, status, duration_ms, request_id, created in lines:
+            logger.handle(
+                AccessRecord(
+                    name, method, route, status, duration_ms, request_id, pathname, created
+                )
+            )
         return
-    entry = (time.time(), logger.name, method, route, status, duration_ms, request_id, pathname)
+    entries: list[AccessEntry] = [
+        (created, name, method, route, status, duration_ms, request_id, pathname)
+        for method, route, status, duration_ms, request_id, created in lines
+    ]
     with handler.lock:  # type: ignore[union-attr]  # Handler.__init__ sets it
-        handler.emit_access(entry)
+        handler.emit_access(entries)
+
+
+def access_record_handled(logger: logging.Logger) -> bool:
+    """Whether an access line of ``logger`` reaches a handler as a record (any setup but
+    ``configure_logging``'s production one), where :func:`write_access_line` would not take
+    its direct path: such a handler may expect the record in the request (pytest's
+    ``caplog`` reads it right after the response)."""
+    return logger.isEnabledFor(logging.INFO) and _only_json_handler(logger) is None
 
 
 def _only_json_handler(logger: logging.Logger) -> "LineBatchHandler | None":
