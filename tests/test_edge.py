@@ -505,6 +505,14 @@ async def test_at_most_so_many_requests_wait_for_the_turn_to_end() -> None:
     assert _requests_total(registry, 200) == answered
 
 
+def test_outside_an_asyncio_loop_a_request_is_accounted_at_once() -> None:
+    registry = CollectorRegistry()
+    with json_logger() as (logger, stream, _):
+        accounting = Accounting.register(registry, static_paths={"/healthz"}, logger=logger)
+        accounting.answered(_answered("/healthz"), 200, 0.001, "no-loop")
+        assert json.loads(stream.getvalue())["request_id"] == "no-loop"
+
+
 def _answered_on_a_loop_that_ends(accounting: Accounting, request_id: str) -> None:
     ended = asyncio.new_event_loop()
     ended.call_soon(accounting.answered, _answered("/healthz"), 200, 0.001, request_id)

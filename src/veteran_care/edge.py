@@ -148,7 +148,8 @@ class Accounting(Collector):
     processor's caches, where between two requests' worth of other code it is not; in the
     request, the edge only appends a tuple (decision 0025). Accounted at once instead: at the
     256th waiting request, when a scrape reads the metrics (it sees every request answered
-    before it), when the lifespan ends, and under any logging setup but production's
+    before it), when the lifespan ends, outside an asyncio loop, and under any logging setup
+    but production's
     (``logs.access_record_handled``: a handler there, such as pytest's ``caplog``, expects the
     record in the request). Requests left by a loop that ended before its turn did (a test's)
     are accounted with the next turn's.
@@ -189,13 +190,17 @@ class Accounting(Collector):
         return accounting
 
     def answered(self, scope: Scope, status: int, seconds: float, request_id: str) -> None:
-        """A request the edge answered, with the status really sent; on the event loop."""
+        """A request the edge answered, with the status really sent."""
         waiting = self._waiting
         waiting.append((scope, status, seconds, request_id, time.time()))
         if len(waiting) >= self._MOST_WAITING:
             self.settle()
             return
-        loop = asyncio.get_running_loop()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not on an asyncio loop (under trio, say): no turn to wait for
+            self.settle()
+            return
         if loop is not self._settle_on:  # the turn's first (or its loop ended before settling)
             if access_record_handled(self.logger):
                 self.settle()
