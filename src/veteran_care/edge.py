@@ -146,13 +146,14 @@ class Accounting(Collector):
     other when the event loop's turn ends (``loop.call_soon``): the route template worked out,
     the metrics counted, the access line written. Done in turn, that code stays in the
     processor's caches, where between two requests' worth of other code it is not; in the
-    request, the edge only appends a tuple (decision 0025). Accounted at once instead: at the
-    256th waiting request, when a scrape reads the metrics (it sees every request answered
-    before it), when the lifespan ends, outside an asyncio loop, and under any logging setup
-    but production's
-    (``logs.access_record_handled``: a handler there, such as pytest's ``caplog``, expects the
-    record in the request). Requests left by a loop that ended before its turn did (a test's)
-    are accounted with the next turn's.
+    request, the edge only appends a tuple (decision 0025).
+
+    Accounted at once instead: at the 256th waiting request; when a scrape reads the metrics
+    (it sees every request answered before it); when the lifespan ends; outside an asyncio
+    loop; and under any logging setup but production's (``logs.access_record_handled``: a
+    handler there, such as pytest's ``caplog``, expects the record in the request). Requests
+    left by a loop that ended before its turn did (a test's) are accounted with the next
+    turn's.
 
     The counts are kept in plain dicts and exposed through this custom collector at scrape
     time: the ``Counter``/``Histogram`` children take a lock and walk every bucket on each
