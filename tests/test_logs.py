@@ -17,7 +17,7 @@ from veteran_care.logs import (
     JsonFormatter,
     LineBatchHandler,
     RequestIdFilter,
-    write_access_line,
+    write_access_lines,
 )
 
 
@@ -135,6 +135,21 @@ def test_lines_left_by_a_loop_that_ended_go_out_with_the_next_loops() -> None:
 
 
 ACCESS = ("GET", '/odd "route"/{id}', 200, 1.5, "req-45")
+
+
+def write_access_line(
+    logger: logging.Logger,
+    method: str,
+    route: str,
+    status: int,
+    duration_ms: float,
+    request_id: str,
+    pathname: str,
+) -> None:
+    """One request's access line, answered now."""
+    write_access_lines(
+        logger, pathname, [(method, route, status, duration_ms, request_id, time.time())]
+    )
 
 
 @contextmanager

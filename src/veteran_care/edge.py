@@ -215,6 +215,8 @@ class Accounting(Collector):
 
     def settle(self) -> None:
         """Accounts for every waiting request: its metrics and its access line."""
+        if not self._waiting:  # a scrape, the lifespan's end or a turn after a full list
+            return
         waiting, self._waiting = self._waiting, []
         lines: list[AccessValues] = []
         for scope, status, seconds, request_id, answered_at in waiting:

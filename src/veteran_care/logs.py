@@ -203,7 +203,7 @@ class JsonFormatter(logging.Formatter):
         duration_ms: float,
         request_id: str,
     ) -> str:
-        """The line of an access record with these values (``write_access_line`` writes it
+        """The line of an access record with these values (``write_access_lines`` writes it
         without making the record).
 
         What does not change between the requests of one route and status is encoded once
@@ -376,23 +376,6 @@ _MOST_WAITING = 256
 AccessValues = tuple[str, str, int, float, str, float]
 
 
-def write_access_line(
-    logger: logging.Logger,
-    method: str,
-    route: str,
-    status: int,
-    duration_ms: float,
-    request_id: str,
-    pathname: str,
-    created: float | None = None,
-) -> None:
-    """Logs a request's access line at INFO, as ``logger.handle(AccessRecord(...))`` would,
-    with the time the request was answered (``created``; now if not given)."""
-    answered = time.time() if created is None else created
-    line = (method, route, status, duration_ms, request_id, answered)
-    write_access_lines(logger, pathname, [line])
-
-
 def write_access_lines(
     logger: logging.Logger, pathname: str, lines: Iterable[AccessValues]
 ) -> None:
@@ -429,7 +412,7 @@ def write_access_lines(
 
 def access_record_handled(logger: logging.Logger) -> bool:
     """Whether an access line of ``logger`` reaches a handler as a record (any setup but
-    ``configure_logging``'s production one), where :func:`write_access_line` would not take
+    ``configure_logging``'s production one), where :func:`write_access_lines` would not take
     its direct path: such a handler may expect the record in the request (pytest's
     ``caplog`` reads it right after the response)."""
     return logger.isEnabledFor(logging.INFO) and _only_json_handler(logger) is None
