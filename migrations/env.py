@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from veteran_care import models  # noqa: F401  (registers every table on Base.metadata)
 from veteran_care.config import get_settings
-from veteran_care.db import Base, UTCDateTime, create_engine
+from veteran_care.db.base import Base, UTCDateTime
+from veteran_care.db.engine import create_engine
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):

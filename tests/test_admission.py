@@ -10,12 +10,11 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from starlette.types import Message, Receive, Scope, Send
 
-from veteran_care.admission import AdmissionMiddleware
 from veteran_care.config import Settings
-from veteran_care.edge import FREE_PATHS
 from veteran_care.errors import PROBLEM_MEDIA_TYPE
-from veteran_care.identity.repository import account_reader
 from veteran_care.main import create_app
+from veteran_care.web.admission import AdmissionMiddleware
+from veteran_care.web.stack import FREE_PATHS
 
 
 class Work:
@@ -240,7 +239,6 @@ async def test_the_app_is_limited_by_the_settings(
     for limit, expected in [(3, True), (0, False)]:
         app = create_app(settings.model_copy(update={"max_active_requests": limit}))
         app.state.engine, app.state.sessionmaker = engine, sessionmaker
-        app.state.read_account = account_reader(sessionmaker)
         async with _client(app) as client:
             metrics = (await client.get("/metrics")).text
         assert ("veteran_care_requests_active" in metrics) is expected
@@ -266,7 +264,6 @@ async def test_the_project_answers_busy_as_a_problem_and_under_fhir_as_an_outcom
         settings.model_copy(update={"max_active_requests": 1, "admission_wait_seconds": 0.05})
     )
     app.state.engine, app.state.sessionmaker = engine, sessionmaker
-    app.state.read_account = account_reader(sessionmaker)
     hold = asyncio.Event()
 
     async def held() -> dict[str, str]:

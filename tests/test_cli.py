@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from veteran_care.cli import app
 from veteran_care.config import get_settings
-from veteran_care.db import create_engine, create_sessionmaker
+from veteran_care.db.engine import create_engine, create_sessionmaker
 from veteran_care.main import create_served_app
 from veteran_care.models import IdempotencyKey, IdempotencyState
 

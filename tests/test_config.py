@@ -1,4 +1,5 @@
-"""Settings: the placeholder secret is refused outside development; the README lists them all."""
+"""Settings: the placeholder secret is refused outside development; docs/configuration.md lists
+them all."""
 
 from pathlib import Path
 
@@ -23,7 +24,7 @@ def test_default_database_is_a_sqlite_file_in_the_data_directory(tmp_path: Path)
     assert settings.effective_database_url == f"sqlite+aiosqlite:///{tmp_path / 'veteran_care.db'}"
 
 
-def test_readme_documents_every_setting() -> None:
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+def test_the_configuration_page_documents_every_setting() -> None:
+    page = (Path(__file__).parents[1] / "docs" / "configuration.md").read_text(encoding="utf-8")
     for name in Settings.model_fields:
-        assert f"`VETERAN_CARE_{name.upper()}`" in readme, name
+        assert f"`VETERAN_CARE_{name.upper()}`" in page, name

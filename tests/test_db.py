@@ -5,26 +5,19 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import delete, select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tests.factories import beneficiary_payload
-from veteran_care.audit import service as audit
+from veteran_care.auth.tokens import issue_access_token
 from veteran_care.config import Settings
-from veteran_care.db import (
-    commit_durably,
-    create_engine,
-    create_sessionmaker,
-    plan_each_execution,
-)
-from veteran_care.errors import unique_violation_fields
-from veteran_care.identity.principal import system_actor
-from veteran_care.identity.tokens import issue_access_token
+from veteran_care.db.engine import create_engine, create_sessionmaker
+from veteran_care.db.errors import unique_violation_fields
+from veteran_care.db.session import plan_each_execution
 from veteran_care.kit.text import fold
 from veteran_care.main import create_app, use_engine
 from veteran_care.models import (
@@ -234,54 +227,8 @@ async def test_a_pooled_connection_that_died_while_idle_is_replaced(
             assert (await conn.execute(text("SELECT 1"))).scalar() == 1
     # Dead but not yet seen closed (checked at once): a connection idle past the limit is
     # pinged before use, and replaced without an error.
-    monkeypatch.setattr("veteran_care.db.PING_AFTER_IDLE_SECONDS", 0.0)
+    monkeypatch.setattr("veteran_care.db.engine.PING_AFTER_IDLE_SECONDS", 0.0)
     await _kill_a_pooled_connection(engine)
     for _ in range(3):
         async with engine.connect() as conn:
             assert (await conn.execute(text("SELECT 1"))).scalar() == 1
-
-
-async def test_the_one_message_commit_leaves_nothing_for_sqlalchemy_to_commit(
-    backend: str, engine: AsyncEngine
-) -> None:
-    """The chain message ends the transaction itself; SQLAlchemy's commit then sends no COMMIT
-    of its own (it was one more round trip, and a WARNING in PostgreSQL's log for every
-    audited request), and the connection's next transaction is a real one."""
-    if backend != "postgresql":
-        pytest.skip("the one-message commit is PostgreSQL's")
-    notices: list[str] = []
-    sessionmaker = create_sessionmaker(engine)
-    async with sessionmaker() as session:
-        connection = await session.connection()
-        driver: Any = (await connection.get_raw_connection()).driver_connection
-        driver.add_log_listener(lambda _connection, message: notices.append(str(message)))
-        for action in ("test.first", "test.second"):
-            await session.execute(select(AuditEvent.id).limit(1))  # a request reads first
-            await audit.record(session, system_actor("test"), action)
-            await commit_durably(session)
-            assert not driver.is_in_transaction()
-    assert notices == []
-    async with sessionmaker() as session:
-        actions = (
-            await session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("test.%")))
-        ).all()
-    assert sorted(actions) == ["test.first", "test.second"]
-
-
-async def test_a_connection_lost_in_the_audit_chain_commit_is_a_database_error(
-    backend: str, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The chain's one-message commit goes to asyncpg directly: a connection lost there must
-    reach the error handlers as SQLAlchemy's DBAPIError (503), not as a bare driver error (500;
-    seen while a PostgreSQL server stopped under load)."""
-    if backend != "postgresql":
-        pytest.skip("the one-message commit is PostgreSQL's")
-    monkeypatch.setattr(
-        "veteran_care.audit.service.chain_and_commit_sql",
-        lambda event: "SELECT pg_terminate_backend(pg_backend_pid())",
-    )
-    async with create_sessionmaker(engine)() as session:
-        await audit.record(session, system_actor("test"), "test.lost")
-        with pytest.raises(DBAPIError) as raised:
-            await commit_durably(session)
-    assert raised.value.connection_invalidated

@@ -1,10 +1,8 @@
 """The HTTP edge: request ids, security headers, body limit, CORS, access log, metrics, logging."""
 
-import asyncio
 import io
 import json
 import logging
-import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -15,24 +13,19 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from prometheus_client import CollectorRegistry
 from starlette.types import Message, Receive, Scope, Send
 
 from veteran_care.config import Environment, Settings
-from veteran_care.edge import Accounting, BodyLimitMiddleware, new_request_id
 from veteran_care.errors import PROBLEM_MEDIA_TYPE
-from veteran_care.identity.repository import account_reader
 from veteran_care.kit.request_context import current_request_id, request_id_var
-from veteran_care.logs import (
-    AccessRecord,
+from veteran_care.main import create_app
+from veteran_care.web.body_limit import BodyLimitMiddleware
+from veteran_care.web.logs import (
     JsonFormatter,
     PlainFormatter,
     RequestIdFilter,
     configure_logging,
 )
-from veteran_care.main import create_app
-
-from .test_logs import json_logger
 
 SMALL_LIMIT = 2048
 ALLOWED_ORIGIN = "https://app.example"
@@ -49,7 +42,6 @@ def _app(settings: Settings, engine: Any, sessionmaker: Any, **overrides: Any) -
     app = create_app(settings.model_copy(update=overrides))
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
-    app.state.read_account = account_reader(sessionmaker)
     return app
 
 
@@ -123,23 +115,6 @@ async def test_request_id_is_generated_and_echoed(client: httpx.AsyncClient) -> 
     second = await client.get("/healthz")
     assert len(first.headers["x-request-id"]) == 32
     assert first.headers["x-request-id"] != second.headers["x-request-id"]
-
-
-def test_generated_request_ids_are_unique_within_a_process_and_across_a_fork() -> None:
-    ids = [new_request_id() for _ in range(1000)]
-    assert len(set(ids)) == 1000
-    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: a worker forked after import draws its own prefix
-        os.write(write_end, new_request_id().encode())
-        os._exit(0)
-    os.close(write_end)
-    os.waitpid(pid, 0)
-    child = os.read(read_end, 64).decode()
-    os.close(read_end)
-    assert len(child) == 32
-    assert child[:16] != ids[0][:16]
 
 
 async def test_valid_incoming_request_id_is_echoed(client: httpx.AsyncClient) -> None:
@@ -426,149 +401,6 @@ async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClien
     assert beneficiary_id not in text
 
 
-def test_duration_histogram_buckets_are_cumulative_and_inclusive() -> None:
-    registry = CollectorRegistry()
-    metrics = Accounting.register(registry)
-    for seconds in (0.005, 0.0051, 0.3, 42.0):  # on a bound, just above it, middle, past the last
-        metrics.observe("GET", "/healthz", 200, seconds)
-    metrics.observe("GET", "/healthz", 503, 0.001)
-
-    def bucket(le: str) -> float | None:
-        labels = {"method": "GET", "route": "/healthz", "le": le}
-        return registry.get_sample_value(
-            "veteran_care_http_request_duration_seconds_bucket", labels
-        )
-
-    assert [bucket(le) for le in ("0.005", "0.01", "0.25", "0.5", "10.0", "+Inf")] == [
-        2.0, 3.0, 3.0, 4.0, 4.0, 5.0
-    ]  # fmt: skip
-    route = {"method": "GET", "route": "/healthz"}
-    assert (
-        registry.get_sample_value("veteran_care_http_request_duration_seconds_count", route) == 5.0
-    )
-    assert registry.get_sample_value(
-        "veteran_care_http_request_duration_seconds_sum", route
-    ) == pytest.approx(42.3111)
-    assert (
-        registry.get_sample_value("veteran_care_http_requests_total", {**route, "status": "200"})
-        == 4.0
-    )
-
-
-def _answered(path: str, method: str = "GET") -> Scope:
-    return {"type": "http", "method": method, "path": path, "root_path": ""}
-
-
-def _requests_total(registry: CollectorRegistry, status: int) -> float | None:
-    labels = {"method": "GET", "route": "/healthz", "status": str(status)}
-    return registry.get_sample_value("veteran_care_http_requests_total", labels)
-
-
-async def test_requests_answered_in_a_turn_are_accounted_when_it_ends() -> None:
-    registry = CollectorRegistry()
-    with json_logger() as (logger, stream, handler):
-        accounting = Accounting.register(registry, static_paths={"/healthz"}, logger=logger)
-        for n in range(3):
-            accounting.answered(_answered("/healthz"), 200, 0.002, f"req-{n}")
-        handler.flush()
-        assert stream.getvalue() == ""  # they wait for the turn to end, not in the handler
-        await asyncio.sleep(0)  # the turn ends: the lines go to the handler ...
-        handler.flush()  # ... which writes them at its next turn
-        lines = [json.loads(line) for line in stream.getvalue().splitlines()]
-    assert [(e["route"], e["status"], e["request_id"]) for e in lines] == [
-        ("/healthz", 200, "req-0"), ("/healthz", 200, "req-1"), ("/healthz", 200, "req-2")
-    ]  # fmt: skip
-    assert _requests_total(registry, 200) == 3.0
-
-
-async def test_a_scrape_sees_every_request_answered_before_it() -> None:
-    registry = CollectorRegistry()
-    with json_logger() as (logger, stream, handler):
-        accounting = Accounting.register(registry, static_paths={"/healthz"}, logger=logger)
-        accounting.answered(_answered("/healthz"), 503, 0.002, "req-1")
-        assert _requests_total(registry, 503) == 1.0  # in the same turn
-        handler.flush()
-        assert json.loads(stream.getvalue())["status"] == 503
-
-
-async def test_at_most_so_many_requests_wait_for_the_turn_to_end() -> None:
-    registry = CollectorRegistry()
-    with json_logger() as (logger, stream, handler):
-        accounting = Accounting.register(registry, static_paths={"/healthz"}, logger=logger)
-        answered = 3 * Accounting._MOST_WAITING + 5
-        for n in range(answered):
-            accounting.answered(_answered("/healthz"), 200, 0.002, f"req-{n}")
-            assert len(accounting._waiting) < Accounting._MOST_WAITING
-        handler.flush()
-        written = len(stream.getvalue().splitlines())
-    assert written == answered - answered % Accounting._MOST_WAITING
-    assert _requests_total(registry, 200) == answered
-
-
-def test_outside_an_asyncio_loop_a_request_is_accounted_at_once() -> None:
-    registry = CollectorRegistry()
-    with json_logger() as (logger, stream, _):
-        accounting = Accounting.register(registry, static_paths={"/healthz"}, logger=logger)
-        accounting.answered(_answered("/healthz"), 200, 0.001, "no-loop")
-        assert json.loads(stream.getvalue())["request_id"] == "no-loop"
-
-
-def _answered_on_a_loop_that_ends(accounting: Accounting, request_id: str) -> None:
-    ended = asyncio.new_event_loop()
-    ended.call_soon(accounting.answered, _answered("/healthz"), 200, 0.001, request_id)
-    ended.call_soon(ended.stop)  # the loop stops before the turn its settle awaits
-    ended.run_forever()
-    ended.close()
-
-
-def _request_ids(stream: io.StringIO) -> list[str]:
-    return [json.loads(line)["request_id"] for line in stream.getvalue().splitlines()]
-
-
-def test_requests_left_by_a_loop_that_ended_are_accounted_with_the_next_loops() -> None:
-    registry = CollectorRegistry()
-    with json_logger() as (logger, stream, handler):
-        accounting = Accounting.register(registry, static_paths={"/healthz"}, logger=logger)
-        _answered_on_a_loop_that_ends(accounting, "left")
-        handler.flush()
-        assert stream.getvalue() == ""
-
-        async def answer() -> None:
-            accounting.answered(_answered("/healthz"), 200, 0.001, "next")
-            await asyncio.sleep(0)
-
-        asyncio.run(answer())
-        handler.flush()
-        assert _request_ids(stream) == ["left", "next"]
-
-
-def test_the_requests_still_waiting_are_accounted_when_the_lifespan_ends(
-    settings: Settings,
-) -> None:
-    app = create_app(settings)
-    accounting: Accounting = app.state.accounting
-    sent: list[str] = []
-
-    async def lifespan() -> None:
-        events = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
-
-        async def receive() -> Message:
-            return next(events)
-
-        async def send(message: Message) -> None:
-            sent.append(message["type"])
-
-        await app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, receive, send)
-
-    with json_logger() as (logger, stream, handler):
-        accounting.logger = logger
-        _answered_on_a_loop_that_ends(accounting, "last")
-        asyncio.run(lifespan())
-        handler.flush()
-        assert _request_ids(stream) == ["last"]
-    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
-
-
 async def test_metrics_registry_is_per_app(
     settings: Settings, app: FastAPI, client: httpx.AsyncClient
 ) -> None:
@@ -651,50 +483,6 @@ def test_plain_lines_show_the_request_id() -> None:
     assert "[-] outside" in PlainFormatter().format(_record("outside"))
 
 
-def _access_record() -> AccessRecord:
-    return AccessRecord(
-        "veteran_care.access", "GET", '/odd "route"/{id}', 200, 1.5, "req-44", __file__
-    )
-
-
-@pytest.mark.parametrize("lookups", [True, False], ids=["default", "configured"])
-def test_an_access_record_is_an_ordinary_record_and_its_line_the_general_one(
-    lookups: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for flag in ("logThreads", "logProcesses", "logMultiprocessing"):
-        monkeypatch.setattr(logging, flag, lookups)
-    logger = logging.getLogger("veteran_care.access")
-    fast = _access_record()
-    usual = logger.makeRecord(
-        logger.name,
-        logging.INFO,
-        __file__,
-        0,
-        "%s %s %d %.1fms",
-        ("GET", fast.route, 200, 1.5),
-        None,
-        "access",
-        {"method": "GET", "route": fast.route, "status": 200, "duration_ms": 1.5},
-    )
-    usual.request_id = "req-44"
-    timed = {"created", "msecs", "relativeCreated"}
-    assert {k: v for k, v in vars(fast).items() if k not in timed} == {
-        k: v for k, v in vars(usual).items() if k not in timed
-    }
-    assert abs(fast.created - usual.created) < 1
-    assert abs(fast.relativeCreated - usual.relativeCreated) < 1000
-    assert fast.msecs == int((fast.created % 1) * 1000)
-    # The JSON formatter's own line for access records, against its general path.
-    general = JsonFormatter().format(logging.makeLogRecord(vars(fast)))
-    assert JsonFormatter().format(fast) == general
-    assert json.loads(general)["route"] == '/odd "route"/{id}'
-    assert PlainFormatter().format(fast).endswith('[req-44] GET /odd "route"/{id} 200 1.5ms')
-    # An attribute added on the way (a filter's) is written, as for any record.
-    filtered = _access_record()
-    filtered.tenant = "province-11"  # type: ignore[attr-defined]
-    assert json.loads(JsonFormatter().format(filtered))["tenant"] == "province-11"
-
-
 @contextmanager
 def _restored_logging() -> Iterator[None]:
     names = ("", "uvicorn", "uvicorn.error", "uvicorn.access")
@@ -730,3 +518,36 @@ def test_configure_logging_is_idempotent_and_quiets_uvicorn_access(settings: Set
         assert logging.getLogger("uvicorn.access").level == logging.WARNING
         configure_logging(settings.model_copy(update={"log_json": False}))
         assert [type(h.formatter) for h in root.handlers] == [PlainFormatter]
+
+
+async def test_production_writes_one_json_access_line_per_request(
+    settings: Settings, engine: Any, sessionmaker: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As ``serve`` logs in production: one JSON line per request, written when it ends, with
+    the route template and the request id, and nothing of the path's ids or the query."""
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    production = settings.model_copy(update={"environment": Environment.production})
+    with _restored_logging():
+        configure_logging(production)
+        app = _app(settings, engine, sessionmaker)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            beneficiary_id = str(uuid.uuid4())
+            answered = await client.get(
+                f"/api/v1/beneficiaries/{beneficiary_id}", params={"q": "Nguyễn"}
+            )
+            await client.get("/healthz")
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    access = [line for line in lines if line["logger"] == "veteran_care.access"]
+    assert [(a["method"], a["route"], a["status"]) for a in access] == [
+        ("GET", BENEFICIARY_TEMPLATE, answered.status_code),
+        ("GET", "/healthz", 200),
+    ]
+    first = access[0]
+    assert first["request_id"] == answered.headers["x-request-id"]
+    assert first["message"] == f"GET {BENEFICIARY_TEMPLATE} 401 {first['duration_ms']:.1f}ms"
+    assert first["level"] == "INFO"
+    ours = "\n".join(str(line) for line in lines if line["logger"] != "httpx")  # the client's
+    assert beneficiary_id not in ours
+    assert "Nguy" not in ours

@@ -25,7 +25,7 @@ from tests.faults.database import columns_of, digests, fresh_database, table_con
 from tests.faults.workload import populate
 from veteran_care import migrate
 from veteran_care.config import Settings
-from veteran_care.db import create_engine
+from veteran_care.db.engine import create_engine
 
 
 @pytest.fixture

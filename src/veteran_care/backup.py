@@ -5,8 +5,8 @@
   is checked with ``PRAGMA integrity_check``. A plain file copy of a live WAL database is not a
   backup: the last commits may sit in the ``-wal`` file.
 - PostgreSQL: ``pg_dump --format=custom``, one consistent snapshot taken when it starts
-  (restore with ``pg_restore``, see the README). The password goes through ``PGPASSWORD``, never
-  the command line.
+  (restore with ``pg_restore``, see docs/operations.md). The password goes through
+  ``PGPASSWORD``, never the command line.
 """
 
 import os

@@ -4,7 +4,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me-in-production"
@@ -93,6 +93,19 @@ class Settings(BaseSettings):
         ge=1,
         le=720,
         description="How long an Idempotency-Key and its response are kept for replay.",
+    )
+    audit_checkpoint_key: SecretStr | None = Field(
+        None,
+        description="Key that signs audit checkpoints (HMAC-SHA256); keep it out of the "
+        "database and its backups. Unset: derived from the secret key.",
+    )
+    audit_checkpoint_dir: Path | None = Field(
+        None,
+        description="Folder where the server writes a signed audit checkpoint on a schedule "
+        "(unset = off).",
+    )
+    audit_checkpoint_interval_seconds: int = Field(
+        3600, ge=1, description="Seconds between two checkpoints the server writes."
     )
     admin_password: str | None = Field(
         None,

@@ -9,13 +9,13 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from veteran_care.auth.principal import Actor, system_actor
 from veteran_care.beneficiaries import service as beneficiaries
 from veteran_care.beneficiaries.schemas import BeneficiaryCreate, CardCreate, CategoryIn
 from veteran_care.facilities import repository as facility_repository
 from veteran_care.facilities import service as facilities
 from veteran_care.facilities.schemas import FacilityCreate
 from veteran_care.identity import service as identity
-from veteran_care.identity.principal import Actor, system_actor
 from veteran_care.identity.schemas import UserCreate
 from veteran_care.models import BeneficiaryStatus, Facility, FacilityLevel, Role, Sex
 

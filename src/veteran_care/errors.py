@@ -20,6 +20,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from veteran_care.db.errors import sqlstate, unique_violation_fields
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -180,31 +182,6 @@ def _validation_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
     ]
 
 
-_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([\w.]+(?:, [\w.]+)*)")
-
-
-def _driver_error(error: sa_exc.DBAPIError) -> Any:
-    """The driver's own exception (asyncpg's carries the constraint and table names)."""
-    for candidate in (error.orig, getattr(error.orig, "__cause__", None)):
-        if isinstance(getattr(candidate, "constraint_name", None), str):
-            return candidate
-    return None
-
-
-def unique_violation_fields(error: sa_exc.IntegrityError) -> list[str] | None:
-    """The columns a unique violation is about, or ``None`` if it is not a unique violation."""
-    match = _SQLITE_UNIQUE.search(str(error.orig))
-    if match:
-        return [col.split(".")[-1] for col in match.group(1).split(", ")]
-    driver = _driver_error(error)
-    if driver is None or getattr(driver, "sqlstate", None) != "23505":
-        return None
-    # Constraint names follow the naming convention: uq_<table>_<column>[_<column>...]
-    name: str = driver.constraint_name
-    table = getattr(driver, "table_name", None) or ""
-    return [name.removeprefix("uq_").removeprefix(f"{table}_")]
-
-
 def _integrity_problem(request: Request, error: sa_exc.IntegrityError) -> JSONResponse:
     fields = unique_violation_fields(error)
     if fields is not None:
@@ -330,7 +307,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _dbapi(request: Request, exc: sa_exc.DBAPIError) -> JSONResponse:
         # Drivers without a finer exception class (asyncpg's data errors arrive as a plain
         # DBAPIError): decide by SQLSTATE class.
-        state = str(getattr(exc.orig, "sqlstate", "") or getattr(exc.orig, "pgcode", "") or "")
+        state = sqlstate(exc)
         if exc.connection_invalidated:
             # SQLAlchemy recognised a lost connection (the database stopped or killed it in the
             # middle of a statement; asyncpg then reports a bare client error with no SQLSTATE).

@@ -3,7 +3,6 @@
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
@@ -11,22 +10,21 @@ from fastapi.telemetry import TelemetryConfig
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from veteran_care import __version__
+from veteran_care.audit.checkpoint import checkpoints_on_schedule
 from veteran_care.audit.router import router as audit_router
 from veteran_care.audit.service import record_problem
+from veteran_care.auth.dependencies import document_permission
 from veteran_care.beneficiaries.import_router import router as beneficiaries_import_router
 from veteran_care.beneficiaries.router import router as beneficiaries_router
 from veteran_care.clinical.router import router as clinical_router
 from veteran_care.config import Settings, get_settings
-from veteran_care.db import create_engine, create_sessionmaker
-from veteran_care.edge import install_edge
-from veteran_care.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
+from veteran_care.db.engine import create_engine, create_sessionmaker
+from veteran_care.errors import install_error_handlers
 from veteran_care.facilities.router import router as facilities_router
 from veteran_care.fhir import responses as fhir_responses
 from veteran_care.fhir.router import router as fhir_router
 from veteran_care.health.router import router as health_router
 from veteran_care.idempotency.dependencies import document as document_idempotency
-from veteran_care.identity.permissions import Permission, describe
-from veteran_care.identity.repository import account_reader_for
 from veteran_care.identity.router import router as identity_router
 from veteran_care.kit.openapi import refine
 from veteran_care.migrate import head_revisions
@@ -36,6 +34,8 @@ from veteran_care.reports.router import router as reports_router
 from veteran_care.scheduling.campaigns_router import router as campaigns_router
 from veteran_care.scheduling.checkups_router import router as checkups_router
 from veteran_care.scheduling.router import router as scheduling_router
+from veteran_care.web.openapi import install_openapi
+from veteran_care.web.stack import VeteranCareAPI, edge_for
 
 API_PREFIX = "/api/v1"
 
@@ -85,64 +85,15 @@ def api_routers() -> tuple[APIRouter, ...]:
     )
 
 
-MALFORMED_BODY = {
-    "description": "The body could not be read (e.g. not UTF-8).",
-    "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-}
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-
-
-def _document_permission(operation: dict[str, Any]) -> None:
-    """Guarded operations: say who may call them, and document 401 and 403."""
-    scopes = [
-        s for requirement in operation.get("security", []) for v in requirement.values() for s in v
-    ]
-    if not scopes:
-        return
-    roles = " ".join(describe(Permission(scope)) for scope in scopes)
-    operation["description"] = (operation.get("description", "") + f"\n\n**Who:** {roles}").strip()
-    operation["responses"].setdefault("401", _problem("No valid bearer token."))
-    operation["responses"].setdefault("403", _problem("The caller's roles do not allow this."))
-
-
-def _install_openapi(app: FastAPI) -> None:
-    """Problem responses are documented as application/problem+json only."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = generate()
-            for path in schema["paths"].values():
-                for operation in path.values():
-                    if "requestBody" in operation:
-                        operation["responses"].setdefault("400", MALFORMED_BODY)
-                    _document_permission(operation)
-                    document_idempotency(operation)
-                    for response in operation.get("responses", {}).values():
-                        content = response.get("content", {})
-                        if PROBLEM_MEDIA_TYPE in content:
-                            content.pop("application/json", None)
-            refine(schema)
-        return app.openapi_schema or generate()
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
 def use_engine(app: FastAPI, engine: AsyncEngine) -> None:
-    """What the app's requests run on: the engine, its sessions and the account check (the
-    lifespan's; a test that needs its writes really committed calls it too)."""
+    """What the app's requests run on: the engine and its sessions (the lifespan's; a test that
+    needs its writes really committed calls it too)."""
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
-    app.state.read_account = account_reader_for(engine)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAPI:
+    """The app; ``edge=False`` leaves out the middleware (a benchmark's yardstick)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -150,11 +101,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         use_engine(app, engine)
         try:
-            yield
+            async with checkpoints_on_schedule(app.state.sessionmaker, settings):
+                yield
         finally:
             await engine.dispose()
 
-    app = FastAPI(
+    app = VeteranCareAPI(
         title="Veteran Care API",
         version=__version__,
         description=DESCRIPTION,
@@ -166,17 +118,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.schema_heads = head_revisions()
     install_error_handlers(app)
     app.state.problem_hook = record_problem
-    install_edge(app, settings)
+    edge_layers = edge_for(app, settings)
+    if edge:
+        app.edge = edge_layers
     app.include_router(health_router)
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(fhir_router)
     fhir_responses.install(app)  # errors under /fhir leave as OperationOutcome
-    _install_openapi(app)
+    install_openapi(app, (document_permission, document_idempotency), refine)
     return app
 
 
-def create_served_app(settings: Settings | None = None) -> FastAPI:
+def create_served_app(settings: Settings | None = None, *, edge: bool = True) -> FastAPI:
     """The app as ``veteran-care serve`` runs it (each worker process builds its own): the app,
     then the objects it keeps for its lifetime moved out of the garbage collector's sight.
 
@@ -185,7 +139,7 @@ def create_served_app(settings: Settings | None = None) -> FastAPI:
     was a pause of 50-150 ms every few seconds under load, during which no request moves, the
     tail of every latency. ``gc.freeze`` puts them in a permanent generation that collections
     skip; whatever is created later is collected as before (decision 0016)."""
-    app = create_app(settings)
+    app = create_app(settings, edge=edge)
     gc.collect()
     gc.freeze()
     return app

@@ -1,5 +1,6 @@
 """Running Alembic from the application (serve, the CLI, tests) and reading the schema state."""
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -36,8 +37,10 @@ def downgrade(database_url: str | None, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
-def head_revisions() -> set[str]:
-    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+@cache
+def head_revisions() -> frozenset[str]:
+    """The migration scripts' heads (read once per process: the scripts do not change)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 async def current_revisions(engine: AsyncEngine) -> set[str]:

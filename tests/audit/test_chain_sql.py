@@ -1,15 +1,14 @@
-"""The database computes an audit event's hash as chain_hash does: in the one-message commit
-(PostgreSQL) and in the insert of a transaction's one event (both backends)."""
+"""The database computes an audit event's hash as chain_hash does, in the insert of a
+transaction's one event (both backends)."""
 
 import uuid
 
-import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from veteran_care.audit.chain import GENESIS, chain_hash, content
-from veteran_care.audit.service import _CHAINED_COLUMNS, _INSERT_CHAINED, chain_and_commit_sql
-from veteran_care.db import utcnow
+from veteran_care.audit.service import _CHAINED_COLUMNS, _INSERT_CHAINED
+from veteran_care.db.base import utcnow
 from veteran_care.models import AuditEvent
 
 AWKWARD = "Nguyễn Văn Đức's \\ 'quoted' \\' ; DROP TABLE audit_events; -- \"x\" %s $1 ¥"
@@ -33,31 +32,6 @@ def _event(detail: str, changed: list[str] | None) -> AuditEvent:
         changed_fields=changed,
         detail=detail,
     )
-
-
-async def test_postgresql_chains_the_event_as_chain_hash_does(
-    backend: str, connection: AsyncConnection
-) -> None:
-    if backend != "postgresql":
-        pytest.skip("the one-message commit is PostgreSQL's")
-    await connection.execute(text("SELECT 1"))  # the test's transaction is open on the server
-    driver = (await connection.get_raw_connection()).driver_connection
-    latest = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)
-    for event in (_event(AWKWARD, ["full_name", "phone"]), _event("plain", None)):
-        before = (await connection.execute(latest)).first()
-        prev = before.hash if before else GENESIS
-        sql = chain_and_commit_sql(event)
-        assert sql.endswith("COMMIT")
-        await driver.execute(sql.removesuffix("COMMIT"))  # the test's transaction stays open
-        row = (await connection.execute(latest)).one()
-        assert (row.detail, row.actor_login, row.changed_fields) == (
-            event.detail,
-            event.actor_login,
-            event.changed_fields,
-        )
-        assert row.occurred_at == event.occurred_at
-        assert row.prev_hash == prev
-        assert row.hash == chain_hash(prev, event)
 
 
 async def test_the_database_chains_one_event_as_chain_hash_does(

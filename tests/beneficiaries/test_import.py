@@ -17,11 +17,12 @@ from typer.testing import CliRunner
 
 from tests.factories import create_beneficiary, create_facility
 from tests.test_conventions import assert_problem
-from veteran_care.beneficiaries import importer
+from veteran_care.auth.principal import system_actor
+from veteran_care.beneficiaries import import_reading, import_validation
 from veteran_care.beneficiaries.importer import ImportSummary, import_beneficiaries
 from veteran_care.cli import app as cli
 from veteran_care.config import get_settings
-from veteran_care.identity.principal import system_actor
+from veteran_care.errors import DomainError
 from veteran_care.models import AuditEvent, Beneficiary, BeneficiaryCategoryMembership, Role
 
 HEADER = ["ho_ten", "ngay_sinh", "gioi_tinh", "ma_dan_toc", "cccd", "ma_bhxh", "ma_xa", "doi_tuong"]
@@ -276,13 +277,13 @@ async def test_a_batch_that_fails_at_write_time_is_redone_row_by_row(
         def __setitem__(self, key: tuple[str, str], value: int) -> None:
             pass  # as if another clerk registered the same CCCD meanwhile
 
-    validate = importer._Validator.__init__
+    validate = import_validation.Validator.__init__
 
-    def forgetful_validator(self: importer._Validator, *args: Any) -> None:
+    def forgetful_validator(self: import_validation.Validator, *args: Any) -> None:
         validate(self, *args)
         self.seen = Forgetful()
 
-    monkeypatch.setattr(importer._Validator, "__init__", forgetful_validator)
+    monkeypatch.setattr(import_validation.Validator, "__init__", forgetful_validator)
     rows = [person("Lò Văn Một"), person("Lò Văn Hai"), person("Lò Văn Ba")]
     rows[2]["cccd"] = rows[0]["cccd"]
     summary = await run(sessionmaker, csv_bytes(rows))
@@ -393,10 +394,10 @@ async def test_the_template_imports_as_documented(
     assert (summary.created, summary.rejected, summary.ignored_columns) == (2, 0, [])
 
 
-def test_the_readme_documents_every_column() -> None:
-    readme = (ROOT / "README.md").read_text()
-    for name, aliases in importer.COLUMNS.items():
-        assert f"| `{name}` | `{aliases[0]}`" in readme
+def test_the_import_page_documents_every_column() -> None:
+    page = (ROOT / "docs" / "import.md").read_text(encoding="utf-8")
+    for name, aliases in import_reading.COLUMNS.items():
+        assert f"| `{name}` | `{aliases[0]}`" in page
 
 
 @pytest.mark.parametrize(
@@ -412,7 +413,7 @@ def test_the_readme_documents_every_column() -> None:
 async def test_a_file_that_is_not_a_beneficiary_list_is_refused(
     sessionmaker: async_sessionmaker[AsyncSession], content: bytes, status: int, code: str
 ) -> None:
-    with pytest.raises(importer.DomainError) as raised:
+    with pytest.raises(DomainError) as raised:
         await run(sessionmaker, content)
     assert (raised.value.status, raised.value.code) == (status, code)
 

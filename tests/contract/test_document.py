@@ -4,14 +4,14 @@ from typing import Any
 
 import httpx
 
+from tests.document import openapi_document
 from tests.factories import create_facility
-from veteran_care.main import create_app
 
 METHODS = ("get", "put", "post", "patch", "delete")
 
 
 def _operations() -> dict[str, dict[str, Any]]:
-    document = create_app().openapi()
+    document = openapi_document()
     return {
         operation["operationId"]: operation
         for item in document["paths"].values()
@@ -48,7 +48,7 @@ def test_creates_link_to_what_they_created() -> None:
 
 
 def test_schema_names_are_fit_for_generated_clients() -> None:
-    names = create_app().openapi()["components"]["schemas"]
+    names = openapi_document()["components"]["schemas"]
     assert not [name for name in names if name.startswith("Body_")]
     assert {"TokenRequest", "BeneficiaryImportUpload"} <= set(names)
 

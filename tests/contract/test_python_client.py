@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 
+from tests.document import openapi_document
 from tests.scheduling.test_concurrency import ADMIN_PASSWORD, Server
 from veteran_care.kit.clock import today
-from veteran_care.main import create_app
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +38,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
     """Generate the client, import every module of it, and yield the package."""
     root = tmp_path_factory.mktemp("python-client")
     document = root / "openapi.json"
-    document.write_text(json.dumps(create_app().openapi()), encoding="utf-8")
+    document.write_text(json.dumps(openapi_document()), encoding="utf-8")
     bin_dir = Path(sys.executable).parent
     command = shutil.which("openapi-python-client", path=str(bin_dir))
     assert command, "openapi-python-client is not installed (pip install -e '.[dev]')"

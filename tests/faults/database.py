@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import TEST_URL_VARIABLE, _pg_execute
 from veteran_care.config import Settings
-from veteran_care.db import create_engine
+from veteran_care.db.engine import create_engine
 
 
 def free_port() -> int:

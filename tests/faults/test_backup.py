@@ -33,7 +33,7 @@ from tests.faults.workload import (
 )
 from veteran_care import migrate
 from veteran_care.config import Settings
-from veteran_care.db import create_engine
+from veteran_care.db.engine import create_engine
 
 pytestmark = pytest.mark.slow
 

@@ -1,8 +1,7 @@
-"""The account check of every authenticated request, on the path the served app takes.
+"""The account check of every authenticated request, on an engine as the served app has it.
 
-The other tests read accounts inside their own transaction (``account_reader``); the served app
-reads them with ``account_reader_for``: on PostgreSQL one statement sent to asyncpg directly.
-These tests commit their rows, so that this path sees them, and remove them afterwards.
+The other tests run the same check inside their own transaction; these commit their rows, so
+that a session of the engine sees them, and remove them afterwards.
 """
 
 import uuid
@@ -12,15 +11,22 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from sqlalchemy import delete, update
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from veteran_care.auth.account import read_principal
+from veteran_care.auth.principal import Principal
+from veteran_care.auth.tokens import AccessClaims, issue_access_token
 from veteran_care.config import Settings
-from veteran_care.db import create_sessionmaker, fetch_on_driver
-from veteran_care.identity.repository import AccountState, account_reader, account_reader_for
-from veteran_care.identity.tokens import issue_access_token
+from veteran_care.db.engine import create_sessionmaker
 from veteran_care.main import create_app, use_engine
-from veteran_care.models import Account, AccountFacility, AccountKind, Facility, FacilityLevel
+from veteran_care.models import (
+    Account,
+    AccountFacility,
+    AccountKind,
+    Facility,
+    FacilityLevel,
+    Role,
+)
 
 
 @pytest.fixture
@@ -64,23 +70,20 @@ async def scheduler(engine: AsyncEngine) -> AsyncIterator[tuple[Account, set[uui
             )
 
 
-async def test_both_paths_read_the_same_account_state(
+async def test_the_check_reads_the_accounts_roles_and_facilities(
     engine: AsyncEngine, scheduler: tuple[Account, set[uuid.UUID]]
 ) -> None:
     account, facility_ids = scheduler
-    served = account_reader_for(engine)
-    through_sqlalchemy = account_reader(engine.connect)
-    found = await served(account.id)
-    assert found == await through_sqlalchemy(account.id)
-    assert isinstance(found, AccountState)
-    assert (found.kind, found.login, found.roles) == ("user", account.login, ["scheduler"])
-    assert (found.province_wide, found.active) == (False, True)
-    assert found.tokens_valid_after == account.tokens_valid_after
+    claims = AccessClaims(account.id, datetime.now(UTC).timestamp(), "jti")
+    found = await read_principal(create_sessionmaker(engine), claims)
+    assert isinstance(found, Principal)
+    assert (found.kind, found.login, found.roles) == ("user", account.login, {Role.scheduler})
+    assert found.province_wide is False
     assert found.facility_ids == facility_ids
     assert len(facility_ids) == 2
-    assert type(found.id) is uuid.UUID
     assert all(type(f) is uuid.UUID for f in found.facility_ids)
-    assert await served(uuid.uuid4()) is None
+    gone = AccessClaims(uuid.uuid4(), claims.issued_at, "jti")
+    assert await read_principal(create_sessionmaker(engine), gone) is None
 
 
 async def test_the_served_check_refuses_a_deactivated_or_logged_out_account(
@@ -112,11 +115,3 @@ async def test_the_served_check_refuses_a_deactivated_or_logged_out_account(
         assert (await client.get("/api/v1/auth/me")).status_code == 401
         await change(tokens_valid_after=None)
         assert (await client.get("/api/v1/auth/me")).status_code == 200
-
-
-async def test_a_driver_error_is_raised_as_sqlalchemys(engine: AsyncEngine) -> None:
-    """Sent to the driver directly, a failing statement still raises SQLAlchemy's error, which
-    the handlers answer as a problem (503 for a database that is away), never a bare driver
-    error."""
-    with pytest.raises(DBAPIError):
-        await fetch_on_driver(engine, "SELECT * FROM no_such_table")

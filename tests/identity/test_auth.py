@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.test_conventions import assert_problem
+from veteran_care.auth import tokens
 from veteran_care.config import Settings
-from veteran_care.identity import tokens
 from veteran_care.models import AccountKind, AuditEvent, LoginThrottle, Role
 
 TOKEN_URL = "/api/v1/auth/token"

@@ -8,21 +8,16 @@ from typing import Any
 import httpx
 import pytest
 
-from veteran_care.identity.permissions import (
-    MATRIX,
-    Permission,
-    allowed_roles,
-    matrix_markdown,
-    operations_markdown,
-)
-from veteran_care.main import create_app
+from tests.document import openapi_document
+from veteran_care.auth.permissions import MATRIX, Permission, allowed_roles
 from veteran_care.models import Role
+from veteran_care.role_tables import matrix_markdown, operations_markdown
 
 PUBLIC = {("post", "/api/v1/auth/token")}
 
 
 def _operations() -> list[tuple[str, str, dict[str, Any]]]:
-    schema = create_app().openapi()
+    schema = openapi_document()
     return [
         (method, path, operation)
         for path, operations in schema["paths"].items()
@@ -52,11 +47,11 @@ def test_every_permission_is_granted_to_someone() -> None:
         assert allowed_roles(permission), permission
 
 
-def test_readme_shows_the_matrix_as_enforced() -> None:
-    """Regenerate with `python -m veteran_care.identity.permissions`."""
-    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
-    assert matrix_markdown() in readme
-    assert operations_markdown(create_app().openapi()) in readme
+def test_the_role_page_shows_the_matrix_as_enforced() -> None:
+    """Regenerate with `veteran-care roles` (docs/roles.md)."""
+    page = (Path(__file__).parents[2] / "docs" / "roles.md").read_text(encoding="utf-8")
+    assert matrix_markdown() in page
+    assert operations_markdown(openapi_document()) in page
 
 
 def _url(path: str) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.scheduling.conftest import book, day, make_clinic, person_with_card
 from tests.test_conventions import assert_problem
-from veteran_care.identity.principal import mask
+from veteran_care.auth.principal import mask
 from veteran_care.kit.clock import today
 from veteran_care.models import Appointment, AppointmentStatus, CancelledBy, Role
 from veteran_care.scheduling.lifecycle import refresh_checkups
@@ -238,6 +238,7 @@ async def test_csv_has_a_bom_and_xlsx_is_a_workbook(client, dataset) -> None:
 async def test_attendance_chart_is_svg(client, dataset) -> None:
     response = await client.get("/api/v1/reports/attendance", params={"format": "svg"})
     assert response.headers["content-type"] == "image/svg+xml"
+    assert "content-disposition" not in response.headers  # shown in the browser, not saved
     assert response.text.startswith("<svg")
     assert "03127: 66.7%" in response.text  # 2 attended, 1 no-show
     assert "03325: —" not in response.text
@@ -318,6 +319,13 @@ async def test_an_empty_period_counts_zero_not_null(client) -> None:
             "attendance_rate": None,
         }
     ]
+
+
+async def test_a_period_that_ends_before_it_starts_is_refused(client) -> None:
+    backwards = {"date_from": day(5), "date_to": day(1)}
+    for report in ("attendance", "attendance/people", "dispensing", "health"):
+        response = await client.get(f"/api/v1/reports/{report}", params=backwards)
+        assert assert_problem(response, 422, "unprocessable")["field"] == "date_to"
 
 
 async def _people_csv(client: httpx.AsyncClient) -> list[dict[str, str]]:

@@ -11,7 +11,7 @@ from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.scheduling.conftest import book, day, make_clinic, person_with_card
-from veteran_care.identity.principal import system_actor
+from veteran_care.auth.principal import system_actor
 from veteran_care.kit.clock import today
 from veteran_care.models import Appointment, Checkup, CheckupOutcome, Role, Session
 from veteran_care.scheduling import booking, lifecycle

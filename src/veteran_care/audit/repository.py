@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.models import AuditEvent
@@ -75,3 +75,44 @@ async def stream(
             return
         position = rows[-1].id
         session.expunge_all()
+
+
+@dataclass(frozen=True)
+class Head:
+    """The newest row of the trail and how many rows it has (0, 0 and no hash when empty)."""
+
+    rows: int
+    last_id: int
+    last_hash: str | None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the trail holds now at and up to one row id (see audit.checkpoint)."""
+
+    hash_at: str | None
+    rows_through: int
+    last_id: int
+
+
+async def head(session: AsyncSession) -> Head:
+    """The latest row and the row count, read in one statement (one snapshot)."""
+    rows = select(func.count()).select_from(AuditEvent).scalar_subquery()
+    stmt = select(AuditEvent.id, AuditEvent.hash, rows).order_by(AuditEvent.id.desc()).limit(1)
+    found = (await session.execute(stmt)).first()
+    if found is None:
+        return Head(0, 0, None)
+    return Head(rows=found[2], last_id=found[0], last_hash=found[1])
+
+
+async def standing(session: AsyncSession, row_id: int) -> Standing:
+    """The hash of row ``row_id`` (None when there is no such row), the number of rows up to
+    and including it, and the latest id (0 when empty), read in one statement."""
+    hash_at = select(AuditEvent.hash).where(AuditEvent.id == row_id)
+    rows_through = select(func.count()).select_from(AuditEvent).where(AuditEvent.id <= row_id)
+    last_id = select(func.coalesce(func.max(AuditEvent.id), 0))
+    stmt = select(
+        hash_at.scalar_subquery(), rows_through.scalar_subquery(), last_id.scalar_subquery()
+    )
+    found = (await session.execute(stmt)).one()
+    return Standing(hash_at=found[0], rows_through=found[1], last_id=found[2])

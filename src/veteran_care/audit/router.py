@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from veteran_care.audit import repository, service
 from veteran_care.audit.schemas import AuditEventRead, AuditPage
-from veteran_care.db import WriteSession
+from veteran_care.auth.dependencies import allow
+from veteran_care.auth.permissions import Permission
+from veteran_care.auth.principal import Actor
+from veteran_care.db.session import WriteSession
 from veteran_care.errors import problem_responses
-from veteran_care.identity.dependencies import allow
-from veteran_care.identity.permissions import Permission
-from veteran_care.identity.principal import Actor
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, InvalidCursor, LimitQuery
 from veteran_care.kit.schemas import Instant
 

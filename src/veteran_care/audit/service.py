@@ -1,11 +1,9 @@
 """Recording audit events (in the caller's transaction) and verifying the chain."""
 
-import json
 import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from fastapi import Request
@@ -13,31 +11,19 @@ from sqlalchemy import Table, bindparam, func, insert, select, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.util import await_only as await_
 
 from veteran_care.audit import repository
 from veteran_care.audit.chain import GENESIS, chain_hash, content
-from veteran_care.db import (
-    DURABLE_FLUSH_SQL,
-    FLUSH_AFTER_COMMIT_ALLOWED,
-    FLUSH_DUE,
-    SQLITE_SHA256_HEX,
-    WRITE_OPTION,
-    commit_durably,
-    driver_errors,
-    forget_committed_transaction,
-    utcnow,
-)
-from veteran_care.identity.principal import Actor
+from veteran_care.auth.principal import Actor
+from veteran_care.db.base import utcnow
+from veteran_care.db.engine import SQLITE_SHA256_HEX
+from veteran_care.db.session import write_session
 from veteran_care.models import AuditEvent
 
 logger = logging.getLogger(__name__)
 
 _PENDING = "veteran_care.audit.pending"
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
-_LOCK_AND_COMMIT_ASYNCHRONOUSLY = text(
-    "SELECT pg_advisory_xact_lock(:key), set_config('synchronous_commit', 'off', true)"
-)
 
 
 def _event(
@@ -113,55 +99,6 @@ _INSERT_CHAINED = {
 }
 
 
-def _literal(value: object, cast: str) -> str:
-    """A PostgreSQL literal for the one-message commit (no bind parameters in a multi-statement
-    query): escape-string syntax, so that it holds whatever standard_conforming_strings is."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool | int):
-        return str(int(value))
-    if isinstance(value, datetime):
-        text_value = value.isoformat()
-    elif isinstance(value, list):
-        text_value = json.dumps(value, ensure_ascii=False)
-    else:
-        text_value = str(value)
-    if "\x00" in text_value:
-        raise ValueError("NUL in an audit field")
-    escaped = text_value.replace("\\", "\\\\").replace("'", "''")
-    return f"E'{escaped}'::{cast}"
-
-
-_CASTS = {
-    "occurred_at": "timestamptz",
-    "actor_id": "uuid",
-    "beneficiary_id": "uuid",
-    "status_code": "integer",
-    "changed_fields": "json",
-}
-_COLUMN_LIST = ", ".join(c.key for c in _CHAINED_COLUMNS)
-
-
-def chain_and_commit_sql(event: AuditEvent) -> str:
-    """Take the chain lock (and commit without waiting for the WAL flush), insert the event
-    with the hash PostgreSQL computes from the latest row, commit: three statements in one
-    message. Each statement has a snapshot of its own (READ COMMITTED), so the insert sees
-    the row the previous holder of the lock committed."""
-    values = ", ".join(
-        _literal(getattr(event, c.key), _CASTS.get(c.key, "text")) for c in _CHAINED_COLUMNS
-    )
-    return (
-        f"SELECT pg_advisory_xact_lock({int(repository.AUDIT_LOCK_KEY)}), "
-        "set_config('synchronous_commit', 'off', true);\n"
-        f"INSERT INTO audit_events ({_COLUMN_LIST}, prev_hash, hash) "
-        f"SELECT {values}, p.h, encode(sha256(convert_to(p.h || '|' || "
-        f"{_literal(content(event), 'text')}, 'UTF8')), 'hex') "
-        "FROM (SELECT coalesce((SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1), "
-        f"'{GENESIS}') AS h) AS p;\n"
-        "COMMIT"
-    )
-
-
 @sa_event.listens_for(OrmSession, "before_commit")
 def _chain_pending(session: OrmSession) -> None:
     """Chain the transaction's queued audit events and add them, as the last work before the
@@ -173,32 +110,7 @@ def _chain_pending(session: OrmSession) -> None:
         return
     session.flush()
     if session.get_bind().dialect.name == "postgresql":
-        connection = session.connection()
-        if (
-            len(pending) == 1
-            and session.info.get(FLUSH_AFTER_COMMIT_ALLOWED)
-            and not connection.in_nested_transaction()
-        ):
-            # Lock, chain, insert and commit in one message: the lock is held for no round
-            # trip at all (decision 0012). The same message then makes the commit durable:
-            # the statement after COMMIT runs in an implicit transaction of its own, whose
-            # synchronous commit flushes the WAL before PostgreSQL answers (decision 0015), so
-            # the committer has no flush left to wait for; SQLAlchemy's own commit, next,
-            # sends nothing (forget_committed_transaction).
-            session.info.pop(FLUSH_AFTER_COMMIT_ALLOWED)
-            adapter: Any = connection.connection.dbapi_connection
-            driver: Any = adapter.driver_connection
-            message = f"{chain_and_commit_sql(pending[0])};\n{DURABLE_FLUSH_SQL}"
-            with driver_errors(message, driver):
-                await_(driver.execute(message))
-            forget_committed_transaction(adapter)
-            return
-        if session.info.pop(FLUSH_AFTER_COMMIT_ALLOWED, False):
-            # The committer waits for the WAL flush after the lock is released (db.commit_durably).
-            session.execute(_LOCK_AND_COMMIT_ASYNCHRONOUSLY, {"key": repository.AUDIT_LOCK_KEY})
-            session.info[FLUSH_DUE] = True
-        else:
-            session.execute(_LOCK, {"key": repository.AUDIT_LOCK_KEY})
+        session.execute(_LOCK, {"key": repository.AUDIT_LOCK_KEY})
     if len(pending) == 1:
         # One statement instead of two: the database reads the latest hash and computes the
         # new one, in a statement that starts after the chain lock is held (PostgreSQL) or in
@@ -246,10 +158,8 @@ async def record_separately(
     """Append in a transaction of its own: for denied and failed requests, whose own
     transaction is rolled back. Never raises: a failure here must not hide the original error."""
     try:
-        async with sessionmaker() as session:
-            await session.connection(execution_options={WRITE_OPTION: True})
+        async with write_session(sessionmaker) as session:
             await record(session, actor, action, **fields)
-            await commit_durably(session)
     except Exception:
         logger.exception("could not write the audit event for a failed request")
 

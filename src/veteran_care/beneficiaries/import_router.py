@@ -4,11 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
 
+from veteran_care.auth.permissions import Permission
+from veteran_care.auth.principal import Actor
 from veteran_care.beneficiaries import importer
 from veteran_care.errors import problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
-from veteran_care.identity.permissions import Permission
-from veteran_care.identity.principal import Actor
 
 router = APIRouter(route_class=IdempotentRoute, prefix="/beneficiaries", tags=["beneficiaries"])
 

@@ -7,6 +7,9 @@ from fastapi import APIRouter, Header, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.audit import service as audit
+from veteran_care.auth.dependencies import allow
+from veteran_care.auth.permissions import Permission
+from veteran_care.auth.principal import Actor, mask
 from veteran_care.beneficiaries import repository, service
 from veteran_care.beneficiaries.schemas import (
     BeneficiaryCreate,
@@ -21,12 +24,9 @@ from veteran_care.beneficiaries.schemas import (
     CommuneCode,
     EthnicityCode,
 )
-from veteran_care.db import WriteSession
+from veteran_care.db.session import WriteSession
 from veteran_care.errors import problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
-from veteran_care.identity.dependencies import allow
-from veteran_care.identity.permissions import Permission
-from veteran_care.identity.principal import Actor, mask
 from veteran_care.kit.etag import set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from veteran_care.kit.text import Line100

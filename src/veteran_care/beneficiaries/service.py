@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.audit import service as audit
+from veteran_care.auth.principal import Actor
 from veteran_care.beneficiaries import repository
 from veteran_care.beneficiaries.identifiers import national_id_type, parse_card_number
 from veteran_care.beneficiaries.schemas import (
@@ -16,10 +17,9 @@ from veteran_care.beneficiaries.schemas import (
     CardCreate,
     CategoryIn,
 )
-from veteran_care.db import utcnow
+from veteran_care.db.base import utcnow
 from veteran_care.errors import Conflict, DomainError, NotFound, Unprocessable
 from veteran_care.facilities import service as facilities
-from veteran_care.identity.principal import Actor
 from veteran_care.kit import clock
 from veteran_care.kit.etag import check_if_match
 from veteran_care.kit.text import fold

@@ -6,6 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response, status
 
 from veteran_care.audit import service as audit
+from veteran_care.auth.dependencies import allow
+from veteran_care.auth.permissions import Permission
+from veteran_care.auth.principal import Actor
 from veteran_care.clinical import service, timeline
 from veteran_care.clinical.schemas import (
     ConclusionIn,
@@ -17,12 +20,9 @@ from veteran_care.clinical.schemas import (
     Timeline,
 )
 from veteran_care.clinical.views import result_read
-from veteran_care.db import WriteSession
+from veteran_care.db.session import WriteSession
 from veteran_care.errors import problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
-from veteran_care.identity.dependencies import allow
-from veteran_care.identity.permissions import Permission
-from veteran_care.identity.principal import Actor
 from veteran_care.kit.etag import set_etag
 from veteran_care.models import ExaminationResult
 

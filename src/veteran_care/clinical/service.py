@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from veteran_care.audit import service as audit
+from veteran_care.auth.principal import Actor
 from veteran_care.clinical import icd10
 from veteran_care.clinical.schemas import (
     VITALS,
@@ -18,9 +19,8 @@ from veteran_care.clinical.schemas import (
     ResultAmend,
     ResultCreate,
 )
-from veteran_care.db import utcnow
+from veteran_care.db.base import utcnow
 from veteran_care.errors import Conflict, NotFound, Unprocessable
-from veteran_care.identity.principal import Actor
 from veteran_care.kit.clock import today
 from veteran_care.kit.etag import check_if_match
 from veteran_care.models import (

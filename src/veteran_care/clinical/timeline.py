@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from veteran_care.audit import service as audit
+from veteran_care.auth.principal import Actor
 from veteran_care.beneficiaries import service as beneficiaries
 from veteran_care.clinical.schemas import (
     VITALS,
@@ -19,7 +20,6 @@ from veteran_care.clinical.schemas import (
     TimelineCheckup,
 )
 from veteran_care.clinical.views import result_read
-from veteran_care.identity.principal import Actor
 from veteran_care.models import (
     Checkup,
     CheckupConclusion,

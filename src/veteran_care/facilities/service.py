@@ -5,10 +5,10 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.audit import service as audit
+from veteran_care.auth.principal import Actor
 from veteran_care.errors import Conflict, NotFound, Unprocessable
 from veteran_care.facilities import repository
 from veteran_care.facilities.schemas import FacilityCreate, FacilityUpdate
-from veteran_care.identity.principal import Actor
 from veteran_care.kit.etag import check_if_match
 from veteran_care.models import Facility
 from veteran_care.reference import service as reference

@@ -5,7 +5,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.audit import service as audit
-from veteran_care.identity.principal import Actor
+from veteran_care.auth.principal import Actor
 
 
 async def read(

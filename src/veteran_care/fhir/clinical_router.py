@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
-from veteran_care.db import WriteSession
+from veteran_care.db.session import WriteSession
 from veteran_care.fhir import clinical_service as clinical
 from veteran_care.fhir import schemas
 from veteran_care.fhir import search as params

@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from veteran_care.auth.permissions import Permission, is_allowed
+from veteran_care.auth.principal import Actor
 from veteran_care.clinical import service as clinical
 from veteran_care.errors import NotFound
 from veteran_care.fhir import auditing, repository
 from veteran_care.fhir import clinical_mapping as mapping
 from veteran_care.fhir import service as registry
-from veteran_care.identity.permissions import Permission, is_allowed
-from veteran_care.identity.principal import Actor
 from veteran_care.kit.pagination import MAX_LIMIT
 from veteran_care.models import Appointment, Checkup, Diagnosis, Dispense, ExaminationResult
 from veteran_care.pharmacy import repository as pharmacy_repository

@@ -6,6 +6,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.audit import service as audit
+from veteran_care.auth.permissions import Permission, is_allowed
+from veteran_care.auth.principal import Actor
 from veteran_care.beneficiaries import repository as beneficiaries_repository
 from veteran_care.beneficiaries import service as beneficiaries
 from veteran_care.facilities import repository as facilities_repository
@@ -13,8 +15,6 @@ from veteran_care.fhir import clinical_mapping as mapping
 from veteran_care.fhir import clinical_service as care
 from veteran_care.fhir import registry_mapping, repository
 from veteran_care.fhir import service as registry
-from veteran_care.identity.permissions import Permission, is_allowed
-from veteran_care.identity.principal import Actor
 from veteran_care.kit.pagination import MAX_LIMIT
 from veteran_care.scheduling import repository as scheduling_repository
 

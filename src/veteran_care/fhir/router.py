@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from veteran_care.db import ReadSession, WriteSession
+from veteran_care.db.session import ReadSession, WriteSession
 from veteran_care.fhir import everything as record
 from veteran_care.fhir import schemas
 from veteran_care.fhir import search as params

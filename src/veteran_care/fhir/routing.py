@@ -6,12 +6,12 @@ from typing import Annotated, Any
 from fastapi import Query, Request
 from pydantic import StringConstraints
 
+from veteran_care.auth.dependencies import allow
+from veteran_care.auth.permissions import Permission
+from veteran_care.auth.principal import Actor
 from veteran_care.fhir import schemas
 from veteran_care.fhir import search as params
 from veteran_care.fhir.responses import FhirResponse, searchset
-from veteran_care.identity.dependencies import allow
-from veteran_care.identity.permissions import Permission
-from veteran_care.identity.principal import Actor
 from veteran_care.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 Registry = Annotated[Actor, allow(Permission.registry_read)]

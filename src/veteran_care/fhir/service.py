@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from veteran_care.auth.principal import Actor
 from veteran_care.beneficiaries import repository as beneficiaries_repository
 from veteran_care.beneficiaries import service as beneficiaries
 from veteran_care.errors import NotFound
@@ -16,7 +17,6 @@ from veteran_care.facilities import service as facilities
 from veteran_care.fhir import auditing, repository
 from veteran_care.fhir import registry_mapping as mapping
 from veteran_care.fhir.search import DateRange
-from veteran_care.identity.principal import Actor
 from veteran_care.kit.text import fold
 from veteran_care.models import Beneficiary, InsuranceCard
 from veteran_care.pharmacy import repository as pharmacy_repository

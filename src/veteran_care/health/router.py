@@ -50,7 +50,7 @@ async def _check(engine: AsyncEngine) -> set[str]:
 )
 async def readyz(request: Request) -> Readiness | JSONResponse:
     engine: AsyncEngine = request.app.state.engine
-    heads: set[str] = request.app.state.schema_heads
+    heads: frozenset[str] = request.app.state.schema_heads
     try:
         current = await asyncio.wait_for(_check(engine), READY_TIMEOUT_SECONDS)
     except (TimeoutError, OSError, Exception):

@@ -16,11 +16,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request, Response
 from fastapi.routing import APIRoute
 
-from veteran_care.db import WriteSession
+from veteran_care.auth.dependencies import allow
+from veteran_care.auth.permissions import Permission
+from veteran_care.auth.principal import Actor
+from veteran_care.db.session import WriteSession
 from veteran_care.idempotency import service
-from veteran_care.identity.dependencies import allow
-from veteran_care.identity.permissions import Permission
-from veteran_care.identity.principal import Actor
 from veteran_care.models.idempotency import KEY_MAX_LENGTH
 
 _CLAIM = "idempotency_claim"

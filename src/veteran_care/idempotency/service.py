@@ -27,10 +27,11 @@ from fastapi import Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from veteran_care.audit import service as audit
-from veteran_care.db import WRITE_OPTION, utcnow
+from veteran_care.auth.principal import Actor
+from veteran_care.db.base import utcnow
+from veteran_care.db.engine import WRITE_OPTION
 from veteran_care.errors import Conflict, Unprocessable
 from veteran_care.idempotency import repository
-from veteran_care.identity.principal import Actor
 from veteran_care.models import IdempotencyKey, IdempotencyState
 
 logger = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from veteran_care.identity.passwords import MIN_PASSWORD_LENGTH
+from veteran_care.auth.passwords import MIN_PASSWORD_LENGTH
 from veteran_care.kit.schemas import UNIQUE_ITEMS, Bool, InputSchema, OutputSchema
 from veteran_care.kit.text import Line200
 from veteran_care.models import Role

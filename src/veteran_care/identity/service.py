@@ -7,13 +7,15 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.audit import service as audit
+from veteran_care.auth import tokens
+from veteran_care.auth.dependencies import Forbidden
+from veteran_care.auth.passwords import generate_secret, hash_secret, verify_secret
+from veteran_care.auth.principal import Actor, Principal
 from veteran_care.config import Settings
-from veteran_care.db import utcnow
+from veteran_care.db.base import utcnow
 from veteran_care.errors import Conflict, DomainError, NotFound
 from veteran_care.facilities import service as facilities
-from veteran_care.identity import repository, tokens
-from veteran_care.identity.passwords import generate_secret, hash_secret, verify_secret
-from veteran_care.identity.principal import Actor, Principal
+from veteran_care.identity import repository
 from veteran_care.identity.schemas import (
     AccountUpdate,
     ClientCreate,
@@ -29,11 +31,6 @@ from veteran_care.models import (
     RefreshToken,
     Role,
 )
-
-
-class Forbidden(DomainError):
-    status = 403
-    code = "forbidden"
 
 
 @dataclass(frozen=True)
@@ -57,25 +54,6 @@ def _principal(account: Account) -> Principal:
         roles=frozenset(Role(r) for r in account.roles),
         province_wide=account.province_wide,
         facility_ids=frozenset(f.facility_id for f in account.facilities),
-    )
-
-
-def principal_of(
-    account: repository.AccountState | None, claims: tokens.AccessClaims
-) -> Principal | None:
-    """The principal of a valid token, or None when the account is gone, inactive or logged out."""
-    if account is None or not account.active:
-        return None
-    valid_after = account.tokens_valid_after
-    if valid_after is not None and claims.issued_at < valid_after.timestamp():
-        return None
-    return Principal(
-        account_id=account.id,
-        kind=account.kind,
-        login=account.login,
-        roles=frozenset(Role(r) for r in account.roles),
-        province_wide=account.province_wide,
-        facility_ids=account.facility_ids,
     )
 
 

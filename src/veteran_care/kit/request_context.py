@@ -1,6 +1,6 @@
 """The id of the request being served, readable anywhere below the edge (logs, audit, errors).
 
-Set by :class:`veteran_care.edge.EdgeMiddleware` for the duration of one HTTP request;
+Set by :class:`veteran_care.web.edge.EdgeMiddleware` for the duration of one HTTP request;
 ``None`` outside a request (CLI, migrations, background work).
 """
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from veteran_care.db import Base, UTCDateTime
+from veteran_care.db.base import Base, UTCDateTime
 
 
 class AuditEvent(Base):

@@ -5,7 +5,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from veteran_care.db import Base, IdMixin, TimestampMixin, VersionedMixin
+from veteran_care.db.base import Base, IdMixin, TimestampMixin, VersionedMixin
 from veteran_care.models._types import enum_column
 
 

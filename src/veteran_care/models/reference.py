@@ -3,7 +3,7 @@
 from sqlalchemy import Boolean, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from veteran_care.db import Base
+from veteran_care.db.base import Base
 
 
 class Commune(Base):

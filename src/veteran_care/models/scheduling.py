@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from veteran_care.db import Base, IdMixin, TimestampMixin, UTCDateTime, VersionedMixin
+from veteran_care.db.base import Base, IdMixin, TimestampMixin, UTCDateTime, VersionedMixin
 from veteran_care.models._types import enum_column
 
 

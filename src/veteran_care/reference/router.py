@@ -5,11 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from veteran_care.audit import service as audit
-from veteran_care.db import ReadSession, WriteSession
+from veteran_care.auth.dependencies import allow
+from veteran_care.auth.permissions import Permission
+from veteran_care.auth.principal import Actor
+from veteran_care.db.session import ReadSession, WriteSession
 from veteran_care.errors import NotFound, problem_responses
-from veteran_care.identity.dependencies import allow
-from veteran_care.identity.permissions import Permission
-from veteran_care.identity.principal import Actor
 from veteran_care.models import BeneficiaryCategory
 from veteran_care.reference import repository
 from veteran_care.reference.schemas import (

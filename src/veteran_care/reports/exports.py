@@ -1,5 +1,8 @@
 """Report formats: JSON (the route's model), CSV (UTF-8 with BOM, so spreadsheet programs show
-Vietnamese), XLSX (XlsxWriter, constant memory) and an SVG bar chart; person-level lists stream."""
+Vietnamese), XLSX (XlsxWriter, constant memory) and an SVG bar chart; person-level lists stream.
+
+A report in a file format is a :class:`Document`: its content, whole or as a stream of chunks. The
+router sends it (media type, Content-Disposition); nothing here knows about HTTP."""
 
 import asyncio
 import contextlib
@@ -7,12 +10,12 @@ import csv
 import io
 import tempfile
 from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from typing import Any
 
 import xlsxwriter  # type: ignore[import-untyped]
-from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import Select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,6 +24,21 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SVG_TYPE = "image/svg+xml"
 BOM = "\ufeff"
 COPY_CHUNK = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Document:
+    """A report as a file: a whole body, or chunks streamed as the database yields them."""
+
+    stem: str
+    extension: str
+    media_type: str
+    content: str | bytes | AsyncIterator[str] | AsyncIterator[bytes]
+    attachment: bool = True  # downloaded under a time-stamped name; False: shown as it is
+
+    def filename(self) -> str:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        return f"{self.stem}-{stamp}.{self.extension}"
 
 
 def _cell(value: Any) -> Any:
@@ -33,22 +51,17 @@ def _cell(value: Any) -> Any:
     return str(value)
 
 
-def filename(stem: str, extension: str) -> dict[str, str]:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return {"Content-Disposition": f'attachment; filename="{stem}-{stamp}.{extension}"'}
-
-
-def csv_response(stem: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> Response:
+def csv_file(stem: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> Document:
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer)
     writer.writerow(columns)
     for row in rows:
         writer.writerow([_cell(row.get(c)) for c in columns])
-    return Response(buffer.getvalue(), media_type=CSV_TYPE, headers=filename(stem, "csv"))
+    return Document(stem, "csv", CSV_TYPE, buffer.getvalue())
 
 
-def xlsx_response(stem: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> Response:
+def xlsx_file(stem: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> Document:
     with tempfile.TemporaryFile() as handle:
         workbook = xlsxwriter.Workbook(handle, {"constant_memory": True, "in_memory": False})
         sheet = workbook.add_worksheet(stem[:31])
@@ -61,12 +74,12 @@ def xlsx_response(stem: str, columns: Sequence[str], rows: Iterable[dict[str, An
         workbook.close()
         handle.seek(0)
         content = handle.read()
-    return Response(content, media_type=XLSX_TYPE, headers=filename(stem, "xlsx"))
+    return Document(stem, "xlsx", XLSX_TYPE, content)
 
 
 def csv_stream(
     stem: str, columns: Sequence[str], batches: AsyncIterator[Sequence[Sequence[Any]]]
-) -> StreamingResponse:
+) -> Document:
     """Flat memory however long the list: batches of rows (tuples of plain values: str, numbers,
     dates, UUIDs, None) are written as they come from the database, by the csv module's C loop."""
 
@@ -83,12 +96,12 @@ def csv_stream(
                 buffer.truncate()
         yield buffer.getvalue()
 
-    return StreamingResponse(body(), media_type=CSV_TYPE, headers=filename(stem, "csv"))
+    return Document(stem, "csv", CSV_TYPE, body())
 
 
 def csv_copy_stream(
     stem: str, sessionmaker: async_sessionmaker[AsyncSession], stmt: Select[Any]
-) -> StreamingResponse:
+) -> Document:
     """PostgreSQL writes the CSV itself (COPY (SELECT ...) TO STDOUT, header from the column
     labels): Python only passes the bytes on, in chunks of about 256 kB. Flat memory: the copy
     waits while the client has not taken the previous chunks."""
@@ -138,7 +151,7 @@ def csv_copy_stream(
                         await task
                     await connection.invalidate()
 
-    return StreamingResponse(body(), media_type=CSV_TYPE, headers=filename(stem, "csv"))
+    return Document(stem, "csv", CSV_TYPE, body())
 
 
 def bar_chart_svg(title: str, bars: Sequence[tuple[str, float | None]], unit: str = "%") -> str:

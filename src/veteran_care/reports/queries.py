@@ -20,7 +20,7 @@ from sqlalchemy import Integer, Select, String, and_, case, cast, func, literal,
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
-from veteran_care.db import plan_each_execution
+from veteran_care.db.session import plan_each_execution
 from veteran_care.kit.clock import end_of_day, local_time, start_of_day
 from veteran_care.models import (
     Beneficiary,

@@ -3,74 +3,51 @@
 A booking takes one seat per specialty with a conditional UPDATE each (in session-id order, so
 two bookings never wait on each other in opposite orders); if any seat cannot be had, the whole
 transaction is rolled back: all or nothing. On PostgreSQL one statement reads the booking's
-facts, takes the seats and writes the rows (decisions 0016, 0019).
+facts, takes the seats and writes the rows (decisions 0016, 0019). This module is the service
+the routers call; the booking's parts are its own modules: the rows it writes
+(``booking_rows``), the rules on its facts (``booking_rules``), the places it finds and takes
+(``booking_places``), and the statements that run (``booking_facts``, ``booking_repository``,
+``booking_at_once``).
 """
 
 import uuid
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.audit import service as audit
-from veteran_care.db import utcnow
+from veteran_care.auth.principal import Actor
+from veteran_care.db.base import utcnow
 from veteran_care.errors import Conflict, DomainError, NotFound, Unprocessable
 from veteran_care.facilities import service as facilities
-from veteran_care.identity.principal import Actor
 from veteran_care.kit.clock import today
 from veteran_care.models import (
     Appointment,
     AppointmentStatus,
-    BeneficiaryStatus,
     CancelledBy,
     Checkup,
-    CheckupOutcome,
-    CheckupStatus,
     PartOfDay,
-    Session,
 )
-from veteran_care.scheduling import booking_repository, repository
-from veteran_care.scheduling.lifecycle import change_status, history_values, refresh
+from veteran_care.scheduling import (
+    booking_at_once,
+    booking_facts,
+    booking_repository,
+    booking_rows,
+    booking_tables,
+    repository,
+)
+from veteran_care.scheduling.booking_places import available_days, refusal, take_places
+from veteran_care.scheduling.booking_rules import check_rules
+from veteran_care.scheduling.lifecycle import change_status, refresh
 from veteran_care.scheduling.schemas import (
     TRANSITION_TARGETS,
     AvailableDay,
-    AvailableSession,
     CheckupCreate,
     CheckupRead,
 )
 from veteran_care.scheduling.sessions import ensure_not_past, ensure_specialties
-
-NEXT_DATES = 5
-SEARCH_DAYS = 90
-
-
-def _available(sessions: Sequence[Session], codes: Sequence[str]) -> list[AvailableDay]:
-    by_day: dict[date, list[Session]] = defaultdict(list)
-    for found in sessions:
-        if found.booked < found.capacity:
-            by_day[found.date].append(found)
-    days = []
-    for day in sorted(by_day):
-        if {s.specialty_code for s in by_day[day]} >= set(codes):
-            days.append(
-                AvailableDay(
-                    date=day,
-                    sessions=[
-                        AvailableSession(
-                            session_id=s.id,
-                            specialty_code=s.specialty_code,
-                            part_of_day=s.part_of_day,
-                            capacity=s.capacity,
-                            booked=s.booked,
-                            places_left=s.capacity - s.booked,
-                        )
-                        for s in by_day[day]
-                    ],
-                )
-            )
-    return days
 
 
 async def availability(
@@ -87,70 +64,7 @@ async def availability(
     found = await repository.open_sessions(
         session, facility_id, codes, date_from, date_to, with_places=True
     )
-    return _available(found, codes)
-
-
-async def next_dates(
-    session: AsyncSession, facility_id: uuid.UUID, codes: Sequence[str], after: date
-) -> list[date]:
-    start = max(after + timedelta(days=1), today())
-    found = await repository.open_sessions(
-        session, facility_id, codes, start, start + timedelta(days=SEARCH_DAYS), with_places=True
-    )
-    return [day.date for day in _available(found, codes)][:NEXT_DATES]
-
-
-async def _full(
-    session: AsyncSession,
-    facility_id: uuid.UUID,
-    codes: Sequence[str],
-    day: date,
-    code: str,
-    *,
-    no_session: bool,
-) -> Conflict:
-    dates = await next_dates(session, facility_id, codes, day)
-    if no_session:
-        detail = f"There is no open {code} session at this facility on {day}."
-    else:
-        detail = f"The {code} sessions on {day} are full."
-    return Conflict(
-        detail,
-        code="no-session" if no_session else "session-full",
-        specialty_code=code,
-        next_available_dates=[d.isoformat() for d in dates],
-    )
-
-
-async def take_places(
-    session: AsyncSession,
-    facility_id: uuid.UUID,
-    codes: Sequence[str],
-    day: date,
-    preferred: PartOfDay | None,
-) -> dict[str, uuid.UUID]:
-    """One seat per specialty, all or nothing (the caller's transaction rolls back on error):
-    the session taken for each specialty code.
-
-    The day's candidate sessions are locked in id order and read after the lock, so their
-    counts are current; the places are then taken by one conditional UPDATE, which stays the
-    guarantee: a session that is full by then is never overbooked, the booking fails instead."""
-    found = await booking_repository.lock_open_sessions(session, facility_id, codes, day)
-    chosen: dict[str, uuid.UUID] = {}
-    for code in codes:
-        candidates = [s for s in found if s.specialty_code == code]
-        if not candidates:
-            raise await _full(session, facility_id, codes, day, code, no_session=True)
-        candidates.sort(key=lambda s: (s.part_of_day != preferred, s.part_of_day.value))
-        with_place = next((s for s in candidates if s.booked < s.capacity), None)
-        if with_place is None:
-            raise await _full(session, facility_id, codes, day, code, no_session=False)
-        chosen[code] = with_place.id
-    taken = await booking_repository.take_seat_in_each(session, list(chosen.values()), utcnow())
-    for code, session_id in chosen.items():
-        if session_id not in taken:
-            raise await _full(session, facility_id, codes, day, code, no_session=False)
-    return chosen
+    return available_days(found, codes)
 
 
 async def book(
@@ -166,49 +80,14 @@ async def book(
     principal = actor.require()
     on_the_day = today()
     now = utcnow()
-    checkup_id = uuid.uuid4()
-    links = predecessors or {}
-    checkup: dict[str, Any] = {
-        "id": checkup_id,
-        "beneficiary_id": data.beneficiary_id,
-        "facility_id": data.facility_id,
-        "campaign_id": data.campaign_id,
-        "date": data.date,
-        "status": CheckupStatus.planned,
-        "outcome": CheckupOutcome.pending,
-        "part_of_day": data.part_of_day,
-        "card_override_reason": data.card_override_reason,
-        "rescheduled_from_id": rescheduled_from.id if rescheduled_from else None,
-        "booked_by": principal.account_id,
-        "version": 1,
-        "created_at": now,
-        "updated_at": now,
-    }
-    appointments = [
-        {
-            "id": uuid.uuid4(),
-            "checkup_id": checkup_id,
-            "beneficiary_id": data.beneficiary_id,
-            "facility_id": data.facility_id,
-            "specialty_code": code,
-            "date": data.date,
-            "status": AppointmentStatus.booked,
-            "cancelled_by": None,
-            "cancel_reason": None,
-            "rescheduled_from_id": links.get(code),
-            "rescheduled_to_id": None,
-            "version": 1,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for code in data.specialty_codes
-    ]
-    first_change = history_values(checkup_id, actor, None, AppointmentStatus.booked, None, now)
-    del first_change["appointment_id"]
-    postgresql = booking_repository.on_postgresql(session)
+    checkup = booking_rows.checkup_row(data, principal.account_id, rescheduled_from, now)
+    checkup_id: uuid.UUID = checkup["id"]
+    appointments = booking_rows.appointment_rows(data, checkup_id, predecessors or {}, now)
+    first_change = booking_rows.first_change(checkup_id, actor, now)
+    postgresql = booking_tables.on_postgresql(session)
     taken: dict[str, uuid.UUID] | None = None
     if postgresql:  # the facts, the places and the rows in one statement, written if allowed
-        check, taken = await booking_repository.book_at_once(
+        check, taken = await booking_at_once.book_at_once(
             session,
             checkup,
             appointments,
@@ -218,7 +97,7 @@ async def book(
             card_override=bool(data.card_override_reason),
         )
     else:
-        check = await booking_repository.booking_check(
+        check = await booking_facts.booking_check(
             session,
             data.facility_id,
             data.beneficiary_id,
@@ -228,28 +107,51 @@ async def book(
         )
     facilities.ensure_visible(data.facility_id, actor, exists=check.facility_exists)
     ensure_not_past(data.date, on_the_day)
+    await _settle(session, data, check, taken, checkup, appointments, first_change)
+    await _record(session, actor, data, checkup_id)
+    return CheckupRead.model_validate({**checkup, "appointments": appointments})
+
+
+async def _settle(
+    session: AsyncSession,
+    data: CheckupCreate,
+    check: booking_facts.BookingCheck,
+    taken: dict[str, uuid.UUID] | None,
+    checkup: dict[str, Any],
+    appointments: list[dict[str, Any]],
+    first_change: dict[str, Any],
+) -> None:
+    """The rules on the booking's facts, then its places: on SQLite (``taken`` None) taken and
+    the rows written now; on PostgreSQL taken and written already, refused if one is missing.
+    Each appointment is placed in the session taken for it."""
     try:
-        await _check_rules(session, data, check)
+        await check_rules(session, data, check)
         if taken is None:  # SQLite, whose write transactions run one at a time
             taken = await take_places(
                 session, data.facility_id, data.specialty_codes, data.date, data.part_of_day
             )
-            _place(appointments, taken)
+            booking_rows.place(appointments, taken)
             history = [{**first_change, "appointment_id": a["id"]} for a in appointments]
             await booking_repository.insert_checkup(session, checkup, appointments, history)
         else:
             missing = next((c for c in data.specialty_codes if c not in taken), None)
             if missing is not None:  # the caller's transaction rolls back what was written
-                raise await _refusal(
+                raise await refusal(
                     session, data.facility_id, data.specialty_codes, data.date, missing
                 )
-            _place(appointments, taken)
+            booking_rows.place(appointments, taken)
     except DomainError:
         # The specialty codes are checked only when the booking is refused: on success every
         # code has a session, which references its specialty. An unknown code is still the
         # error the caller sees first, as if it had been checked before everything else.
         await ensure_specialties(session, data.specialty_codes, "specialty_codes")
         raise
+
+
+async def _record(
+    session: AsyncSession, actor: Actor, data: CheckupCreate, checkup_id: uuid.UUID
+) -> None:
+    """The audit trail of a booking: its creation, and a booking without a valid card."""
     await audit.record(
         session,
         actor,
@@ -268,79 +170,6 @@ async def book(
             resource_id=checkup_id,
             beneficiary_id=data.beneficiary_id,
             detail="booked without a card valid on the date",
-        )
-    return CheckupRead.model_validate({**checkup, "appointments": appointments})
-
-
-def _place(appointments: list[dict[str, Any]], taken: Mapping[str, uuid.UUID]) -> None:
-    for appointment in appointments:
-        appointment["session_id"] = taken[appointment["specialty_code"]]
-
-
-async def _refusal(
-    session: AsyncSession, facility_id: uuid.UUID, codes: Sequence[str], day: date, code: str
-) -> Conflict:
-    """Why ``code`` has no place on ``day``: no open session, or full ones."""
-    sessions = await repository.open_sessions(
-        session, facility_id, [code], day, day, with_places=False
-    )
-    return await _full(session, facility_id, codes, day, code, no_session=not sessions)
-
-
-async def _check_rules(
-    session: AsyncSession, data: CheckupCreate, facts: booking_repository.BookingCheck
-) -> None:
-    """The person's rules, then the campaign's, from the facts the booking read (the same as
-    ``book_at_once`` applies before it writes anything)."""
-    if facts.status is None:
-        raise Unprocessable(
-            f"beneficiary_id: there is no beneficiary {data.beneficiary_id}.",
-            code="unknown-beneficiary",
-            field="beneficiary_id",
-        )
-    if facts.status != BeneficiaryStatus.active:
-        raise Conflict(
-            f"The beneficiary is {facts.status.value}: no check can be booked.",
-            code="beneficiary-not-active",
-        )
-    if data.campaign_id is not None:
-        _ensure_campaign_fits(data, facts)
-    if not data.card_override_reason and not facts.has_valid_card:
-        raise Unprocessable(
-            f"No health-insurance card of this person is valid on {data.date}; add one, or "
-            "book with card_override_reason.",
-            code="card-not-valid",
-            field="card_override_reason",
-        )
-    if facts.already_booked:
-        already = await repository.active_specialties_on(
-            session, data.beneficiary_id, data.date, data.specialty_codes
-        )
-        raise Conflict(
-            f"Already booked on {data.date} for {', '.join(already)}.",
-            code="already-booked",
-            specialty_codes=already,
-        )
-
-
-def _ensure_campaign_fits(data: CheckupCreate, facts: booking_repository.BookingCheck) -> None:
-    if facts.campaign_starts_on is None or facts.campaign_ends_on is None:
-        raise Unprocessable(
-            f"campaign_id: there is no campaign {data.campaign_id}.",
-            code="unknown-campaign",
-            field="campaign_id",
-        )
-    if not facts.facility_in_campaign:
-        raise Unprocessable(
-            "facility_id: this facility does not take part in the campaign.",
-            code="facility-not-in-campaign",
-            field="facility_id",
-        )
-    if not facts.campaign_starts_on <= data.date <= facts.campaign_ends_on:
-        raise Unprocessable(
-            f"date: the campaign runs {facts.campaign_starts_on} to {facts.campaign_ends_on}.",
-            code="date-outside-campaign",
-            field="date",
         )
 
 

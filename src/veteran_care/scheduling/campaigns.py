@@ -17,10 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from veteran_care.audit import service as audit
-from veteran_care.db import WRITE_OPTION, plan_each_execution
+from veteran_care.auth.principal import Actor
+from veteran_care.db.engine import WRITE_OPTION
+from veteran_care.db.session import plan_each_execution
 from veteran_care.errors import NotFound, Unprocessable
 from veteran_care.facilities import service as facilities
-from veteran_care.identity.principal import Actor
 from veteran_care.kit.clock import today
 from veteran_care.models import (
     ACTIVE,

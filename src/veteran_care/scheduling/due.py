@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from veteran_care.db import plan_each_execution
+from veteran_care.db.session import plan_each_execution
 from veteran_care.kit.pagination import page_of, paginate, text_key
 from veteran_care.models import (
     Appointment,

@@ -5,12 +5,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response, status
 
-from veteran_care.db import ReadSession, WriteSession
+from veteran_care.auth.dependencies import allow
+from veteran_care.auth.permissions import Permission
+from veteran_care.auth.principal import Actor
+from veteran_care.db.session import ReadSession, WriteSession
 from veteran_care.errors import problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
-from veteran_care.identity.dependencies import allow
-from veteran_care.identity.permissions import Permission
-from veteran_care.identity.principal import Actor
 from veteran_care.kit.clock import today
 from veteran_care.kit.etag import set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page

@@ -1,12 +1,11 @@
 """The role × operation matrix: the one place that says who may do what.
 
 Every `/api/v1` operation declares one permission (an OAuth2 scope in the OpenAPI document); the
-`allow()` dependency in `identity.dependencies` enforces it against this table. Deny by default:
+`allow()` dependency in `auth.dependencies` enforces it against this table. Deny by default:
 a permission absent from the table is granted to nobody.
 """
 
 from enum import StrEnum
-from typing import Any
 
 from veteran_care.models import Role
 
@@ -74,43 +73,3 @@ def is_allowed(roles: frozenset[Role], permission: Permission) -> bool:
 def describe(permission: Permission) -> str:
     roles = ", ".join(sorted(r.value for r in allowed_roles(permission))) or "nobody"
     return f"Permission `{permission.value}`: {roles}."
-
-
-def matrix_markdown() -> str:
-    """The matrix as a Markdown table (the README shows it; a test keeps them equal)."""
-    roles = list(Role)
-    lines = [
-        "| permission | " + " | ".join(r.value for r in roles) + " |",
-        "|---|" + "---|" * len(roles),
-    ]
-    for permission in Permission:
-        cells = ["✓" if r in allowed_roles(permission) else "" for r in roles]
-        lines.append(f"| `{permission.value}` | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def operations_markdown(openapi: dict[str, Any]) -> str:
-    """Every guarded operation with the permission it needs (the README shows it)."""
-    lines = ["| operation | method and path | permission |", "|---|---|---|"]
-    for path, operations in openapi["paths"].items():
-        for method, operation in operations.items():
-            scopes = [
-                scope
-                for requirement in operation.get("security", [])
-                for names in requirement.values()
-                for scope in names
-            ]
-            if scopes:
-                lines.append(
-                    f"| `{operation['operationId']}` | {method.upper()} `{path}` "
-                    f"| `{', '.join(scopes)}` |"
-                )
-    return "\n".join(lines)
-
-
-if __name__ == "__main__":  # python -m veteran_care.identity.permissions: the README tables
-    from veteran_care.main import create_app
-
-    print(matrix_markdown())
-    print()
-    print(operations_markdown(create_app().openapi()))

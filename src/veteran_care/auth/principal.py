@@ -3,7 +3,7 @@
 import uuid
 from dataclasses import dataclass
 
-from veteran_care.identity.permissions import IDENTIFIER_ROLES
+from veteran_care.auth.permissions import IDENTIFIER_ROLES
 from veteran_care.models import Role
 
 SYSTEM_ACCOUNT_ID = uuid.UUID(int=0)

@@ -10,11 +10,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Security
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 
-from veteran_care.errors import DomainError
-from veteran_care.identity import service, tokens
-from veteran_care.identity.permissions import Permission, describe, is_allowed
-from veteran_care.identity.principal import Actor
-from veteran_care.identity.repository import AccountReader
+from veteran_care.auth import tokens
+from veteran_care.auth.account import read_principal
+from veteran_care.auth.permissions import Permission, describe, is_allowed
+from veteran_care.auth.principal import Actor
+from veteran_care.errors import PROBLEM_MEDIA_TYPE, DomainError
 
 TOKEN_URL = "/api/v1/auth/token"
 
@@ -28,6 +28,11 @@ oauth2_scheme = OAuth2PasswordBearer(
     ),
     auto_error=False,
 )
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
 
 
 class Unauthorized(DomainError):
@@ -63,8 +68,7 @@ async def current_actor(
         raise Unauthorized(
             "The access token is not valid (malformed, expired or not ours).", "invalid_token"
         ) from exc
-    read_account: AccountReader = request.app.state.read_account
-    principal = service.principal_of(await read_account(claims.account_id), claims)
+    principal = await read_principal(request.app.state.sessionmaker, claims)
     if principal is None:
         raise Unauthorized(
             "The access token was revoked or its account is inactive.", "invalid_token"
@@ -72,10 +76,30 @@ async def current_actor(
     request.state.principal = principal
     for scope in security_scopes.scopes:
         if not is_allowed(principal.roles, Permission(scope)):
-            raise service.Forbidden(f"Your roles do not allow this operation ({scope}).")
+            raise Forbidden(f"Your roles do not allow this operation ({scope}).")
     return request_actor(request)
 
 
 def allow(permission: Permission) -> Any:
     """`actor: Annotated[Actor, allow(Permission.x)]` on every guarded operation."""
     return Security(current_actor, scopes=[permission.value])
+
+
+def document_permission(operation: dict[str, Any]) -> None:
+    """OpenAPI: a guarded operation says who may call it, and documents 401 and 403."""
+    scopes = [
+        s for requirement in operation.get("security", []) for v in requirement.values() for s in v
+    ]
+    if not scopes:
+        return
+    roles = " ".join(describe(Permission(scope)) for scope in scopes)
+    operation["description"] = (operation.get("description", "") + f"\n\n**Who:** {roles}").strip()
+    operation["responses"].setdefault("401", _problem("No valid bearer token."))
+    operation["responses"].setdefault("403", _problem("The caller's roles do not allow this."))
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }

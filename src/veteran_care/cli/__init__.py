@@ -1,62 +1,32 @@
 """veteran-care: serve | migrate | seed-demo | create-user | backup | audit verify |
-purge-idempotency-keys (and more: `veteran-care --help`)"""
+audit checkpoint | purge-idempotency-keys (and more: `veteran-care --help`)"""
 
 import asyncio
 import importlib.util
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, BinaryIO, TypeVar
+from typing import Annotated, BinaryIO
 
 import typer
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from veteran_care import migrate as migrations
-from veteran_care.config import Environment, Settings, get_settings
-from veteran_care.db import WRITE_OPTION, create_engine, create_sessionmaker
+from veteran_care.cli.audit import audit_app
+from veteran_care.cli.common import in_session, load_settings
+from veteran_care.cli.common import migrate_database as _migrate
+from veteran_care.config import Environment, Settings
+from veteran_care.db.engine import create_engine, create_sessionmaker
 from veteran_care.identity import service as identity
-from veteran_care.logs import configure_logging, logging_config
 from veteran_care.models import Role
+from veteran_care.web.logs import configure_logging, logging_config
 
 app = typer.Typer(help="Veteran Care: registry, periodic checks, medicines and reports.")
-
-
-def _settings() -> Settings:
-    try:
-        return get_settings()
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        typer.echo(f"Configuration error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-
-
-def _migrate(settings: Settings) -> None:
-    migrations.upgrade(settings.effective_database_url)
-
-
-T = TypeVar("T")
-
-
-def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run ``work`` in one transaction on a short-lived engine, and commit it."""
-
-    async def run() -> T:
-        engine = create_engine(settings)
-        try:
-            async with create_sessionmaker(engine)() as session:
-                await session.connection(execution_options={WRITE_OPTION: True})
-                result = await work(session)
-                await session.commit()
-                return result
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
+app.add_typer(audit_app, name="audit")
 
 
 def _seed(settings: Settings, count: int, seed: int) -> str:
     from veteran_care.demo import seed_demo
 
-    summary = _in_session(settings, lambda session: seed_demo(session, count=count, seed=seed))
+    summary = in_session(settings, lambda session: seed_demo(session, count=count, seed=seed))
     if summary.skipped:
         return "Demo data already present: nothing added."
     return (
@@ -67,7 +37,7 @@ def _seed(settings: Settings, count: int, seed: int) -> str:
 
 def _first_admin(settings: Settings) -> None:
     """With no account yet, create `admin` (password from the settings, or generated)."""
-    generated = _in_session(
+    generated = in_session(
         settings, lambda session: identity.ensure_first_admin(session, settings.admin_password)
     )
     if generated:
@@ -92,7 +62,7 @@ def serve(
     migrate: Annotated[bool, typer.Option(help="Apply migrations before serving.")] = True,
 ) -> None:
     """Apply migrations, then serve the API with uvicorn (uvloop/httptools when installed)."""
-    settings = _settings()
+    settings = load_settings()
     configure_logging(settings)
     if migrate:
         _migrate(settings)
@@ -110,7 +80,7 @@ def serve(
         per_worker = settings.db_pool_size + settings.db_max_overflow
         typer.echo(
             f"{workers} worker(s) x {per_worker} connections = up to {workers * per_worker} "
-            "PostgreSQL connections from this instance (README: connection pool sizing)"
+            "PostgreSQL connections from this instance (docs/operations.md: connection pool sizing)"
         )
     uvicorn.run(
         "veteran_care.main:create_served_app",
@@ -130,7 +100,7 @@ def serve(
 @app.command()
 def migrate() -> None:
     """Apply every pending migration to the configured database."""
-    settings = _settings()
+    settings = load_settings()
     _migrate(settings)
     typer.echo("Database at the latest migration.")
 
@@ -141,7 +111,7 @@ def seed_demo(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).")] = 2027,
 ) -> None:
     """Load deterministic demo data (facilities, beneficiaries, cards); idempotent."""
-    settings = _settings()
+    settings = load_settings()
     _refuse_demo_in_production(settings)
     _migrate(settings)
     typer.echo(_seed(settings, count, seed))
@@ -163,12 +133,12 @@ def create_user(
     """Create a staff user (the password is asked for, never echoed)."""
     from pydantic import ValidationError
 
+    from veteran_care.auth.principal import system_actor
     from veteran_care.errors import DomainError
     from veteran_care.facilities import repository as facilities
-    from veteran_care.identity.principal import system_actor
     from veteran_care.identity.schemas import UserCreate
 
-    settings = _settings()
+    settings = load_settings()
 
     async def work(session: AsyncSession) -> str:
         facility_ids = []
@@ -189,7 +159,7 @@ def create_user(
         return str(account.id)
 
     try:
-        account_id = _in_session(settings, work)
+        account_id = in_session(settings, work)
     except ValidationError as exc:
         for error in exc.errors():
             typer.echo(f"{'.'.join(map(str, error['loc']))}: {error['msg']}", err=True)
@@ -205,12 +175,12 @@ def mark_noshows(
     facility_code: Annotated[str | None, typer.Option(help="Only this facility.")] = None,
 ) -> None:
     """Mark booked appointments of past days as no-shows (cancelled ones never are)."""
+    from veteran_care.auth.principal import system_actor
     from veteran_care.errors import DomainError
     from veteran_care.facilities import repository as facilities
-    from veteran_care.identity.principal import system_actor
     from veteran_care.scheduling import booking
 
-    settings = _settings()
+    settings = load_settings()
 
     async def work(session: AsyncSession) -> int:
         facility_id = None
@@ -221,7 +191,7 @@ def mark_noshows(
         return await booking.mark_noshows(session, system_actor("mark-noshows"), None, facility_id)
 
     try:
-        marked = _in_session(settings, work)
+        marked = in_session(settings, work)
     except DomainError as exc:
         typer.echo(exc.detail, err=True)
         raise typer.Exit(2) from exc
@@ -233,8 +203,8 @@ def purge_idempotency_keys() -> None:
     """Delete expired Idempotency-Keys and their stored responses (run daily, e.g. from cron)."""
     from veteran_care.idempotency.service import purge_expired
 
-    settings = _settings()
-    purged = _in_session(settings, purge_expired)
+    settings = load_settings()
+    purged = in_session(settings, purge_expired)
     typer.echo(f"{purged} expired idempotency keys deleted.")
 
 
@@ -249,44 +219,33 @@ def openapi() -> None:
 
 
 @app.command()
+def roles() -> None:
+    """Print the role tables of docs/roles.md: the matrix, and each operation's permission."""
+    from veteran_care.main import create_app
+    from veteran_care.role_tables import matrix_markdown, operations_markdown
+
+    typer.echo(matrix_markdown())
+    typer.echo()
+    typer.echo(operations_markdown(create_app().openapi()))
+
+
+@app.command()
 def backup(
     destination: Annotated[
         Path, typer.Argument(dir_okay=False, metavar="FILE", help="The backup file to write.")
     ],
 ) -> None:
     """Back up the configured database while the API runs (SQLite online backup API, or
-    pg_dump custom format); restore as the README says."""
+    pg_dump custom format); restore as docs/operations.md says."""
     from veteran_care.backup import BackupError
     from veteran_care.backup import backup as make_backup
 
-    settings = _settings()
+    settings = load_settings()
     try:
         typer.echo(make_backup(settings.effective_database_url, destination))
     except BackupError as exc:
         typer.echo(f"Backup failed: {exc}", err=True)
         raise typer.Exit(1) from exc
-
-
-audit_app = typer.Typer(help="The audit trail.")
-app.add_typer(audit_app, name="audit")
-
-
-@audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the hash chain of the whole audit trail; name the first broken row."""
-    from veteran_care.audit.service import verify
-
-    settings = _settings()
-    result = _in_session(settings, verify)
-    if result.intact:
-        typer.echo(f"Audit trail intact: {result.rows} rows checked.")
-        return
-    typer.echo(
-        f"Audit trail BROKEN at row {result.first_broken_id}: {result.reason} "
-        f"({result.rows} rows read).",
-        err=True,
-    )
-    raise typer.Exit(1)
 
 
 import_app = typer.Typer(help="Bring records in from files.")
@@ -302,7 +261,7 @@ def import_beneficiaries(
             exists=True,
             dir_okay=False,
             metavar="FILE",
-            help="CSV (UTF-8) or XLSX file; columns in the README.",
+            help="CSV (UTF-8) or XLSX file; columns in docs/import.md.",
         ),
     ],
     facility_code: Annotated[
@@ -320,10 +279,10 @@ def import_beneficiaries(
         TimeElapsedColumn,
     )
 
-    from veteran_care.beneficiaries import importer
-    from veteran_care.identity.principal import system_actor
+    from veteran_care.auth.principal import system_actor
+    from veteran_care.beneficiaries import import_reading, importer
 
-    settings = _settings()
+    settings = load_settings()
 
     async def run(source: BinaryIO, progress: Progress) -> importer.ImportSummary:
         task = progress.add_task("import", total=None)
@@ -348,7 +307,7 @@ def import_beneficiaries(
     try:
         with source, Progress(*columns, console=Console(stderr=True), transient=True) as progress:
             summary = asyncio.run(run(source, progress))
-    except (importer.UnreadableFile, importer.InvalidFile) as exc:
+    except (import_reading.UnreadableFile, import_reading.InvalidFile) as exc:
         typer.echo(exc.detail, err=True)
         raise typer.Exit(2) from exc
     typer.echo(

@@ -1,0 +1,252 @@
+"""Validating import rows: each row of cells becomes a `BeneficiaryCreate` (the API's own
+validation, with the same messages), after its cells are converted from what a spreadsheet
+holds (DD/MM/YYYY dates, numbers that lost their leading zeros, Vietnamese or English sexes,
+ethnic groups and categories by name); its codes are then checked against the reference tables
+as `beneficiaries.service` does. A row must carry a BHXH number or a CCCD, each used by no row
+higher in the file: that is how a later import finds the person again. A valid row is a `Row`,
+an invalid one the list of its `RowError`s.
+"""
+
+import functools
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from veteran_care.auth.principal import Actor
+from veteran_care.beneficiaries.import_reading import COLUMN_OF, FIELD_OF, Cell, is_blank
+from veteran_care.beneficiaries.schemas import BeneficiaryCreate
+from veteran_care.kit.text import fold
+from veteran_care.models import Facility, Sex
+from veteran_care.reference import repository as reference
+
+
+class RowError(BaseModel):
+    line: int = Field(description="Line of the CSV file, or row of the sheet (header: 1).")
+    field: str | None = Field(description="The column (English name); null: the whole row.")
+    message: str
+
+
+class _CellError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Reference:
+    communes: frozenset[str]
+    ethnic_groups: dict[str, str]  # folded name or code -> code
+    ethnic_codes: frozenset[str]
+    categories: dict[str, bool]  # code -> carries a disability rate
+    category_names: dict[str, str]  # folded code, Vietnamese or English name -> code
+    facilities: dict[str, uuid.UUID]  # code -> id
+
+
+async def load_reference(session: AsyncSession) -> Reference:
+    groups = await reference.ethnic_groups(session)
+    categories = await reference.categories(session)
+    facilities = (await session.execute(select(Facility.code, Facility.id))).all()
+    return Reference(
+        communes=frozenset(c.code for c in await reference.communes(session, None)),
+        ethnic_groups={fold(g.name): g.code for g in groups} | {g.code: g.code for g in groups},
+        ethnic_codes=frozenset(g.code for g in groups),
+        categories={c.code: c.carries_disability_rate for c in categories},
+        category_names={
+            fold(name): c.code for c in categories for name in (c.code, c.name_vi, c.name_en)
+        },
+        facilities={code.upper(): facility_id for code, facility_id in facilities},
+    )
+
+
+_ISO = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DMY = re.compile(r"^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})$")
+_SEXES = {
+    "male": Sex.male,
+    "nam": Sex.male,
+    "female": Sex.female,
+    "nu": Sex.female,
+    "other": Sex.other,
+    "khac": Sex.other,
+    "unknown": Sex.unknown,
+    "khong ro": Sex.unknown,
+}
+# Fixed-width codes a spreadsheet stored as numbers (their leading zeros lost).
+_WIDTHS = {"ethnicity_code": 2, "commune_code": 5, "bhxh_number": 10}
+
+
+# Sexes, ethnic groups and categories are few: fold each spelling once.
+_folded = functools.lru_cache(maxsize=4096)(fold)
+
+
+def _text(cell: Cell) -> str | None:
+    if cell is None:
+        return None
+    if isinstance(cell, datetime):
+        return cell.date().isoformat()
+    if isinstance(cell, date):
+        return cell.isoformat()
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip() or None
+
+
+def _number_cell(name: str, cell: Cell, text: str) -> str:
+    """A numeric XLSX cell of a code column, with its leading zeros back."""
+    if not isinstance(cell, int | float) or isinstance(cell, bool) or not text.isdigit():
+        return text
+    if name == "national_id":
+        return text.zfill(9 if len(text) <= 9 else 12)
+    if name == "phone":
+        return "0" + text if len(text) == 9 else text
+    return text.zfill(_WIDTHS.get(name, 0))
+
+
+def _date(cell: Cell, text: str) -> Any:
+    if isinstance(cell, datetime):
+        return cell.date()
+    if isinstance(cell, date):
+        return cell
+    match = _DMY.match(text)
+    if match:
+        try:
+            return date(int(match[3]), int(match[2]), int(match[1]))
+        except ValueError:
+            raise _CellError("not a real date") from None
+    if not _ISO.match(text):
+        raise _CellError("a date is written YYYY-MM-DD or DD/MM/YYYY")
+    return text
+
+
+def _categories(text: str, ref: Reference) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for part in re.split(r"[;,|]", text):
+        if not part.strip():
+            continue
+        name, _, rate = part.partition(":")
+        item: dict[str, Any] = {"code": ref.category_names.get(_folded(name), name.strip())}
+        rate = rate.strip().removesuffix("%").strip()
+        if rate:
+            if not re.fullmatch(r"[0-9]{1,3}", rate):
+                raise _CellError("a disability rate is a whole percent: wounded-soldier:61")
+            item["disability_rate"] = int(rate)
+        items.append(item)
+    return items
+
+
+def _convert(name: str, cell: Cell, text: str, ref: Reference) -> Any:
+    text = _number_cell(name, cell, text)
+    if name == "birth_date":
+        return _date(cell, text)
+    if name == "birth_year":
+        if not re.fullmatch(r"[0-9]{4}", text):
+            raise _CellError("a year, e.g. 1948")
+        return int(text)
+    if name == "sex":
+        if _folded(text) not in _SEXES:
+            raise _CellError("male or female (nam / nữ), other or unknown")
+        return _SEXES[_folded(text)]
+    if name == "ethnicity_code":
+        return ref.ethnic_groups.get(_folded(text), text)
+    if name == "categories":
+        return _categories(text, ref)
+    if name == "registered_facility_code":
+        if text.upper() not in ref.facilities:
+            raise _CellError(f"there is no facility with code {text}")
+        return ref.facilities[text.upper()]
+    return text
+
+
+@dataclass
+class Row:
+    """A valid row: the create it stands for, and what it sets when it updates someone."""
+
+    line: int
+    data: BeneficiaryCreate
+
+    def given(self) -> dict[str, Any]:
+        fields = self.data.model_fields_set - {"categories"}
+        values = {name: getattr(self.data, name) for name in fields}
+        if self.data.birth_date is not None:
+            values["birth_year"] = self.data.birth_date.year
+        return values
+
+
+class Validator:
+    def __init__(self, ref: Reference, columns: list[str | None], actor: Actor) -> None:
+        self.ref = ref
+        self.columns = columns
+        self.principal = actor.require()
+        self.seen: dict[tuple[str, str], int] = {}  # (field, identifier) -> first line
+
+    def row(self, line: int, cells: Sequence[Cell]) -> Row | list[RowError]:
+        errors: list[RowError] = []
+        values: dict[str, Any] = {}
+        if not is_blank(cells[len(self.columns) :]):
+            errors.append(RowError(line=line, field=None, message="more cells than columns"))
+        for name, cell in zip(self.columns, cells, strict=False):
+            text = None if name is None else _text(cell)
+            if name is None or text is None:
+                continue
+            try:
+                values[FIELD_OF.get(name, name)] = _convert(name, cell, text, self.ref)
+            except _CellError as exc:
+                errors.append(RowError(line=line, field=name, message=str(exc)))
+        try:
+            data = BeneficiaryCreate.model_validate(values)
+        except ValidationError as exc:
+            unreadable = {FIELD_OF.get(str(e.field), e.field) for e in errors}
+            for error in exc.errors():
+                loc = error["loc"]
+                if (not loc and errors) or (loc and loc[0] in unreadable):
+                    continue  # a consequence of a cell already reported
+                message = str(error["msg"]).removeprefix("Value error, ")
+                if len(loc) > 1:
+                    message = f"{'.'.join(map(str, loc[1:]))}: {message}"
+                column = COLUMN_OF.get(str(loc[0]), str(loc[0])) if loc else None
+                errors.append(RowError(line=line, field=column, message=message))
+            return errors
+        errors += self._rules(line, data)
+        if errors:
+            return errors
+        for key in (("bhxh_number", data.bhxh_number), ("national_id", data.national_id)):
+            if key[1] is not None:
+                self.seen[(key[0], key[1])] = line
+        return Row(line, data)
+
+    def _rules(self, line: int, data: BeneficiaryCreate) -> list[RowError]:
+        errors: list[RowError] = []
+
+        def error(column: str | None, message: str) -> None:
+            errors.append(RowError(line=line, field=column, message=message))
+
+        if data.bhxh_number is None and data.national_id is None:
+            error("bhxh_number", "give a BHXH number or a CCCD: imports find people by them")
+        for name in ("bhxh_number", "national_id"):
+            first = self.seen.get((name, getattr(data, name) or ""))
+            if first is not None:
+                error(name, f"the same {name} as line {first}")
+        if data.ethnicity_code not in self.ref.ethnic_codes:
+            error("ethnicity_code", f"there is no ethnic group with code {data.ethnicity_code}")
+        if data.commune_code is not None and data.commune_code not in self.ref.communes:
+            error("commune_code", f"there is no commune with code {data.commune_code}")
+        unknown = [c.code for c in data.categories if c.code not in self.ref.categories]
+        if unknown:
+            error("categories", f"unknown beneficiary category {', '.join(unknown)}")
+        for item in data.categories:
+            carries = self.ref.categories.get(item.code)
+            if carries and item.disability_rate is None:
+                error("categories", f"a {item.code} carries a disability rate (1-100 %)")
+            if carries is False and item.disability_rate is not None:
+                error("categories", f"the category {item.code} has no disability rate")
+        facility = data.registered_facility_id
+        if facility is not None and not self.principal.in_scope(facility):
+            error(
+                "registered_facility_code",
+                "you can only register people at your own facilities",
+            )
+        return errors

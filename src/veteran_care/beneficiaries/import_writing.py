@@ -1,0 +1,344 @@
+"""Writing valid import rows to the database, a batch at a time. A row updates the beneficiary
+with its BHXH number, else the one with its CCCD; a row naming two different people is
+rejected, as is a second row for the same person (across batches) or for someone outside the
+importer's facilities. Only non-empty cells are applied: an empty cell or a missing column
+keeps the stored value (a partial list never wipes data); `categories`, when given, replaces
+the list (keeping known recognition dates). A row equal to what is stored is `unchanged` and
+not written: importing a file twice changes nothing. Each batch is one transaction of its own
+(a session per batch, committed here: an import is many transactions by design, like bulk
+scheduling), with bulk statements (a COPY on PostgreSQL) and one audit event; a batch that hits
+an IntegrityError is redone row by row in savepoints, so that only the culprits are rejected and
+nothing partial is written for them.
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy import any_, bindparam, delete, insert, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+
+from veteran_care.audit import service as audit
+from veteran_care.auth.principal import Actor
+from veteran_care.beneficiaries.identifiers import national_id_type
+from veteran_care.beneficiaries.import_reading import COLUMN_OF
+from veteran_care.beneficiaries.import_validation import Row, RowError
+from veteran_care.beneficiaries.repository import in_scope_clause
+from veteran_care.db.base import Base, utcnow
+from veteran_care.db.engine import WRITE_OPTION
+from veteran_care.db.errors import unique_violation_fields
+from veteran_care.kit.text import fold
+from veteran_care.models import Beneficiary, BeneficiaryCategoryMembership, BeneficiaryStatus
+
+_STORED = (
+    Beneficiary.full_name,
+    Beneficiary.birth_date,
+    Beneficiary.birth_year,
+    Beneficiary.sex,
+    Beneficiary.ethnicity_code,
+    Beneficiary.national_id,
+    Beneficiary.bhxh_number,
+    Beneficiary.phone,
+    Beneficiary.commune_code,
+    Beneficiary.address_line,
+    Beneficiary.legacy_district,
+    Beneficiary.registered_facility_id,
+)
+_UPDATE = (
+    update(Beneficiary)
+    .where(Beneficiary.id == bindparam("b_id"))
+    .values(version=Beneficiary.version + 1)
+)
+Membership = BeneficiaryCategoryMembership
+
+
+def _one_of(column: Any, values: list[Any], postgresql: bool) -> Any:
+    """`column IN (...)`; on PostgreSQL `= ANY(:array)`: one parameter, so one statement
+    (prepared once) whatever the number of values."""
+    if postgresql:
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
+async def _insert(
+    connection: AsyncConnection, model: type[Base], rows: list[dict[str, Any]], postgresql: bool
+) -> None:
+    """A bulk INSERT; on PostgreSQL a COPY (twice as fast as executemany: the import target
+    of 5,000 rows/s is met with room to spare), in the same transaction."""
+    if not rows:
+        return
+    if not postgresql:
+        await connection.execute(insert(model), rows)
+        return
+    columns = list(rows[0])
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    try:
+        await driver.copy_records_to_table(
+            model.__tablename__,
+            records=[tuple(row[column] for column in columns) for row in rows],
+            columns=columns,
+        )
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        raise IntegrityError(f"COPY {model.__tablename__}", None, exc) from exc
+
+
+@dataclass
+class Plan:
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    memberships: list[dict[str, Any]] = field(default_factory=list)
+    replaced: list[uuid.UUID] = field(default_factory=list)  # memberships deleted first
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)  # one per rejected row
+    matched: dict[uuid.UUID, int] = field(default_factory=dict)  # person -> line
+    fields: set[str] = field(default_factory=set)
+
+    def merge(self, other: "Plan") -> None:
+        for name in ("inserts", "updates", "memberships", "replaced", "errors"):
+            getattr(self, name).extend(getattr(other, name))
+        self.unchanged += other.unchanged
+        self.matched |= other.matched
+        self.fields |= other.fields
+
+
+Held = dict[str, tuple[int | None, date | None]]  # category code -> (rate, recognition date)
+
+
+class Writer:
+    def __init__(self, actor: Actor, default_facility: uuid.UUID | None) -> None:
+        self.actor = actor
+        principal = actor.require()
+        self.scope = principal.scope
+        if default_facility is None and self.scope is not None and len(self.scope) == 1:
+            default_facility = next(iter(self.scope))
+        self.default_facility = default_facility
+        self.matched: dict[uuid.UUID, int] = {}  # people written or matched, across batches
+
+    async def _stored(
+        self, session: AsyncSession, rows: Sequence[Row], postgresql: bool
+    ) -> tuple[list[dict[str, Any]], dict[uuid.UUID, Held]]:
+        """The stored beneficiaries the rows name (locked), and the categories they hold."""
+        bhxh = [r.data.bhxh_number for r in rows if r.data.bhxh_number]
+        ids = [r.data.national_id for r in rows if r.data.national_id]
+        visible = literal(True) if self.scope is None else in_scope_clause(self.scope)
+        stmt = (
+            select(Beneficiary.id, visible.label("visible"), *_STORED)
+            .where(
+                or_(
+                    _one_of(Beneficiary.bhxh_number, bhxh, postgresql),
+                    _one_of(Beneficiary.national_id, ids, postgresql),
+                )
+            )
+            .order_by(Beneficiary.id)
+            .with_for_update(of=Beneficiary)
+        )
+        found = [row._asdict() for row in (await session.execute(stmt)).all()]
+        held: dict[uuid.UUID, Held] = {}
+        if found:
+            stmt_m = select(
+                Membership.beneficiary_id,
+                Membership.category_code,
+                Membership.disability_rate,
+                Membership.recognition_date,
+            ).where(_one_of(Membership.beneficiary_id, [f["id"] for f in found], postgresql))
+            for person, code, rate, recognised in (await session.execute(stmt_m)).all():
+                held.setdefault(person, {})[code] = (rate, recognised)
+        return found, held
+
+    async def _plan(self, session: AsyncSession, rows: Sequence[Row]) -> Plan:
+        postgresql = session.get_bind().dialect.name == "postgresql"
+        found, held = await self._stored(session, rows, postgresql)
+        by_bhxh = {f["bhxh_number"]: f for f in found if f["bhxh_number"]}
+        by_id = {f["national_id"]: f for f in found if f["national_id"]}
+        plan = Plan()
+        now = utcnow()
+        for row in rows:
+            data = row.data
+            by_b = by_bhxh.get(data.bhxh_number) if data.bhxh_number else None
+            by_n = by_id.get(data.national_id) if data.national_id else None
+            if by_b is not None and by_n is not None and by_b["id"] != by_n["id"]:
+                plan.errors.append(
+                    RowError(
+                        line=row.line,
+                        field="national_id",
+                        message="the BHXH number is one beneficiary's and the CCCD another's",
+                    )
+                )
+                continue
+            stored = by_b or by_n
+            if stored is None:
+                self._create(plan, row, now)
+                continue
+            first = self.matched.get(stored["id"]) or plan.matched.get(stored["id"])
+            if first is not None:
+                message = f"the same beneficiary as line {first}"
+            elif not stored["visible"]:
+                message = "this beneficiary is not registered at your facilities"
+            else:
+                self._update(plan, row, stored, held.get(stored["id"], {}), now)
+                continue
+            plan.errors.append(RowError(line=row.line, field=None, message=message))
+        return plan
+
+    def _create(self, plan: Plan, row: Row, now: datetime) -> None:
+        data = row.data
+        values = data.model_dump(exclude={"categories"})
+        values["registered_facility_id"] = data.registered_facility_id or self.default_facility
+        if values["registered_facility_id"] is None and self.scope is not None:
+            plan.errors.append(
+                RowError(
+                    line=row.line,
+                    field="registered_facility_code",
+                    message="choose one of your facilities (ma_co_so)",
+                )
+            )
+            return
+        if data.birth_date is not None:
+            values["birth_year"] = data.birth_date.year
+        beneficiary_id = uuid.uuid4()
+        values |= {
+            "id": beneficiary_id,
+            "name_search": fold(data.full_name),
+            "national_id_type": national_id_type(data.national_id) if data.national_id else None,
+            "status": BeneficiaryStatus.active,
+            "date_of_death": None,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+        plan.inserts.append(values)
+        plan.memberships += [
+            {
+                "beneficiary_id": beneficiary_id,
+                "category_code": c.code,
+                "disability_rate": c.disability_rate,
+                "recognition_date": c.recognition_date,
+            }
+            for c in data.categories
+        ]
+        plan.matched[beneficiary_id] = row.line
+        plan.fields |= row.data.model_fields_set
+
+    def _update(
+        self,
+        plan: Plan,
+        row: Row,
+        stored: dict[str, Any],
+        held: Held,
+        now: datetime,
+    ) -> None:
+        plan.matched[stored["id"]] = row.line
+        given = row.given()
+        changes = {name: value for name, value in given.items() if stored[name] != value}
+        if (
+            "birth_year" in given
+            and "birth_date" not in given
+            and stored["birth_date"] is not None
+            and stored["birth_date"].year != given["birth_year"]
+        ):
+            changes["birth_date"] = None  # a bare year replaces a date of another year
+        categories = None
+        if "categories" in row.data.model_fields_set:
+            categories = {
+                c.code: (c.disability_rate, c.recognition_date or held.get(c.code, (0, None))[1])
+                for c in row.data.categories
+            }
+        if categories == held:
+            categories = None
+        if not changes and categories is None:
+            plan.unchanged += 1
+            return
+        merged = {name: stored[name] for name in stored if name not in ("id", "visible")}
+        merged |= changes
+        merged["name_search"] = fold(merged["full_name"])
+        nid = merged["national_id"]
+        merged["national_id_type"] = national_id_type(nid) if nid else None
+        plan.updates.append({**merged, "b_id": stored["id"], "updated_at": now})
+        plan.fields |= set(changes)
+        if categories is not None:
+            plan.fields.add("categories")
+            plan.replaced.append(stored["id"])
+            plan.memberships += [
+                {
+                    "beneficiary_id": stored["id"],
+                    "category_code": code,
+                    "disability_rate": rate,
+                    "recognition_date": recognised,
+                }
+                for code, (rate, recognised) in categories.items()
+            ]
+
+    async def _apply(self, session: AsyncSession, plan: Plan) -> None:
+        connection = await session.connection()
+        postgresql = connection.dialect.name == "postgresql"
+        await _insert(connection, Beneficiary, plan.inserts, postgresql)
+        if plan.updates:
+            await connection.execute(_UPDATE, plan.updates)
+        if plan.replaced:
+            await connection.execute(
+                delete(Membership).where(
+                    _one_of(Membership.beneficiary_id, plan.replaced, postgresql)
+                )
+            )
+        await _insert(connection, Membership, plan.memberships, postgresql)
+
+    async def _attempt(self, session: AsyncSession, rows: Sequence[Row]) -> Plan:
+        if not rows:
+            return Plan()
+        async with session.begin_nested():
+            plan = await self._plan(session, rows)
+            await self._apply(session, plan)
+        return plan
+
+    async def _row_by_row(self, session: AsyncSession, rows: Sequence[Row]) -> Plan:
+        """After an IntegrityError, find the culprits: one savepoint per row."""
+        plan = Plan()
+        for row in rows:
+            try:
+                plan.merge(await self._attempt(session, [row]))
+            except IntegrityError as exc:
+                columns = unique_violation_fields(exc)
+                message = (
+                    f"another beneficiary already has this {', '.join(columns)}"
+                    if columns
+                    else "the row breaks a rule of the data model"
+                )
+                column = columns[0] if columns and len(columns) == 1 else None
+                plan.errors.append(RowError(line=row.line, field=column, message=message))
+            self.matched |= plan.matched
+        return plan
+
+    async def write(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        rows: Sequence[Row],
+        lines: tuple[int, int],
+        invalid: int,
+    ) -> Plan:
+        """Write one batch in one transaction, with its audit event."""
+        async with sessionmaker() as session:
+            await session.connection(execution_options={WRITE_OPTION: True})
+            try:
+                plan = await self._attempt(session, rows)
+            except IntegrityError:
+                plan = await self._row_by_row(session, rows)
+            await audit.record(
+                session,
+                self.actor,
+                "import",
+                resource_type="beneficiary",
+                changed_fields=sorted(COLUMN_OF.get(name, name) for name in plan.fields) or None,
+                detail=(
+                    f"lines {lines[0]}-{lines[1]}: created {len(plan.inserts)}, updated "
+                    f"{len(plan.updates)}, unchanged {plan.unchanged}, "
+                    f"rejected {len(plan.errors) + invalid}"
+                ),
+            )
+            await session.commit()
+        self.matched |= plan.matched
+        return plan

@@ -1,0 +1,121 @@
+"""Engines and session factories, configured through SQLAlchemy's documented hooks only.
+
+SQLite runs on the stock ``sqlite+aiosqlite`` dialect with SQLAlchemy's recipe for explicit
+transactions (the "Serializable isolation / Savepoints / Transactional DDL" section of its
+SQLite dialect documentation): the driver's own transaction handling is turned off on connect
+and the ``begin`` event sends ``BEGIN``, or ``BEGIN IMMEDIATE`` for a write session, so that a
+writer takes SQLite's write lock up front instead of failing with ``SQLITE_BUSY`` half-way.
+"""
+
+import hashlib
+import logging
+import time
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from veteran_care.config import Settings
+
+# An execution option of a session's first connection: the transaction will write.
+WRITE_OPTION = "veteran_care_write"
+# sha256 in hex of a text's UTF-8 bytes, as a function of SQLite connections: the audit chain
+# computes a new event's hash in its INSERT, as PostgreSQL's sha256() does.
+SQLITE_SHA256_HEX = "vc_sha256_hex"
+PING_AFTER_IDLE_SECONDS = 5.0
+_LAST_USED = "veteran_care_last_used"
+
+
+def _sha256_hex(value: str | None) -> str | None:
+    return None if value is None else hashlib.sha256(value.encode()).hexdigest()
+
+
+def _sqlite_on_connect(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        dbapi_connection.isolation_level = None  # the recipe: SQLAlchemy's begin event decides
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+        dbapi_connection.create_function(SQLITE_SHA256_HEX, 1, _sha256_hex, deterministic=True)
+
+    return on_connect
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    write = conn.get_execution_options().get(WRITE_OPTION)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _sqlite_engine(url: str, settings: Settings) -> AsyncEngine:
+    if ":memory:" not in url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = _create_async_engine(url, connect_args={"timeout": 30})
+    event.listen(engine.sync_engine, "connect", _sqlite_on_connect(settings.sqlite_busy_timeout_ms))
+    event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _postgresql_engine(url: str, settings: Settings) -> AsyncEngine:
+    server_settings = {"application_name": "veteran-care"}
+    connect_args: dict[str, Any] = {"timeout": 5, "server_settings": server_settings}
+    if settings.db_statement_timeout_ms:
+        server_settings["statement_timeout"] = str(settings.db_statement_timeout_ms)
+        # The server cancels a slow statement; this bounds the wait when it cannot answer at
+        # all (a host gone silent mid-query).
+        connect_args["command_timeout"] = settings.db_statement_timeout_ms / 1000 + 5
+    engine = _create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+        pool_recycle=settings.db_pool_recycle_seconds,
+        connect_args=connect_args,
+    )
+    _ping_when_idle(engine)
+    return engine
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    # aiosqlite logs every statement with its parameters at DEBUG: personal data never reaches
+    # a log, whatever the level.
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+    url = settings.effective_database_url
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, settings)
+    return _postgresql_engine(url, settings)
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """A pooled connection idle for more than a few seconds is pinged at checkout, and replaced
+    if the ping fails (the database restarted, a firewall dropped it); one used moments ago is
+    taken as it is (``pool_pre_ping`` would ping every checkout: a round trip per request)."""
+    dialect = engine.dialect
+
+    def used(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_LAST_USED] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+        driver = getattr(dbapi_connection, "driver_connection", None)
+        if driver is not None and driver.is_closed():  # the server closed it and asyncpg saw it
+            raise DisconnectionError("pooled connection was closed by the server")
+        last_used = record.info.get(_LAST_USED)
+        if last_used is not None and time.monotonic() - last_used < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # the pool discards the connection and connects again
+            raise DisconnectionError("pooled connection failed its ping") from exc
+
+    event.listen(engine.sync_engine, "connect", used)
+    event.listen(engine.sync_engine, "checkin", used)
+    event.listen(engine.sync_engine, "checkout", checkout)
+
+
+def create_sessionmaker(engine: AsyncEngine | Any) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)

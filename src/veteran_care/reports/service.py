@@ -1,0 +1,289 @@
+"""Reports: the period and facilities a caller may count, the figures (counted by the database,
+see queries), the table or file they are delivered as (exports), and the audit event every pull
+leaves: an export.
+
+The router parses the request and chooses the format (`fmt`: json, csv, xlsx or svg, among those
+the route offers); a report comes back as a table (JSON) or an :class:`exports.Document`."""
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Row, Select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from veteran_care.audit import service as audit
+from veteran_care.auth.principal import Actor, mask
+from veteran_care.clinical import icd10
+from veteran_care.db.session import plan_each_execution
+from veteran_care.errors import Unprocessable
+from veteran_care.kit.clock import today
+from veteran_care.kit.pagination import Page, SortKey, page_of, paginate
+from veteran_care.models import Checkup
+from veteran_care.reports import exports, queries
+from veteran_care.reports.schemas import AttendancePerson, ReportTable
+
+ATTENDANCE_FIGURES = [
+    "booked",
+    "attended",
+    "noshow",
+    "cancelled_by_patient",
+    "cancelled_by_facility",
+    "pending",
+    "attendance_rate",
+]
+DISPENSING_FIGURES = {
+    "quantity": "units handed out by completed dispenses (cancelled and entered-in-error left out)",
+    "people": "distinct beneficiaries",
+    "dispenses": "completed dispenses",
+}
+HEALTH_FIGURES = {
+    "checkups": "concluded checkups per health class I-V",
+    "diagnoses": "ICD-10 diagnoses of results not entered in error",
+    "people": "distinct beneficiaries with the diagnosis",
+}
+HEALTH_COLUMNS = ["health_class", "checkups", "icd10_code", "title", "diagnoses", "people"]
+EXPORT_BATCH = 2000  # rows per fetch of the CSV export on SQLite
+PEOPLE_KEY = SortKey(
+    Checkup.date, parse=lambda v: date.fromisoformat(v), dump=lambda v: v.isoformat()
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Which checkups (or dispenses) a report counts: a date range and/or a campaign."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    campaign_id: uuid.UUID | None = None
+
+    @property
+    def year(self) -> int:
+        """The year ages are reckoned in (age bands): the range's last, else this one."""
+        return (self.date_to or today()).year
+
+
+def _scope(actor: Actor, period: Period) -> queries.Scope:
+    if period.date_from and period.date_to and period.date_to < period.date_from:
+        raise Unprocessable("date_to must be on or after date_from.", field="date_to")
+    principal = actor.require()
+    return queries.Scope(period.date_from, period.date_to, period.campaign_id, principal.scope)
+
+
+def _groups(group_by: Sequence[str] | None) -> list[str]:
+    return list(dict.fromkeys(group_by or []))
+
+
+def _json_safe(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: (v.value if hasattr(v, "value") else v) for k, v in row.items()} for row in rows]
+
+
+def _with_rate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for row in rows:
+        seen = (row["attended"] or 0) + (row["noshow"] or 0)
+        row["attendance_rate"] = round(100 * row["attended"] / seen, 1) if seen else None
+    return rows
+
+
+async def _audit(session: AsyncSession, actor: Actor, what: str, fmt: str) -> None:
+    await audit.record(session, actor, "export", resource_type="report", detail=f"{what} as {fmt}")
+
+
+async def _deliver(
+    session: AsyncSession,
+    actor: Actor,
+    fmt: str,
+    table: ReportTable,
+    columns: list[str],
+) -> ReportTable | exports.Document:
+    """Audit the pull, then hand the table over as it is (JSON) or as a file of these columns."""
+    await _audit(session, actor, table.report, fmt)
+    if fmt == "csv":
+        return exports.csv_file(table.report, columns, table.rows)
+    if fmt == "xlsx":
+        return exports.xlsx_file(table.report, columns, table.rows)
+    return table
+
+
+async def attendance(
+    session: AsyncSession,
+    actor: Actor,
+    period: Period,
+    group_by: Sequence[str] | None,
+    fmt: str,
+) -> ReportTable | exports.Document:
+    """Booked, attended, no-show, cancelled by whom, rate; `svg` charts the rate by the first
+    grouping (commune by default)."""
+    groups = _groups(group_by)
+    if fmt == "svg" and not groups:
+        groups = ["commune"]
+    scope = _scope(actor, period)
+    statement = queries.attendance_statement(scope, groups, period.year)
+    rows = _with_rate(_json_safe(await queries.rows(session, statement)))
+    if fmt == "svg":
+        await _audit(session, actor, "attendance", fmt)
+        label = groups[0]
+        svg = exports.bar_chart_svg(
+            f"Tỷ lệ tham gia khám theo {label} (attendance rate by {label})",
+            [(str(r[label]), r["attendance_rate"]) for r in rows],
+        )
+        return exports.Document("attendance", "svg", exports.SVG_TYPE, svg, attachment=False)
+    table = ReportTable(
+        report="attendance",
+        generated_at=datetime.now().astimezone(),
+        filters={
+            "date_from": period.date_from,
+            "date_to": period.date_to,
+            "campaign_id": period.campaign_id,
+        },
+        group_by=groups,
+        figures=queries.STATUS_NOTES | {"attendance_rate": queries.RATE_FORMULA},
+        formula=queries.RATE_FORMULA,
+        rows=rows,
+    )
+    return await _deliver(session, actor, fmt, table, groups + ATTENDANCE_FIGURES)
+
+
+async def attendance_people(
+    session: AsyncSession,
+    actor: Actor,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    period: Period,
+    fmt: str,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> Page[AttendancePerson] | exports.Document:
+    """The people behind the attendance figures: JSON pages, or the whole list as a CSV stream
+    (read by its own session from `sessionmaker`, after this transaction has committed)."""
+    scope = _scope(actor, period)
+    masked = not actor.require().sees_identifiers
+    await _audit(session, actor, "attendance people", fmt)
+    if fmt == "csv":
+        listed = queries.attendance_people_statement(
+            scope, period.year, mask_phones=masked, keyed=False
+        )
+        return _people_csv(session, sessionmaker, listed)
+    statement = queries.attendance_people_statement(scope, period.year)
+    return await _people_page(session, statement, masked, cursor, limit)
+
+
+def _people_csv(
+    session: AsyncSession, sessionmaker: async_sessionmaker[AsyncSession], listed: Select[Any]
+) -> exports.Document:
+    stem = "attendance-people"
+    if session.get_bind().dialect.name == "postgresql":
+        return exports.csv_copy_stream(stem, sessionmaker, listed)
+
+    async def batches() -> AsyncIterator[Sequence[Row[Any]]]:
+        async with sessionmaker() as reader:
+            result = await reader.stream(listed.execution_options(yield_per=EXPORT_BATCH))
+            async for batch in result.partitions():
+                yield batch
+
+    return exports.csv_stream(stem, queries.PEOPLE_COLUMNS, batches())
+
+
+async def _people_page(
+    session: AsyncSession, statement: Select[Any], masked: bool, cursor: str | None, limit: int
+) -> Page[AttendancePerson]:
+    keyed = paginate(
+        statement.order_by(None),
+        id_column=Checkup.id,
+        sort="date",
+        key=PEOPLE_KEY,
+        cursor=cursor,
+        limit=limit,
+    )
+    await plan_each_execution(session)
+    rows = (await session.execute(keyed)).all()
+    items, next_cursor = page_of(rows, sort="date", key=PEOPLE_KEY, limit=limit)
+    people = []
+    for row in items:
+        item = dict(row._mapping)
+        if masked:
+            item["phone"] = mask(item["phone"])
+        people.append(AttendancePerson.model_validate(item))
+    return Page(items=people, next_cursor=next_cursor)
+
+
+async def coverage(
+    session: AsyncSession, actor: Actor, group_by: Sequence[str] | None, fmt: str
+) -> ReportTable | exports.Document:
+    """Active people checked within their interval, due, overdue, never checked; as of today."""
+    groups = _groups(group_by)
+    principal = actor.require()
+    stmt = await queries.coverage_statement(session, today(), groups, principal.scope)
+    table = ReportTable(
+        report="coverage",
+        generated_at=datetime.now().astimezone(),
+        filters={"on": today()},
+        group_by=groups,
+        figures=queries.COVERAGE_NOTES,
+        rows=_json_safe(await queries.rows(session, stmt)),
+    )
+    return await _deliver(session, actor, fmt, table, groups + list(queries.COVERAGE_NOTES))
+
+
+async def dispensing(
+    session: AsyncSession, actor: Actor, period: Period, group_by: Sequence[str] | None, fmt: str
+) -> ReportTable | exports.Document:
+    """Quantities and people by medicine (by default), ATC group, facility, month."""
+    groups = _groups(group_by) or ["medicine"]
+    scope = _scope(actor, period)
+    table = ReportTable(
+        report="dispensing",
+        generated_at=datetime.now().astimezone(),
+        filters={"date_from": period.date_from, "date_to": period.date_to},
+        group_by=groups,
+        figures=DISPENSING_FIGURES,
+        rows=_json_safe(await queries.rows(session, queries.dispensing_statement(scope, groups))),
+    )
+    return await _deliver(session, actor, fmt, table, [*groups, *DISPENSING_FIGURES])
+
+
+async def health(
+    session: AsyncSession,
+    actor: Actor,
+    period: Period,
+    group_by: Sequence[str] | None,
+    top: int,
+    fmt: str,
+) -> ReportTable | exports.Document:
+    """Classification I-V distribution and the `top` ICD-10 diagnoses of each group."""
+    groups = _groups(group_by)
+    scope = _scope(actor, period)
+    rows = await _health_rows(session, scope, groups, period.year, top)
+    table = ReportTable(
+        report="health",
+        generated_at=datetime.now().astimezone(),
+        filters={
+            "date_from": period.date_from,
+            "date_to": period.date_to,
+            "campaign_id": period.campaign_id,
+            "top": top,
+        },
+        group_by=groups,
+        figures=HEALTH_FIGURES,
+        rows=rows,
+    )
+    return await _deliver(session, actor, fmt, table, ["kind", *groups, *HEALTH_COLUMNS])
+
+
+async def _health_rows(
+    session: AsyncSession, scope: queries.Scope, groups: list[str], year: int, top: int
+) -> list[dict[str, Any]]:
+    classes = _json_safe(
+        await queries.rows(session, queries.classification_statement(scope, groups, year))
+    )
+    diagnoses = await queries.rows(session, queries.diagnoses_statement(scope, groups, year, top))
+    kept: dict[tuple[Any, ...], int] = {}
+    rows: list[dict[str, Any]] = [{**row, "kind": "classification"} for row in classes]
+    for row in diagnoses:  # the database ordered each group by frequency: keep its first `top`
+        group = tuple(row[g] for g in groups)
+        if kept.get(group, 0) < top:
+            kept[group] = kept.get(group, 0) + 1
+            rows.append({**row, "kind": "diagnosis", "title": icd10.title(row["icd10_code"])})
+    return rows

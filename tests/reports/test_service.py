@@ -1,0 +1,47 @@
+"""The reports service without HTTP: what it refuses, and what it hands the router to send."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from veteran_care.auth.principal import system_actor
+from veteran_care.errors import Unprocessable
+from veteran_care.kit.clock import today
+from veteran_care.reports import exports, service
+from veteran_care.reports.schemas import ReportTable
+
+ACTOR = system_actor("reports-test")
+BACKWARDS = service.Period(date_from=today() + timedelta(days=5), date_to=today())
+
+
+async def test_a_period_that_ends_before_it_starts_is_refused(session: AsyncSession) -> None:
+    with pytest.raises(Unprocessable, match="date_to must be on or after date_from"):
+        await service.attendance(session, ACTOR, BACKWARDS, None, "json")
+    with pytest.raises(Unprocessable, match="date_to"):
+        await service.dispensing(session, ACTOR, BACKWARDS, None, "csv")
+
+
+async def test_a_table_comes_back_as_it_is_or_as_a_file(session: AsyncSession) -> None:
+    table = await service.coverage(session, ACTOR, ["commune", "commune"], "json")
+    assert isinstance(table, ReportTable)
+    assert (table.report, table.group_by) == ("coverage", ["commune"])
+    document = await service.coverage(session, ACTOR, ["commune"], "csv")
+    assert isinstance(document, exports.Document)
+    assert (document.stem, document.extension, document.media_type, document.attachment) == (
+        "coverage",
+        "csv",
+        exports.CSV_TYPE,
+        True,
+    )
+    assert isinstance(document.content, str)
+    header = "commune,active,checked_within_interval,due,overdue,never_checked"
+    assert document.content.startswith(exports.BOM + header)
+
+
+async def test_the_chart_is_shown_not_downloaded(session: AsyncSession) -> None:
+    chart = await service.attendance(session, ACTOR, service.Period(), None, "svg")
+    assert isinstance(chart, exports.Document)
+    assert (chart.media_type, chart.attachment) == (exports.SVG_TYPE, False)
+    assert isinstance(chart.content, str)
+    assert "attendance rate by commune" in chart.content
