@@ -1,20 +1,8 @@
-"""Admission: a worker works on at most ``max_active_requests`` requests at once; the others
-wait their turn, first come first served, and are refused with a 503 after
-``admission_wait_seconds``.
-
-Why (decision 0018): a worker is one thread. Past the few requests that keep its core busy
-while others wait on the database, more requests at once add no throughput; they interleave,
-so each one takes longer, and the row locks a booking holds until its commit are held while
-the event loop serves everyone else, so the next bookings of the same sessions queue behind
-them in PostgreSQL. Under 32 concurrent bookings that made a p99 twice the median; in turn,
-each request runs almost alone and the waiting is fair.
-
-What holds a place: from the moment a request can be worked on (at once when it has no body;
-when the last byte of its body has arrived otherwise, so that a slow upload waits outside)
-until its response starts (a streamed body, such as an export, goes on outside the limit).
-The health, metrics and documentation paths are never held back: a load balancer must see a
-busy worker as alive.
-"""
+"""Admission (decision 0018): a worker works on at most ``max_active_requests`` requests at once;
+the others wait their turn, first come first served, and get a 503 after
+``admission_wait_seconds``. A request holds a place from the moment it can be worked on (at once
+without a body; once its body has arrived otherwise, so a slow upload waits outside) until its
+response starts. Health, metrics and documentation paths are never held back."""
 
 import asyncio
 from collections.abc import Iterable
