@@ -1,6 +1,7 @@
 """Booking benchmark on PostgreSQL: bulk scheduling of a generated province, single-booking latency.
 
     .venv/bin/python bench/booking.py [--people 10000] [--clients 32] [--seconds 10] [--keep]
+    .venv/bin/python bench/booking.py --tree before=/work/before --tree after=/work/main
 
 Needs ``wrk`` (``apt-get install wrk``) and ``taskset``.
 
@@ -10,17 +11,26 @@ Needs ``wrk`` (``apt-get install wrk``) and ``taskset``.
    directly (SQLAlchemy Core bulk inserts of the project's models); one facility with three
    specialties and sessions over the campaign's days (through the API); a campaign targeting
    veterans. The bulk run fills the first days, the walk-ins are booked into the later ones.
-3. A real server (``veteran-care serve``, one uvicorn worker) pinned to CPU 0 with ``taskset``;
-   the load generator pinned to CPU 1 (PostgreSQL is not pinned: it shares both).
-4. Figures: ``POST /campaigns/{id}/bulk-schedule`` with limit = ``--people`` (httpx); then, with
-   ``wrk`` (one thread, ``--clients`` connections, ``--seconds`` each): the baselines
-   ``GET /healthz`` and an authenticated ``GET /sessions/{id}``; single bookings (three
-   specialties each, a distinct person each) with one connection (service time) and with
-   ``--clients`` connections. Client-side latencies (wrk's), and the server's own durations
-   read from its JSON access log (each request carries an ``X-Request-ID`` naming its phase).
+3. A real server (``veteran-care serve --no-migrate``, one uvicorn worker) pinned to CPU 0 with
+   ``taskset``; the load generator pinned to CPU 1 (PostgreSQL is not pinned: it shares both).
+4. Figures: ``POST /campaigns/{id}/bulk-schedule`` with limit = ``--people`` (httpx; none with
+   ``--people 0``); then, with ``wrk`` (one thread, ``--clients`` connections, ``--seconds``
+   each): the baselines ``GET /healthz`` and an authenticated ``GET /sessions/{id}``; single
+   bookings (three specialties each, a distinct person each) with one connection (service
+   time) and with ``--clients`` connections. Client-side latencies (wrk's), the server's own
+   durations read from its JSON access log (each request carries an ``X-Request-ID`` naming its
+   phase), and the server's CPU per booking (from ``/proc``).
    ``--profile`` records the server with py-spy during the bulk run and the concurrent bookings.
 
-Targets (issue 4): bulk 10,000 in under 20 s; single-booking p99 under 100 ms.
+Before and after (issue 21): ``--tree NAME=PATH``, repeated (bench/trees.py). The people are
+generated once, by this script's tree, for every turn: each turn is one tree's server (its own
+``PATH/.venv/bin/veteran-care serve``), started anew, running steps 4 on people and places of its
+own, on the same database. ``--rounds`` rounds; in each every tree takes a turn, the order
+alternating (A B, then B A, ...). The tables give each tree's medians over its turns and each
+tree's ratios to the first tree named.
+
+Targets (issue 4): bulk 10,000 in under 20 s; single-booking p99 under 100 ms. Issue 21: booking
+p99 at 32 clients within 20 % of before's, bookings per second at least 0.9 x before's.
 """
 
 import argparse
@@ -40,20 +50,21 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
+import trees as code_trees
 import wrk_load
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+from trees import Tree
 
 from veteran_care import migrate
-from veteran_care.config import Settings
-from veteran_care.db import create_engine, utcnow
 from veteran_care.demo import COMMUNES, ETHNIC_WEIGHTS, NAMINGS
 from veteran_care.kit.clock import today
 from veteran_care.kit.text import fold
@@ -75,6 +86,7 @@ EVERY_DAY = [
 ADMIN_PASSWORD = "bench-" + secrets.token_hex(12)
 WARM_UP_SECONDS = 2
 WALK_IN_DAYS = 3
+MAX_CAPACITY = 10_000  # places per session the API accepts
 INSERT_BATCH = 2000
 # One wrk thread runs this: each request books the next person of the phase's file, on the
 # phase's days in turn, and names its phase in X-Request-ID. Past the end of the file it starts
@@ -156,7 +168,7 @@ def person_rows(
         else (naming.female_middles, naming.female_given)
     )
     name = " ".join(rng.choice(part.split("|")) for part in (naming.families, middles, given))
-    person_id, now, bhxh = uuid.uuid4(), utcnow(), f"11{serial:08d}"
+    person_id, now, bhxh = uuid.uuid4(), datetime.now(UTC), f"11{serial:08d}"
     beneficiary = {
         "id": person_id,
         "full_name": name,
@@ -204,9 +216,7 @@ async def generate_people(database_url: str, due: int, walk_ins: int) -> list[st
         category = "veteran" if serial < due else "former-youth-volunteer"
         for model, row in zip(rows, person_rows(rng, serial, category), strict=True):
             rows[model].append(row)
-    engine = create_engine(
-        Settings(database_url=database_url, environment="test", secret_key="x" * 64)
-    )
+    engine = create_async_engine(database_url)  # plain: inserting needs none of the project's
     try:
         async with engine.begin() as connection:
             for model, model_rows in rows.items():
@@ -221,27 +231,25 @@ async def generate_people(database_url: str, due: int, walk_ins: int) -> list[st
 
 
 def start_server(
-    database_url: str, port: int, workdir: Path, workers: int = 1
+    tree: Tree, database_url: str, port: int, log: Path, secret: str, workers: int = 1
 ) -> subprocess.Popen[bytes]:
-    command = shutil.which("veteran-care", path=str(Path(sys.executable).parent))
-    if command is None:
-        raise SystemExit("veteran-care is not installed next to this Python")
+    """The tree's own ``veteran-care serve``. The database is migrated already, by this script's
+    tree: the server does not migrate it (a tree whose migrations end elsewhere would refuse)."""
     env = {
-        **os.environ,
         "VETERAN_CARE_DATABASE_URL": database_url,
         "VETERAN_CARE_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "VETERAN_CARE_ENVIRONMENT": "production",
-        "VETERAN_CARE_SECRET_KEY": secrets.token_hex(32),
-        "VETERAN_CARE_DATA_DIR": str(workdir),
+        "VETERAN_CARE_SECRET_KEY": secret,
+        "VETERAN_CARE_DATA_DIR": str(log.parent),
     }
-    with (workdir / "server.log").open("wb") as log:
-        serve = [command, "serve", "--host", "127.0.0.1", "--port", str(port)]
-        serve += ["--workers", str(workers)]
+    with log.open("wb") as out:
+        serve = [tree.tool("veteran-care"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+        serve += ["--workers", str(workers), "--no-migrate"]
         return subprocess.Popen(
             pinned(serve, cpu=0) if workers == 1 else serve,
-            cwd=workdir,
-            env=env,
-            stdout=log,
+            cwd=log.parent,
+            env=tree.env(env),
+            stdout=out,
             stderr=subprocess.STDOUT,
         )
 
@@ -257,12 +265,14 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
 
 
 async def wait_until_ready(client: httpx.AsyncClient, process: subprocess.Popen[bytes]) -> None:
+    """``/healthz``, not ``/readyz``: a tree whose migrations end elsewhere than the script's is
+    never ready by ``/readyz``; the login that follows shows that the database answers."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"the server exited with {process.returncode}")
         try:
-            if (await client.get("/readyz")).status_code == 200:
+            if (await client.get("/healthz")).status_code == 200:
                 return
         except httpx.TransportError:
             pass
@@ -381,7 +391,7 @@ def server_durations(log_path: Path) -> dict[str, list[float]]:
         except ValueError:
             continue
         request_id = entry.get("request_id") or ""
-        if entry.get("logger") == "veteran_care.access" and "." in request_id:
+        if "." in request_id and "duration_ms" in entry:  # the access line, whatever its logger
             found.setdefault(request_id.split(".")[0], []).append(float(entry["duration_ms"]))
     return found
 
@@ -417,44 +427,57 @@ def print_table(header: list[str], rows: list[list[str]]) -> None:
         print("  ".join(cells).rstrip())
 
 
-async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> None:
-    started = time.perf_counter()
-    # Each booking phase has its own people: as many as wrk could book at --max-rate.
-    allotted = {
-        "warm-up": WARM_UP_SECONDS * args.max_rate,
-        "serial": round(args.serial_seconds * args.max_rate),
-        "bookings": round(args.seconds * args.max_rate),
-    }
-    walk_ins = await generate_people(database_url, args.people, sum(allotted.values()))
-    generated = time.perf_counter() - started
-    print(f"generated {args.people} due people and {len(walk_ins)} walk-ins in {generated:.1f} s")
-    # Places: the bulk run fills the first days; the walk-ins are booked into the last three,
-    # whose sessions get room for all of them (as many bookings on as few sessions as before).
-    per_day = 2 * args.capacity
-    days = args.campaign_days or -(-args.people // per_day) + WALK_IN_DAYS
-    if per_day * (days - WALK_IN_DAYS) < args.people:
-        raise SystemExit("not enough places: raise --capacity or --campaign-days")
-    walk_in_capacity = -(-len(walk_ins) // (2 * WALK_IN_DAYS)) + 1
-    people_files, start = {}, 0
-    for tag, count in allotted.items():
-        people_files[tag] = workdir / f"people-{tag}.txt"
-        people_files[tag].write_text("\n".join(walk_ins[start : start + count]) + "\n")
-        start += count
-    (workdir / "bookings.lua").write_text(BOOKINGS_LUA)
-    walk_in_days = [day(d) for d in range(days - WALK_IN_DAYS + 1, days + 1)]
+@dataclass
+class Turn:
+    """One tree's server, started anew, measured once."""
 
+    number: int
+    tree: Tree
+    bulk_seconds: float | None
+    bulk: dict[str, Any] | None
+    phases: list[Phase]  # GET /healthz, GET /sessions/{id}, one client, --clients clients
+    on_server: dict[str, list[float]]
+    cpu: float | None = None  # the server's µs of CPU per booking at --clients clients
+    figures: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Province:
+    """What the turns book into: the facility, its campaign, and each turn's walk-in days."""
+
+    facility_id: str
+    campaign_id: str
+    some_session: str
+    walk_in_days: list[list[date]]  # by turn
+
+
+async def set_up(
+    tree: Tree,
+    args: argparse.Namespace,
+    database_url: str,
+    workdir: Path,
+    days: int,
+    turns: int,
+    walk_ins: int,
+) -> Province:
+    """The facility, its sessions and the campaign, through the API of the first tree. Each
+    turn books its walk-ins into three days of its own, at the campaign's end, whose sessions
+    get room for all of them: every turn books as many people on as few sessions, empty at its
+    start."""
     port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    server = start_server(database_url, port, workdir, args.workers)
-    # Idle connections are dropped before uvicorn's 5 s keep-alive could close them under a
-    # request (the bulk run keeps this one waiting).
-    limits = httpx.Limits(keepalive_expiry=2)
+    server = start_server(tree, database_url, port, workdir / "setup.log", args.secret)
+    first = days - WALK_IN_DAYS * turns + 1
+    walk_in_days = [
+        [day(first + WALK_IN_DAYS * turn + d) for d in range(WALK_IN_DAYS)] for turn in range(turns)
+    ]
     try:
-        async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=600) as client:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=600) as client:
             await wait_until_ready(client, server)
-            token = await login(client)
+            await login(client)
             facility, some_sessions = await make_facility(client, days, args.capacity)
-            await raise_capacity(client, facility["id"], walk_in_days, walk_in_capacity)
+            walk_in_capacity = -(-walk_ins // (2 * WALK_IN_DAYS)) + 1
+            for turn_days in walk_in_days:
+                await raise_capacity(client, facility["id"], turn_days, walk_in_capacity)
             campaign = expect(
                 await client.post(
                     "/api/v1/campaigns",
@@ -469,28 +492,56 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> Non
                 ),
                 201,
             )
+    finally:
+        stop_server(server)
+    return Province(facility["id"], campaign["id"], some_sessions[0], walk_in_days)
 
-            profiler = start_profiler(server.pid, workdir / "profile-bulk.txt", args.profile)
-            began = time.perf_counter()
-            bulk = expect(
-                await client.post(
-                    f"/api/v1/campaigns/{campaign['id']}/bulk-schedule",
-                    json={"facility_id": facility["id"], "limit": args.people},
-                ),
-                200,
-            )
-            bulk_seconds = time.perf_counter() - began
-            stop_profiler(profiler)
+
+async def take_turn(
+    number: int,
+    tree: Tree,
+    args: argparse.Namespace,
+    database_url: str,
+    workdir: Path,
+    province: Province,
+    people_files: dict[str, Path],
+) -> Turn:
+    """Start the tree's server, time a bulk run and the wrk phases, stop it."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log = workdir / f"server-{number}-{tree.name or 'own'}.log"
+    server = start_server(tree, database_url, port, log, args.secret, args.workers)
+    profile = workdir / f"profile-{number}-{tree.name or 'own'}"
+    bulk, bulk_seconds = None, None
+    # Idle connections are dropped before uvicorn's 5 s keep-alive could close them under a
+    # request (the bulk run keeps this one waiting).
+    limits = httpx.Limits(keepalive_expiry=2)
+    try:
+        async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=600) as client:
+            await wait_until_ready(client, server)
+            token = await login(client)
+            if args.people:
+                profiler = start_profiler(server.pid, Path(f"{profile}-bulk.txt"), args.profile)
+                began = time.perf_counter()
+                bulk = expect(
+                    await client.post(
+                        f"/api/v1/campaigns/{province.campaign_id}/bulk-schedule",
+                        json={"facility_id": province.facility_id, "limit": args.people},
+                    ),
+                    200,
+                )
+                bulk_seconds = time.perf_counter() - began
+                stop_profiler(profiler)
         # The rest runs with wrk: the server keeps running until the end of this block.
         clients, seconds = args.clients, args.seconds
 
         def bookings(tag: str) -> list[str]:
             lua, people = str(workdir / "bookings.lua"), str(people_files[tag])
-            dates = ",".join(d.isoformat() for d in walk_in_days)
-            return [lua, people, facility["id"], dates]
+            dates = ",".join(d.isoformat() for d in province.walk_in_days[number])
+            return [lua, people, province.facility_id, dates]
 
         baseline = measure("GET /healthz", "healthz", clients, seconds, base_url, token, "/healthz")
-        read = f"/api/v1/sessions/{some_sessions[0]}"
+        read = f"/api/v1/sessions/{province.some_session}"
         authenticated = measure(
             "GET /sessions/{id}", "read", clients, seconds, base_url, token, read
         )
@@ -501,42 +552,208 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> Non
         serial = measure(
             booking, "serial", 1, args.serial_seconds, base_url, token, *bookings("serial")
         )
-        profiler = start_profiler(server.pid, workdir / "profile-bookings.txt", args.profile)
+        profiler = start_profiler(server.pid, Path(f"{profile}-bookings.txt"), args.profile)
+        cpu = wrk_load.cpu_seconds(server.pid) if args.workers == 1 else None
         singles = measure(
             booking, "bookings", clients, seconds, base_url, token, *bookings("bookings")
         )
+        if cpu is not None:
+            cpu = (wrk_load.cpu_seconds(server.pid) - cpu) / singles.result.requests * 1e6
         stop_profiler(profiler)
     finally:
         stop_server(server)
-
-    on_server = server_durations(workdir / "server.log")
-    target = 20.0 * args.people / 10_000
-    refused = Counter(n["reason"] for n in bulk["not_booked"])
-    print(
-        f"\nBooking benchmark: PostgreSQL, {args.workers} uvicorn worker(s)"
-        f"{' on CPU 0' if args.workers == 1 else ''}, wrk on CPU 1"
-        f"\n\nbulk-schedule of {args.people} due people: {bulk_seconds:.2f} s "
-        f"({len(bulk['booked'])} booked, {sum(refused.values())} not booked {dict(refused)}); "
-        f"target < {target:.0f} s: {'met' if bulk_seconds < target else 'MISSED'}\n"
+    turn = Turn(
+        number, tree, bulk_seconds, bulk, [baseline, authenticated, serial, singles], {}, cpu
     )
+    turn.on_server = server_durations(log)
+    turn.figures = figures(turn)
+    return turn
+
+
+def figures(turn: Turn) -> dict[str, float]:
+    """What the summary compares between trees, by name."""
+    healthz, read, serial, singles = (phase.result for phase in turn.phases)
+    found = {
+        "GET /healthz req/s": healthz.rps,
+        "GET /sessions/{id} req/s": read.rps,
+        "GET /sessions/{id} p99 ms": read.p99,
+        "booking, 1 client: p50 ms": serial.p50,
+        "booking, 1 client: p99 ms": serial.p99,
+        "booking, 1 client: req/s": serial.rps,
+        "booking, N clients: req/s": singles.rps,
+        "booking, N clients: p50 ms": singles.p50,
+        "booking, N clients: p99 ms": singles.p99,
+        "booking, N clients: non-2xx + errors": singles.non_2xx + singles.errors,
+    }
+    server = turn.on_server.get("bookings", [])
+    if len(server) > 1:
+        found["booking, N clients: server p50 ms"] = quantile(server, 50)
+        found["booking, N clients: server p99 ms"] = quantile(server, 99)
+    if turn.cpu is not None:
+        found["booking, N clients: server µs CPU per booking"] = turn.cpu
+    if turn.bulk_seconds is not None:
+        found["bulk-schedule s"] = turn.bulk_seconds
+    return found
+
+
+async def run(
+    args: argparse.Namespace, trees: list[Tree], database_url: str, workdir: Path
+) -> None:
+    started = time.perf_counter()
+    turns_due = args.rounds * len(trees)
+    # Each booking phase of each turn has its own people: as many as wrk could book at
+    # --max-rate. Each turn's bulk run books --people due people of its own.
+    allotted = {
+        "warm-up": WARM_UP_SECONDS * args.max_rate,
+        "serial": round(args.serial_seconds * args.max_rate),
+        "bookings": round(args.seconds * args.max_rate),
+    }
+    due = args.people * turns_due
+    walk_ins = await generate_people(database_url, due, turns_due * sum(allotted.values()))
+    generated = time.perf_counter() - started
+    print(f"generated {due} due people and {len(walk_ins)} walk-ins in {generated:.1f} s")
+    # Places: the bulk runs fill the first days; each turn's walk-ins are booked into three
+    # days of its own at the end (set_up).
+    per_day = 2 * args.capacity
+    days = args.campaign_days or -(-due // per_day) + WALK_IN_DAYS * turns_due
+    if per_day * (days - WALK_IN_DAYS * turns_due) < due:
+        raise SystemExit("not enough places: raise --capacity or --campaign-days")
+    people_files: list[dict[str, Path]] = []
+    start = 0
+    for number in range(turns_due):
+        people_files.append({})
+        for tag, count in allotted.items():
+            path = people_files[number][tag] = workdir / f"people-{number}-{tag}.txt"
+            path.write_text("\n".join(walk_ins[start : start + count]) + "\n")
+            start += count
+    (workdir / "bookings.lua").write_text(BOOKINGS_LUA)
+    per_turn = sum(allotted.values())
+    if -(-per_turn // (2 * WALK_IN_DAYS)) + 1 > MAX_CAPACITY:
+        raise SystemExit(f"{per_turn} walk-ins per turn: more than the sessions can take")
+    province = await set_up(trees[0], args, database_url, workdir, days, turns_due, per_turn)
+
+    turns: list[Turn] = []
+    for round_number in range(args.rounds):
+        for tree in code_trees.in_turn(trees, round_number):
+            number = len(turns)
+            turn = await take_turn(
+                number, tree, args, database_url, workdir, province, people_files[number]
+            )
+            turns.append(turn)
+            if turns_due > 1:
+                print(progress(turn, args), flush=True)
+    if turns_due == 1:
+        report_one(turns[0], args)
+    else:
+        report_trees(turns, trees, args)
+    print(f"\nload average at the start / the end: {args.load_before} / {os.getloadavg()[0]:.2f}")
+
+
+def progress(turn: Turn, args: argparse.Namespace) -> str:
+    f = turn.figures
+    bulk = f"bulk {turn.bulk_seconds:.2f} s; " if turn.bulk_seconds is not None else ""
+    cpu = f", {turn.cpu:.0f} µs CPU per booking" if turn.cpu is not None else ""
+    return (
+        f"turn {turn.number + 1} [{turn.tree.label}]: {bulk}bookings at {args.clients} clients "
+        f"{f['booking, N clients: req/s']:.0f} req/s, p50 {f['booking, N clients: p50 ms']:.1f} "
+        f"ms, p99 {f['booking, N clients: p99 ms']:.1f} ms{cpu}; one client p50 "
+        f"{f['booking, 1 client: p50 ms']:.1f} ms; GET /healthz {f['GET /healthz req/s']:.0f} "
+        f"req/s"
+    )
+
+
+def report_one(turn: Turn, args: argparse.Namespace) -> None:
+    """One tree, one turn: the bulk run, the four phases and the targets of issue 4."""
+    bulk = turn.bulk or {"booked": [], "not_booked": []}
+    refused = Counter(n["reason"] for n in bulk["not_booked"])
+    print(f"\nBooking benchmark: PostgreSQL, {args.workers} uvicorn worker(s)", end="")
+    print(f"{' on CPU 0' if args.workers == 1 else ''}, wrk on CPU 1\n")
+    if turn.bulk_seconds is not None:
+        target = 20.0 * args.people / 10_000
+        print(
+            f"bulk-schedule of {args.people} due people: {turn.bulk_seconds:.2f} s "
+            f"({len(bulk['booked'])} booked, {sum(refused.values())} not booked "
+            f"{dict(refused)}); target < {target:.0f} s: "
+            f"{'met' if turn.bulk_seconds < target else 'MISSED'}\n"
+        )
     header = ["request", "clients", "p50 ms", "p99 ms", "server p50", "server p99", "req/s", ""]
-    rows = [latency_row(r, on_server) for r in (baseline, authenticated, serial, singles)]
-    print_table(header, rows)
+    print_table(header, [latency_row(phase, turn.on_server) for phase in turn.phases])
+    baseline, authenticated, _, singles = turn.phases
     p99 = singles.result.p99
 
     def ratios(base: Phase) -> str:
         p50 = singles.result.p50 / base.result.p50
         return f"p50 {p50:.1f}x, p99 {p99 / base.result.p99:.1f}x"
 
+    cpu = f"{turn.cpu:.0f} µs" if turn.cpu is not None else "not measured (several workers)"
     print(
         f"\nsingle booking p99 at {args.clients} clients: {p99:.1f} ms; target < 100 ms: "
         f"{'met' if p99 < 100 else 'MISSED'}"
         f"\nratios at {args.clients} clients, booking / GET /healthz: {ratios(baseline)}; "
         f"booking / GET /sessions/{{id}}: {ratios(authenticated)}"
+        f"\nserver CPU per booking at {args.clients} clients: {cpu}"
         f"\n(server p50/p99: the app's own duration from its access log, without the time a "
         f"request waits for the event loop or in the socket backlog)"
-        f"\nload average at the end: {os.getloadavg()[0]:.2f}"
     )
+
+
+def report_trees(turns: list[Turn], trees: list[Tree], args: argparse.Namespace) -> None:
+    """Each tree's medians over its turns, and each tree's ratios to the first."""
+    reference = trees[0]
+    names = list(dict.fromkeys(name for turn in turns for name in turn.figures))
+
+    def values(tree: Tree, name: str) -> list[float]:
+        return [t.figures[name] for t in turns if t.tree == tree and name in t.figures]
+
+    def median(tree: Tree, name: str) -> float | None:
+        found = values(tree, name)
+        return statistics.median(found) if found else None
+
+    header = ["figure (median over turns)", *(t.label for t in trees)]
+    header += [f"{t.name} / {reference.name}" for t in trees[1:]]
+    rows = []
+    for name in names:
+        shown = name.replace("N clients", f"{args.clients} clients")
+        row = [shown]
+        medians = [median(tree, name) for tree in trees]
+        row += [f"{m:.1f}" if m is not None else "-" for m in medians]
+        base = medians[0]
+        row += [f"{m / base:.3f}" if m is not None and base else "-" for m in medians[1:]]
+        rows.append(row)
+    print(
+        f"\nBooking benchmark: PostgreSQL, {args.rounds} rounds, one turn of each tree per "
+        f"round (the order alternating), {args.workers} uvicorn worker(s)"
+        f"{' on CPU 0' if args.workers == 1 else ''}, wrk on CPU 1\n"
+    )
+    print_table(header, rows)
+    print()
+    p99, rps = "booking, N clients: p99 ms", "booking, N clients: req/s"
+    for tree in trees:
+        p99s = " ".join(f"{v:.1f}" for v in values(tree, p99))
+        rates = " ".join(f"{v:.0f}" for v in values(tree, rps))
+        print(f"{tree.label} per turn at {args.clients} clients: p99 ms {p99s}; req/s {rates}")
+    for tree in trees[1:]:
+        pairs = zip(values(tree, p99), values(reference, p99), strict=True)
+        p99s = " ".join(f"{a / b:.2f}" for a, b in pairs)
+        pairs = zip(values(tree, rps), values(reference, rps), strict=True)
+        rates = " ".join(f"{a / b:.2f}" for a, b in pairs)
+        print(f"{tree.name} / {reference.name} round by round: p99 {p99s}; req/s {rates}")
+    verdicts = []
+    for tree in trees[1:]:
+        pair = f"{tree.name} / {reference.name}"
+        for name, figure, target in (
+            (f"booking p99 at {args.clients} clients", p99, "<= 1.20"),
+            (f"bookings per second at {args.clients} clients", rps, ">= 0.90"),
+        ):
+            value = statistics.median(values(tree, figure)) / statistics.median(
+                values(reference, figure)
+            )
+            operator, bound = target.split()
+            met = value <= float(bound) if operator == "<=" else value >= float(bound)
+            verdicts.append([f"{name}, {pair}", f"{value:.2f}", target, "met" if met else "MISSED"])
+    if verdicts:
+        print()
+        print_table(["target (issue 21)", "value", "target", ""], verdicts)
 
 
 # Profiling (optional) --------------------------------------------------------------------------
@@ -592,7 +809,6 @@ def main() -> None:
         help="any database on the PostgreSQL server to use (the benchmark makes its own)",
     )
     parser.add_argument("--database", default="bench_booking")
-    parser.add_argument("--people", type=int, default=10_000, help="due people to bulk-book")
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients")
     parser.add_argument(
         "--seconds", type=float, default=10, help="length of each measurement at --clients"
@@ -613,12 +829,30 @@ def main() -> None:
         help="uvicorn workers (1: pinned to CPU 0; more: not pinned, sharing the cores)",
     )
     parser.add_argument("--capacity", type=int, default=600, help="places per session")
+    parser.add_argument(
+        "--people", type=int, default=10_000, help="due people to bulk-book (per turn; 0: none)"
+    )
+    parser.add_argument(
+        "--tree",
+        action="append",
+        metavar="NAME=PATH",
+        help="a checkout to measure, with its own .venv (repeat; the first is the reference)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=None, help="default: 1, or 4 when trees are compared"
+    )
     parser.add_argument("--profile", action="store_true", help="py-spy the server's bulk run")
     parser.add_argument(
         "--keep", action="store_true", help="keep the database and the server log afterwards"
     )
     args = parser.parse_args()
+    args.load_before = f"{os.getloadavg()[0]:.2f}"
+    args.secret = secrets.token_hex(32)
     wrk_load.require()
+    trees = code_trees.parse(args.tree)
+    if args.rounds is None:
+        args.rounds = 4 if args.tree else 1
+    code_trees.describe(trees)
 
     base = args.database_url
     if not base.startswith("postgresql"):
@@ -627,12 +861,14 @@ def main() -> None:
     asyncio.run(admin_execute(base, f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)'))
     asyncio.run(admin_execute(base, f'CREATE DATABASE "{args.database}"'))
     workdir = Path(tempfile.mkdtemp(prefix="bench_booking_"))
+    began = time.monotonic()
     try:
         migrate.upgrade(database_url)
         if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
             os.sched_setaffinity(0, {1})  # the load generator; the server gets CPU 0
-        asyncio.run(run(args, database_url, workdir))
+        asyncio.run(run(args, trees, database_url, workdir))
     finally:
+        print(f"took {time.monotonic() - began:.0f} s")
         if args.keep:
             print(f"kept database {args.database}")
         else:

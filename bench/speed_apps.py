@@ -1,8 +1,9 @@
 """The applications that bench/speed.py serves with uvicorn (``--app-dir bench --factory``).
 
 - ``project``: the project as ``veteran-care serve`` builds it (production logging included).
-- ``project_without_edge``: the same app without the edge middleware (request id, access log and
-  metrics, security headers, CORS, body limit): the yardstick for the middleware's cost.
+- ``project_without_edge``: the same app without its middleware (request id, access log and
+  metrics, security headers, CORS, body limit, admission): the yardstick for the middleware's
+  cost. It works on any layout of the edge (see its docstring).
 - ``bare``: the baseline. Starlette + an asyncpg pool, no ORM, no validation, no middleware,
   doing the same database work as the project's ``GET /api/v1/beneficiaries/{id}``: the same
   statements (the account with its facilities, the person, the categories, the card valid
@@ -12,6 +13,7 @@
   (the project verifies the JWT).
 """
 
+import importlib
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -27,11 +29,34 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from veteran_care.audit.chain import GENESIS, chain_hash
-from veteran_care.audit.repository import AUDIT_LOCK_KEY
-from veteran_care.config import get_settings
-from veteran_care.logs import configure_logging
+from veteran_care.config import Settings, get_settings
 from veteran_care.main import create_served_app
+
+# Where ``veteran-care serve`` finds its logging set-up: logs.py until issue 21 moved it. The CLI
+# imports it wherever it lives, so the CLI module is the last place to look.
+LOGGING_MODULES = (
+    "veteran_care.logs",
+    "veteran_care.web.logs",
+    "veteran_care.web.logging",
+    "veteran_care.web.log",
+    "veteran_care.cli",
+)
+
+
+def configure_logging(settings: Settings) -> None:
+    """Logging as ``veteran-care serve`` sets it up (JSON access lines in production)."""
+    for name in LOGGING_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as missing:
+            if missing.name and name.startswith(missing.name):
+                continue  # no such module in this layout
+            raise
+        configure = getattr(module, "configure_logging", None)
+        if configure is not None:
+            configure(settings)
+            return
+    raise SystemExit(f"speed_apps: no configure_logging in {', '.join(LOGGING_MODULES)}")
 
 
 def project() -> FastAPI:
@@ -41,8 +66,14 @@ def project() -> FastAPI:
 
 
 def project_without_edge() -> FastAPI:
+    """The project's app with FastAPI's own middleware stack only, on any layout of the edge:
+    the middleware added with ``add_middleware`` is cleared, and the stack is built here by
+    FastAPI's ``build_middleware_stack``, not by whatever wraps it (a wrapper set on the app
+    by ``install_edge`` before issue 21, or an override in a subclass of FastAPI). Starlette
+    builds ``middleware_stack`` on the first call when it is None; set, it is used as is."""
     app = project()
-    del app.build_middleware_stack  # install_edge's wrapper: back to FastAPI's own
+    app.user_middleware.clear()
+    app.middleware_stack = FastAPI.build_middleware_stack(app)
     return app
 
 
@@ -87,6 +118,7 @@ def _json(value: Any) -> Any:
 
 
 async def _bare_person(request: Request) -> JSONResponse:
+    genesis, chain_hash, lock_key = request.app.state.chain
     pool: asyncpg.Pool = request.app.state.pool
     person_id = uuid.UUID(request.path_params["beneficiary_id"])
     account_id = uuid.UUID(os.environ["BENCH_ACCOUNT_ID"])
@@ -116,8 +148,8 @@ async def _bare_person(request: Request) -> JSONResponse:
             changed_fields=None,
             detail=None,
         )
-        await connection.execute(LOCK, AUDIT_LOCK_KEY)
-        prev = await connection.fetchval(LATEST) or GENESIS
+        await connection.execute(LOCK, lock_key)
+        prev = await connection.fetchval(LATEST) or genesis
         digest = chain_hash(prev, event)  # type: ignore[arg-type]
         await connection.fetchval(INSERT_AUDIT, *vars(event).values(), prev, digest)
     async with pool.acquire() as connection, connection.transaction():
@@ -147,10 +179,16 @@ async def _pool(app: Starlette) -> AsyncIterator[None]:
 
 
 def bare() -> Starlette:
-    return Starlette(
+    # Imported here, not at the top: the project's factories need none of them.
+    from veteran_care.audit.chain import GENESIS, chain_hash
+    from veteran_care.audit.repository import AUDIT_LOCK_KEY
+
+    app = Starlette(
         routes=[
             Route("/healthz", _bare_health),
             Route("/api/v1/beneficiaries/{beneficiary_id}", _bare_person),
         ],
         lifespan=_pool,
     )
+    app.state.chain = (GENESIS, chain_hash, AUDIT_LOCK_KEY)
+    return app

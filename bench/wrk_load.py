@@ -5,10 +5,12 @@ figures are the server's; an httpx client spends about a millisecond per request
 measurement near a thousand requests per second on its core.
 """
 
+import os
 import re
 import shutil
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
@@ -57,3 +59,11 @@ def run(arguments: list[str], *, connections: int, seconds: float, cpu: int = 1)
         int(non_2xx[1]) if non_2xx else 0,
         requests,
     )
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system, all threads) process ``pid`` has used so far: read before and
+    after a load, the server's CPU per request, a figure that other load on a shared machine
+    moves much less than the throughput."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
