@@ -64,6 +64,15 @@ class Period:
         """The year ages are reckoned in (age bands): the range's last, else this one."""
         return (self.date_to or today()).year
 
+    def filters(self, **more: object) -> dict[str, object]:
+        """The period as a report's ``filters``, with the report's own."""
+        return {
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "campaign_id": self.campaign_id,
+            **more,
+        }
+
 
 def _scope(actor: Actor, period: Period) -> queries.Scope:
     if period.date_from and period.date_to and period.date_to < period.date_from:
@@ -133,11 +142,7 @@ async def attendance(
     table = ReportTable(
         report="attendance",
         generated_at=datetime.now().astimezone(),
-        filters={
-            "date_from": period.date_from,
-            "date_to": period.date_to,
-            "campaign_id": period.campaign_id,
-        },
+        filters=period.filters(),
         group_by=groups,
         figures=queries.STATUS_NOTES | {"attendance_rate": queries.RATE_FORMULA},
         formula=queries.RATE_FORMULA,
@@ -259,12 +264,7 @@ async def health(
     table = ReportTable(
         report="health",
         generated_at=datetime.now().astimezone(),
-        filters={
-            "date_from": period.date_from,
-            "date_to": period.date_to,
-            "campaign_id": period.campaign_id,
-            "top": top,
-        },
+        filters=period.filters(top=top),
         group_by=groups,
         figures=HEALTH_FIGURES,
         rows=rows,
