@@ -231,23 +231,34 @@ async def generate_people(database_url: str, due: int, walk_ins: int) -> list[st
 
 
 def start_server(
-    tree: Tree, database_url: str, port: int, log: Path, secret: str, workers: int = 1
+    database_url: str,
+    port: int,
+    workdir: Path,
+    workers: int = 1,
+    *,
+    tree: Tree | None = None,
+    log: Path | None = None,
+    secret: str | None = None,
 ) -> subprocess.Popen[bytes]:
-    """The tree's own ``veteran-care serve``. The database is migrated already, by this script's
+    """The tree's own ``veteran-care serve`` (default: this script's), logging to ``log``
+    (default: ``workdir/server.log``). The database is migrated already, by this script's
     tree: the server does not migrate it (a tree whose migrations end elsewhere would refuse)."""
+    tree = tree or code_trees.own()
+    log = log or workdir / "server.log"
+    secret = secret or secrets.token_hex(32)
     env = {
         "VETERAN_CARE_DATABASE_URL": database_url,
         "VETERAN_CARE_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "VETERAN_CARE_ENVIRONMENT": "production",
         "VETERAN_CARE_SECRET_KEY": secret,
-        "VETERAN_CARE_DATA_DIR": str(log.parent),
+        "VETERAN_CARE_DATA_DIR": str(workdir),
     }
     with log.open("wb") as out:
         serve = [tree.tool("veteran-care"), "serve", "--host", "127.0.0.1", "--port", str(port)]
         serve += ["--workers", str(workers), "--no-migrate"]
         return subprocess.Popen(
             pinned(serve, cpu=0) if workers == 1 else serve,
-            cwd=log.parent,
+            cwd=workdir,
             env=tree.env(env),
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -465,7 +476,8 @@ async def set_up(
     get room for all of them: every turn books as many people on as few sessions, empty at its
     start."""
     port = free_port()
-    server = start_server(tree, database_url, port, workdir / "setup.log", args.secret)
+    log = workdir / "setup.log"
+    server = start_server(database_url, port, workdir, tree=tree, log=log, secret=args.secret)
     first = days - WALK_IN_DAYS * turns + 1
     walk_in_days = [
         [day(first + WALK_IN_DAYS * turn + d) for d in range(WALK_IN_DAYS)] for turn in range(turns)
@@ -510,7 +522,9 @@ async def take_turn(
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log = workdir / f"server-{number}-{tree.name or 'own'}.log"
-    server = start_server(tree, database_url, port, log, args.secret, args.workers)
+    server = start_server(
+        database_url, port, workdir, args.workers, tree=tree, log=log, secret=args.secret
+    )
     profile = workdir / f"profile-{number}-{tree.name or 'own'}"
     bulk, bulk_seconds = None, None
     # Idle connections are dropped before uvicorn's 5 s keep-alive could close them under a

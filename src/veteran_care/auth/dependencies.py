@@ -14,7 +14,8 @@ from veteran_care.auth import tokens
 from veteran_care.auth.account import read_principal
 from veteran_care.auth.permissions import Permission, describe, is_allowed
 from veteran_care.auth.principal import Actor
-from veteran_care.errors import PROBLEM_MEDIA_TYPE, DomainError
+from veteran_care.errors import DomainError
+from veteran_care.web.openapi import problem
 
 TOKEN_URL = "/api/v1/auth/token"
 
@@ -94,12 +95,5 @@ def document_permission(operation: dict[str, Any]) -> None:
         return
     roles = " ".join(describe(Permission(scope)) for scope in scopes)
     operation["description"] = (operation.get("description", "") + f"\n\n**Who:** {roles}").strip()
-    operation["responses"].setdefault("401", _problem("No valid bearer token."))
-    operation["responses"].setdefault("403", _problem("The caller's roles do not allow this."))
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
+    operation["responses"].setdefault("401", problem("No valid bearer token."))
+    operation["responses"].setdefault("403", problem("The caller's roles do not allow this."))
