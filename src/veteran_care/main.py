@@ -58,7 +58,7 @@ def _operation_id(route: APIRoute) -> str:
 # OpenTelemetry provider is configured it would hand request bodies to its processors and
 # record validation failures with the values sent and exception messages: names, ID and card
 # numbers. It also looks the global providers up on every request. Metrics are /metrics;
-# logs carry no personal data (logs.py).
+# logs carry no personal data (web/logs.py).
 NO_FASTAPI_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
