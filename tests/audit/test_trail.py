@@ -149,3 +149,24 @@ async def test_audit_pages_follow_the_cursor(client, client_for) -> None:
 
 async def test_other_roles_cannot_read_the_trail(client) -> None:
     assert_problem(await client.get("/api/v1/audit-events"), 403)
+
+
+async def test_the_trail_is_searched_between_any_two_instants(client, client_for) -> None:
+    """Instants at the ends of the calendar, in any offset, are bounds like others (issue 22):
+    0001-01-01T00:00:00+07:00 is before the first UTC instant, 9999-12-31T23:59:59-07:00 after
+    the last one."""
+    person = await create_beneficiary(client)
+    auditor = await client_for(Role.auditor)
+    first, last = "0001-01-01T00:00:00+07:00", "9999-12-31T23:59:59-07:00"
+
+    async def actions(**bounds: str) -> list[str]:
+        params = {"beneficiary_id": person["id"], **bounds}
+        response = await auditor.get("/api/v1/audit-events", params=params)
+        assert response.status_code == 200, response.text
+        return [e["action"] for e in response.json()["items"]]
+
+    assert await actions(occurred_from=first) == ["create"]
+    assert await actions(occurred_to=last) == ["create"]
+    assert await actions(occurred_from=first, occurred_to=last) == ["create"]
+    assert await actions(occurred_to=first) == []
+    assert await actions(occurred_from=last) == []

@@ -325,3 +325,43 @@ async def test_dispenses_count_in_the_local_day_and_month(
 
     assert await months("2026-04-01", "2026-04-30") == {202604: 3}
     assert await months("2026-03-01", "2026-03-31") == {}
+
+
+FIRST_DATE, LAST_DATE = "0001-01-01", "9999-12-31"
+
+
+async def test_dispense_dates_reach_the_first_and_the_last_date(
+    client, pharmacist, pharmacy, paracetamol, sessionmaker
+) -> None:
+    """Every date the schema allows is a bound (issue 22): 0001-01-01 begins before the first
+    UTC instant at UTC+7, and the day after 9999-12-31 has no date; both keep their dispenses."""
+    await receive(pharmacist, pharmacy, paracetamol, "L-CAL", in_days(100), 10)
+    person = await create_beneficiary(client)
+    first, now, last = [
+        (await dispense(pharmacist, pharmacy, paracetamol, person, 1)).json()["id"]
+        for _ in range(3)
+    ]
+    async with sessionmaker() as session:
+        for made, at in (
+            (first, datetime(1, 1, 1, 0, 30, tzinfo=UTC)),  # 07:30 on 0001-01-01, local
+            (last, datetime(9999, 12, 31, 16, 30, tzinfo=UTC)),  # 23:30 on 9999-12-31, local
+        ):
+            await session.execute(
+                update(Dispense).where(Dispense.id == uuid.UUID(made)).values(dispensed_at=at)
+            )
+        await session.commit()
+
+    async def listed(**dates: str) -> set[str]:
+        params = {"facility_id": pharmacy["id"], **dates}
+        response = await pharmacist.get("/api/v1/dispenses", params=params)
+        assert response.status_code == 200, response.text
+        return {d["id"] for d in response.json()["items"]}
+
+    everything = {first, now, last}
+    assert await listed(dispensed_from=FIRST_DATE) == everything
+    assert await listed(dispensed_to=LAST_DATE) == everything
+    assert await listed(dispensed_from=FIRST_DATE, dispensed_to=LAST_DATE) == everything
+    assert await listed(dispensed_to=FIRST_DATE) == {first}
+    assert await listed(dispensed_from=FIRST_DATE, dispensed_to=FIRST_DATE) == {first}
+    assert await listed(dispensed_from=LAST_DATE) == {last}
+    assert await listed(dispensed_from=LAST_DATE, dispensed_to=LAST_DATE) == {last}

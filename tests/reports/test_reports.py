@@ -351,3 +351,23 @@ async def test_people_csv_says_what_the_json_pages_say(client, client_for, datas
     masked = await _people_csv(reporter)
     assert [r["phone"] for r in masked] == [mask(r["phone"] or None) or "" for r in rows]
     assert [{**r, "phone": ""} for r in masked] == [{**r, "phone": ""} for r in rows]
+
+
+async def test_attendance_periods_reach_the_first_and_the_last_date(client, dataset) -> None:
+    """0001-01-01 and 9999-12-31 are dates like any other (issue 22)."""
+    first, last = "0001-01-01", "9999-12-31"
+    for dates, booked in (
+        ({"date_from": first}, 8),
+        ({"date_to": last}, 8),
+        ({"date_from": first, "date_to": last}, 8),
+        ({"date_from": last}, 0),
+        ({"date_to": first}, 0),
+    ):
+        totals = await client.get("/api/v1/reports/attendance", params=dates)
+        assert totals.status_code == 200, totals.text
+        assert totals.json()["rows"][0]["booked"] == booked, dates
+        people = await client.get(
+            "/api/v1/reports/attendance/people", params={**dates, "limit": 200}
+        )
+        assert people.status_code == 200, people.text
+        assert len(people.json()["items"]) == booked, dates

@@ -229,3 +229,61 @@ async def test_a_card_in_hand_finds_anyone_and_booking_makes_them_visible(
     assert [p["id"] for p in by_card.json()["items"]] == [person["id"]]
     assert (await book(scheduler, clinic, person, day(2))).status_code == 201
     assert (await scheduler.get(f"/api/v1/beneficiaries/{person['id']}")).status_code == 200
+
+
+async def test_sessions_and_bookings_reach_the_last_date(client: httpx.AsyncClient) -> None:
+    """9999-12-31 is a date like any other (issue 22): sessions are generated up to it, a
+    booking that finds no place there is a 409 with no next date (there is none), and every
+    date filter takes 0001-01-01 and 9999-12-31."""
+    first, last = "0001-01-01", "9999-12-31"
+    clinic = await make_clinic(client, days=0, specialties=["ultrasound", "ophthalmology"])
+    person = await create_beneficiary(client)
+    card = await client.post(
+        f"/api/v1/beneficiaries/{person['id']}/cards",
+        json={
+            "number": person["bhxh_number"],
+            "valid_from": "2000-01-01",
+            "valid_to": last,
+            "registration_facility_code": "11001",
+        },
+    )
+    assert card.status_code == 201, card.text
+
+    nothing = await book(client, clinic, person, last, ["ultrasound"])
+    assert assert_problem(nothing, 409, "no-session")["next_available_dates"] == []
+    generated = await client.post(
+        "/api/v1/sessions/generate",
+        json={
+            "facility_id": clinic["id"],
+            "specialty_codes": ["ultrasound"],
+            "date_from": "9999-12-25",
+            "date_to": last,
+        },
+    )
+    assert generated.status_code == 200, generated.text
+    assert generated.json() == {"created": 7 * 2, "existing": 0}
+    refused = await book(client, clinic, person, last, ["ultrasound", "ophthalmology"])
+    body = assert_problem(refused, 409, "no-session")
+    assert body["specialty_code"] == "ophthalmology"
+    assert body["next_available_dates"] == []
+    booked = await book(client, clinic, person, last, ["ultrasound"])
+    assert booked.status_code == 201, booked.text
+
+    async def dates(path: str, **params: str) -> list[str]:
+        response = await client.get(path, params={"facility_id": clinic["id"], **params})
+        assert response.status_code == 200, response.text
+        page = response.json()
+        return [item["date"] for item in page.get("items", page.get("days"))]
+
+    today_sessions = 2 * 2
+    assert await dates("/api/v1/sessions", date_from=last) == [last, last]
+    assert len(await dates("/api/v1/sessions", date_from=first, limit="200")) == 14 + today_sessions
+    assert len(await dates("/api/v1/sessions", date_to=last, limit="200")) == 14 + today_sessions
+    assert await dates("/api/v1/sessions", date_to=first) == []
+    assert await dates("/api/v1/checkups", date_from=first) == [last]
+    assert await dates("/api/v1/checkups", date_to=last) == [last]
+    assert await dates("/api/v1/checkups", date_from=last, date_to=last) == [last]
+    assert await dates("/api/v1/checkups", date_to=first) == []
+    ultrasound = {"specialty_codes": "ultrasound"}
+    assert await dates("/api/v1/availability", date_from=last, date_to=last, **ultrasound) == [last]
+    assert await dates("/api/v1/availability", date_from=first, date_to=first, **ultrasound) == []

@@ -106,6 +106,36 @@ async def test_a_failed_reschedule_changes_nothing(client: httpx.AsyncClient, cl
     assert {a["status"] for a in still["appointments"]} == {"booked"}
 
 
+async def test_a_checkup_is_rescheduled_to_the_last_date(client: httpx.AsyncClient, clinic) -> None:
+    """9999-12-31 is a date like any other (issue 22): with no session that day the refusal
+    offers no next date (there is none); with sessions the checkup moves there."""
+    last = "9999-12-31"
+    person = await person_with_card(client)
+    card = await client.post(
+        f"/api/v1/beneficiaries/{person['id']}/cards",
+        json={
+            "number": person["bhxh_number"],
+            "valid_from": "2000-01-01",
+            "valid_to": last,
+            "registration_facility_code": "11001",
+        },
+    )
+    assert card.status_code == 201, card.text
+    old = (await book(client, clinic, person, day(2))).json()
+    move = {"date": last, "reason": "Gia đình có việc", "cancelled_by": "patient"}
+    url = f"/api/v1/checkups/{old['id']}/reschedule"
+    refused = assert_problem(await client.post(url, json=move), 409, "no-session")
+    assert refused["next_available_dates"] == []
+    generated = await client.post(
+        "/api/v1/sessions/generate",
+        json={"facility_id": clinic["id"], "date_from": last, "date_to": last},
+    )
+    assert generated.status_code == 200, generated.text
+    moved = await client.post(url, json=move)
+    assert moved.status_code == 201, moved.text
+    assert moved.json()["date"] == last
+
+
 async def test_noshows_are_marked_for_past_days_and_never_for_cancelled(
     client: httpx.AsyncClient, clinic, session: AsyncSession
 ) -> None:

@@ -1,7 +1,14 @@
 """What day it is where the province is (bookings, no-shows, due dates and reports count in
-local days), and the same question asked of a stored UTC timestamp, in Python or in SQL."""
+local days), and the same question asked of a stored UTC timestamp, in Python or in SQL.
 
-from datetime import UTC, date, datetime, time, timedelta
+Every date an API takes, from 0001-01-01 to 9999-12-31, has a first and a last instant here:
+the instants a ``datetime`` cannot hold (before 0001-01-01 00:00 UTC, after 9999-12-31
+23:59:59.999999 UTC) are clamped to the first or last one it can, never an ``OverflowError``.
+Both are valid PostgreSQL timestamps and sort as text in SQLite.
+"""
+
+from collections.abc import Iterator
+from datetime import MINYEAR, UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,15 +35,46 @@ def today() -> date:
     return datetime.now(local_zone()).date()
 
 
+UTC_MIN = datetime.min.replace(tzinfo=UTC)
+UTC_MAX = datetime.max.replace(tzinfo=UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware ``moment`` in UTC, clamped to UTC_MIN..UTC_MAX: 0001-01-01 00:00 at UTC+7 is
+    UTC_MIN, 9999-12-31 23:00 at UTC-5 is UTC_MAX. As a bound of a search it selects what the
+    exact instant would: no stored timestamp lies beyond either end."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return UTC_MIN if moment.year == MINYEAR else UTC_MAX
+
+
 def start_of_day(day: date) -> datetime:
-    """The UTC instant a local day begins: a day's rows are ``start_of_day(d) <= t <
-    start_of_day(d + 1 day)``, which an index on the timestamp serves."""
-    return datetime.combine(day, time(), local_zone()).astimezone(UTC)
+    """The UTC instant a local day begins (UTC_MIN at the earliest): a day's rows are
+    ``start_of_day(d) <= t < end_of_day(d)``, which an index on the timestamp serves."""
+    return as_utc(datetime.combine(day, time(), local_zone()))
 
 
 def end_of_day(day: date) -> datetime:
-    """The UTC instant the local day after ``day`` begins (an exclusive bound)."""
+    """The UTC instant the local day after ``day`` begins (an exclusive bound); for the last
+    date there is, UTC_MAX (which leaves out only that very instant, never a stamp of ours)."""
+    if day == date.max:
+        return UTC_MAX
     return start_of_day(day + timedelta(days=1))
+
+
+def add_days(day: date, days: int) -> date:
+    """``day`` moved by ``days``, held within 0001-01-01..9999-12-31 (a window of days that
+    would run past either end stops at it)."""
+    ordinal = day.toordinal() + days
+    return date.fromordinal(min(max(ordinal, date.min.toordinal()), date.max.toordinal()))
+
+
+def each_day(first: date, last: date) -> Iterator[date]:
+    """Every date from ``first`` to ``last``, both included (never the day after ``last``,
+    which 9999-12-31 does not have)."""
+    for offset in range((last - first).days + 1):
+        yield first + timedelta(days=offset)
 
 
 class _LocalTime(FunctionElement[datetime]):

@@ -4,7 +4,17 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Strict, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Strict,
+    model_validator,
+)
+
+from veteran_care.kit.clock import as_utc
 
 # JSON bodies take booleans and integers as they are: `0` is not `false`, `"12"` is not `12`
 # (the OpenAPI types say so, and generated clients send the real types).
@@ -59,4 +69,6 @@ def _iso_datetime(value: Any) -> Any:
 
 
 Day = Annotated[date, BeforeValidator(_iso_date)]
-Instant = Annotated[AwareDatetime, BeforeValidator(_iso_datetime)]
+# An instant is read in UTC, held within what a datetime can be (0001-01-01T00:00:00+07:00 is
+# before the first UTC instant): it is compared with UTC timestamps, and never overflows there.
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_datetime), AfterValidator(as_utc)]

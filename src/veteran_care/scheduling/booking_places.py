@@ -10,13 +10,13 @@ booking's one statement instead (``booking_at_once``).
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.db.base import utcnow
 from veteran_care.errors import Conflict
-from veteran_care.kit.clock import today
+from veteran_care.kit.clock import add_days, today
 from veteran_care.models import PartOfDay, Session
 from veteran_care.scheduling import booking_repository, repository
 from veteran_care.scheduling.schemas import AvailableDay, AvailableSession
@@ -55,9 +55,11 @@ def available_days(sessions: Sequence[Session], codes: Sequence[str]) -> list[Av
 async def next_dates(
     session: AsyncSession, facility_id: uuid.UUID, codes: Sequence[str], after: date
 ) -> list[date]:
-    start = max(after + timedelta(days=1), today())
+    if after == date.max:
+        return []  # no date follows 9999-12-31
+    start = max(add_days(after, 1), today())
     found = await repository.open_sessions(
-        session, facility_id, codes, start, start + timedelta(days=SEARCH_DAYS), with_places=True
+        session, facility_id, codes, start, add_days(start, SEARCH_DAYS), with_places=True
     )
     return [day.date for day in available_days(found, codes)][:NEXT_DATES]
 

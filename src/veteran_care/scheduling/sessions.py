@@ -1,7 +1,7 @@
 """Facility services (timetables) and sessions: generation, capacity, closing, cancelling."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,6 +11,7 @@ from veteran_care.beneficiaries import repository as beneficiaries
 from veteran_care.db.base import utcnow
 from veteran_care.errors import Conflict, NotFound, PreconditionFailed, Unprocessable
 from veteran_care.facilities import service as facilities
+from veteran_care.kit.clock import each_day
 from veteran_care.kit.etag import check_if_match
 from veteran_care.models import (
     AppointmentStatus,
@@ -127,8 +128,7 @@ async def generate(session: AsyncSession, actor: Actor, data: SessionGenerate) -
     ]
     now = utcnow()
     rows: list[dict[str, object]] = []
-    day = data.date_from
-    while day <= data.date_to:
+    for day in each_day(data.date_from, data.date_to):
         for service in services:
             for weekday, part in _slots(service):
                 if day.isoweekday() == weekday:
@@ -148,7 +148,6 @@ async def generate(session: AsyncSession, actor: Actor, data: SessionGenerate) -
                             "updated_at": now,
                         }
                     )
-        day += timedelta(days=1)
     created = await repository.insert_sessions(session, rows)
     await audit.record(
         session,
