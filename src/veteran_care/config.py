@@ -85,9 +85,22 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(15, ge=1, le=1440, description="Access token lifetime.")
     refresh_token_days: int = Field(14, ge=1, le=365, description="Refresh token lifetime.")
     max_failed_logins: int = Field(
-        5, ge=1, le=100, description="Failed logins in a row before an account is locked."
+        5,
+        ge=1,
+        le=100,
+        description="Failed logins of one name from one client address before that address "
+        "waits between attempts (1 s, doubling at each further failure).",
     )
-    lockout_minutes: int = Field(15, ge=1, le=10080, description="How long a lockout lasts.")
+    lockout_minutes: int = Field(
+        15, ge=1, le=10080, description="The longest wait between two such attempts."
+    )
+    login_failures_kept_hours: int = Field(
+        24,
+        ge=1,
+        le=720,
+        description="How long the failed logins of a name from an address are remembered after "
+        "the last one (then counted afresh, and the row is deleted).",
+    )
     idempotency_key_hours: int = Field(
         24,
         ge=1,

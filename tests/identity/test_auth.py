@@ -1,4 +1,5 @@
-"""Logins, tokens, refresh rotation, lockout, logout, deactivation, machine clients."""
+"""Logins, tokens, refresh rotation, logout, deactivation, machine clients (the throttle of
+failed logins: test_throttle.py)."""
 
 import base64
 import uuid
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tests.test_conventions import assert_problem
 from veteran_care.auth import tokens
 from veteran_care.config import Settings
-from veteran_care.models import AccountKind, AuditEvent, LoginThrottle, Role
+from veteran_care.models import AccountKind, Role
 
 TOKEN_URL = "/api/v1/auth/token"
 PASSWORD = "correct horse battery staple"
@@ -51,44 +52,6 @@ async def test_wrong_password_and_unknown_user_answer_alike(anon_client, make_ac
         body = assert_problem(response, 400, "invalid_grant")
         assert body["error"] == "invalid_grant"
     assert wrong.json()["detail"] == unknown.json()["detail"]
-
-
-async def test_lockout_after_five_failures_even_with_the_right_password(
-    anon_client, make_account, session: AsyncSession
-) -> None:
-    await make_account(Role.clinician, login="giang.a.pao")
-    for _ in range(4):
-        assert (await login(anon_client, "giang.a.pao", "wrong")).status_code == 400
-    fifth = await login(anon_client, "giang.a.pao", "wrong")
-    body = assert_problem(fifth, 429, "account-locked")
-    assert "locked" in body["detail"]
-    assert int(fifth.headers["retry-after"]) == 15 * 60
-    right = await login(anon_client, "giang.a.pao", PASSWORD)
-    assert_problem(right, 429, "account-locked")
-    actions = (
-        await session.scalars(
-            select(AuditEvent.action).where(AuditEvent.actor_login == "giang.a.pao")
-        )
-    ).all()
-    assert actions.count("login_failure") == 6
-    assert actions.count("lockout") == 1
-
-
-async def test_unknown_names_lock_the_same_way(anon_client) -> None:
-    for _ in range(4):
-        await login(anon_client, "ghost.user", "wrong")
-    assert_problem(await login(anon_client, "ghost.user", "wrong"), 429, "account-locked")
-
-
-async def test_lock_expires(anon_client, make_account, session: AsyncSession) -> None:
-    await make_account(Role.clinician, login="sung.thi.my")
-    for _ in range(5):
-        await login(anon_client, "sung.thi.my", "wrong")
-    throttle = await session.get(LoginThrottle, "sung.thi.my")
-    assert throttle is not None
-    throttle.locked_until = datetime.now(UTC) - timedelta(seconds=1)
-    await session.commit()
-    assert (await login(anon_client, "sung.thi.my", PASSWORD)).status_code == 200
 
 
 def _claims(account_id: uuid.UUID, **overrides: object) -> dict[str, object]:

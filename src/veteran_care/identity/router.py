@@ -13,13 +13,14 @@ from veteran_care.auth.principal import Actor
 from veteran_care.db.session import ReadSession, WriteSession
 from veteran_care.errors import PROBLEM_MEDIA_TYPE, problem_response, problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
-from veteran_care.identity import repository, service
+from veteran_care.identity import logins, repository, service
 from veteran_care.identity.schemas import (
     AccountUpdate,
     ClientCreate,
     ClientRead,
     ClientSecret,
     Me,
+    PasswordChange,
     PasswordReset,
     Token,
     UserCreate,
@@ -42,9 +43,23 @@ TOKEN_ERRORS: dict[int | str, dict[str, Any]] = {
         "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     },
     429: {
-        "description": "The account is locked after too many failed logins (`Retry-After`).",
+        "description": (
+            "`login-delayed`: too many failed logins for this name from the caller's address; "
+            "retry after `Retry-After` seconds. Other addresses are not slowed down."
+        ),
         "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     },
+}
+
+PASSWORD_CHANGE_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {
+        "description": (
+            "`wrong-password`: the current password is wrong; `not-a-user`: a machine client "
+            "has no password."
+        ),
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    },
+    429: TOKEN_ERRORS[429],
 }
 
 
@@ -100,7 +115,9 @@ FormText = Annotated[str | None, Form(max_length=512, pattern=r"^[^\x00]*$")]
         "Form-encoded, as OAuth2 says. `grant_type=password` with `username` and `password` "
         "(staff); `client_credentials` with `client_id` and `client_secret` in the form or in "
         "HTTP Basic (the department's systems); `refresh_token` with `refresh_token` (rotates "
-        "it). After 5 failed logins an account is locked for a while (429)."
+        "it). After 5 failed logins of one name from one address, that address waits before "
+        "each further attempt for that name (1 s, doubling, at most 15 minutes: 429 with "
+        "`Retry-After`); other addresses, and the name's owner, are not slowed down."
     ),
     responses=TOKEN_ERRORS | problem_responses(),
 )
@@ -130,7 +147,7 @@ async def issue_token(
                 "username and password are required.",
                 error="invalid_request",
             )
-        result = await service.login(session, settings, actor, AccountKind.user, username, password)
+        result = await logins.login(session, settings, actor, AccountKind.user, username, password)
     elif grant_type == "client_credentials":
         credentials = _basic_credentials(authorization)
         if credentials is None and client_id and client_secret:
@@ -143,7 +160,7 @@ async def issue_token(
                 "client_id and client_secret are required.",
                 error="invalid_request",
             )
-        result = await service.login(session, settings, actor, AccountKind.client, *credentials)
+        result = await logins.login(session, settings, actor, AccountKind.client, *credentials)
     else:
         if not refresh_token:
             return problem_response(
@@ -175,6 +192,31 @@ async def issue_token(
 )
 async def logout(actor: Self, session: WriteSession) -> None:
     await service.logout(session, actor)
+
+
+@router.post(
+    "/auth/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Change your own password (needs the current one; revokes your tokens)",
+    description=(
+        "Users only. The current password is required (422 when missing, 403 `wrong-password` "
+        "when wrong) and checked like a login: repeated failures from one address make it "
+        "wait (429). Every token of the account stops working, this one included: log in "
+        "again with the new password. An admin resets another user's password with "
+        "`POST /users/{user_id}/password`, without the old one."
+    ),
+    responses=PASSWORD_CHANGE_ERRORS | problem_responses(),
+)
+async def change_own_password(
+    request: Request, data: PasswordChange, actor: Self, session: WriteSession
+) -> Response:
+    refusal = await logins.change_own_password(session, request.app.state.settings, actor, data)
+    if refusal is not None:
+        # The failure (throttle count, audit rows) is committed with the session: no raise.
+        return problem_response(
+            request, refusal.status, refusal.code, refusal.detail, headers=refusal.headers
+        )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/auth/me", summary="Who am I: the calling account", responses=problem_responses())
@@ -251,7 +293,11 @@ async def update_user(
 
 @router.post(
     "/users/{user_id:uuid}/password",
-    summary="Reset a user's password (revokes the user's tokens)",
+    summary="Reset another user's password (revokes the user's tokens)",
+    description=(
+        "An admin sets a new password without the old one. Not for one's own account (403 "
+        "`own-secret`): change it with `POST /auth/password`, giving the current one."
+    ),
     responses=problem_responses(403, 404),
 )
 async def reset_password(

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from veteran_care.auth.passwords import MIN_PASSWORD_LENGTH
@@ -87,7 +87,38 @@ class AccountUpdate(InputSchema):
 
 
 class PasswordReset(InputSchema):
+    """An admin sets another user's password; the old one is not needed."""
+
     password: Password
+
+
+class PasswordChange(InputSchema):
+    """The caller changes their own password: the current one is required."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "current_password": "my old long password",
+                    "new_password": "a new long passphrase",
+                }
+            ]
+        }
+    )
+
+    current_password: str = Field(
+        min_length=1,
+        max_length=128,
+        description="The password now: checked like a login (repeated failures from one "
+        "address make that address wait, 429).",
+    )
+    new_password: Password
+
+    @model_validator(mode="after")
+    def _differs(self) -> "PasswordChange":
+        if self.new_password == self.current_password:
+            raise ValueError("new_password must differ from current_password")
+        return self
 
 
 class UserRead(OutputSchema):

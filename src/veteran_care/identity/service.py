@@ -1,4 +1,4 @@
-"""Logins (password, client credentials, refresh), lockout, logout, and account management."""
+"""Tokens (issue, refresh, logout) and account management. Logins themselves: ``logins``."""
 
 import uuid
 from dataclasses import dataclass, field
@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from veteran_care.audit import service as audit
 from veteran_care.auth import tokens
 from veteran_care.auth.dependencies import Forbidden
-from veteran_care.auth.passwords import generate_secret, hash_secret, verify_secret
+from veteran_care.auth.passwords import generate_secret, hash_secret
 from veteran_care.auth.principal import Actor, Principal
 from veteran_care.config import Settings
 from veteran_care.db.base import utcnow
@@ -27,7 +27,6 @@ from veteran_care.models import (
     Account,
     AccountFacility,
     AccountKind,
-    LoginThrottle,
     RefreshToken,
     Role,
 )
@@ -41,9 +40,6 @@ class Refusal:
     code: str
     detail: str
     headers: dict[str, str] = field(default_factory=dict)
-
-
-WRONG_CREDENTIALS = "The login or password is wrong."
 
 
 def _principal(account: Account) -> Principal:
@@ -85,80 +81,10 @@ async def _issue(
     return Token(access_token=access, expires_in=expires_in, refresh_token=refresh), row_id
 
 
-async def _failed_login(
-    session: AsyncSession,
-    settings: Settings,
-    actor: Actor,
-    login: str,
-    throttle: LoginThrottle | None,
-    now: datetime,
-) -> Refusal:
-    if throttle is None:
-        throttle = LoginThrottle(login=login, failures=0)
-        session.add(throttle)
-    throttle.failures += 1
-    throttle.last_failure_at = now
-    await audit.record(
-        session, actor, "login_failure", outcome="denied", status_code=400, actor_login=login
-    )
-    if throttle.failures >= settings.max_failed_logins:
-        throttle.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-        await audit.record(
-            session,
-            actor,
-            "lockout",
-            outcome="denied",
-            actor_login=login,
-            detail=f"{throttle.failures} failed logins; locked {settings.lockout_minutes} min",
-        )
-        return _locked(settings)
-    await session.flush()
-    return Refusal(400, "invalid_grant", WRONG_CREDENTIALS)
-
-
-def _locked(settings: Settings) -> Refusal:
-    return Refusal(
-        429,
-        "account-locked",
-        f"Too many failed logins: this account is locked for {settings.lockout_minutes} minutes.",
-        {"Retry-After": str(settings.lockout_minutes * 60)},
-    )
-
-
-async def login(
-    session: AsyncSession,
-    settings: Settings,
-    actor: Actor,
-    kind: AccountKind,
-    login_name: str,
-    secret: str,
-) -> Token | Refusal:
-    """Password grant (users) or client-credentials grant (clients), with per-account lockout.
-
-    Unknown names are throttled and answered exactly like known ones.
-    """
-    login_name = login_name.strip().lower()[:64]
-    now = utcnow()
-    throttle = await repository.throttle(session, login_name)
-    if throttle is not None and throttle.locked_until is not None:
-        if throttle.locked_until > now:
-            await audit.record(
-                session,
-                actor,
-                "login_failure",
-                outcome="denied",
-                status_code=429,
-                actor_login=login_name,
-                detail="account locked",
-            )
-            return _locked(settings)
-        throttle.failures, throttle.locked_until = 0, None
-    account = await repository.by_login(session, login_name)
-    stored = account.secret_hash if account is not None and account.kind == kind else None
-    if not verify_secret(secret, stored) or account is None or not account.active:
-        return await _failed_login(session, settings, actor, login_name, throttle, now)
-    if throttle is not None:
-        throttle.failures, throttle.locked_until = 0, None
+async def logged_in(
+    session: AsyncSession, settings: Settings, actor: Actor, account: Account, now: datetime
+) -> Token:
+    """Tokens for an account that has just proved its secret (``logins``), audited."""
     token, _ = await _issue(session, settings, account, now, None)
     await audit.record(
         session, Actor(_principal(account), actor.request_id, actor.client_address), "login"
@@ -358,18 +284,10 @@ async def update_account(
     return account
 
 
-async def set_secret(
-    session: AsyncSession,
-    actor: Actor,
-    account_id: uuid.UUID,
-    kind: AccountKind,
-    secret: str | None,
-) -> tuple[Account, str]:
-    """Reset a user's password or rotate a client's secret; every existing token stops working."""
-    _require_province_admin(actor)
-    account = await get_account(session, account_id, kind)
-    secret = secret or generate_secret()
-    now = utcnow()
+async def replace_secret(
+    session: AsyncSession, actor: Actor, account: Account, secret: str, now: datetime
+) -> None:
+    """Store a new secret; every existing token of the account stops working. Audited."""
     account.secret_hash = hash_secret(secret)
     account.tokens_valid_after = now
     account.updated_at = now
@@ -379,10 +297,32 @@ async def set_secret(
         session,
         actor,
         "update",
-        resource_type="client" if kind == AccountKind.client else "account",
+        resource_type="client" if account.kind == AccountKind.client else "account",
         resource_id=account.id,
         changed_fields=["secret"],
     )
+
+
+async def set_secret(
+    session: AsyncSession,
+    actor: Actor,
+    account_id: uuid.UUID,
+    kind: AccountKind,
+    secret: str | None,
+) -> tuple[Account, str]:
+    """An admin resets another user's password or rotates a client's secret, without knowing
+    the old one. One's own password is changed with the current one (``logins``)."""
+    _require_province_admin(actor)
+    if account_id == actor.require().account_id:
+        own = (
+            "Change your own password with POST /api/v1/auth/password, giving the current one."
+            if kind == AccountKind.user
+            else "A client's secret is rotated by another admin."
+        )
+        raise Forbidden(own, code="own-secret")
+    account = await get_account(session, account_id, kind)
+    secret = secret or generate_secret()
+    await replace_secret(session, actor, account, secret, utcnow())
     return account, secret
 
 

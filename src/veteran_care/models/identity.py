@@ -70,11 +70,17 @@ class RefreshToken(IdMixin, Base):
 
 
 class LoginThrottle(Base):
-    """Failed logins per login name, whether or not such an account exists."""
+    """Failed logins of one login name from one client address (decision 0027), whether or not
+    such an account exists. Past a few failures the pair waits a growing delay between attempts;
+    a success deletes the row, and a row is forgotten (purged) once it has been quiet a while."""
 
     __tablename__ = "login_throttle"
 
     login: Mapped[str] = mapped_column(String(64), primary_key=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The address as the audit trail records it (an IPv6 address as its /64 network).
+    client_address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    # Attempts from this pair are refused, unchecked, until then.
+    delayed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # When the last attempt was counted: the row is forgotten a while after it (the purge).
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
