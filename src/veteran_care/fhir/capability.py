@@ -1,11 +1,16 @@
-"""The CapabilityStatement: what the FHIR view supports (read and search, no writes)."""
+"""The CapabilityStatement: what the FHIR view supports (read and search, no writes), exactly:
+controls.py refuses (strict) or leaves out (lenient) every search parameter not declared here."""
 
 from typing import Any
 
 from veteran_care import __version__
 from veteran_care.fhir.codes import FHIR_MEDIA_TYPE, FHIR_VERSION
+from veteran_care.fhir.queries import SORTS
+from veteran_care.fhir.search import MAX_IDS
+from veteran_care.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
-# resource type -> its search parameters (name, type); `_count` and `_cursor` page every search.
+# resource type -> its search parameters (name, type). Every search also takes the result
+# parameters below; the `_cursor` of a `next` link pages it.
 SEARCH: dict[str, list[tuple[str, str]]] = {
     "Patient": [("identifier", "token"), ("name", "string"), ("birthdate", "date")],
     "Coverage": [("patient", "reference")],
@@ -21,16 +26,50 @@ SEARCH: dict[str, list[tuple[str, str]]] = {
 }
 
 
+RESULT_PARAMETERS: list[tuple[str, str, str]] = [
+    (
+        "_id",
+        "token",
+        f"One id or a comma-separated list (up to {MAX_IDS}); an unknown id matches nothing.",
+    ),
+    (
+        "_count",
+        "number",
+        f"Page size, 1-{MAX_LIMIT} (default {DEFAULT_LIMIT}); 0 gives the total only.",
+    ),
+    ("_summary", "token", "`count` only: `total`, no entries (`false` is the default)."),
+    (
+        "_elements",
+        "special",
+        "Top-level elements, comma-separated; `id`, `meta` and mandatory elements always "
+        "come, and the resource is tagged SUBSETTED.",
+    ),
+]
+HANDLING = (
+    "Search parameters not declared here (others, modifiers, chains, `_include`, `_total`, "
+    "other `_summary` values) are left out, also of the Bundle's `self` link; with `Prefer: "
+    "handling=strict` they are refused (400). `Bundle.total` comes with `_summary=count` "
+    "(or `_count=0`) and when the first page is the whole result. JSON only: other formats 406."
+)
+
+
+def search_parameters(resource_type: str) -> list[dict[str, Any]]:
+    found = [{"name": name, "type": kind} for name, kind in SEARCH[resource_type]]
+    found += [{"name": n, "type": t, "documentation": d} for n, t, d in RESULT_PARAMETERS]
+    if sorts := list(SORTS.get(resource_type, ())):
+        documentation = f"One of: {', '.join(sorts)} (one key)."
+        found.append({"name": "_sort", "type": "special", "documentation": documentation})
+    return found
+
+
 def capability_statement(software_date: str) -> dict[str, Any]:
     resources: list[dict[str, Any]] = []
-    for resource_type, params in SEARCH.items():
+    for resource_type in SEARCH:
         entry: dict[str, Any] = {
             "type": resource_type,
             "interaction": [{"code": "read"}, {"code": "search-type"}],
-            "searchParam": [
-                *({"name": name, "type": kind} for name, kind in params),
-                {"name": "_count", "type": "number"},
-            ],
+            "versioning": "versioned",
+            "searchParam": search_parameters(resource_type),
         }
         if resource_type == "Patient":
             entry["operation"] = [
@@ -52,6 +91,7 @@ def capability_statement(software_date: str) -> dict[str, Any]:
         "rest": [
             {
                 "mode": "server",
+                "documentation": HANDLING,
                 "security": {
                     "service": [
                         {

@@ -50,6 +50,14 @@ _ACUITY_DISPLAY = {
     "visual-acuity-left": "Visual acuity, left eye (decimal)",
     "visual-acuity-right": "Visual acuity, right eye (decimal)",
 }
+# The columns behind the Observations of a result: one Observation per group with any value
+# (and one for non-empty findings). queries.py counts Observations in SQL with these.
+VALUE_COLUMNS: tuple[tuple[str, ...], ...] = (
+    ("systolic_mmhg", "diastolic_mmhg"),
+    *((field,) for field in _VITAL_FIELDS.values()),
+    ("glucose_mmol_l",),
+    *((field,) for field in _ACUITY.values()),
+)
 _CANCELLED_BY = {
     CancelledBy.patient: ("pat", "Patient"),
     CancelledBy.facility: ("prov", "Provider"),

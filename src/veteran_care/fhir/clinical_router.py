@@ -9,12 +9,10 @@ from veteran_care.db.session import WriteSession
 from veteran_care.fhir import clinical_service as clinical
 from veteran_care.fhir import schemas
 from veteran_care.fhir import search as params
-from veteran_care.fhir.responses import FhirResponse
+from veteran_care.fhir.responses import FhirResponse, read
 from veteran_care.fhir.routing import (
     SEARCH_RESPONSES,
     Clinical,
-    Count,
-    Cursor,
     Dates,
     Pharmacy,
     Reference,
@@ -22,8 +20,9 @@ from veteran_care.fhir.routing import (
     bundle,
     read_responses,
     ref,
+    searching,
 )
-from veteran_care.kit.pagination import DEFAULT_LIMIT
+from veteran_care.fhir.search import Controls
 
 router: APIRouter = APIRouter()  # included by router.py under /fhir/r4
 
@@ -36,7 +35,7 @@ router: APIRouter = APIRouter()  # included by router.py under /fhir/r4
 async def fhir_read_appointment(
     appointment_id: uuid.UUID, actor: Scheduling, session: WriteSession
 ) -> FhirResponse:
-    return FhirResponse(await clinical.read_appointment(session, actor, appointment_id))
+    return read(await clinical.read_appointment(session, actor, appointment_id))
 
 
 @router.get("/Appointment", summary="FHIR Appointment: search", responses=SEARCH_RESPONSES)
@@ -44,20 +43,18 @@ async def fhir_search_appointment(
     request: Request,
     actor: Scheduling,
     session: WriteSession,
+    controls: Annotated[Controls, searching("Appointment")],
     patient: Reference = None,
     encounter: Reference = None,
-    count: Count = DEFAULT_LIMIT,
-    cursor: Cursor = None,
 ) -> FhirResponse:
-    page = await clinical.search_appointments(
+    found = await clinical.search_appointments(
         session,
         actor,
+        controls,
         ref(patient, "Patient", "patient"),
         ref(encounter, "Encounter", "encounter"),
-        cursor,
-        count,
     )
-    return bundle(request, page)
+    return bundle(request, controls, found)
 
 
 @router.get(
@@ -68,7 +65,7 @@ async def fhir_search_appointment(
 async def fhir_read_encounter(
     encounter_id: uuid.UUID, actor: Scheduling, session: WriteSession
 ) -> FhirResponse:
-    return FhirResponse(await clinical.read_encounter(session, actor, encounter_id))
+    return read(await clinical.read_encounter(session, actor, encounter_id))
 
 
 @router.get("/Encounter", summary="FHIR Encounter: search checkups", responses=SEARCH_RESPONSES)
@@ -76,24 +73,22 @@ async def fhir_search_encounter(
     request: Request,
     actor: Scheduling,
     session: WriteSession,
+    controls: Annotated[Controls, searching("Encounter")],
     patient: Reference = None,
     date: Dates = None,
     status: Annotated[
         str | None, Query(pattern="^(planned|arrived|finished|cancelled|entered-in-error)$")
     ] = None,
-    count: Count = DEFAULT_LIMIT,
-    cursor: Cursor = None,
 ) -> FhirResponse:
-    page = await clinical.search_encounters(
+    found = await clinical.search_encounters(
         session,
         actor,
+        controls,
         patient_id=ref(patient, "Patient", "patient"),
         status=status,
         dates=params.day_range(date or []),
-        cursor=cursor,
-        limit=count,
     )
-    return bundle(request, page)
+    return bundle(request, controls, found)
 
 
 @router.get(
@@ -105,7 +100,7 @@ async def fhir_search_encounter(
 async def fhir_read_observation(
     observation_id: Annotated[str, Path(max_length=100)], actor: Clinical, session: WriteSession
 ) -> FhirResponse:
-    return FhirResponse(await clinical.read_observation(session, actor, observation_id))
+    return read(await clinical.read_observation(session, actor, observation_id))
 
 
 @router.get(
@@ -121,20 +116,18 @@ async def fhir_search_observation(
     request: Request,
     actor: Clinical,
     session: WriteSession,
+    controls: Annotated[Controls, searching("Observation")],
     patient: Reference = None,
     encounter: Reference = None,
-    count: Count = DEFAULT_LIMIT,
-    cursor: Cursor = None,
 ) -> FhirResponse:
-    page = await clinical.search_observations(
+    found = await clinical.search_observations(
         session,
         actor,
+        controls,
         ref(patient, "Patient", "patient"),
         ref(encounter, "Encounter", "encounter"),
-        cursor,
-        count,
     )
-    return bundle(request, page)
+    return bundle(request, controls, found)
 
 
 @router.get(
@@ -145,7 +138,7 @@ async def fhir_search_observation(
 async def fhir_read_condition(
     condition_id: uuid.UUID, actor: Clinical, session: WriteSession
 ) -> FhirResponse:
-    return FhirResponse(await clinical.read_condition(session, actor, condition_id))
+    return read(await clinical.read_condition(session, actor, condition_id))
 
 
 @router.get("/Condition", summary="FHIR Condition: search diagnoses", responses=SEARCH_RESPONSES)
@@ -153,20 +146,18 @@ async def fhir_search_condition(
     request: Request,
     actor: Clinical,
     session: WriteSession,
+    controls: Annotated[Controls, searching("Condition")],
     patient: Reference = None,
     encounter: Reference = None,
-    count: Count = DEFAULT_LIMIT,
-    cursor: Cursor = None,
 ) -> FhirResponse:
-    page = await clinical.search_conditions(
+    found = await clinical.search_conditions(
         session,
         actor,
+        controls,
         ref(patient, "Patient", "patient"),
         ref(encounter, "Encounter", "encounter"),
-        cursor,
-        count,
     )
-    return bundle(request, page)
+    return bundle(request, controls, found)
 
 
 @router.get(
@@ -177,7 +168,7 @@ async def fhir_search_condition(
 async def fhir_read_medication_dispense(
     dispense_id: uuid.UUID, actor: Pharmacy, session: WriteSession
 ) -> FhirResponse:
-    return FhirResponse(await clinical.read_dispense(session, actor, dispense_id))
+    return read(await clinical.read_dispense(session, actor, dispense_id))
 
 
 @router.get(
@@ -187,11 +178,10 @@ async def fhir_search_medication_dispense(
     request: Request,
     actor: Pharmacy,
     session: WriteSession,
+    controls: Annotated[Controls, searching("MedicationDispense")],
     patient: Reference = None,
-    count: Count = DEFAULT_LIMIT,
-    cursor: Cursor = None,
 ) -> FhirResponse:
-    page = await clinical.search_dispenses(
-        session, actor, ref(patient, "Patient", "patient"), cursor, count
+    found = await clinical.search_dispenses(
+        session, actor, controls, ref(patient, "Patient", "patient")
     )
-    return bundle(request, page)
+    return bundle(request, controls, found)

@@ -4,7 +4,9 @@ MedicationDispense, and `Patient/$everything`. Facility scope and audit as in /a
 import re
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,18 +15,17 @@ from veteran_care.auth.permissions import Permission, is_allowed
 from veteran_care.auth.principal import Actor
 from veteran_care.clinical import service as clinical
 from veteran_care.errors import NotFound
-from veteran_care.fhir import auditing, repository
+from veteran_care.fhir import auditing, queries, repository
 from veteran_care.fhir import clinical_mapping as mapping
 from veteran_care.fhir import service as registry
+from veteran_care.fhir.queries import Found
+from veteran_care.fhir.search import Controls
 from veteran_care.kit.pagination import MAX_LIMIT
 from veteran_care.models import Appointment, Checkup, Diagnosis, Dispense, ExaminationResult
-from veteran_care.pharmacy import repository as pharmacy_repository
 from veteran_care.pharmacy import service as pharmacy
 from veteran_care.scheduling import booking
-from veteran_care.scheduling import repository as scheduling_repository
 
 Resource = dict[str, Any]
-Page = tuple[list[Resource], str | None]
 
 _KINDS = "|".join((*mapping.RESULT_KINDS, mapping.HEALTH_CLASS_KIND))
 OBSERVATION_ID_PATTERN = (
@@ -50,23 +51,21 @@ async def read_appointment(
 async def search_appointments(
     session: AsyncSession,
     actor: Actor,
+    controls: Controls,
     patient_id: uuid.UUID | None,
     encounter_id: uuid.UUID | None,
-    cursor: str | None,
-    limit: int,
-) -> Page:
-    rows, next_cursor = await repository.appointments(
-        session,
+) -> Found:
+    query = queries.appointments(
         scope=actor.require().scope,
-        beneficiary_id=patient_id,
-        checkup_id=encounter_id,
-        cursor=cursor,
-        limit=limit,
+        ids=controls.uuids(),
+        patient_id=patient_id,
+        encounter_id=encounter_id,
     )
+    found = await queries.run(session, query, controls, partial(appointments, session))
     await auditing.search(
-        session, actor, "appointment", f"FHIR Appointment; {len(rows)} rows", patient_id
+        session, actor, "appointment", f"FHIR Appointment; {found.describe()}", patient_id
     )
-    return await appointments(session, rows), next_cursor
+    return found
 
 
 async def encounters(
@@ -87,30 +86,24 @@ async def read_encounter(session: AsyncSession, actor: Actor, checkup_id: uuid.U
 async def search_encounters(
     session: AsyncSession,
     actor: Actor,
+    controls: Controls,
     *,
     patient_id: uuid.UUID | None,
     status: str | None,
     dates: tuple[date | None, date | None],
-    cursor: str | None,
-    limit: int,
-) -> Page:
-    rows, next_cursor = await scheduling_repository.list_checkups(
-        session,
+) -> Found:
+    query = queries.encounters(
         scope=actor.require().scope,
-        facility_id=None,
-        beneficiary_id=patient_id,
-        campaign_id=None,
+        ids=controls.uuids(),
+        patient_id=patient_id,
         status=status,
-        date_from=dates[0],
-        date_to=dates[1],
-        sort="-date",
-        cursor=cursor,
-        limit=limit,
+        dates=dates,
     )
+    found = await queries.run(session, query, controls, partial(encounters, session, actor))
     await auditing.search(
-        session, actor, "checkup", f"FHIR Encounter; {len(rows)} rows", patient_id
+        session, actor, "checkup", f"FHIR Encounter; {found.describe()}", patient_id
     )
-    return await encounters(session, actor, rows), next_cursor
+    return found
 
 
 async def _result(session: AsyncSession, actor: Actor, result_id: uuid.UUID) -> ExaminationResult:
@@ -140,68 +133,70 @@ async def read_observation(session: AsyncSession, actor: Actor, observation_id: 
     return found[0]
 
 
-async def _classifications(
+def _owners(ids: frozenset[str] | None) -> tuple[list[uuid.UUID] | None, list[uuid.UUID] | None]:
+    """The results and the checkups (health classes) that Observation ids name."""
+    if ids is None:
+        return None, None
+    results: list[uuid.UUID] = []
+    checkups: list[uuid.UUID] = []
+    for value in ids:
+        match = _OBSERVATION_ID.match(value)
+        if match is not None:
+            owners = checkups if match.group(1) == mapping.HEALTH_CLASS_KIND else results
+            owners.append(uuid.UUID(value[:36]))
+    return results, checkups
+
+
+async def _observations(
     session: AsyncSession,
-    actor: Actor,
-    patient_id: uuid.UUID | None,
-    encounter_id: uuid.UUID | None,
-) -> list[Resource]:
-    if encounter_id is not None:
-        checkup = await scheduling_repository.get_checkup(session, encounter_id)
-        if checkup is None or not actor.require().in_scope(checkup.facility_id):
-            return []
-        if patient_id is not None and checkup.beneficiary_id != patient_id:
-            return []
-        ids = [checkup.id]
-    elif patient_id is not None:
-        ids = [
-            c.id
-            for c in await repository.drain(
-                lambda cursor: scheduling_repository.list_checkups(
-                    session,
-                    scope=actor.require().scope,
-                    facility_id=None,
-                    beneficiary_id=patient_id,
-                    campaign_id=None,
-                    status=None,
-                    date_from=None,
-                    date_to=None,
-                    sort="date",
-                    cursor=cursor,
-                    limit=MAX_LIMIT,
-                )
-            )
-        ]
-    else:
-        return []
-    return [mapping.classification(c) for c in await repository.conclusions(session, ids)]
+    results: queries.Query,
+    classified: Any,
+    controls: Controls,
+) -> tuple[list[Resource], str | None]:
+    rows, next_cursor = await queries.page(session, results, controls)
+    found = [o for r in rows for o in mapping.observations(r)]
+    if controls.cursor is None and classified is not None:
+        found += [mapping.classification(c) for c in await session.scalars(classified)]
+    if controls.ids is not None:
+        found = [o for o in found if o["id"] in controls.ids]
+    return found, next_cursor
 
 
 async def search_observations(
     session: AsyncSession,
     actor: Actor,
+    controls: Controls,
     patient_id: uuid.UUID | None,
     encounter_id: uuid.UUID | None,
-    cursor: str | None,
-    limit: int,
-) -> Page:
+) -> Found:
     """Pages are pages of examination results (each gives up to ten Observations); the health
-    classifications of the patient's or encounter's checkups come on the first page."""
-    rows, next_cursor = await repository.results(
-        session,
-        scope=actor.require().scope,
-        beneficiary_id=patient_id,
-        checkup_id=encounter_id,
-        cursor=cursor,
-        limit=limit,
+    classifications of the patient's or encounter's checkups (or those `_id` names) come on the
+    first page."""
+    scope = actor.require().scope
+    result_ids, checkup_ids = _owners(controls.ids)
+    results = queries.results(
+        scope=scope, ids=result_ids, patient_id=patient_id, encounter_id=encounter_id
     )
-    found = [o for r in rows for o in mapping.observations(r)]
-    if cursor is None:
-        found += await _classifications(session, actor, patient_id, encounter_id)
+    classified = queries.classifications(
+        scope=scope, ids=checkup_ids, patient_id=patient_id, encounter_id=encounter_id
+    )
+    if controls.count_only and controls.ids is None:
+        found = Found([], None, await queries.count_observations(session, results, classified))
+    elif controls.count_only:  # at most MAX_IDS results and checkups: load and count them
+        every = replace(controls, count=MAX_LIMIT, cursor=None, count_only=False)
+        matches = await repository.drain(
+            lambda cursor: _observations(
+                session, results, classified, replace(every, cursor=cursor)
+            )
+        )
+        found = Found([], None, len(matches))
+    else:
+        resources, next_cursor = await _observations(session, results, classified, controls)
+        found = Found(resources, next_cursor, queries.whole(controls, resources, next_cursor))
     await auditing.search(
-        session, actor, "result", f"FHIR Observation; {len(found)} resources", patient_id
+        session, actor, "result", f"FHIR Observation; {found.describe()}", patient_id
     )
-    return found, next_cursor
+    return found
 
 
 async def _conditions(session: AsyncSession, rows: Sequence[Diagnosis]) -> list[Resource]:
@@ -224,23 +219,21 @@ async def read_condition(session: AsyncSession, actor: Actor, condition_id: uuid
 async def search_conditions(
     session: AsyncSession,
     actor: Actor,
+    controls: Controls,
     patient_id: uuid.UUID | None,
     encounter_id: uuid.UUID | None,
-    cursor: str | None,
-    limit: int,
-) -> Page:
-    rows, next_cursor = await repository.diagnoses(
-        session,
+) -> Found:
+    query = queries.conditions(
         scope=actor.require().scope,
-        beneficiary_id=patient_id,
-        checkup_id=encounter_id,
-        cursor=cursor,
-        limit=limit,
+        ids=controls.uuids(),
+        patient_id=patient_id,
+        encounter_id=encounter_id,
     )
+    found = await queries.run(session, query, controls, partial(_conditions, session))
     await auditing.search(
-        session, actor, "diagnosis", f"FHIR Condition; {len(rows)} rows", patient_id
+        session, actor, "diagnosis", f"FHIR Condition; {found.describe()}", patient_id
     )
-    return await _conditions(session, rows), next_cursor
+    return found
 
 
 async def dispenses(session: AsyncSession, rows: Sequence[Dispense]) -> list[Resource]:
@@ -255,23 +248,13 @@ async def read_dispense(session: AsyncSession, actor: Actor, dispense_id: uuid.U
 
 
 async def search_dispenses(
-    session: AsyncSession,
-    actor: Actor,
-    patient_id: uuid.UUID | None,
-    cursor: str | None,
-    limit: int,
-) -> Page:
-    rows, next_cursor = await pharmacy_repository.list_dispenses(
-        session,
-        scope=actor.require().scope,
-        beneficiary_id=patient_id,
-        facility_id=None,
-        dispensed_from=None,
-        dispensed_to=None,
-        cursor=cursor,
-        limit=limit,
+    session: AsyncSession, actor: Actor, controls: Controls, patient_id: uuid.UUID | None
+) -> Found:
+    query = queries.dispenses(
+        scope=actor.require().scope, ids=controls.uuids(), patient_id=patient_id
     )
+    found = await queries.run(session, query, controls, partial(dispenses, session))
     await auditing.search(
-        session, actor, "dispense", f"FHIR MedicationDispense; {len(rows)} rows", patient_id
+        session, actor, "dispense", f"FHIR MedicationDispense; {found.describe()}", patient_id
     )
-    return await dispenses(session, rows), next_cursor
+    return found

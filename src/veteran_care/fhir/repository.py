@@ -1,4 +1,5 @@
-"""The queries the FHIR view needs that no domain has yet (each bounded by facility scope).
+"""The lookups the FHIR view needs that no domain has yet (each bounded by facility scope);
+the searches' statements are in queries.py.
 
 Everything else is read through the domains' own services and repositories."""
 
@@ -11,15 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from veteran_care.kit.pagination import SortKey, datetime_key, fetch_page
+from veteran_care.kit.pagination import datetime_key, fetch_page
 from veteran_care.models import (
-    Appointment,
     BeneficiaryCategoryMembership,
     CheckupConclusion,
     Diagnosis,
     Dispense,
     ExaminationResult,
-    FacilityService,
     Medicine,
     PartOfDay,
     Session,
@@ -27,22 +26,8 @@ from veteran_care.models import (
 
 T = TypeVar("T")
 
-APPOINTMENT_SORT = "-created_at"
-APPOINTMENT_KEY = datetime_key(Appointment.created_at, descending=True)
 RESULT_SORT = "-created_at"
 RESULT_KEY = datetime_key(ExaminationResult.created_at, descending=True)
-SERVICE_SORT = "created_at"
-SERVICE_KEY = datetime_key(FacilityService.created_at)
-
-
-def _position(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError("not a position")
-    return value
-
-
-DIAGNOSIS_SORT = "position"
-DIAGNOSIS_KEY = SortKey(Diagnosis.position, parse=_position)
 
 
 async def memberships(
@@ -73,31 +58,6 @@ async def medicines(session: AsyncSession, ids: Iterable[uuid.UUID]) -> dict[uui
 
 def _scoped(stmt: Any, column: Any, scope: frozenset[uuid.UUID] | None) -> Any:
     return stmt if scope is None else stmt.where(column.in_(scope))
-
-
-async def appointments(
-    session: AsyncSession,
-    *,
-    scope: frozenset[uuid.UUID] | None,
-    beneficiary_id: uuid.UUID | None,
-    checkup_id: uuid.UUID | None = None,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[Appointment], str | None]:
-    stmt = _scoped(select(Appointment), Appointment.facility_id, scope)
-    if beneficiary_id is not None:
-        stmt = stmt.where(Appointment.beneficiary_id == beneficiary_id)
-    if checkup_id is not None:
-        stmt = stmt.where(Appointment.checkup_id == checkup_id)
-    return await fetch_page(
-        session,
-        stmt,
-        id_column=Appointment.id,
-        sort=APPOINTMENT_SORT,
-        key=APPOINTMENT_KEY,
-        cursor=cursor,
-        limit=limit,
-    )
 
 
 async def results(
@@ -149,32 +109,6 @@ async def diagnosis(session: AsyncSession, diagnosis_id: uuid.UUID) -> Diagnosis
     return await session.get(Diagnosis, diagnosis_id)
 
 
-async def diagnoses(
-    session: AsyncSession,
-    *,
-    scope: frozenset[uuid.UUID] | None,
-    beneficiary_id: uuid.UUID | None,
-    checkup_id: uuid.UUID | None,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[Diagnosis], str | None]:
-    stmt = select(Diagnosis).join(ExaminationResult, Diagnosis.result_id == ExaminationResult.id)
-    stmt = _scoped(stmt, ExaminationResult.facility_id, scope)
-    if beneficiary_id is not None:
-        stmt = stmt.where(Diagnosis.beneficiary_id == beneficiary_id)
-    if checkup_id is not None:
-        stmt = stmt.where(ExaminationResult.checkup_id == checkup_id)
-    return await fetch_page(
-        session,
-        stmt,
-        id_column=Diagnosis.id,
-        sort=DIAGNOSIS_SORT,
-        key=DIAGNOSIS_KEY,
-        cursor=cursor,
-        limit=limit,
-    )
-
-
 async def diagnoses_of_checkups(
     session: AsyncSession, checkup_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, list[Diagnosis]]:
@@ -195,28 +129,6 @@ async def conclusions(
 ) -> Sequence[CheckupConclusion]:
     stmt = select(CheckupConclusion).where(CheckupConclusion.checkup_id.in_(set(checkup_ids)))
     return (await session.scalars(stmt.order_by(CheckupConclusion.created_at))).all()
-
-
-async def services(
-    session: AsyncSession,
-    *,
-    scope: frozenset[uuid.UUID] | None,
-    facility_id: uuid.UUID | None,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[FacilityService], str | None]:
-    stmt = _scoped(select(FacilityService), FacilityService.facility_id, scope)
-    if facility_id is not None:
-        stmt = stmt.where(FacilityService.facility_id == facility_id)
-    return await fetch_page(
-        session,
-        stmt,
-        id_column=FacilityService.id,
-        sort=SERVICE_SORT,
-        key=SERVICE_KEY,
-        cursor=cursor,
-        limit=limit,
-    )
 
 
 async def all_dispenses(

@@ -8,7 +8,9 @@ as an OperationOutcome with the same status and headers. Under /fhir a validatio
 """
 
 import json
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -38,6 +40,7 @@ _ISSUE_CODES = {
     "invalid-cursor": "invalid",
     "invalid-data": "invalid",
     "unsupported-search": "not-supported",
+    "not-acceptable": "not-supported",
     "database-unavailable": "transient",
     "busy": "transient",
     "internal-error": "exception",
@@ -114,10 +117,8 @@ def install(app: FastAPI) -> None:
     app.state.problem_shape = shape
 
 
-def _url(request: Request, **changes: str | None) -> str:
-    params = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
-    params += [(k, v) for k, v in changes.items() if v is not None]
-    return str(request.url.replace(query=urlencode(params)))
+def _url(request: Request, params: Iterable[tuple[str, str]]) -> str:
+    return str(request.url.replace(query=urlencode(list(params))))
 
 
 def full_url(request: Request, resource: dict[str, Any]) -> str:
@@ -125,23 +126,40 @@ def full_url(request: Request, resource: dict[str, Any]) -> str:
     return f"{base}{FHIR_PREFIX}/{resource['resourceType']}/{resource['id']}"
 
 
+def read(resource: dict[str, Any]) -> FhirResponse:
+    """A resource read: `ETag` is the version (weak, as FHIR has it: `W/"3"`, the row's
+    `version`, the same as `meta.versionId`) and `Last-Modified` its `meta.lastUpdated`."""
+    meta = resource.get("meta") or {}
+    headers = {}
+    if "versionId" in meta:
+        headers["ETag"] = f'W/"{meta["versionId"]}"'
+    if "lastUpdated" in meta:
+        updated = datetime.fromisoformat(meta["lastUpdated"]).astimezone(UTC)
+        headers["Last-Modified"] = format_datetime(updated, usegmt=True)
+    return FhirResponse(resource, headers=headers)
+
+
 def searchset(
     request: Request,
     resources: Iterable[dict[str, Any]],
     next_cursor: str | None,
     *,
-    included: Iterable[dict[str, Any]] = (),
+    params: Sequence[tuple[str, str]] = (),
+    total: int | None = None,
 ) -> dict[str, Any]:
-    """A searchset Bundle: `self` is the request, `next` the same search from the cursor."""
-    links = [{"relation": "self", "url": _url(request)}]
+    """A searchset Bundle: `self` is the search as applied (`params`), `next` the same search
+    from the cursor; `total` when it is known."""
+    links = [{"relation": "self", "url": _url(request, params)}]
     if next_cursor is not None:
-        links.append({"relation": "next", "url": _url(request, _cursor=next_cursor)})
+        paged = [(k, v) for k, v in params if k != "_cursor"] + [("_cursor", next_cursor)]
+        links.append({"relation": "next", "url": _url(request, paged)})
     entries = [
         {"fullUrl": full_url(request, r), "resource": r, "search": {"mode": "match"}}
         for r in resources
     ]
-    entries += [
-        {"fullUrl": full_url(request, r), "resource": r, "search": {"mode": "include"}}
-        for r in included
-    ]
-    return {"resourceType": "Bundle", "type": "searchset", "link": links, "entry": entries}
+    bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "link": links}
+    if total is not None:
+        bundle["total"] = total
+    if entries:  # FHIR JSON has no empty arrays
+        bundle["entry"] = entries
+    return bundle

@@ -11,7 +11,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from veteran_care.db.session import ReadSession, WriteSession
 from veteran_care.fhir import everything as record
@@ -20,33 +20,44 @@ from veteran_care.fhir import search as params
 from veteran_care.fhir import service as registry
 from veteran_care.fhir.capability import capability_statement
 from veteran_care.fhir.clinical_router import router as clinical_router
-from veteran_care.fhir.codes import FHIR_PREFIX, PROVIDER_CODE_SYSTEM
+from veteran_care.fhir.codes import FHIR_PREFIX
+from veteran_care.fhir.controls import negotiate, operation_controls
 from veteran_care.fhir.registry_mapping import location, organization
-from veteran_care.fhir.responses import FhirResponse, searchset
+from veteran_care.fhir.responses import FhirResponse, read, searchset
 from veteran_care.fhir.routing import (
+    ERRORS,
     READ_ERRORS,
     SEARCH_RESPONSES,
     Catalogue,
-    Count,
-    Cursor,
     Dates,
     Facilities,
     Reference,
     Registry,
+    Token,
     bundle,
     read_responses,
     ref,
+    searching,
 )
-from veteran_care.kit.pagination import DEFAULT_LIMIT
+from veteran_care.fhir.search import Controls
 from veteran_care.kit.text import Line100
 
-router = APIRouter(prefix=FHIR_PREFIX, tags=["fhir"], default_response_class=FhirResponse)
+router = APIRouter(
+    prefix=FHIR_PREFIX,
+    tags=["fhir"],
+    default_response_class=FhirResponse,
+    dependencies=[Depends(negotiate)],  # JSON only: 406 for `_format=xml` and the like
+)
 
 
 @router.get(
     "/metadata",
     summary="FHIR CapabilityStatement: what this server supports",
-    responses={200: {"model": schemas.FhirCapabilityStatement, "description": "The statement."}},
+    responses={
+        200: {"model": schemas.FhirCapabilityStatement, "description": "The statement."},
+        406: ERRORS[406],
+        "4XX": ERRORS["4XX"],
+    },
 )
 async def fhir_capabilities() -> FhirResponse:
     return FhirResponse(capability_statement(date.today().isoformat()))
@@ -60,7 +71,7 @@ async def fhir_capabilities() -> FhirResponse:
 async def fhir_read_patient(
     beneficiary_id: uuid.UUID, actor: Registry, session: WriteSession
 ) -> FhirResponse:
-    return FhirResponse(await registry.read_patient(session, actor, beneficiary_id))
+    return read(await registry.read_patient(session, actor, beneficiary_id))
 
 
 @router.get(
@@ -69,7 +80,8 @@ async def fhir_read_patient(
     description=(
         "`identifier`: `http://fhir.ehealth.gov.vn/core/sid/national_id|<CCCD>`, "
         "`http://fhir.ehealth.gov.vn/core/sid/insurance_number|<BHXH or card number>`, or the "
-        "value alone; exact, province-wide. `name`: accent- and case-insensitive, every word "
+        "value alone: exact, province-wide; `<system>|`: anyone with such an identifier, "
+        "within the caller's scope. `name`: accent- and case-insensitive, every word "
         "starts a word of the name. `birthdate`: a year with any prefix, or a full date (eq)."
     ),
     responses=SEARCH_RESPONSES,
@@ -78,23 +90,20 @@ async def fhir_search_patient(
     request: Request,
     actor: Registry,
     session: WriteSession,
-    identifier: Annotated[str | None, Query(max_length=241, pattern=params.TOKEN_PATTERN)] = None,
+    controls: Annotated[Controls, searching("Patient")],
+    identifier: Token = None,
     name: Annotated[Line100 | None, Query()] = None,
     birthdate: Dates = None,
-    count: Count = DEFAULT_LIMIT,
-    cursor: Cursor = None,
 ) -> FhirResponse:
-    page = await registry.search_patients(
+    found = await registry.search_patients(
         session,
         actor,
-        identifier=params.identifier(identifier) if identifier is not None else None,
-        identifier_given=identifier is not None,
+        controls,
+        identifier=params.token(identifier),
         name=name,
         birth=params.birth_range(birthdate or []),
-        cursor=cursor,
-        limit=count,
     )
-    return bundle(request, page)
+    return bundle(request, controls, found)
 
 
 @router.get(
@@ -106,13 +115,13 @@ async def fhir_search_patient(
         "`pharmacy:read`; the Organizations and Locations referred to. Facility scope applies."
     ),
     responses={**SEARCH_RESPONSES, 404: READ_ERRORS[404]},
+    dependencies=[Depends(operation_controls)],
 )
 async def fhir_patient_everything(
     request: Request, beneficiary_id: uuid.UUID, actor: Registry, session: WriteSession
 ) -> FhirResponse:
-    return FhirResponse(
-        searchset(request, await record.everything(session, actor, beneficiary_id), None)
-    )
+    found = await record.everything(session, actor, beneficiary_id)
+    return FhirResponse(searchset(request, found, None, total=len(found)))
 
 
 @router.get(
@@ -123,33 +132,21 @@ async def fhir_patient_everything(
 async def fhir_read_coverage(
     coverage_id: uuid.UUID, actor: Registry, session: WriteSession
 ) -> FhirResponse:
-    return FhirResponse(await registry.read_coverage(session, actor, coverage_id))
+    return read(await registry.read_coverage(session, actor, coverage_id))
 
 
-@router.get("/Coverage", summary="FHIR Coverage: a patient's cards", responses=SEARCH_RESPONSES)
+@router.get("/Coverage", summary="FHIR Coverage: search cards", responses=SEARCH_RESPONSES)
 async def fhir_search_coverage(
     request: Request,
     actor: Registry,
     session: WriteSession,
-    patient: Annotated[str, Query(max_length=120, pattern=params.REFERENCE_PATTERN)],
-    count: Count = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    controls: Annotated[Controls, searching("Coverage")],
+    patient: Reference = None,
 ) -> FhirResponse:
-    patient_id = params.reference(patient, "Patient", "patient")
+    patient_id = ref(patient, "Patient", "patient")
     return bundle(
-        request, await registry.search_coverage(session, actor, patient_id, cursor, count)
+        request, controls, await registry.search_coverage(session, actor, controls, patient_id)
     )
-
-
-FacilityCode = Annotated[str | None, Query(max_length=241, pattern=params.TOKEN_PATTERN)]
-
-
-def _code(identifier: str | None) -> str | None:
-    """The facility code of `identifier=[system|]code`; under another system, none ("")."""
-    if identifier is None:
-        return None
-    system, bar, code = identifier.rpartition("|")
-    return code if not bar or system == PROVIDER_CODE_SYSTEM else ""
 
 
 @router.get(
@@ -160,7 +157,7 @@ def _code(identifier: str | None) -> str | None:
 async def fhir_read_organization(
     organization_id: uuid.UUID, actor: Facilities, session: ReadSession
 ) -> FhirResponse:
-    return FhirResponse(organization(await registry.read_facility(session, actor, organization_id)))
+    return read(organization(await registry.read_facility(session, actor, organization_id)))
 
 
 @router.get(
@@ -170,15 +167,19 @@ async def fhir_search_organization(
     request: Request,
     actor: Facilities,
     session: ReadSession,
-    identifier: FacilityCode = None,
+    controls: Annotated[Controls, searching("Organization")],
+    identifier: Token = None,
     active: bool | None = None,
-    count: Count = DEFAULT_LIMIT,
-    cursor: Cursor = None,
 ) -> FhirResponse:
-    rows, next_cursor = await registry.search_facilities(
-        session, actor, code=_code(identifier), active=active, cursor=cursor, limit=count
+    found = await registry.search_facilities(
+        session,
+        actor,
+        controls,
+        "Organization",
+        identifier=params.token(identifier),
+        active=active,
     )
-    return bundle(request, ([organization(r) for r in rows], next_cursor))
+    return bundle(request, controls, found)
 
 
 @router.get(
@@ -189,7 +190,7 @@ async def fhir_search_organization(
 async def fhir_read_location(
     location_id: uuid.UUID, actor: Facilities, session: ReadSession
 ) -> FhirResponse:
-    return FhirResponse(location(await registry.read_facility(session, actor, location_id)))
+    return read(location(await registry.read_facility(session, actor, location_id)))
 
 
 @router.get("/Location", summary="FHIR Location: search facilities", responses=SEARCH_RESPONSES)
@@ -197,16 +198,19 @@ async def fhir_search_location(
     request: Request,
     actor: Facilities,
     session: ReadSession,
-    identifier: FacilityCode = None,
+    controls: Annotated[Controls, searching("Location")],
+    identifier: Token = None,
     status: Annotated[str | None, Query(pattern="^(active|inactive)$")] = None,
-    count: Count = DEFAULT_LIMIT,
-    cursor: Cursor = None,
 ) -> FhirResponse:
-    active = None if status is None else status == "active"
-    rows, next_cursor = await registry.search_facilities(
-        session, actor, code=_code(identifier), active=active, cursor=cursor, limit=count
+    found = await registry.search_facilities(
+        session,
+        actor,
+        controls,
+        "Location",
+        identifier=params.token(identifier),
+        active=None if status is None else status == "active",
     )
-    return bundle(request, ([location(r) for r in rows], next_cursor))
+    return bundle(request, controls, found)
 
 
 @router.get(
@@ -217,7 +221,7 @@ async def fhir_search_location(
 async def fhir_read_healthcare_service(
     service_id: uuid.UUID, actor: Facilities, session: ReadSession
 ) -> FhirResponse:
-    return FhirResponse(await registry.read_service(session, actor, service_id))
+    return read(await registry.read_service(session, actor, service_id))
 
 
 @router.get(
@@ -227,14 +231,12 @@ async def fhir_search_healthcare_service(
     request: Request,
     actor: Facilities,
     session: ReadSession,
+    controls: Annotated[Controls, searching("HealthcareService")],
     organization: Reference = None,
-    count: Count = DEFAULT_LIMIT,
-    cursor: Cursor = None,
 ) -> FhirResponse:
     facility_id = ref(organization, "Organization", "organization")
-    return bundle(
-        request, await registry.search_services(session, actor, facility_id, cursor, count)
-    )
+    found = await registry.search_services(session, actor, controls, facility_id)
+    return bundle(request, controls, found)
 
 
 @router.get(
@@ -245,7 +247,7 @@ async def fhir_search_healthcare_service(
 async def fhir_read_medication(
     medication_id: uuid.UUID, actor: Catalogue, session: ReadSession
 ) -> FhirResponse:
-    return FhirResponse(await registry.read_medication(session, medication_id))
+    return read(await registry.read_medication(session, medication_id))
 
 
 @router.get(
@@ -255,19 +257,18 @@ async def fhir_search_medication(
     request: Request,
     actor: Catalogue,
     session: ReadSession,
+    controls: Annotated[Controls, searching("Medication")],
     code: Annotated[
         str | None,
         Query(
             max_length=40,
-            pattern=r"^(http://www\.whocc\.no/atc\|)?[A-Z][A-Z0-9]{0,6}$",
+            pattern=r"^(http://www\.whocc\.no/atc\|([A-Z][A-Z0-9]{0,6})?|[A-Z][A-Z0-9]{0,6})$",
             description="An ATC code or group (prefix): `N02BE01`, `J01`.",
         ),
     ] = None,
-    count: Count = DEFAULT_LIMIT,
-    cursor: Cursor = None,
 ) -> FhirResponse:
-    atc = None if code is None else code.rpartition("|")[2]
-    return bundle(request, await registry.search_medications(session, atc, cursor, count))
+    found = await registry.search_medications(session, controls, params.token(code))
+    return bundle(request, controls, found)
 
 
 router.include_router(clinical_router)

@@ -3,16 +3,18 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Query, Request
+from fastapi import Depends, Query, Request
 from pydantic import StringConstraints
 
 from veteran_care.auth.dependencies import allow
 from veteran_care.auth.permissions import Permission
 from veteran_care.auth.principal import Actor
-from veteran_care.fhir import schemas
+from veteran_care.fhir import elements, schemas
 from veteran_care.fhir import search as params
+from veteran_care.fhir.controls import search_controls
+from veteran_care.fhir.queries import Found
 from veteran_care.fhir.responses import FhirResponse, searchset
-from veteran_care.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from veteran_care.fhir.search import Controls
 
 Registry = Annotated[Actor, allow(Permission.registry_read)]
 Facilities = Annotated[Actor, allow(Permission.facilities_read)]
@@ -21,13 +23,19 @@ Clinical = Annotated[Actor, allow(Permission.clinical_read)]
 Pharmacy = Annotated[Actor, allow(Permission.pharmacy_read)]
 Catalogue = Annotated[Actor, allow(Permission.reference_read)]
 
-Count = Annotated[
-    int,
-    Query(alias="_count", ge=1, le=MAX_LIMIT, description=f"Page size (default {DEFAULT_LIMIT})."),
-]
-Cursor = Annotated[
+
+def searching(resource_type: str) -> Any:
+    """`controls: Annotated[Controls, searching("Patient")]`: the search's result parameters."""
+    return Depends(search_controls(resource_type))
+
+
+Token = Annotated[
     str | None,
-    Query(alias="_cursor", max_length=512, description="From the Bundle's `next` link."),
+    Query(
+        max_length=241,
+        pattern=params.TOKEN_PATTERN,
+        description="`system|value`, `system|` (any value of that system) or `value`.",
+    ),
 ]
 Reference = Annotated[
     str | None,
@@ -51,6 +59,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: outcome("Search parameters that cannot be processed."),
     401: outcome("No valid bearer token."),
     403: outcome("The caller's roles do not allow this."),
+    406: outcome("A format other than JSON asked for (`_format`, `Accept`)."),
     503: outcome(
         "Database unavailable, or the server at its limit of concurrent requests; retry after "
         "`Retry-After` seconds."
@@ -62,8 +71,20 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 READ_ERRORS = {**ERRORS, 404: outcome("No such resource, or not in the caller's scope.")}
 
 
+READ_HEADERS = {
+    "ETag": {
+        "description": 'The version, weak: `W/"3"` (the same as `meta.versionId`).',
+        "schema": {"type": "string"},
+    },
+    "Last-Modified": {"description": "`meta.lastUpdated`.", "schema": {"type": "string"}},
+}
+
+
 def read_responses(model: type[schemas.FhirResource]) -> dict[int | str, dict[str, Any]]:
-    return {200: {"model": model, "description": "The resource."}, **READ_ERRORS}
+    return {
+        200: {"model": model, "description": "The resource.", "headers": READ_HEADERS},
+        **READ_ERRORS,
+    }
 
 
 SEARCH_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -72,8 +93,14 @@ SEARCH_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def bundle(request: Request, page: tuple[list[dict[str, Any]], str | None]) -> FhirResponse:
-    return FhirResponse(searchset(request, page[0], page[1]))
+def bundle(request: Request, controls: Controls, found: Found) -> FhirResponse:
+    resources = found.resources
+    if controls.elements is not None:
+        resources = [elements.subset(r, controls.elements) for r in resources]
+    body = searchset(
+        request, resources, found.next_cursor, params=controls.applied, total=found.total
+    )
+    return FhirResponse(body)
 
 
 def ref(value: str | None, resource_type: str, name: str) -> uuid.UUID | None:

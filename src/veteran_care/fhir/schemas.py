@@ -98,10 +98,13 @@ class FhirBundleEntry(_Open):
 
 
 class FhirBundle(FhirResource):
-    """A searchset: `link` has `self` and, when more follow, `next` (keyset paging)."""
+    """A searchset: `link` has `self` (the search as applied: parameters this server left out
+    are not in it) and, when more follow, `next` (keyset paging). `total` with `_summary=count`
+    (then no `entry`) and when the first page is the whole result."""
 
     resourceType: Literal["Bundle"]
     type: Literal["searchset"]
+    total: int | None = None
     link: list[FhirBundleLink] = Field(default_factory=list)
     entry: list[FhirBundleEntry] = Field(default_factory=list)
 

@@ -1,21 +1,23 @@
-"""Parsing FHIR search parameters into the filters the repositories take."""
+"""Parsing FHIR search parameters into the filters the queries take, and the result
+parameters (`_id`, `_count`, `_summary`, `_elements`, `_sort`) a search applies."""
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from veteran_care.beneficiaries.repository import is_identifier
 from veteran_care.errors import DomainError
-from veteran_care.fhir.codes import INSURANCE_NUMBER_SYSTEM, NATIONAL_ID_SYSTEM
+from veteran_care.kit.pagination import DEFAULT_LIMIT
 
 # The OpenAPI patterns of the parameters (checked before any of this runs).
 REFERENCE_PATTERN = r"^([A-Za-z]+/)?[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$"
 DATE_PATTERN = r"^(eq|ge|le|gt|lt)?[0-9]{4}(-[0-9]{2}-[0-9]{2})?$"
-TOKEN_PATTERN = r"^([!-{}~]{1,200}\|)?[!-{}~]{1,40}$"
-
-_NATIONAL_ID = re.compile(r"^([0-9]{9}|[0-9]{12})$")
-_INSURANCE = re.compile(r"^([0-9]{10}|[A-Za-z]{2}[0-9]{13})$")
+# `system|value`, `system|` (any value of that system) or `value` (any system).
+TOKEN_PATTERN = r"^([!-{}~]{1,200}\|[!-{}~]{0,40}|[!-{}~]{1,40})$"
+# At most 50 ids: with every other parameter, even a schema-violating request (a fuzzer's, of
+# four-byte characters, percent-encoded) stays under the server's 64 KB request line.
+MAX_IDS = 50
+# `_id`: FHIR ids (https://hl7.org/fhir/R4/datatypes.html#id), one or a comma-separated list.
+IDS_PATTERN = rf"^[A-Za-z0-9\-.]{{1,64}}(,[A-Za-z0-9\-.]{{1,64}}){{0,{MAX_IDS - 1}}}$"
 
 
 class BadSearch(DomainError):
@@ -34,16 +36,53 @@ def reference(value: str, resource_type: str, parameter: str) -> uuid.UUID:
         raise BadSearch(f"{parameter}: {raw!r} is not an id of this server.") from exc
 
 
-def identifier(value: str) -> str | None:
-    """The value to look up for `identifier=[system|]value`, or None: matches nobody."""
+@dataclass(frozen=True)
+class Token:
+    """`[system|]code`: `system` None when not given (any system), `code` "" for `system|`."""
+
+    system: str | None
+    code: str
+
+
+def token(value: str | None) -> Token | None:
+    if value is None:
+        return None
     system, bar, code = value.rpartition("|")
-    if not bar:
-        return code if is_identifier(code) else None
-    if system == NATIONAL_ID_SYSTEM:
-        return code if _NATIONAL_ID.match(code) else None
-    if system == INSURANCE_NUMBER_SYSTEM:
-        return code.upper() if _INSURANCE.match(code) else None
-    return None  # another system, or "|value" (no system): we issue neither
+    return Token(system if bar else None, code)
+
+
+@dataclass(frozen=True)
+class Controls:
+    """What a search applies besides its filters: `_id` (None when not given), the page
+    (`_count`, `_cursor`), `_summary=count` or `_count=0` (the total only), `_sort`, `_elements`,
+    and the query parameters as applied, for the Bundle's `self` link."""
+
+    ids: frozenset[str] | None = None
+    count: int = DEFAULT_LIMIT
+    cursor: str | None = None
+    count_only: bool = False
+    sort: str | None = None
+    elements: frozenset[str] | None = None
+    applied: tuple[tuple[str, str], ...] = ()
+
+    def uuids(self) -> list[uuid.UUID] | None:
+        """The `_id` values that can be ids of this server (the others match nothing)."""
+        if self.ids is None:
+            return None
+        found = []
+        for value in self.ids:
+            try:
+                found.append(uuid.UUID(value))
+            except ValueError:
+                continue
+        return found
+
+
+def ids(value: str | None) -> frozenset[str] | None:
+    """`_id=a,b`: any of them (IDS_PATTERN bounds their number and shape)."""
+    if value is None:
+        return None
+    return frozenset(v.strip() for v in value.split(",") if v.strip())
 
 
 @dataclass(frozen=True)

@@ -3,29 +3,27 @@ HealthcareService, Medication. Reads go through the domains' services, so that f
 (out of scope: 404), masking and the audit trail are exactly those of /api/v1."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.auth.principal import Actor
-from veteran_care.beneficiaries import repository as beneficiaries_repository
 from veteran_care.beneficiaries import service as beneficiaries
 from veteran_care.errors import NotFound
-from veteran_care.facilities import repository as facilities_repository
 from veteran_care.facilities import service as facilities
-from veteran_care.fhir import auditing, repository
+from veteran_care.fhir import auditing, queries, repository
 from veteran_care.fhir import registry_mapping as mapping
-from veteran_care.fhir.search import DateRange
-from veteran_care.kit.text import fold
-from veteran_care.models import Beneficiary, InsuranceCard
-from veteran_care.pharmacy import repository as pharmacy_repository
+from veteran_care.fhir.queries import Found
+from veteran_care.fhir.search import Controls, DateRange, Token
+from veteran_care.models import Beneficiary, Facility, FacilityService, InsuranceCard, Medicine
 from veteran_care.pharmacy import service as pharmacy
 from veteran_care.reference import repository as reference
 from veteran_care.scheduling import repository as scheduling_repository
 
 Resource = dict[str, Any]
-Page = tuple[list[Resource], str | None]
 
 
 @dataclass(frozen=True)
@@ -46,7 +44,7 @@ async def specialty_names(session: AsyncSession) -> dict[str, str]:
 
 
 async def patients_of(
-    session: AsyncSession, actor: Actor, people: list[Beneficiary]
+    session: AsyncSession, actor: Actor, people: Sequence[Beneficiary]
 ) -> list[Resource]:
     known = await names(session)
     categories = await repository.memberships(session, [p.id for p in people])
@@ -68,50 +66,40 @@ async def read_patient(session: AsyncSession, actor: Actor, patient_id: uuid.UUI
     return (await patients_of(session, actor, [person]))[0]
 
 
-def _name_matches(person: Beneficiary, name: str) -> bool:
-    words = fold(person.full_name).split()
-    return all(any(w.startswith(part) for w in words) for part in fold(name).split())
-
-
 async def search_patients(
     session: AsyncSession,
     actor: Actor,
+    controls: Controls,
     *,
-    identifier: str | None,
-    identifier_given: bool,
+    identifier: Token | None,
     name: str | None,
     birth: DateRange,
-    cursor: str | None,
-    limit: int,
-) -> Page:
-    """`identifier` is the value to look up (None with `identifier_given`: matches nobody).
-    By identifier: exact, anyone in the province (the card in the person's hand), as the
-    registry's search does; by name, accent-insensitive, within the caller's scope."""
-    if identifier_given and identifier is None:
-        rows: list[Beneficiary] = []
-        next_cursor = None
-    else:
-        filters = beneficiaries_repository.BeneficiaryFilters(
-            q=identifier or name,
-            birth_year_from=birth.year_from,
-            birth_year_to=birth.year_to,
-            birth_date=birth.day,
-            facility_scope=actor.require().scope,
-        )
-        rows, next_cursor = await beneficiaries_repository.list_beneficiaries(
-            session, filters, sort="full_name", cursor=cursor, limit=limit
-        )
-    if identifier and name:
-        rows = [r for r in rows if _name_matches(r, name)]
-    given = {"identifier": identifier_given, "name": bool(name), "birthdate": birth != DateRange()}
+) -> Found:
+    """By identifier: exact, anyone in the province (the card in the person's hand), as the
+    registry's search does; `system|` (any identifier of the system), by name (accent-
+    insensitive), birth date or `_id`: within the caller's scope."""
+    query = queries.patients(
+        scope=actor.require().scope,
+        ids=controls.uuids(),
+        identifier=identifier,
+        name=name,
+        birth=birth,
+    )
+    found = await queries.run(session, query, controls, partial(patients_of, session, actor))
+    given = {
+        "_id": controls.ids is not None,
+        "identifier": identifier is not None,
+        "name": bool(name),
+        "birthdate": birth != DateRange(),
+    }
     used = [label for label, value in given.items() if value]
     await auditing.search(
         session,
         actor,
         "beneficiary",
-        f"FHIR Patient; filters: {', '.join(used) or 'none'}; {len(rows)} rows",
+        f"FHIR Patient; filters: {', '.join(used) or 'none'}; {found.describe()}",
     )
-    return await patients_of(session, actor, rows), next_cursor
+    return found
 
 
 async def _card(session: AsyncSession, actor: Actor, card_id: uuid.UUID) -> InsuranceCard:
@@ -132,18 +120,20 @@ async def read_coverage(session: AsyncSession, actor: Actor, card_id: uuid.UUID)
 
 
 async def search_coverage(
-    session: AsyncSession, actor: Actor, patient_id: uuid.UUID, cursor: str | None, limit: int
-) -> Page:
-    try:
-        await beneficiaries.get(session, patient_id, actor)
-    except NotFound:
-        return [], None  # a search names no resource: out of scope, nothing matches
-    rows, next_cursor = await beneficiaries_repository.list_cards(
-        session, patient_id, cursor=cursor, limit=limit
-    )
-    await auditing.search(session, actor, "card", f"FHIR Coverage; {len(rows)} rows", patient_id)
+    session: AsyncSession, actor: Actor, controls: Controls, patient_id: uuid.UUID | None
+) -> Found:
+    """The cards of the people in the caller's scope (out of scope: nothing matches)."""
     shown = actor.require().sees_identifiers
-    return [mapping.coverage(r, shown=shown) for r in rows], next_cursor
+
+    async def convert(rows: Sequence[InsuranceCard]) -> list[Resource]:
+        return [mapping.coverage(r, shown=shown) for r in rows]
+
+    query = queries.coverages(
+        scope=actor.require().scope, ids=controls.uuids(), patient_id=patient_id
+    )
+    found = await queries.run(session, query, controls, convert)
+    await auditing.search(session, actor, "card", f"FHIR Coverage; {found.describe()}", patient_id)
+    return found
 
 
 async def read_facility(session: AsyncSession, actor: Actor, facility_id: uuid.UUID) -> Any:
@@ -153,28 +143,26 @@ async def read_facility(session: AsyncSession, actor: Actor, facility_id: uuid.U
 async def search_facilities(
     session: AsyncSession,
     actor: Actor,
+    controls: Controls,
+    resource_type: str,
     *,
-    code: str | None,
+    identifier: Token | None,
     active: bool | None,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[Any], str | None]:
-    if code is not None:
-        found = await facilities_repository.id_by_code(session, code)
-        facility = await facilities_repository.get(session, found) if found else None
-        if facility is None or not actor.require().in_scope(facility.id):
-            return [], None
-        return ([facility] if active is None or facility.active == active else []), None
-    return await facilities_repository.list_facilities(
-        session,
-        level=None,
-        commune_code=None,
-        active=active,
+) -> Found:
+    """Organization or Location (`resource_type`): both are facilities."""
+    to_resource = mapping.organization if resource_type == "Organization" else mapping.location
+
+    async def convert(rows: Sequence[Facility]) -> list[Resource]:
+        return [to_resource(r) for r in rows]
+
+    query = queries.facilities(
+        resource_type,
         scope=actor.require().scope,
-        sort="code",
-        cursor=cursor,
-        limit=limit,
+        ids=controls.uuids(),
+        identifier=identifier,
+        active=active,
     )
+    return await queries.run(session, query, controls, convert)
 
 
 async def read_service(session: AsyncSession, actor: Actor, service_id: uuid.UUID) -> Resource:
@@ -185,17 +173,16 @@ async def read_service(session: AsyncSession, actor: Actor, service_id: uuid.UUI
 
 
 async def search_services(
-    session: AsyncSession,
-    actor: Actor,
-    facility_id: uuid.UUID | None,
-    cursor: str | None,
-    limit: int,
-) -> Page:
-    rows, next_cursor = await repository.services(
-        session, scope=actor.require().scope, facility_id=facility_id, cursor=cursor, limit=limit
+    session: AsyncSession, actor: Actor, controls: Controls, facility_id: uuid.UUID | None
+) -> Found:
+    async def convert(rows: Sequence[FacilityService]) -> list[Resource]:
+        known = await specialty_names(session)
+        return [mapping.healthcare_service(r, known) for r in rows]
+
+    query = queries.services(
+        scope=actor.require().scope, ids=controls.uuids(), facility_id=facility_id
     )
-    known = await specialty_names(session)
-    return [mapping.healthcare_service(r, known) for r in rows], next_cursor
+    return await queries.run(session, query, controls, convert)
 
 
 async def read_medication(session: AsyncSession, medicine_id: uuid.UUID) -> Resource:
@@ -203,9 +190,10 @@ async def read_medication(session: AsyncSession, medicine_id: uuid.UUID) -> Reso
 
 
 async def search_medications(
-    session: AsyncSession, atc: str | None, cursor: str | None, limit: int
-) -> Page:
-    rows, next_cursor = await pharmacy_repository.list_medicines(
-        session, atc_prefix=atc, active=None, cursor=cursor, limit=limit
-    )
-    return [mapping.medication(r) for r in rows], next_cursor
+    session: AsyncSession, controls: Controls, code: Token | None
+) -> Found:
+    async def convert(rows: Sequence[Medicine]) -> list[Resource]:
+        return [mapping.medication(r) for r in rows]
+
+    query = queries.medications(ids=controls.uuids(), code=code)
+    return await queries.run(session, query, controls, convert)
