@@ -22,12 +22,13 @@ Needs ``wrk`` (``apt-get install wrk``) and ``taskset``.
    phase), and the server's CPU per booking (from ``/proc``).
    ``--profile`` records the server with py-spy during the bulk run and the concurrent bookings.
 
-Before and after (issue 21): ``--tree NAME=PATH``, repeated (bench/trees.py). The people are
-generated once, by this script's tree, for every turn: each turn is one tree's server (its own
-``PATH/.venv/bin/veteran-care serve``), started anew, running steps 4 on people and places of its
-own, on the same database. ``--rounds`` rounds; in each every tree takes a turn, the order
-alternating (A B, then B A, ...). The tables give each tree's medians over its turns and each
-tree's ratios to the first tree named.
+Before and after (issue 21): ``--tree NAME=PATH``, repeated (bench/trees.py). The province
+(people for every turn, the facility, its sessions and the campaign) is made once, by this
+script's tree; each tree gets a copy of that database, at its own migration head. Each turn is
+one tree's server (its own ``PATH/.venv/bin/veteran-care serve``), started anew, running step 4
+on people and sessions of its own. ``--rounds`` rounds; in each every tree takes a turn, the
+order alternating (A B, then B A, ...). The tables give each tree's medians over its turns and
+each tree's ratios to the first tree named.
 
 Targets (issue 4): bulk 10,000 in under 20 s; single-booking p99 under 100 ms. Issue 21: booking
 p99 at 32 clients within 20 % of before's, bookings per second at least 0.9 x before's.
@@ -471,7 +472,8 @@ async def set_up(
     turns: int,
     walk_ins: int,
 ) -> Province:
-    """The facility, its sessions and the campaign, through the API of the first tree. Each
+    """The facility, its sessions and the campaign, through the API (this script's tree, on
+    the database it generated, before each tree gets its copy). Each
     turn books its walk-ins into three days of its own, at the campaign's end, whose sessions
     get room for all of them: every turn books as many people on as few sessions, empty at its
     start."""
@@ -644,14 +646,23 @@ async def run(
     per_turn = sum(allotted.values())
     if -(-per_turn // (2 * WALK_IN_DAYS)) + 1 > MAX_CAPACITY:
         raise SystemExit(f"{per_turn} walk-ins per turn: more than the sessions can take")
-    province = await set_up(trees[0], args, database_url, workdir, days, turns_due, per_turn)
+    own = code_trees.own()
+    province = await set_up(own, args, database_url, workdir, days, turns_due, per_turn)
+    # Each tree its own copy of the province, at its own migration head (bench/trees.py).
+    databases = {own: database_url}
+    if trees[0].root is not None:
+        began = time.perf_counter()
+        for tree in trees:
+            copy = code_trees.copy_database
+            databases[tree] = await asyncio.to_thread(copy, database_url, tree, args.heads)
+        print(f"copied the database for each tree in {time.perf_counter() - began:.0f} s")
 
     turns: list[Turn] = []
     for round_number in range(args.rounds):
         for tree in code_trees.in_turn(trees, round_number):
             number = len(turns)
             turn = await take_turn(
-                number, tree, args, database_url, workdir, province, people_files[number]
+                number, tree, args, databases[tree], workdir, province, people_files[number]
             )
             turns.append(turn)
             if turns_due > 1:
@@ -866,7 +877,7 @@ def main() -> None:
     trees = code_trees.parse(args.tree)
     if args.rounds is None:
         args.rounds = 4 if args.tree else 1
-    code_trees.describe(trees)
+    args.heads = code_trees.describe(trees)
 
     base = args.database_url
     if not base.startswith("postgresql"):
@@ -884,11 +895,13 @@ def main() -> None:
     finally:
         print(f"took {time.monotonic() - began:.0f} s")
         if args.keep:
-            print(f"kept database {args.database}")
+            print(f"kept database {args.database} (and each tree's copy)")
         else:
             asyncio.run(
                 admin_execute(base, f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
             )
+            for tree in trees if args.tree else ():
+                code_trees.drop_database(database_url, tree)
         if args.keep or args.profile:
             print(f"server log and profiles kept in {workdir}")
         else:

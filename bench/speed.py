@@ -417,9 +417,12 @@ def chosen(args: argparse.Namespace, compared: bool) -> list[str]:
 
 def in_round(found: list[Measurement], trees: list[Tree], round_number: int) -> list[Measurement]:
     """A round's order: measurement by measurement, every tree in turn, the trees' order
-    reversed from one measurement to the next and from one round to the next."""
+    reversed from one measurement to the next (pA pB, eB eA). When trees are compared, every
+    other round runs that sequence backwards (eA eB, pB pA): each tree, and each measurement of
+    a pair, goes first as often as the other. One tree keeps one order (the two servers of the
+    ``/healthz`` figure have the same past only in it)."""
     ordered: list[Measurement] = []
-    step = round_number
+    step = 0
     for name in dict.fromkeys(m.name for m in found):
         same = [m for m in found if m.name == name]
         if len(same) > 1:
@@ -427,7 +430,8 @@ def in_round(found: list[Measurement], trees: list[Tree], round_number: int) -> 
             same.sort(key=lambda m: turn.index(m.tree))
             step += 1
         ordered += same
-    return ordered
+    compared = trees[0].root is not None
+    return ordered[::-1] if compared and round_number % 2 else ordered
 
 
 def run(args: argparse.Namespace, trees: list[Tree], pg_url: str, workdir: Path) -> None:
@@ -463,12 +467,22 @@ def run(args: argparse.Namespace, trees: list[Tree], pg_url: str, workdir: Path)
         for m in found:
             m.kind = every[m.name]
     token = issue_access_token(SECRET, ACCOUNT_ID, datetime.now(UTC), 240)
+    # Each tree its own copy of the data, at its own migration head (bench/trees.py); the bare
+    # baseline, like one tree alone, the database the data were generated in.
+    databases = {own: {"project": pg_url, "sqlite": sqlite_url}}
+    if compared:
+        began = time.perf_counter()
+        for tree in trees:
+            databases[tree] = {"project": code_trees.copy_database(pg_url, tree, args.heads)}
+            if with_sqlite:
+                copy = code_trees.copy_database(sqlite_url, tree, args.heads)
+                databases[tree]["sqlite"] = copy
+        print(f"copied the database for each tree in {time.perf_counter() - began:.0f} s")
     common = {
         "VETERAN_CARE_ENVIRONMENT": "production",
         "VETERAN_CARE_SECRET_KEY": SECRET,
         "VETERAN_CARE_DATA_DIR": str(workdir),
         "VETERAN_CARE_ACCESS_TOKEN_MINUTES": "240",
-        "VETERAN_CARE_DATABASE_URL": pg_url,
         "BENCH_ACCOUNT_ID": str(ACCOUNT_ID),
         "BENCH_ASYNCPG_DSN": dsn,
     }
@@ -476,12 +490,17 @@ def run(args: argparse.Namespace, trees: list[Tree], pg_url: str, workdir: Path)
         common["VETERAN_CARE_DB_POOL_SIZE"] = str(args.pool_size)
         common["VETERAN_CARE_DB_MAX_OVERFLOW"] = "0"
         common["BENCH_POOL_SIZE"] = str(args.pool_size)
-    servers = {
-        "bare": ("speed_apps:bare", common),
-        "project": ("speed_apps:project", common),
-        "edgeless": ("speed_apps:project_without_edge", common),
-        "sqlite": ("speed_apps:project", {**common, "VETERAN_CARE_DATABASE_URL": sqlite_url}),
+    factories = {
+        "bare": "speed_apps:bare",
+        "project": "speed_apps:project",
+        "edgeless": "speed_apps:project_without_edge",
+        "sqlite": "speed_apps:project",
     }
+
+    def environment(tree: Tree, server: str) -> dict[str, str]:
+        database = databases[tree]["sqlite" if server == "sqlite" else "project"]
+        return {**common, "VETERAN_CARE_DATABASE_URL": database}
+
     used = list(dict.fromkeys((m.tree, m.kind.server) for m in found))
     for round_number in range(args.rounds):
         # New processes every round (one process can run a few per cent faster or slower than
@@ -490,10 +509,10 @@ def run(args: argparse.Namespace, trees: list[Tree], pg_url: str, workdir: Path)
         running: dict[tuple[Tree, str], tuple[subprocess.Popen[bytes], int]] = {}
         try:
             for tree, server in used:
-                factory, env = servers[server]
                 port = free_port()
                 log = workdir / f"{tree.name or 'own'}-{server}.log"
-                running[tree, server] = (start(tree, factory, env, port, log), port)
+                process = start(tree, factories[server], environment(tree, server), port, log)
+                running[tree, server] = (process, port)
             for m in in_round(found, trees, round_number):
                 process, port = running[m.tree, m.kind.server]
                 wrk(port, m.kind, args.warm_up, token, workdir)
@@ -510,7 +529,9 @@ def run(args: argparse.Namespace, trees: list[Tree], pg_url: str, workdir: Path)
             for process, _ in running.values():
                 stop(process)
     report(found, trees, args)
-    print(f"audit chain on PostgreSQL after the run: {verify_chain(own, common, workdir)}")
+    for tree in dict.fromkeys(m.tree for m in found):  # each with its own tree's CLI
+        chain = verify_chain(tree, environment(tree, "project"), workdir)
+        print(f"audit chain on PostgreSQL after the run [{tree.label}]: {chain}")
 
 
 def verify_chain(tree: Tree, env: dict[str, str], workdir: Path) -> str:
@@ -571,7 +592,7 @@ def main() -> None:
     trees = code_trees.parse(args.tree)
     if args.rounds is None:
         args.rounds = 4 if args.tree else 3
-    code_trees.describe(trees)
+    args.heads = code_trees.describe(trees)
     base = args.database_url
     pg_url = make_url(base).set(database=args.database).render_as_string(hide_password=False)
     asyncio.run(admin_execute(base, f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)'))
@@ -583,11 +604,13 @@ def main() -> None:
     finally:
         print(f"took {time.monotonic() - began:.0f} s")
         if args.keep:
-            print(f"kept database {args.database} and {workdir}")
+            print(f"kept database {args.database} (and each tree's copy) and {workdir}")
         else:
             asyncio.run(
                 admin_execute(base, f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
             )
+            for tree in trees if args.tree else ():
+                code_trees.drop_database(pg_url, tree)
             shutil.rmtree(workdir, ignore_errors=True)
 
 
