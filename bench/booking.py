@@ -1,7 +1,7 @@
 """Booking benchmark on PostgreSQL: bulk scheduling of a generated province, single-booking latency.
 
     .venv/bin/python bench/booking.py [--people 10000] [--clients 32] [--seconds 10] [--keep]
-    .venv/bin/python bench/booking.py --tree before=/work/before --tree after=/work/main
+    .venv/bin/python bench/booking.py --tree before=../before --tree after=.
 
 Needs ``wrk`` (``apt-get install wrk``) and ``taskset``.
 

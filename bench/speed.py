@@ -1,7 +1,7 @@
 """Speed benchmark (issue 7): the project against a bare Starlette + asyncpg baseline, same run.
 
     .venv/bin/python bench/speed.py [--people 200000] [--rounds 3] [--duration 8]
-    .venv/bin/python bench/speed.py --tree before=/work/before --tree after=/work/main
+    .venv/bin/python bench/speed.py --tree before=../before --tree after=.
 
 Needs ``wrk`` (``apt-get install wrk``), ``taskset`` and PostgreSQL (the default URL is
 ``postgresql+asyncpg://postgres@127.0.0.1:5432/postgres``; the benchmark creates and drops its

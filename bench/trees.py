@@ -69,7 +69,7 @@ def parse(values: list[str] | None) -> list[Tree]:
     for value in values:
         name, sep, path = value.partition("=")
         if not sep or not name or not path:
-            raise SystemExit(f"--tree {value!r}: expected NAME=PATH, e.g. before=/work/before")
+            raise SystemExit(f"--tree {value!r}: expected NAME=PATH, e.g. before=../before")
         if any(t.name == name for t in trees):
             raise SystemExit(f"--tree {name} is named twice (give each tree its own name)")
         root = Path(path).resolve()
