@@ -45,7 +45,10 @@ async def clinic(client: httpx.AsyncClient) -> dict[str, Any]:
     return await make_clinic(client)
 
 
-async def person_with_card(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:
+async def person_with_card(
+    client: httpx.AsyncClient, *, card_until: str | None = None, **overrides: Any
+) -> dict[str, Any]:
+    """A new person with a card valid from last year to the end of next (or ``card_until``)."""
     person = await create_beneficiary(client, **overrides)
     year = today().year
     card = await client.post(
@@ -53,7 +56,7 @@ async def person_with_card(client: httpx.AsyncClient, **overrides: Any) -> dict[
         json={
             "number": person["bhxh_number"],
             "valid_from": date(year - 1, 1, 1).isoformat(),
-            "valid_to": date(year + 1, 12, 31).isoformat(),
+            "valid_to": card_until or date(year + 1, 12, 31).isoformat(),
             "registration_facility_code": "11001",
         },
     )

@@ -237,17 +237,7 @@ async def test_sessions_and_bookings_reach_the_last_date(client: httpx.AsyncClie
     date filter takes 0001-01-01 and 9999-12-31."""
     first, last = "0001-01-01", "9999-12-31"
     clinic = await make_clinic(client, days=0, specialties=["ultrasound", "ophthalmology"])
-    person = await create_beneficiary(client)
-    card = await client.post(
-        f"/api/v1/beneficiaries/{person['id']}/cards",
-        json={
-            "number": person["bhxh_number"],
-            "valid_from": "2000-01-01",
-            "valid_to": last,
-            "registration_facility_code": "11001",
-        },
-    )
-    assert card.status_code == 201, card.text
+    person = await person_with_card(client, card_until=last)
 
     nothing = await book(client, clinic, person, last, ["ultrasound"])
     assert assert_problem(nothing, 409, "no-session")["next_available_dates"] == []

@@ -110,17 +110,7 @@ async def test_a_checkup_is_rescheduled_to_the_last_date(client: httpx.AsyncClie
     """9999-12-31 is a date like any other (issue 22): with no session that day the refusal
     offers no next date (there is none); with sessions the checkup moves there."""
     last = "9999-12-31"
-    person = await person_with_card(client)
-    card = await client.post(
-        f"/api/v1/beneficiaries/{person['id']}/cards",
-        json={
-            "number": person["bhxh_number"],
-            "valid_from": "2000-01-01",
-            "valid_to": last,
-            "registration_facility_code": "11001",
-        },
-    )
-    assert card.status_code == 201, card.text
+    person = await person_with_card(client, card_until=last)
     old = (await book(client, clinic, person, day(2))).json()
     move = {"date": last, "reason": "Gia đình có việc", "cancelled_by": "patient"}
     url = f"/api/v1/checkups/{old['id']}/reschedule"
