@@ -60,7 +60,18 @@ class Problem(BaseModel):
     detail: str
     code: str
     instance: str | None = None
-    errors: list[FieldError] | None = None
+    errors: list[FieldError] | None = Field(
+        None, description="Every field that failed validation (`validation-error`)."
+    )
+    field: str | None = Field(
+        None, description="The one field a rule is about, e.g. `date_to` before `date_from`."
+    )
+    fields: list[str] | None = Field(
+        None, description="The fields a conflict is about, e.g. the columns of a duplicate."
+    )
+    existing_id: str | None = Field(
+        None, description="The id of the record that a duplicate conflicts with."
+    )
 
 
 class DomainError(Exception):

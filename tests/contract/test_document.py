@@ -75,3 +75,11 @@ async def test_a_json_number_without_a_fraction_is_an_integer(client: httpx.Asyn
         },
     )
     assert fraction.status_code == 422, fraction.text
+
+
+def test_the_problem_schema_declares_the_members_problems_carry() -> None:
+    """A duplicate carries `fields` and `existing_id`, a rule on one field `field`, a
+    validation error `errors`: a client generated from the document can read them (issue 22)."""
+    problem = openapi_document()["components"]["schemas"]["Problem"]["properties"]
+    assert {"errors", "field", "fields", "existing_id"} <= set(problem)
+    assert all(problem[name].get("description") for name in ("field", "fields", "existing_id"))
