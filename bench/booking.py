@@ -857,12 +857,7 @@ def main() -> None:
     parser.add_argument(
         "--people", type=int, default=10_000, help="due people to bulk-book (per turn; 0: none)"
     )
-    parser.add_argument(
-        "--tree",
-        action="append",
-        metavar="NAME=PATH",
-        help="a checkout to measure, with its own .venv (repeat; the first is the reference)",
-    )
+    code_trees.add_argument(parser)
     parser.add_argument(
         "--rounds", type=int, default=None, help="default: 1, or 4 when trees are compared"
     )

@@ -573,12 +573,7 @@ def main() -> None:
         help="connections per server (default: the project's 10 + 10 overflow, bare 20)",
     )
     parser.add_argument("--only", nargs="*", default=None, help="measurement names to run")
-    parser.add_argument(
-        "--tree",
-        action="append",
-        metavar="NAME=PATH",
-        help="a checkout to measure, with its own .venv (repeat; the first is the reference)",
-    )
+    code_trees.add_argument(parser)
     parser.add_argument(
         "--bare",
         action=argparse.BooleanOptionalAction,

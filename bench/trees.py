@@ -14,6 +14,7 @@ by the tree's own. Every tree starts from the same rows, and none sees the other
 Without ``--tree`` a benchmark measures one tree: the one of the Python that runs it.
 """
 
+import argparse
 import asyncio
 import os
 import re
@@ -59,6 +60,16 @@ class Tree:
 
 def own() -> Tree:
     return Tree("", None, Path(sys.executable).parent, BENCH)
+
+
+def add_argument(parser: argparse.ArgumentParser) -> None:
+    """The ``--tree NAME=PATH`` option both scripts take."""
+    parser.add_argument(
+        "--tree",
+        action="append",
+        metavar="NAME=PATH",
+        help="a checkout to measure, with its own .venv (repeat; the first is the reference)",
+    )
 
 
 def parse(values: list[str] | None) -> list[Tree]:

@@ -30,7 +30,10 @@ def _sqlite_writer(
     engine = bind.engine if isinstance(bind, AsyncConnection) else bind  # the tests bind one
     if not isinstance(engine, AsyncEngine) or engine.dialect.name != "sqlite":
         return nullcontext()
-    return _SQLITE_WRITERS.setdefault(engine.sync_engine, asyncio.Lock())
+    lock = _SQLITE_WRITERS.get(engine.sync_engine)
+    if lock is None:
+        lock = _SQLITE_WRITERS[engine.sync_engine] = asyncio.Lock()
+    return lock
 
 
 @asynccontextmanager
