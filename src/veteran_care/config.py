@@ -120,6 +120,13 @@ class Settings(BaseSettings):
     audit_checkpoint_interval_seconds: int = Field(
         3600, ge=1, description="Seconds between two checkpoints the server writes."
     )
+    audit_seal_interval_seconds: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="Seconds between two rounds of the sealer, which chains the audit events "
+        "committed since the last round (decision 0029).",
+    )
     admin_password: str | None = Field(
         None,
         description="Password of the first admin, created by `serve` when there are no users "

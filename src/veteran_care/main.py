@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from veteran_care import __version__
 from veteran_care.audit.checkpoint import checkpoints_on_schedule
 from veteran_care.audit.router import router as audit_router
+from veteran_care.audit.sealer import sealing
 from veteran_care.audit.service import record_problem
 from veteran_care.auth.dependencies import document_permission
 from veteran_care.beneficiaries.import_router import router as beneficiaries_import_router
@@ -101,7 +102,10 @@ def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAP
         engine = create_engine(settings)
         use_engine(app, engine)
         try:
-            async with checkpoints_on_schedule(app.state.sessionmaker, settings):
+            async with (
+                sealing(app.state.sessionmaker, settings.audit_seal_interval_seconds),
+                checkpoints_on_schedule(app.state.sessionmaker, settings),
+            ):
                 yield
         finally:
             await engine.dispose()

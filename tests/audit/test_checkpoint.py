@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncSession,
@@ -25,8 +25,9 @@ from typer.testing import CliRunner
 
 from veteran_care import migrate
 from veteran_care.audit import checkpoint as checkpoints
+from veteran_care.audit import sealer
 from veteran_care.audit import service as audit
-from veteran_care.audit.chain import GENESIS, chain_hash
+from veteran_care.audit.chain import chain_hash
 from veteran_care.cli import app
 from veteran_care.config import Settings, get_settings
 from veteran_care.models import AuditEvent
@@ -55,15 +56,13 @@ def _event(number: int) -> AuditEvent:
 
 
 async def _append(session: AsyncSession, count: int) -> list[AuditEvent]:
-    """Chain ``count`` new rows after the latest one, as the recorder does."""
-    latest = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    prev = (await session.scalars(latest)).first() or GENESIS
+    """Add ``count`` new rows and seal them, as the recorder and the sealer do."""
     events = [_event(n) for n in range(count)]
-    for event in events:
-        event.prev_hash = prev
-        event.hash = prev = chain_hash(prev, event)
     session.add_all(events)
     await session.flush()
+    await sealer.seal_in(session)
+    for event in events:
+        await session.refresh(event)
     return events
 
 

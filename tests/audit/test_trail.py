@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.factories import create_beneficiary
 from tests.test_conventions import assert_problem
+from veteran_care.audit import sealer
 from veteran_care.audit import service as audit
 from veteran_care.models import AuditEvent, Role
 
@@ -76,6 +77,7 @@ async def test_the_chain_verifies_and_an_edited_row_is_found(
 ) -> None:
     for _ in range(3):
         await create_beneficiary(client)
+    await sealer.seal_in(session)
     assert (await audit.verify(session)).intact
     target = (await _events(session, action="create"))[-2]
     # Tamper as a database owner would: switch the append-only trigger off first.

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from tests.conftest import TEST_SECRET
 from tests.scheduling.conftest import day, make_clinic, person_with_card
+from veteran_care.audit.sealer import seal
 from veteran_care.auth.passwords import hash_secret
 from veteran_care.auth.tokens import issue_access_token
 from veteran_care.config import Settings
@@ -384,7 +385,7 @@ async def verify(url: str, world: World, acks: Acks) -> dict[str, int]:
 
 async def populate(url: str, *, people: int = 40) -> dict[str, int]:
     """Fill a migrated database through the API in process: registry, cards, sessions,
-    bookings, a receipt, dispenses, a cancellation, results and the audit trail."""
+    bookings, a receipt, dispenses, a cancellation, results and the audit trail, sealed."""
     settings = Settings(database_url=url, environment="test", secret_key=TEST_SECRET)
     app = create_app(settings)
     engine = create_engine(settings)
@@ -421,6 +422,7 @@ async def populate(url: str, *, people: int = 40) -> dict[str, int]:
                 json={"cancelled_by": "patient", "reason": "Ốm, xin đổi ngày"},
             )
             assert cancelled.status_code in (200, 404, 422), cancelled.text
+            await seal(app.state.sessionmaker)  # as the server's sealer would
             return await verify(url, world, acks)
     finally:
         await engine.dispose()

@@ -56,19 +56,16 @@ async def page(
 
 
 async def stream(
-    session: AsyncSession, filters: AuditFilters, *, batch: int = 1000, newest_first: bool = True
+    session: AsyncSession, filters: AuditFilters, *, batch: int = 1000
 ) -> AsyncIterator[AuditEvent]:
-    """Every matching row, fetched in keyset batches (flat memory)."""
+    """Every matching row, newest first, fetched in keyset batches (flat memory)."""
     position: int | None = None
     while True:
         stmt = _filtered(filters)
         if position is not None:
-            stmt = stmt.where(
-                AuditEvent.id < position if newest_first else AuditEvent.id > position
-            )
-        order = AuditEvent.id.desc() if newest_first else AuditEvent.id.asc()
-        stmt = stmt.order_by(order).limit(batch).execution_options(populate_existing=True)
-        rows = list((await session.scalars(stmt)).all())
+            stmt = stmt.where(AuditEvent.id < position)
+        stmt = stmt.order_by(AuditEvent.id.desc()).limit(batch)
+        rows = list((await session.scalars(stmt.execution_options(populate_existing=True))).all())
         for row in rows:
             yield row
         if len(rows) < batch:
@@ -77,9 +74,31 @@ async def stream(
         session.expunge_all()
 
 
+async def chain(session: AsyncSession, *, batch: int = 1000) -> AsyncIterator[AuditEvent]:
+    """The sealed rows in chain order (``seq``), fetched in keyset batches."""
+    position = 0
+    while True:
+        stmt = select(AuditEvent).where(AuditEvent.seq > position).order_by(AuditEvent.seq)
+        stmt = stmt.limit(batch).execution_options(populate_existing=True)
+        rows = list((await session.scalars(stmt)).all())
+        for row in rows:
+            yield row
+        if len(rows) < batch:
+            return
+        position = rows[-1].seq or 0
+        session.expunge_all()
+
+
+async def unsealed(session: AsyncSession) -> int:
+    """How many rows the sealer has not chained yet."""
+    stmt = select(func.count()).select_from(AuditEvent).where(AuditEvent.seq.is_(None))
+    return (await session.execute(stmt)).scalar_one()
+
+
 @dataclass(frozen=True)
 class Head:
-    """The newest row of the trail and how many rows it has (0, 0 and no hash when empty)."""
+    """The head of the sealed chain (its last row) and how many rows the chain has (0, 0 and
+    no hash when empty)."""
 
     rows: int
     last_id: int
@@ -88,31 +107,42 @@ class Head:
 
 @dataclass(frozen=True)
 class Standing:
-    """What the trail holds now at and up to one row id (see audit.checkpoint)."""
+    """What the sealed trail holds now at and up to one row (see audit.checkpoint): that row's
+    hash, the number of rows up to it in chain order, and the id of the chain's head."""
 
     hash_at: str | None
     rows_through: int
     last_id: int
 
 
+_SEALED = AuditEvent.seq.is_not(None)
+_HEAD_ID = select(AuditEvent.id).where(_SEALED).order_by(AuditEvent.seq.desc()).limit(1)
+
+
 async def head(session: AsyncSession) -> Head:
-    """The latest row and the row count, read in one statement (one snapshot)."""
-    rows = select(func.count()).select_from(AuditEvent).scalar_subquery()
-    stmt = select(AuditEvent.id, AuditEvent.hash, rows).order_by(AuditEvent.id.desc()).limit(1)
-    found = (await session.execute(stmt)).first()
+    """The head of the chain and the number of sealed rows, read in one statement."""
+    rows = select(func.count()).select_from(AuditEvent).where(_SEALED).scalar_subquery()
+    stmt = select(AuditEvent.id, AuditEvent.hash, rows).where(_SEALED)
+    found = (await session.execute(stmt.order_by(AuditEvent.seq.desc()).limit(1))).first()
     if found is None:
         return Head(0, 0, None)
     return Head(rows=found[2], last_id=found[0], last_hash=found[1])
 
 
 async def standing(session: AsyncSession, row_id: int) -> Standing:
-    """The hash of row ``row_id`` (None when there is no such row), the number of rows up to
-    and including it, and the latest id (0 when empty), read in one statement."""
-    hash_at = select(AuditEvent.hash).where(AuditEvent.id == row_id)
-    rows_through = select(func.count()).select_from(AuditEvent).where(AuditEvent.id <= row_id)
-    last_id = select(func.coalesce(func.max(AuditEvent.id), 0))
+    """Row ``row_id``'s hash (None when there is no such sealed row), the number of sealed
+    rows up to and including it in chain order (all of them when it is gone), and the id of
+    the chain's head (0 when empty), read in one statement."""
+    at = select(AuditEvent.hash, AuditEvent.seq).where(AuditEvent.id == row_id, _SEALED)
+    seq_at = at.with_only_columns(AuditEvent.seq).scalar_subquery()
+    through = AuditEvent.seq <= func.coalesce(
+        seq_at, select(func.max(AuditEvent.seq)).scalar_subquery()
+    )
+    rows_through = select(func.count()).select_from(AuditEvent).where(_SEALED, through)
     stmt = select(
-        hash_at.scalar_subquery(), rows_through.scalar_subquery(), last_id.scalar_subquery()
+        at.with_only_columns(AuditEvent.hash).scalar_subquery(),
+        rows_through.scalar_subquery(),
+        func.coalesce(_HEAD_ID.scalar_subquery(), 0),
     )
     found = (await session.execute(stmt)).one()
     return Standing(hash_at=found[0], rows_through=found[1], last_id=found[2])

@@ -28,8 +28,12 @@ class AuditEventRead(OutputSchema):
     status_code: int | None
     changed_fields: list[str] | None = Field(description="For writes: the fields changed.")
     detail: str | None
-    prev_hash: str
-    hash: str
+    seq: int | None = Field(
+        description="Position in the hash chain, set when the sealer chains the event (within "
+        "about a second of its commit); empty until then."
+    )
+    prev_hash: str | None = Field(description="Hash of the previous event in the chain.")
+    hash: str | None = Field(description="SHA-256 over prev_hash and this event's content.")
 
 
 class AuditPage(BaseModel):

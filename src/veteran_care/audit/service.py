@@ -7,23 +7,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import Table, bindparam, func, insert, select, text
-from sqlalchemy import event as sa_event
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session as OrmSession
 
 from veteran_care.audit import repository
-from veteran_care.audit.chain import GENESIS, chain_hash, content
+from veteran_care.audit.chain import GENESIS, chain_hash
 from veteran_care.auth.principal import Actor
 from veteran_care.db.base import utcnow
-from veteran_care.db.engine import SQLITE_SHA256_HEX
 from veteran_care.db.session import write_session
 from veteran_care.models import AuditEvent
 
 logger = logging.getLogger(__name__)
-
-_PENDING = "veteran_care.audit.pending"
-_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 def _event(
@@ -59,97 +53,37 @@ def _event(
     )
 
 
-def _append(session: AsyncSession, events: Sequence[AuditEvent]) -> None:
-    """Queue events on the transaction; they are chained and written at commit (below)."""
-    session.sync_session.info.setdefault(_PENDING, []).extend(events)
-
-
 _AUDIT_EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]  # a mapped table
-_CHAINED_COLUMNS = [c for c in _AUDIT_EVENTS.columns if c.key not in ("id", "prev_hash", "hash")]
-_PREVIOUS = func.coalesce(
-    select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1).scalar_subquery(),
-    GENESIS,
-)
+# A Core insert, built once: the session runs it as it is. Through the entity, every
+# execution took the ORM's bulk insert path and built and keyed a new statement.
+_INSERT = insert(_AUDIT_EVENTS)
+_UNCHAINED = [
+    c.key for c in _AUDIT_EVENTS.columns if c.key not in ("id", "seq", "prev_hash", "hash")
+]
 
 
-def _insert_chained(hash_of: Any) -> Any:
-    """Insert one event chained to the latest row: the database reads the latest hash and
-    computes the new one, ``hash_of(text)`` being sha256 in hex of the very text that
-    ``chain_hash`` hashes.
-
-    A Core insert into the table, not the ORM entity: the session then runs it as it is,
-    with its cache key computed once. Through the entity, every execution took the ORM's
-    bulk insert path and built and keyed a new statement: about 250 µs of a SQLite read's
-    2.7 ms (bench/README.md)."""
-    return insert(_AUDIT_EVENTS).values(
-        {
-            **{c.key: bindparam(c.key, type_=c.type) for c in _CHAINED_COLUMNS},
-            "prev_hash": _PREVIOUS,
-            "hash": hash_of(_PREVIOUS.concat("|").concat(bindparam("content"))),
-        }
-    )
+async def _append(session: AsyncSession, events: Sequence[AuditEvent]) -> None:
+    """Insert unchained, in the caller's transaction: the sealer chains the rows once they are
+    committed (audit.sealer), so no lock is taken on the request's path."""
+    rows = [{key: getattr(event, key) for key in _UNCHAINED} for event in events]
+    await session.execute(_INSERT, rows)
 
 
-_INSERT_CHAINED = {
-    "postgresql": _insert_chained(
-        lambda text: func.encode(func.sha256(func.convert_to(text, "UTF8")), "hex")
-    ),
-    # SQLite has no sha256: db._sqlite_on_connect registers this function on each connection.
-    "sqlite": _insert_chained(lambda text: getattr(func, SQLITE_SHA256_HEX)(text)),
-}
-
-
-@sa_event.listens_for(OrmSession, "before_commit")
-def _chain_pending(session: OrmSession) -> None:
-    """Chain the transaction's queued audit events and add them, as the last work before the
-    commit: everything else is flushed first, then the chain lock is taken. No transaction
-    ever waits for a row while holding the chain lock, so audit appends cannot deadlock with
-    seat or stock updates, and the chain's order is the commit order."""
-    pending: list[AuditEvent] | None = session.info.pop(_PENDING, None)
-    if not pending:
-        return
-    session.flush()
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(_LOCK, {"key": repository.AUDIT_LOCK_KEY})
-    if len(pending) == 1:
-        # One statement instead of two: the database reads the latest hash and computes the
-        # new one, in a statement that starts after the chain lock is held (PostgreSQL) or in
-        # SQLite's only write transaction, so it sees the latest commit.
-        (event,) = pending
-        row = {c.key: getattr(event, c.key) for c in _CHAINED_COLUMNS}
-        insert_chained = _INSERT_CHAINED[session.get_bind().dialect.name]
-        session.execute(insert_chained, {**row, "content": content(event)})
-        return
-    latest = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    prev = session.scalars(latest).first() or GENESIS
-    for event in pending:
-        event.prev_hash = prev
-        event.hash = prev = chain_hash(prev, event)
-    session.add_all(pending)
-
-
-@sa_event.listens_for(OrmSession, "after_soft_rollback")
-def _drop_pending(session: OrmSession, previous_transaction: object) -> None:
-    # Events of work that was rolled back never happened.
-    session.info.pop(_PENDING, None)
-
-
-async def record(session: AsyncSession, actor: Actor, action: str, **fields: Any) -> AuditEvent:
+async def record(session: AsyncSession, actor: Actor, action: str, **fields: Any) -> None:
     """Append an event in the caller's transaction: it commits, or vanishes, with the change.
 
     Fields: resource_type, resource_id, beneficiary_id, changed_fields, outcome, status_code,
     detail, actor_login (for an anonymous caller, e.g. a failed login)."""
-    event = _event(actor, action, **fields)
-    _append(session, [event])
-    return event
+    await _append(session, [_event(actor, action, **fields)])
 
 
 async def record_many(
     session: AsyncSession, actor: Actor, action: str, items: Sequence[dict[str, Any]]
 ) -> None:
-    """Append several events in one flush (bulk operations); each item holds `record`'s
+    """Append several events in one statement (bulk operations); each item holds `record`'s
     keyword fields."""
-    _append(session, [_event(actor, action, **item) for item in items])
+    if items:
+        await _append(session, [_event(actor, action, **item) for item in items])
 
 
 async def record_separately(
@@ -201,6 +135,7 @@ class Verification:
     rows: int
     first_broken_id: int | None
     reason: str | None = None
+    unsealed: int = 0  # rows not yet chained by the sealer (not walked)
 
     @property
     def intact(self) -> bool:
@@ -208,14 +143,18 @@ class Verification:
 
 
 async def verify(session: AsyncSession) -> Verification:
-    """Walk the whole trail in order; name the first row whose link or hash does not hold."""
+    """Walk the sealed trail in chain order; name the first row whose position, link or hash
+    does not hold. Rows the sealer has not chained yet are counted, not walked."""
     prev = GENESIS
     count = 0
-    async for event in repository.stream(session, repository.AuditFilters(), newest_first=False):
+    async for event in repository.chain(session):
         count += 1
+        if event.seq != count:
+            return Verification(count, event.id, f"it is at position {event.seq}, not {count}")
         if event.prev_hash != prev:
             return Verification(count, event.id, "does not link to the row before it")
-        if chain_hash(prev, event) != event.hash:
+        expected = chain_hash(prev, event)
+        if expected != event.hash:
             return Verification(count, event.id, "its content does not match its hash")
-        prev = event.hash
-    return Verification(count, None)
+        prev = expected
+    return Verification(count, None, unsealed=await repository.unsealed(session))

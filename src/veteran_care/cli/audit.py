@@ -1,4 +1,7 @@
-"""`veteran-care audit checkpoint` and `audit verify`."""
+"""`veteran-care audit seal`, `audit checkpoint` and `audit verify`.
+
+Each seals first: the rows committed since the sealer's last round are chained, so that the
+checkpoint and the check cover everything committed."""
 
 from pathlib import Path
 from typing import Annotated
@@ -7,10 +10,24 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.audit import checkpoint as checkpoints
+from veteran_care.audit import sealer
 from veteran_care.cli.common import in_session, load_settings
 from veteran_care.config import Settings
 
 audit_app = typer.Typer(help="The audit trail.")
+
+
+@audit_app.command("seal")
+def audit_seal() -> None:
+    """Chain the audit events committed since the sealer's last round (the server seals every
+    second on its own; this is for a database no server is running on)."""
+    sealed = in_session(load_settings(), sealer.seal_in)
+    typer.echo(f"{sealed} audit events sealed.")
+
+
+async def _sealed_head(session: AsyncSession) -> checkpoints.Checkpoint:
+    await sealer.seal_in(session)
+    return await checkpoints.take(session)
 
 
 @audit_app.command("checkpoint")
@@ -24,7 +41,7 @@ def audit_checkpoint(
     checkpoint key, for the operator to keep away from the database: `audit verify
     --checkpoint FILE` later names the rows missing or changed since."""
     settings = load_settings()
-    taken = in_session(settings, checkpoints.take)
+    taken = in_session(settings, _sealed_head)
     document = checkpoints.dumps(taken, checkpoints.checkpoint_key(settings))
     if output is None:
         typer.echo(document, nl=False)
@@ -65,6 +82,7 @@ def audit_verify(
     expected = _read_checkpoint(settings, checkpoint) if checkpoint else None
 
     async def work(session: AsyncSession) -> tuple[Verification, str | None]:
+        await sealer.seal_in(session)
         result = await verify(session)
         head = await checkpoints.check(session, expected) if expected else None
         return result, head.problem() if head else None
@@ -82,4 +100,7 @@ def audit_verify(
     if not result.intact or problem is not None:
         raise typer.Exit(1)
     reached = f", the checkpoint of {written} reached" if expected else ""
-    typer.echo(f"Audit trail intact: {result.rows} rows checked{reached}.")
+    unsealed = (
+        f"; {result.unsealed} rows committed meanwhile, not yet sealed" if result.unsealed else ""
+    )
+    typer.echo(f"Audit trail intact: {result.rows} rows checked{reached}{unsealed}.")

@@ -9,6 +9,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care import migrate as migrations
+from veteran_care.audit.sealer import seal_in
 from veteran_care.config import Settings, get_settings
 from veteran_care.db.engine import WRITE_OPTION, create_engine, create_sessionmaker
 
@@ -29,7 +30,8 @@ T = TypeVar("T")
 
 
 def in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run ``work`` in one transaction on a short-lived engine, and commit it."""
+    """Run ``work`` in one transaction on a short-lived engine, seal the audit events it
+    recorded (no server may be running to do it), and commit."""
 
     async def run() -> T:
         engine = create_engine(settings)
@@ -37,6 +39,7 @@ def in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]])
             async with create_sessionmaker(engine)() as session:
                 await session.connection(execution_options={WRITE_OPTION: True})
                 result = await work(session)
+                await seal_in(session)
                 await session.commit()
                 return result
         finally:

@@ -7,7 +7,6 @@ and the ``begin`` event sends ``BEGIN``, or ``BEGIN IMMEDIATE`` for a write sess
 writer takes SQLite's write lock up front instead of failing with ``SQLITE_BUSY`` half-way.
 """
 
-import hashlib
 import logging
 import time
 from typing import Any
@@ -23,15 +22,8 @@ from veteran_care.config import Settings
 
 # An execution option of a session's first connection: the transaction will write.
 WRITE_OPTION = "veteran_care_write"
-# sha256 in hex of a text's UTF-8 bytes, as a function of SQLite connections: the audit chain
-# computes a new event's hash in its INSERT, as PostgreSQL's sha256() does.
-SQLITE_SHA256_HEX = "vc_sha256_hex"
 PING_AFTER_IDLE_SECONDS = 5.0
 _LAST_USED = "veteran_care_last_used"
-
-
-def _sha256_hex(value: str | None) -> str | None:
-    return None if value is None else hashlib.sha256(value.encode()).hexdigest()
 
 
 def _sqlite_on_connect(busy_timeout_ms: int) -> Any:
@@ -42,7 +34,6 @@ def _sqlite_on_connect(busy_timeout_ms: int) -> Any:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
-        dbapi_connection.create_function(SQLITE_SHA256_HEX, 1, _sha256_hex, deterministic=True)
 
     return on_connect
 

@@ -1,9 +1,15 @@
-"""The audit trail: append-only, each row chained to the previous one by a SHA-256 hash."""
+"""The audit trail: append-only, each row chained to the previous one by a SHA-256 hash.
+
+A request inserts its events unchained (``seq``, ``prev_hash`` and ``hash`` empty); the sealer
+(audit.sealer) chains committed rows a moment later, in the order it numbers them (``seq``,
+1, 2, 3, ...). The chain runs in ``seq`` order, not ``id`` order: on PostgreSQL a transaction
+can commit after one that took a later id.
+"""
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from veteran_care.db.base import Base, UTCDateTime
@@ -31,7 +37,17 @@ class AuditEvent(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     changed_fields: Mapped[list[str] | None] = mapped_column(JSON)
     detail: Mapped[str | None] = mapped_column(String(200))
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)  # set when sealed
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_audit_events_resource", "resource_type", "resource_id"),)
+    __table_args__ = (
+        Index("ix_audit_events_resource", "resource_type", "resource_id"),
+        # What the sealer has yet to chain, found without reading the sealed trail.
+        Index(
+            "ix_audit_events_unsealed",
+            "id",
+            postgresql_where=text("seq IS NULL"),
+            sqlite_where=text("seq IS NULL"),
+        ),
+    )

@@ -1,0 +1,104 @@
+"""The sealer: chains committed audit events, a batch at a time, in the order it numbers them.
+
+A request inserts its events unchained, in its own transaction (no lock, no extra statement on
+the request's path). Each server runs one sealer; a round takes the chain lock (PostgreSQL; on
+SQLite the write transaction is the lock), reads the head of the chain, and numbers and chains
+every committed row not yet sealed, oldest id first (decision 0029). Rows a transaction commits
+after a round began are sealed by the next round: the chain's order is the sealing order.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from sqlalchemy import Table, bindparam, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from veteran_care.audit.chain import GENESIS, chain_hash
+from veteran_care.audit.repository import AUDIT_LOCK_KEY
+from veteran_care.db.session import write_session
+from veteran_care.models import AuditEvent
+
+logger = logging.getLogger(__name__)
+
+BATCH = 2000
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_AUDIT_EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]  # a mapped table
+_HEAD = select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.is_not(None))
+_HEAD = _HEAD.order_by(AuditEvent.seq.desc()).limit(1)
+_UNSEALED = select(AuditEvent).where(AuditEvent.seq.is_(None)).order_by(AuditEvent.id)
+_SEAL = (
+    update(_AUDIT_EVENTS)
+    .where(_AUDIT_EVENTS.c.id == bindparam("row_id"))
+    .values(seq=bindparam("seq"), prev_hash=bindparam("prev"), hash=bindparam("new"))
+)
+
+
+async def _seal_batch(session: AsyncSession) -> int:
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(_LOCK, {"key": AUDIT_LOCK_KEY})
+    head = (await session.execute(_HEAD)).first()
+    seq: int = head.seq if head is not None else 0
+    prev: str = head.hash if head is not None else GENESIS
+    rows = (await session.scalars(_UNSEALED.limit(BATCH))).all()
+    sealed = []
+    for event in rows:
+        seq += 1
+        new = chain_hash(prev, event)
+        sealed.append({"row_id": event.id, "seq": seq, "prev": prev, "new": new})
+        prev = new
+    if sealed:
+        await session.execute(_SEAL, sealed)
+    return len(sealed)
+
+
+async def seal(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    """Chain every committed row not yet sealed, a transaction per batch; how many."""
+    total = 0
+    while True:
+        async with write_session(sessionmaker) as session:
+            sealed = await _seal_batch(session)
+        total += sealed
+        if sealed < BATCH:
+            return total
+
+
+async def seal_in(session: AsyncSession) -> int:
+    """Chain every committed row not yet sealed, in the caller's transaction; how many."""
+    total = 0
+    while (sealed := await _seal_batch(session)) == BATCH:
+        total += sealed
+    return total + sealed
+
+
+async def seal_periodically(
+    sessionmaker: async_sessionmaker[AsyncSession], interval_seconds: float
+) -> None:
+    """Seal now and every ``interval_seconds`` until cancelled; a failed round is logged and
+    the next one runs on time (what it left is sealed then)."""
+    while True:
+        try:
+            await seal(sessionmaker)
+        except Exception:
+            logger.exception("could not seal the audit events")
+        await asyncio.sleep(interval_seconds)
+
+
+@contextlib.asynccontextmanager
+async def sealing(
+    sessionmaker: async_sessionmaker[AsyncSession], interval_seconds: float
+) -> AsyncIterator[None]:
+    """For the server's lifespan: the sealer runs while the block does, and seals once more
+    when it ends, so that a server stopped cleanly leaves nothing unsealed."""
+    task = asyncio.create_task(seal_periodically(sessionmaker, interval_seconds))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        try:
+            await seal(sessionmaker)
+        except Exception:
+            logger.exception("could not seal the audit events at shutdown")
