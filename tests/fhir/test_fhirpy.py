@@ -16,7 +16,7 @@ import uvicorn
 
 from tests.fhir.conftest import Record
 from tests.fhir.test_search import one_of_each
-from veteran_care.fhir.codes import FHIR_PREFIX, NATIONAL_ID_SYSTEM
+from veteran_care.fhir.codes import CCCD_SYSTEM, FHIR_PREFIX
 
 fhirpy = pytest.importorskip("fhirpy")
 
@@ -57,7 +57,7 @@ async def test_fhirpy_counts_searches_and_reads_every_type(
         read = await fhir.reference(resource_type, resource["id"]).to_resource()
         assert read.serialize() == resource
     me = record.person["id"]
-    patients = fhir.resources("Patient").search(identifier=f"{NATIONAL_ID_SYSTEM}|")
+    patients = fhir.resources("Patient").search(identifier=f"{CCCD_SYSTEM}|")
     assert me in [p.id for p in await patients.fetch_all()]
     assert await fhir.resources("Observation").search(patient=me).count() == 12
     with pytest.raises(fhirpy.base.exceptions.ResourceNotFound):

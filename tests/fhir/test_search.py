@@ -11,9 +11,9 @@ import pytest
 from tests.fhir.conftest import FHIR, FHIR_JSON, Record, entries, validate
 from tests.fhir.test_view import everything, outcome
 from veteran_care.fhir.codes import (
-    INSURANCE_NUMBER_SYSTEM,
-    NATIONAL_ID_SYSTEM,
-    PROVIDER_CODE_SYSTEM,
+    BHYT_SYSTEM,
+    CCCD_SYSTEM,
+    FACILITY_CODE_SYSTEM,
 )
 from veteran_care.models import Role
 
@@ -288,17 +288,17 @@ async def test_identifier_with_a_system_and_no_value_is_any_of_that_system(
     client: httpx.AsyncClient, client_for, record: Record
 ) -> None:
     people = {record.person["id"], record.other["id"]}
-    for system in (NATIONAL_ID_SYSTEM, INSURANCE_NUMBER_SYSTEM):
+    for system in (CCCD_SYSTEM, BHYT_SYSTEM):
         found = await every_page(client, "Patient", {"identifier": f"{system}|"})
         assert people <= set(found)
     assert ids(await search(client, "Patient", {"identifier": "urn:other|"})) == []
     # Not an exact identifier: within the caller's scope, unlike `system|value`.
     outsider = await client_for(Role.scheduler, province_wide=False, facility_ids=[])
-    exact = f"{NATIONAL_ID_SYSTEM}|{record.person['national_id']}"
+    exact = f"{CCCD_SYSTEM}|{record.person['national_id']}"
     assert ids(await search(outsider, "Patient", {"identifier": exact})) == [record.person["id"]]
-    assert ids(await search(outsider, "Patient", {"identifier": f"{NATIONAL_ID_SYSTEM}|"})) == []
+    assert ids(await search(outsider, "Patient", {"identifier": f"{CCCD_SYSTEM}|"})) == []
     facilities = await every_page(
-        client, "Organization", {"identifier": f"{PROVIDER_CODE_SYSTEM}|"}
+        client, "Organization", {"identifier": f"{FACILITY_CODE_SYSTEM}|"}
     )
     assert {c["id"] for c in record.clinics} <= set(facilities)
     assert len(facilities) == (await search(client, "Organization", {"_count": 0}))["total"]

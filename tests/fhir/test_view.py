@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.fhir.conftest import FHIR, FHIR_JSON, Record, entries, validate
-from veteran_care.fhir.codes import INSURANCE_NUMBER_SYSTEM, NATIONAL_ID_SYSTEM
+from veteran_care.fhir.codes import BHYT_SYSTEM, CCCD_SYSTEM, FACILITY_CODE_SYSTEM
 from veteran_care.models import AuditEvent, Role
 
 
@@ -76,8 +76,8 @@ async def test_patient_mapping(client: httpx.AsyncClient, record: Record) -> Non
     }
     assert patient["birthDate"] == "1948-03-02"
     assert {(i["system"], i["value"]) for i in patient["identifier"]} == {
-        (NATIONAL_ID_SYSTEM, record.person["national_id"]),
-        (INSURANCE_NUMBER_SYSTEM, record.person["bhxh_number"]),
+        (CCCD_SYSTEM, record.person["national_id"]),
+        (BHYT_SYSTEM, record.person["bhxh_number"]),
     }
     ethnicity, *categories = patient["extension"]
     assert ethnicity["valueCoding"]["code"] == "03"
@@ -124,21 +124,12 @@ async def _find(client: httpx.AsyncClient, **params: Any) -> list[str]:
 async def test_identifier_search_by_cccd_and_insurance_number(client_for, record: Record) -> None:
     scheduler = await client_for(Role.scheduler, province_wide=False, facility_ids=[])
     person, me = record.person, [record.person["id"]]
-    assert await _find(scheduler, identifier=f"{NATIONAL_ID_SYSTEM}|{person['national_id']}") == me
-    assert (
-        await _find(scheduler, identifier=f"{INSURANCE_NUMBER_SYSTEM}|{person['bhxh_number']}")
-        == me
-    )
-    assert (
-        await _find(scheduler, identifier=f"{INSURANCE_NUMBER_SYSTEM}|CB211{person['bhxh_number']}")
-        == me
-    )
+    assert await _find(scheduler, identifier=f"{CCCD_SYSTEM}|{person['national_id']}") == me
+    assert await _find(scheduler, identifier=f"{BHYT_SYSTEM}|{person['bhxh_number']}") == me
+    assert await _find(scheduler, identifier=f"{BHYT_SYSTEM}|CB211{person['bhxh_number']}") == me
     assert await _find(scheduler, identifier=person["national_id"]) == me
     # A value under the wrong system, or an unknown system, matches nobody.
-    assert (
-        await _find(scheduler, identifier=f"{INSURANCE_NUMBER_SYSTEM}|{person['national_id']}")
-        == []
-    )
+    assert await _find(scheduler, identifier=f"{BHYT_SYSTEM}|{person['national_id']}") == []
     assert await _find(scheduler, identifier=f"urn:other|{person['national_id']}") == []
     coverage = entries(
         (await scheduler.get(f"{FHIR}/Coverage", params={"patient": person["id"]})).json()
@@ -286,7 +277,7 @@ async def test_each_role_gets_its_part_of_the_record(client_for, record: Record)
 
 async def test_facilities_and_services(client: httpx.AsyncClient, record: Record) -> None:
     clinic = record.clinics[0]
-    system = "http://fhir.ehealth.gov.vn/core/sid/provider-code"
+    system = FACILITY_CODE_SYSTEM
     for resource_type in ("Organization", "Location"):
         found = entries(
             (

@@ -4,7 +4,17 @@ controls.py refuses (strict) or leaves out (lenient) every search parameter not 
 from typing import Any
 
 from veteran_care import __version__
-from veteran_care.fhir.codes import FHIR_MEDIA_TYPE, FHIR_VERSION
+from veteran_care.fhir.codes import (
+    BHYT_SYSTEM,
+    CCCD_SYSTEM,
+    CMND_SYSTEM,
+    FACILITY_CODE_SYSTEM,
+    FHIR_MEDIA_TYPE,
+    FHIR_VERSION,
+    OLD_INSURANCE_NUMBER_SYSTEM,
+    OLD_NATIONAL_ID_SYSTEM,
+    OLD_PROVIDER_CODE_SYSTEM,
+)
 from veteran_care.fhir.queries import SORTS
 from veteran_care.fhir.search import MAX_IDS
 from veteran_care.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -23,6 +33,24 @@ SEARCH: dict[str, list[tuple[str, str]]] = {
     "Condition": [("patient", "reference"), ("encounter", "reference")],
     "MedicationDispense": [("patient", "reference")],
     "Medication": [("code", "token")],
+}
+
+# The identifier systems a search takes: VN Core's (HL7 Vietnam), which resources carry, and
+# the earlier draft's, still accepted (docs/decisions/0028).
+PATIENT_IDENTIFIER = (
+    f"`{CCCD_SYSTEM}|<CCCD>`, `{CMND_SYSTEM}|<CMND>`, `{BHYT_SYSTEM}|<BHXH or card number>`, "
+    "or the value alone: exact, province-wide. `<system>|`: anyone with an identifier of the "
+    f"system, within the caller's scope. Also accepted: `{OLD_NATIONAL_ID_SYSTEM}` (CCCD or "
+    f"CMND) and `{OLD_INSURANCE_NUMBER_SYSTEM}` (as `{BHYT_SYSTEM}`)."
+)
+FACILITY_IDENTIFIER = (
+    f"`{FACILITY_CODE_SYSTEM}|<facility code>`, the code alone, or `{FACILITY_CODE_SYSTEM}|` "
+    f"(any). Also accepted: `{OLD_PROVIDER_CODE_SYSTEM}`."
+)
+DOCUMENTATION: dict[tuple[str, str], str] = {
+    ("Patient", "identifier"): PATIENT_IDENTIFIER,
+    ("Organization", "identifier"): FACILITY_IDENTIFIER,
+    ("Location", "identifier"): FACILITY_IDENTIFIER,
 }
 
 
@@ -54,7 +82,11 @@ HANDLING = (
 
 
 def search_parameters(resource_type: str) -> list[dict[str, Any]]:
-    found = [{"name": name, "type": kind} for name, kind in SEARCH[resource_type]]
+    found: list[dict[str, Any]] = []
+    for name, kind in SEARCH[resource_type]:
+        found.append({"name": name, "type": kind})
+        if documentation := DOCUMENTATION.get((resource_type, name)):
+            found[-1]["documentation"] = documentation
     found += [{"name": n, "type": t, "documentation": d} for n, t, d in RESULT_PARAMETERS]
     if sorts := list(SORTS.get(resource_type, ())):
         documentation = f"One of: {', '.join(sorts)} (one key)."

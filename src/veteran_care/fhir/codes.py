@@ -1,4 +1,5 @@
-"""Code systems, identifier systems and extension URLs of the FHIR view (docs/decisions/0008)."""
+"""Code systems, identifier systems and extension URLs of the FHIR view (docs/decisions/0008,
+0028)."""
 
 from typing import Any
 
@@ -6,11 +7,23 @@ FHIR_VERSION = "4.0.1"
 FHIR_MEDIA_TYPE = "application/fhir+json"
 FHIR_PREFIX = "/fhir/r4"
 
-# VN Core (HL7 Vietnam, Ministry of Health): identifier systems of its NamingSystems.
-VN_CORE = "http://fhir.ehealth.gov.vn/core"
-NATIONAL_ID_SYSTEM = f"{VN_CORE}/sid/national_id"  # CCCD (12 digits) or legacy CMND (9)
-INSURANCE_NUMBER_SYSTEM = f"{VN_CORE}/sid/insurance_number"  # BHYT card number / BHXH number
-PROVIDER_CODE_SYSTEM = f"{VN_CORE}/sid/provider-code"  # 5-character facility (KCB) codes
+# HL7 Vietnam's VN Core guide (http://fhir.hl7.org.vn/core): the URIs of its NamingSystems,
+# which the view emits (docs/decisions/0028).
+VN_CORE = "http://fhir.hl7.org.vn/core"
+CCCD_SYSTEM = f"{VN_CORE}/sid/cccd"  # 12-digit CCCD (vn-cccd-ns)
+CMND_SYSTEM = f"{VN_CORE}/sid/cmnd"  # legacy 9-digit CMND (vn-cmnd-ns, retired, still valid)
+BHYT_SYSTEM = f"{VN_CORE}/sid/bhyt"  # BHYT card number, 15 characters or the 10-digit BHXH number
+FACILITY_CODE_SYSTEM = f"{VN_CORE}/sid/ma-cskcb"  # 5-character facility (CSKCB) codes
+
+# The systems of the Ministry's earlier draft (http://fhir.ehealth.gov.vn/core) that the view
+# emitted before 0028: no longer emitted, still accepted in searches.
+OLD_VN_CORE = "http://fhir.ehealth.gov.vn/core"
+OLD_NATIONAL_ID_SYSTEM = f"{OLD_VN_CORE}/sid/national_id"  # CCCD or CMND
+OLD_INSURANCE_NUMBER_SYSTEM = f"{OLD_VN_CORE}/sid/insurance_number"  # as BHYT_SYSTEM
+OLD_PROVIDER_CODE_SYSTEM = f"{OLD_VN_CORE}/sid/provider-code"  # as FACILITY_CODE_SYSTEM
+NATIONAL_ID_SYSTEMS = (CCCD_SYSTEM, CMND_SYSTEM, OLD_NATIONAL_ID_SYSTEM)
+INSURANCE_SYSTEMS = (BHYT_SYSTEM, OLD_INSURANCE_NUMBER_SYSTEM)
+FACILITY_CODE_SYSTEMS = (FACILITY_CODE_SYSTEM, OLD_PROVIDER_CODE_SYSTEM)
 
 # What VN Core does not define yet is ours, under one canonical base (a placeholder on the
 # reserved .example domain until the project publishes its own guide: see 0008).

@@ -16,9 +16,11 @@ from veteran_care.beneficiaries.repository import in_scope_clause
 from veteran_care.fhir.clinical_mapping import VALUE_COLUMNS
 from veteran_care.fhir.codes import (
     ATC,
-    INSURANCE_NUMBER_SYSTEM,
-    NATIONAL_ID_SYSTEM,
-    PROVIDER_CODE_SYSTEM,
+    CCCD_SYSTEM,
+    CMND_SYSTEM,
+    FACILITY_CODE_SYSTEMS,
+    INSURANCE_SYSTEMS,
+    NATIONAL_ID_SYSTEMS,
 )
 from veteran_care.fhir.search import Controls, DateRange, Token
 from veteran_care.kit.pagination import SortKey, datetime_key, fetch_page, text_key
@@ -35,6 +37,7 @@ from veteran_care.models import (
     FacilityService,
     InsuranceCard,
     Medicine,
+    NationalIdType,
 )
 from veteran_care.scheduling.repository import CHECKUP_SORTS
 
@@ -43,6 +46,8 @@ Scope = frozenset[uuid.UUID] | None
 Ids = list[uuid.UUID] | None
 
 _NATIONAL_ID = re.compile(r"^([0-9]{9}|[0-9]{12})$")  # CCCD, or a legacy CMND
+# The national id's type under each system that names one; the old system names both.
+_NATIONAL_ID_TYPES = {CCCD_SYSTEM: NationalIdType.cccd, CMND_SYSTEM: NationalIdType.cmnd}
 _BHXH = re.compile(r"^[0-9]{10}$")
 _CARD = re.compile(r"^[A-Za-z]{2}[0-9]{13}$")
 
@@ -116,6 +121,17 @@ def _insurance(code: str) -> Any:
     return _card_holders(code.upper()) if _CARD.match(code) else None
 
 
+def _national_id(system: str, code: str) -> tuple[Any, bool]:
+    """CCCD or CMND under the guide's system for it, either under the old one (0028)."""
+    kind = _NATIONAL_ID_TYPES.get(system)
+    typed = true() if kind is None else Beneficiary.national_id_type == kind
+    if not code:
+        return and_(Beneficiary.national_id.is_not(None), typed), False
+    if not _NATIONAL_ID.match(code):
+        return false(), True
+    return and_(Beneficiary.national_id == code, typed), True
+
+
 def patient_identifier(token: Token) -> tuple[Any, bool]:
     """The clause of `identifier=[system|]value`, and whether it is exact: an exact identifier
     (the card in the person's hand) finds anyone in the province, as the registry's search."""
@@ -123,11 +139,9 @@ def patient_identifier(token: Token) -> tuple[Any, bool]:
     clause: Any = None
     if system is None:  # the value alone, by its shape
         clause = Beneficiary.national_id == code if _NATIONAL_ID.match(code) else _insurance(code)
-    elif system == NATIONAL_ID_SYSTEM:
-        if not code:
-            return Beneficiary.national_id.is_not(None), False
-        clause = Beneficiary.national_id == code if _NATIONAL_ID.match(code) else None
-    elif system == INSURANCE_NUMBER_SYSTEM:
+    elif system in NATIONAL_ID_SYSTEMS:
+        return _national_id(system, code)
+    elif system in INSURANCE_SYSTEMS:
         if not code:
             cards = select(InsuranceCard.beneficiary_id)
             return or_(Beneficiary.bhxh_number.is_not(None), Beneficiary.id.in_(cards)), False
@@ -187,7 +201,7 @@ def facilities(
     """Organization and Location: both are facilities. `identifier`: a provider code."""
     stmt = _scoped(_ids(select(Facility), Facility.id, ids), Facility.id, scope)
     if identifier is not None:
-        if identifier.system not in (None, PROVIDER_CODE_SYSTEM):
+        if identifier.system is not None and identifier.system not in FACILITY_CODE_SYSTEMS:
             stmt = stmt.where(false())
         elif identifier.code:
             stmt = stmt.where(Facility.code == identifier.code)

@@ -15,6 +15,7 @@ from veteran_care.models import (
     FacilityService,
     InsuranceCard,
     Medicine,
+    NationalIdType,
 )
 
 _REDACTED = {"system": c.SECURITY_VALUE, "code": "REDACTED", "display": "redacted"}
@@ -120,9 +121,11 @@ def patient(
     ]
     identifiers = []
     if person.national_id:
-        identifiers.append(_identifier(c.NATIONAL_ID_SYSTEM, person.national_id, shown))
+        cmnd = person.national_id_type == NationalIdType.cmnd
+        system = c.CMND_SYSTEM if cmnd else c.CCCD_SYSTEM
+        identifiers.append(_identifier(system, person.national_id, shown))
     if person.bhxh_number:
-        identifiers.append(_identifier(c.INSURANCE_NUMBER_SYSTEM, person.bhxh_number, shown))
+        identifiers.append(_identifier(c.BHYT_SYSTEM, person.bhxh_number, shown))
     resource: dict[str, Any] = {
         "resourceType": "Patient",
         "id": str(person.id),
@@ -172,12 +175,12 @@ def coverage(card: InsuranceCard, *, shown: bool) -> dict[str, Any]:
             {
                 "url": c.REGISTRATION_FACILITY_URL,
                 "valueIdentifier": {
-                    "system": c.PROVIDER_CODE_SYSTEM,
+                    "system": c.FACILITY_CODE_SYSTEM,
                     "value": card.registration_facility_code,
                 },
             }
         ],
-        "identifier": [_identifier(c.INSURANCE_NUMBER_SYSTEM, card.number, shown)],
+        "identifier": [_identifier(c.BHYT_SYSTEM, card.number, shown)],
         "status": card.status.value,
         "type": c.concept(c.COVERAGE_TYPE, "PUBLICPOL", "public healthcare"),
         "subscriberId": card.bhxh_number if shown else mask(card.bhxh_number),
@@ -194,7 +197,7 @@ def coverage(card: InsuranceCard, *, shown: bool) -> dict[str, Any]:
 
 
 def _facility_identifier(facility: Facility) -> list[dict[str, Any]]:
-    return [{"use": "official", "system": c.PROVIDER_CODE_SYSTEM, "value": facility.code}]
+    return [{"use": "official", "system": c.FACILITY_CODE_SYSTEM, "value": facility.code}]
 
 
 def _facility_address(facility: Facility) -> list[dict[str, Any]]:

@@ -18,7 +18,11 @@ from veteran_care.fhir import everything as record
 from veteran_care.fhir import schemas
 from veteran_care.fhir import search as params
 from veteran_care.fhir import service as registry
-from veteran_care.fhir.capability import capability_statement
+from veteran_care.fhir.capability import (
+    FACILITY_IDENTIFIER,
+    PATIENT_IDENTIFIER,
+    capability_statement,
+)
 from veteran_care.fhir.clinical_router import router as clinical_router
 from veteran_care.fhir.codes import FHIR_PREFIX
 from veteran_care.fhir.controls import negotiate, operation_controls
@@ -78,10 +82,7 @@ async def fhir_read_patient(
     "/Patient",
     summary="FHIR Patient: search by identifier, name or birth date",
     description=(
-        "`identifier`: `http://fhir.ehealth.gov.vn/core/sid/national_id|<CCCD>`, "
-        "`http://fhir.ehealth.gov.vn/core/sid/insurance_number|<BHXH or card number>`, or the "
-        "value alone: exact, province-wide; `<system>|`: anyone with such an identifier, "
-        "within the caller's scope. `name`: accent- and case-insensitive, every word "
+        f"`identifier`: {PATIENT_IDENTIFIER} `name`: accent- and case-insensitive, every word "
         "starts a word of the name. `birthdate`: a year with any prefix, or a full date (eq)."
     ),
     responses=SEARCH_RESPONSES,
@@ -161,7 +162,10 @@ async def fhir_read_organization(
 
 
 @router.get(
-    "/Organization", summary="FHIR Organization: search facilities", responses=SEARCH_RESPONSES
+    "/Organization",
+    summary="FHIR Organization: search facilities",
+    description=f"`identifier`: {FACILITY_IDENTIFIER}",
+    responses=SEARCH_RESPONSES,
 )
 async def fhir_search_organization(
     request: Request,
@@ -193,7 +197,12 @@ async def fhir_read_location(
     return read(location(await registry.read_facility(session, actor, location_id)))
 
 
-@router.get("/Location", summary="FHIR Location: search facilities", responses=SEARCH_RESPONSES)
+@router.get(
+    "/Location",
+    summary="FHIR Location: search facilities",
+    description=f"`identifier`: {FACILITY_IDENTIFIER}",
+    responses=SEARCH_RESPONSES,
+)
 async def fhir_search_location(
     request: Request,
     actor: Facilities,
