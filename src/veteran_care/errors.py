@@ -30,8 +30,10 @@ RETRY_AFTER_SECONDS = 5
 
 
 class FieldError(BaseModel):
+    """One field that failed validation."""
+
     field: str = Field(description="Dotted path of the offending field, e.g. `body.cccd`.")
-    message: str
+    message: str = Field(description="What is wrong with it, in words.")
     type: str = Field(description="Machine-readable error type.")
 
 
@@ -54,12 +56,12 @@ class Problem(BaseModel):
         },
     )
 
-    type: str
-    title: str
-    status: int
-    detail: str
-    code: str
-    instance: str | None = None
+    type: str = Field(description="URI of the problem type: `urn:veteran-care:problem:<code>`.")
+    title: str = Field(description="The HTTP status's reason phrase, e.g. Not Found.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str = Field(description="What went wrong, in words a person can act on.")
+    code: str = Field(description="Stable machine-readable code, e.g. not-found, duplicate.")
+    instance: str | None = Field(None, description="The path of the request that failed.")
     errors: list[FieldError] | None = Field(
         None, description="Every field that failed validation (`validation-error`)."
     )

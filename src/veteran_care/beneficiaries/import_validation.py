@@ -28,9 +28,11 @@ from veteran_care.reference import repository as reference
 
 
 class RowError(BaseModel):
+    """Why one row of an import was not written."""
+
     line: int = Field(description="Line of the CSV file, or row of the sheet (header: 1).")
     field: str | None = Field(description="The column (English name); null: the whole row.")
-    message: str
+    message: str = Field(description="What is wrong, in words.")
 
 
 class _CellError(ValueError):

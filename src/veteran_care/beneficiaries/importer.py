@@ -32,10 +32,14 @@ Progress = Callable[[int, int | None], None]  # rows done, rows in the file (whe
 
 
 class ImportSummary(BaseModel):
+    """What an import did: rows read, written and rejected, with the errors."""
+
     rows: int = Field(description="Data rows read (blank rows are skipped).")
-    created: int
-    updated: int
-    unchanged: int
+    created: int = Field(description="People registered by the file.")
+    updated: int = Field(
+        description="People already registered (same CCCD or BHXH number) whose record changed."
+    )
+    unchanged: int = Field(description="People already registered with nothing to change.")
     rejected: int = Field(description="Rows not written; `errors` says why.")
     errors: list[RowError] = Field(description=f"The first {MAX_ERRORS} errors, in file order.")
     errors_omitted: int = Field(description="Errors beyond those listed.")

@@ -2,12 +2,13 @@
 
 import re
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from veteran_care.beneficiaries import examples as ex
 from veteran_care.beneficiaries.identifiers import (
     BHXH_PATTERN,
     CARD_NUMBER_PATTERN,
@@ -15,7 +16,16 @@ from veteran_care.beneficiaries.identifiers import (
     NATIONAL_ID_PATTERN,
 )
 from veteran_care.kit import clock
-from veteran_care.kit.schemas import Day, InputSchema, Int, OutputSchema
+from veteran_care.kit.schemas import (
+    CreatedAt,
+    Day,
+    InputSchema,
+    Int,
+    OutputSchema,
+    UpdatedAt,
+    Version,
+    examples,
+)
 from veteran_care.kit.text import Line100, Line200, Line300
 from veteran_care.models import (
     BeneficiaryStatus,
@@ -91,17 +101,26 @@ PastDate = Annotated[Day, AfterValidator(_not_future)]
 
 
 class CategoryIn(InputSchema):
+    """A category the person belongs to (veteran, wounded soldier, ...), with its recognition."""
+
     code: CategoryCode
+    """The category's code (`GET /beneficiary-categories`), e.g. wounded-soldier."""
     disability_rate: Annotated[Int, Field(ge=1, le=100)] | None = Field(
         None, description="Percent; required for wounded and sick soldiers, refused otherwise."
     )
     recognition_date: PastDate | None = None
+    """Date of the recognition decision (not in the future)."""
 
 
 class CategoryOut(OutputSchema):
+    """A category the person belongs to, with its disability rate and recognition date."""
+
     code: str = Field(validation_alias="category_code")
+    """The category's code (`GET /beneficiary-categories`), e.g. wounded-soldier."""
     disability_rate: int | None
+    """Percent, for wounded and sick soldiers (81 and above: severe); null otherwise."""
     recognition_date: date | None
+    """Date of the recognition decision, if recorded."""
 
 
 def _check_birth(birth_date: date | None, birth_year: int | None) -> None:
@@ -124,23 +143,38 @@ BirthYearQuery = Annotated[int, Field(ge=MIN_BIRTH_YEAR, le=2100, examples=[1948
 
 
 class BeneficiaryCreate(InputSchema):
+    """Register a person: birth_date or birth_year is required; the CCCD and the BHXH number
+    must not belong to someone else already."""
+
+    model_config = examples(ex.BENEFICIARY_CREATE)
+
     full_name: FullName
+    """Full name with diacritics (stored NFC, searched accent-insensitively)."""
     birth_date: PastDate | None = Field(None, description="Full date, when known.")
     birth_year: BirthYear | None = Field(
         None, description="Year alone when the date is unknown; derived from birth_date if given."
     )
     sex: Sex
+    """Sex (FHIR AdministrativeGender)."""
     ethnicity_code: EthnicityCode = "99"
+    """2-digit national ethnic-group code (`GET /ethnic-groups`); 99 = unknown."""
     national_id: NationalId | None = None
+    """CCCD (12 digits) or legacy CMND (9 digits); unique in the registry."""
     bhxh_number: BhxhNumber | None = None
+    """10-digit social-insurance number (mã số BHXH): the stable person key; unique."""
     phone: Phone | None = None
+    """Phone number for reminders; stored as digits only (and a leading +)."""
     commune_code: CommuneCode | None = None
+    """Commune of residence: 5-digit national code (`GET /communes`)."""
     address_line: Line300 | None = None
+    """Village, hamlet, street and house number (free text)."""
     legacy_district: Line100 | None = Field(
         None, description="District name from records made before the July 2025 reform."
     )
     registered_facility_id: uuid.UUID | None = None
+    """The facility the person is registered with for checks."""
     categories: list[CategoryIn] = Field(default_factory=list, max_length=10)
+    """The categories the person belongs to (one person can be in several)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> "BeneficiaryCreate":
@@ -154,22 +188,37 @@ class BeneficiaryCreate(InputSchema):
 class BeneficiaryUpdate(InputSchema):
     """Partial update: only the fields present change. Needs If-Match."""
 
+    model_config = examples(ex.BENEFICIARY_UPDATE)
+
     full_name: FullName | SkipJsonSchema[None] = None
+    """Full name with diacritics."""
     birth_date: PastDate | None = None
+    """Full birth date; null clears it (birth_year stays)."""
     birth_year: BirthYear | SkipJsonSchema[None] = None
+    """Year of birth."""
     sex: Sex | SkipJsonSchema[None] = None
+    """Sex (FHIR AdministrativeGender)."""
     ethnicity_code: EthnicityCode | SkipJsonSchema[None] = None
+    """2-digit national ethnic-group code."""
     national_id: NationalId | None = None
+    """CCCD (12 digits) or legacy CMND (9 digits); null clears it."""
     bhxh_number: BhxhNumber | None = None
+    """10-digit social-insurance number; null clears it."""
     phone: Phone | None = None
+    """Phone number; null clears it."""
     commune_code: CommuneCode | None = None
+    """Commune of residence; null clears it."""
     address_line: Line300 | None = None
+    """Village, street and house number; null clears it."""
     legacy_district: Line100 | None = None
+    """District name from records made before the July 2025 reform; null clears it."""
     registered_facility_id: uuid.UUID | None = None
+    """The facility the person is registered with; null clears it."""
     categories: Annotated[list[CategoryIn], Field(max_length=10)] | None = Field(
         None, description="Replaces the list when sent."
     )
     status: BeneficiaryStatus | SkipJsonSchema[None] = None
+    """active, deceased (give date_of_death) or moved-away."""
     date_of_death: PastDate | None = Field(None, description="Required when status is deceased.")
 
     @model_validator(mode="after")
@@ -188,66 +237,124 @@ class BeneficiaryUpdate(InputSchema):
 
 
 class CardRead(OutputSchema):
+    """A health-insurance card (thẻ BHYT) of a beneficiary (FHIR Coverage)."""
+
+    model_config = examples(ex.CARD_READ)
+
     id: uuid.UUID
+    """The card's id."""
     beneficiary_id: uuid.UUID
+    """The card holder."""
     number: str
+    """The number as printed: 15 characters (legacy) or the 10-digit BHXH number. Masked (all but
+    the last 4 characters) for roles that do not see identifiers."""
     number_format: CardNumberFormat
+    """legacy-15 or bhxh-10 (read from the number)."""
     object_code: str | None
+    """2-letter object code of a legacy number (CC, CK, CB, KC, TS, ...); null for bhxh-10."""
     benefit_level: int | None
+    """Benefit level 1-5 of a legacy number; null for bhxh-10."""
     province_code: str | None
+    """2-digit province code of a legacy number (Điện Biên = 11); null for bhxh-10."""
     bhxh_number: str
+    """The 10-digit social-insurance number the card carries. Masked (all but the last 4 characters)
+    for roles that do not see identifiers."""
     valid_from: date
+    """First day the card is valid."""
     valid_to: date
+    """Last day the card is valid."""
     registration_facility_code: str
+    """5-character code of the first-registration facility."""
     status: CardStatus
-    version: int
-    created_at: datetime
-    updated_at: datetime
+    """active, cancelled or entered-in-error."""
+    version: Version
+    created_at: CreatedAt
+    updated_at: UpdatedAt
 
 
 class BeneficiaryRead(OutputSchema):
+    """A person of the registry, with categories and the card valid today."""
+
+    model_config = examples(ex.BENEFICIARY_READ)
+
     id: uuid.UUID
+    """The beneficiary's id."""
     full_name: str
+    """Full name with diacritics (NFC)."""
     birth_date: date | None
+    """Full birth date; null when only the year is known."""
     birth_year: int
+    """Year of birth (always known)."""
     sex: Sex
+    """Sex (FHIR AdministrativeGender)."""
     ethnicity_code: str
+    """2-digit national ethnic-group code; 99 = unknown."""
     national_id: str | None
+    """CCCD or legacy CMND number. Masked (all but the last 4 characters) for roles that do not see
+    identifiers."""
     national_id_type: NationalIdType | None
+    """cccd or cmnd (from the number's length); null without a number."""
     bhxh_number: str | None
+    """10-digit social-insurance number. Masked (all but the last 4 characters) for roles that do
+    not see identifiers."""
     phone: str | None
+    """Phone number (digits, optional leading +)."""
     commune_code: str | None
+    """Commune of residence (5-digit national code)."""
     address_line: str | None
+    """Village, street and house number."""
     legacy_district: str | None
+    """District name from records made before the July 2025 reform."""
     registered_facility_id: uuid.UUID | None
+    """The facility the person is registered with for checks."""
     categories: list[CategoryOut]
+    """The categories the person belongs to."""
     status: BeneficiaryStatus
+    """active, deceased or moved-away."""
     date_of_death: date | None
+    """Set when status is deceased."""
     current_card: CardRead | None = Field(None, description="The active card valid today, if any.")
-    version: int
-    created_at: datetime
-    updated_at: datetime
+    version: Version
+    created_at: CreatedAt
+    updated_at: UpdatedAt
 
 
 class BeneficiarySummary(OutputSchema):
     """A row of the registry list (no cards, no categories' details)."""
 
     id: uuid.UUID
+    """The beneficiary's id."""
     full_name: str
+    """Full name with diacritics (NFC)."""
     birth_date: date | None
+    """Full birth date; null when only the year is known."""
     birth_year: int
+    """Year of birth (always known)."""
     sex: Sex
+    """Sex (FHIR AdministrativeGender)."""
     ethnicity_code: str
+    """2-digit national ethnic-group code; 99 = unknown."""
     national_id: str | None
+    """CCCD or legacy CMND number. Masked (all but the last 4 characters) for roles that do not see
+    identifiers."""
     bhxh_number: str | None
+    """10-digit social-insurance number. Masked (all but the last 4 characters) for roles that do
+    not see identifiers."""
     commune_code: str | None
+    """Commune of residence (5-digit national code)."""
     registered_facility_id: uuid.UUID | None
+    """The facility the person is registered with for checks."""
     status: BeneficiaryStatus
-    version: int
-    created_at: datetime
+    """active, deceased or moved-away."""
+    version: Version
+    created_at: CreatedAt
 
 
 class CardCreate(InputSchema):
+    """A new health-insurance card for the beneficiary; the number's parts are read from it."""
+
+    model_config = examples(ex.CARD_CREATE)
+
     number: Annotated[
         str,
         Field(pattern=CARD_NUMBER_PATTERN, max_length=15),
@@ -258,7 +365,9 @@ class CardCreate(InputSchema):
         ),
     ]
     valid_from: Day
+    """First day the card is valid."""
     valid_to: Day
+    """Last day the card is valid, on or after valid_from."""
     registration_facility_code: Annotated[
         str,
         Field(pattern=FACILITY_CODE_PATTERN, max_length=5),
@@ -273,4 +382,10 @@ class CardCreate(InputSchema):
 
 
 class CardStatusUpdate(InputSchema):
+    """A card's new status (cancelled, or entered-in-error for a card recorded by mistake). Needs
+    If-Match."""
+
+    model_config = examples({"status": "cancelled"})
+
     status: CardStatus
+    """active, cancelled or entered-in-error."""

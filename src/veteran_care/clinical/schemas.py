@@ -5,11 +5,23 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, Strict, model_validator
+from pydantic import Field, Strict, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from veteran_care.clinical import examples as ex
 from veteran_care.clinical.icd10 import CODE_PATTERN
-from veteran_care.kit.schemas import Bool, Day, InputSchema, Int, OutputSchema
+from veteran_care.kit.schemas import (
+    Bool,
+    CreatedAt,
+    Day,
+    InputSchema,
+    Int,
+    OutputSchema,
+    Schema,
+    UpdatedAt,
+    Version,
+    examples,
+)
 from veteran_care.kit.text import Line300, Text4000
 from veteran_care.models import HealthClass, ResultStatus
 
@@ -40,8 +52,12 @@ VITALS = (
 
 
 class DiagnosisIn(InputSchema):
+    """An ICD-10 diagnosis made at the appointment."""
+
     code: Icd10Code
+    """ICD-10 (WHO) code, e.g. I10 (essential hypertension)."""
     principal: Bool = False
+    """The main diagnosis of the result: exactly one per result when diagnoses are given."""
 
 
 def _check(data: Any) -> None:
@@ -58,19 +74,34 @@ def _check(data: Any) -> None:
 
 
 class ResultCreate(InputSchema):
+    """The result of one appointment (one specialty): vitals, findings and ICD-10 diagnoses;
+    recording it fulfils the appointment."""
+
+    model_config = examples(ex.RESULT_CREATE)
+
     systolic_mmhg: Systolic | None = None
+    """Systolic blood pressure, mmHg (50-300)."""
     diastolic_mmhg: Diastolic | None = None
+    """Diastolic blood pressure, mmHg (20-200), below the systolic."""
     heart_rate_bpm: HeartRate | None = None
+    """Heart rate, beats per minute (20-250)."""
     temperature_c: Temperature | None = None
+    """Body temperature, °C (30-44)."""
     weight_kg: Weight | None = None
+    """Weight, kg (15-300)."""
     height_cm: Height | None = None
+    """Height, cm (90-230)."""
     glucose_mmol_l: Glucose | None = None
+    """Blood glucose, mmol/L (1-50)."""
     visual_acuity_left: Acuity | None = None
+    """Visual acuity of the left eye, decimal (10/10 = 1.0; 0-2)."""
     visual_acuity_right: Acuity | None = None
+    """Visual acuity of the right eye, decimal (10/10 = 1.0; 0-2)."""
     findings: Text4000 | None = Field(
         None, description="Free text: the ultrasound report, the ECG interpretation, ..."
     )
     diagnoses: list[DiagnosisIn] = Field(default_factory=list, max_length=20)
+    """ICD-10 diagnoses; when given, exactly one is principal."""
 
     @model_validator(mode="after")
     def _consistent(self) -> "ResultCreate":
@@ -81,18 +112,32 @@ class ResultCreate(InputSchema):
 class ResultAmend(InputSchema):
     """Only the fields sent change; the previous values are kept with the reason."""
 
+    model_config = examples(ex.RESULT_AMEND)
+
     reason: Line300
+    """Why the result is corrected; kept with the previous values."""
     systolic_mmhg: Systolic | None = None
+    """Systolic blood pressure (replaces the recorded value; null clears it)."""
     diastolic_mmhg: Diastolic | None = None
+    """Diastolic blood pressure (replaces the recorded value; null clears it)."""
     heart_rate_bpm: HeartRate | None = None
+    """Heart rate (replaces the recorded value; null clears it)."""
     temperature_c: Temperature | None = None
+    """Body temperature (replaces the recorded value; null clears it)."""
     weight_kg: Weight | None = None
+    """Weight (replaces the recorded value; null clears it)."""
     height_cm: Height | None = None
+    """Height (replaces the recorded value; null clears it)."""
     glucose_mmol_l: Glucose | None = None
+    """Blood glucose (replaces the recorded value; null clears it)."""
     visual_acuity_left: Acuity | None = None
+    """Visual acuity of the left eye (replaces the recorded value; null clears it)."""
     visual_acuity_right: Acuity | None = None
+    """Visual acuity of the right eye (replaces the recorded value; null clears it)."""
     findings: Text4000 | None = None
+    """Free-text findings (replaces the recorded text)."""
     diagnoses: Annotated[list[DiagnosisIn], Field(max_length=20)] | SkipJsonSchema[None] = None
+    """Replaces the diagnoses; exactly one principal."""
 
     @model_validator(mode="after")
     def _consistent(self) -> "ResultAmend":
@@ -103,86 +148,160 @@ class ResultAmend(InputSchema):
 
 
 class Retract(InputSchema):
+    """Mark a result entered-in-error: why."""
+
+    model_config = examples({"reason": "Nhập nhầm kết quả của bệnh nhân khác"})
+
     reason: Line300
+    """Why the result is withdrawn; kept in the audit trail."""
 
 
-class DiagnosisRead(BaseModel):
+class DiagnosisRead(Schema):
+    """An ICD-10 diagnosis of a result."""
+
     code: str
+    """ICD-10 code."""
     title: str
+    """The code's title (English, WHO ICD-10)."""
     principal: bool
+    """true for the main diagnosis of the result."""
 
 
 class AmendmentRead(OutputSchema):
+    """One correction of a result."""
+
     amended_at: datetime
+    """When (UTC)."""
     amended_by: uuid.UUID | None
+    """The account that corrected it."""
     reason: str
+    """Why it was corrected."""
     previous: dict[str, Any]
+    """The fields changed, with their values before the correction."""
 
 
-class ResultRead(BaseModel):
+class ResultRead(Schema):
+    """The result of one appointment (FHIR Observations and Conditions): vitals, findings,
+    diagnoses and their corrections."""
+
+    model_config = examples(ex.RESULT_READ)
+
     id: uuid.UUID
+    """The result's id."""
     appointment_id: uuid.UUID
+    """The appointment it is the result of."""
     checkup_id: uuid.UUID
+    """The checkup of that appointment."""
     beneficiary_id: uuid.UUID
+    """The person examined."""
     specialty_code: str
+    """The specialty of the appointment."""
     status: ResultStatus
+    """final, amended (corrected since) or entered-in-error (withdrawn)."""
     systolic_mmhg: int | None
+    """Systolic blood pressure, mmHg; null: not measured."""
     diastolic_mmhg: int | None
+    """Diastolic blood pressure, mmHg; null: not measured."""
     heart_rate_bpm: int | None
+    """Heart rate, beats per minute; null: not measured."""
     temperature_c: Decimal | None
+    """Body temperature, °C; null: not measured."""
     weight_kg: Decimal | None
+    """Weight, kg; null: not measured."""
     height_cm: Decimal | None
+    """Height, cm; null: not measured."""
     bmi: Decimal | None = Field(description="Derived from weight and height.")
     glucose_mmol_l: Decimal | None
+    """Blood glucose, mmol/L; null: not measured."""
     visual_acuity_left: Decimal | None
+    """Visual acuity of the left eye, decimal; null: not measured."""
     visual_acuity_right: Decimal | None
+    """Visual acuity of the right eye, decimal; null: not measured."""
     findings: str | None
+    """Free-text findings: the ultrasound report, the ECG interpretation, ..."""
     diagnoses: list[DiagnosisRead]
+    """ICD-10 diagnoses, the principal one marked."""
     amendments: list[AmendmentRead]
+    """Corrections, oldest first."""
     recorded_by: uuid.UUID | None
-    version: int
-    created_at: datetime
-    updated_at: datetime
+    """The clinician's account."""
+    version: Version
+    created_at: CreatedAt
+    updated_at: UpdatedAt
 
 
 class ConclusionIn(InputSchema):
+    """The conclusion of a checkup (Circular 32/2023/TT-BYT): classification, conclusion, advice
+    and follow-up."""
+
+    model_config = examples(ex.CONCLUSION_IN)
+
     health_class: HealthClass
+    """Health classification I (very good) to V (very poor)."""
     conclusion: Text4000 = Field(min_length=1)
+    """The doctor's conclusion (free text)."""
     recommendations: Text4000 | None = None
+    """Advice to the person: treatment, diet, referral, ..."""
     follow_up_on: Day | None = None
+    """Day of the follow-up visit, if one is needed."""
 
 
 class ConclusionRead(OutputSchema):
+    """The conclusion of a checkup: health classification, conclusion, advice and follow-up."""
+
     checkup_id: uuid.UUID
+    """The checkup concluded."""
     beneficiary_id: uuid.UUID
+    """The person."""
     health_class: HealthClass
+    """Health classification I (very good) to V (very poor)."""
     conclusion: str
+    """The doctor's conclusion."""
     recommendations: str | None
+    """Advice to the person."""
     follow_up_on: date | None
+    """Day of the follow-up visit, if one is needed."""
     concluded_by: uuid.UUID | None
-    version: int
-    created_at: datetime
-    updated_at: datetime
+    """The clinician's account."""
+    version: Version
+    created_at: CreatedAt
+    updated_at: UpdatedAt
 
 
-class LatestValue(BaseModel):
+class LatestValue(Schema):
+    """The latest measured value of a vital sign."""
+
     value: Decimal | int
+    """The value, in the unit of the field it is named after (mmHg, kg, ...)."""
     measured_on: date
+    """Day of the checkup that measured it."""
 
 
-class TimelineCheckup(BaseModel):
+class TimelineCheckup(Schema):
+    """One checkup in a person's health timeline."""
+
     checkup_id: uuid.UUID
+    """The checkup."""
     date: date
+    """Its day."""
     facility_id: uuid.UUID
+    """Where."""
     status: str
+    """The checkup's status (FHIR Encounter.status)."""
     conclusion: ConclusionRead | None
+    """Its conclusion, once concluded."""
     results: list[ResultRead]
+    """Its results, one per specialty examined."""
 
 
-class Timeline(BaseModel):
+class Timeline(Schema):
+    """A person's health over the years: checkups, classifications and latest vitals."""
+
     beneficiary_id: uuid.UUID
+    """The person."""
     checkups: list[TimelineCheckup] = Field(description="Newest first.")
     classifications: list[dict[str, Any]] = Field(
         description="Health class over the years: [{date, health_class}], oldest first."
     )
     latest_vitals: dict[str, LatestValue]
+    """Per vital sign (systolic_mmhg, weight_kg, ...), the latest value measured."""

@@ -4,7 +4,7 @@ import asyncio
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,13 +17,17 @@ READY_TIMEOUT_SECONDS = 3.0
 
 
 class Health(BaseModel):
-    status: str
+    """The process answers."""
+
+    status: str = Field(description="Always ok.")
 
 
 class Readiness(BaseModel):
-    status: str
-    database: str
-    schema_revision: list[str]
+    """The database answers and its schema is at the latest migration."""
+
+    status: str = Field(description="Always ready (otherwise the answer is a 503 problem).")
+    database: str = Field(description="Always ok.")
+    schema_revision: list[str] = Field(description="The database's Alembic revision(s).")
 
 
 @router.get("/healthz", summary="Liveness: the process is up")

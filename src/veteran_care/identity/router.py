@@ -104,7 +104,7 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
     return (client_id, secret) if client_id and secret else None
 
 
-FormText = Annotated[str | None, Form(max_length=512, pattern=r"^[^\x00]*$")]
+NO_NUL = r"^[^\x00]*$"
 
 
 @router.post(
@@ -125,14 +125,49 @@ async def issue_token(
     request: Request,
     session: WriteSession,
     grant_type: Annotated[
-        Literal["password", "client_credentials", "refresh_token"], Form()
+        Literal["password", "client_credentials", "refresh_token"],
+        Form(description="password (staff), client_credentials (machines) or refresh_token."),
     ] = "password",
-    username: FormText = None,
-    password: FormText = None,
-    client_id: FormText = None,
-    client_secret: FormText = None,
-    refresh_token: FormText = None,
-    scope: FormText = None,
+    username: Annotated[
+        str | None,
+        Form(max_length=512, pattern=NO_NUL, description="Staff login name (grant_type=password)."),
+    ] = None,
+    password: Annotated[
+        str | None,
+        Form(max_length=512, pattern=NO_NUL, description="Staff password (grant_type=password)."),
+    ] = None,
+    client_id: Annotated[
+        str | None,
+        Form(
+            max_length=512,
+            pattern=NO_NUL,
+            description="Machine client id (client_credentials), or in HTTP Basic.",
+        ),
+    ] = None,
+    client_secret: Annotated[
+        str | None,
+        Form(
+            max_length=512,
+            pattern=NO_NUL,
+            description="Machine client secret (client_credentials), or in HTTP Basic.",
+        ),
+    ] = None,
+    refresh_token: Annotated[
+        str | None,
+        Form(
+            max_length=512,
+            pattern=NO_NUL,
+            description="The refresh token to exchange (grant_type=refresh_token).",
+        ),
+    ] = None,
+    scope: Annotated[
+        str | None,
+        Form(
+            max_length=512,
+            pattern=NO_NUL,
+            description="Accepted for OAuth2 clients that send it; not used.",
+        ),
+    ] = None,
     authorization: Annotated[str | None, Header(max_length=1024)] = None,
 ) -> Any:
     settings = request.app.state.settings

@@ -1,14 +1,23 @@
 """HTTP shapes of tokens, users and machine clients. Secrets are write-only."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from veteran_care.auth.passwords import MIN_PASSWORD_LENGTH
-from veteran_care.kit.schemas import UNIQUE_ITEMS, Bool, InputSchema, OutputSchema
+from veteran_care.identity import examples as ex
+from veteran_care.kit.schemas import (
+    UNIQUE_ITEMS,
+    Bool,
+    CreatedAt,
+    InputSchema,
+    OutputSchema,
+    UpdatedAt,
+    Version,
+    examples,
+)
 from veteran_care.kit.text import Line200
 from veteran_care.models import Role
 
@@ -37,8 +46,11 @@ def _unique(values: list[Any] | None, name: str) -> None:
 
 class _ScopeIn(InputSchema):
     roles: Roles
+    """What the account may do."""
     province_wide: Bool = False
+    """true: every facility of the province; else only facility_ids."""
     facility_ids: FacilityIds = Field(default_factory=list)
+    """The facilities the account works for (its scope) when not province-wide."""
 
     @model_validator(mode="after")
     def _scope(self) -> "_ScopeIn":
@@ -50,24 +62,43 @@ class _ScopeIn(InputSchema):
 
 
 class UserCreate(_ScopeIn):
+    """A staff account: login, name, password, roles and facility scope (give facility_ids or set
+    province_wide)."""
+
+    model_config = examples(ex.USER_CREATE)
+
     username: Login
+    """Login name: lower-case letters, digits, . _ -; unique."""
     full_name: Line200
+    """The person's full name (Vietnamese, NFC)."""
     password: Password
 
 
 class ClientCreate(_ScopeIn):
+    """A machine client (the department's systems): it logs in with client credentials; the
+    secret is generated and shown once."""
+
+    model_config = examples(ex.CLIENT_CREATE)
+
     client_id: Login
+    """Client id for the client-credentials grant: lower-case letters, digits, . _ -; unique."""
     name: Line200
+    """What the client is, e.g. the department's reporting system."""
 
 
 class AccountUpdate(InputSchema):
     """Partial update of a user or client. Needs If-Match."""
 
+    model_config = examples(ex.ACCOUNT_UPDATE)
+
     full_name: Line200 | SkipJsonSchema[None] = Field(None, description="Users only.")
     name: Line200 | SkipJsonSchema[None] = Field(None, description="Clients only.")
     roles: Roles | SkipJsonSchema[None] = None
+    """Replaces the roles."""
     province_wide: Bool | SkipJsonSchema[None] = None
+    """true: every facility of the province."""
     facility_ids: FacilityIds | SkipJsonSchema[None] = None
+    """Replaces the facility scope."""
     active: Bool | SkipJsonSchema[None] = Field(
         None, description="false deactivates: every token of the account stops working at once."
     )
@@ -89,7 +120,10 @@ class AccountUpdate(InputSchema):
 class PasswordReset(InputSchema):
     """An admin sets another user's password; the old one is not needed."""
 
+    model_config = examples({"password": "mật khẩu tạm thời 2027"})
+
     password: Password
+    """The new password, to be given to the user in person."""
 
 
 class PasswordChange(InputSchema):
@@ -122,38 +156,64 @@ class PasswordChange(InputSchema):
 
 
 class UserRead(OutputSchema):
+    """A staff account (the password is never returned)."""
+
+    model_config = examples(ex.USER_READ)
+
     id: uuid.UUID
+    """The account's id."""
     username: str
+    """Login name."""
     full_name: str
+    """The person's full name."""
     roles: list[Role]
+    """What the account may do."""
     province_wide: bool
+    """true: every facility of the province."""
     facility_ids: list[uuid.UUID]
+    """The facilities it works for when not province-wide."""
     active: bool
-    version: int
-    created_at: datetime
-    updated_at: datetime
+    """false: deactivated, cannot log in."""
+    version: Version
+    created_at: CreatedAt
+    updated_at: UpdatedAt
 
 
 class ClientRead(OutputSchema):
+    """A machine client (the secret is never returned after creation)."""
+
     id: uuid.UUID
+    """The account's id."""
     client_id: str
+    """Client id for the client-credentials grant."""
     name: str
+    """What the client is."""
     roles: list[Role]
+    """What the client may do."""
     province_wide: bool
+    """true: every facility of the province."""
     facility_ids: list[uuid.UUID]
+    """The facilities it works for when not province-wide."""
     active: bool
-    version: int
-    created_at: datetime
-    updated_at: datetime
+    """false: deactivated, its tokens refused."""
+    version: Version
+    created_at: CreatedAt
+    updated_at: UpdatedAt
 
 
 class ClientSecret(ClientRead):
+    """A machine client just created, with its secret (shown this once)."""
+
     client_secret: str = Field(description="Shown once: store it now; only its hash is kept.")
 
 
 class Token(OutputSchema):
+    """An OAuth2 token response (RFC 6749): send the access token as `Authorization: Bearer ...`."""
+
     access_token: str
+    """The bearer token for API calls."""
     token_type: str = "bearer"
+    """Always bearer."""
     expires_in: int = Field(description="Seconds until the access token expires.")
     refresh_token: str | None = Field(
         None, description="Users only: exchange it (grant_type=refresh_token) for a new pair."
@@ -161,9 +221,17 @@ class Token(OutputSchema):
 
 
 class Me(OutputSchema):
+    """The caller's account, as its token says."""
+
     id: uuid.UUID
+    """The account's id."""
     kind: str
+    """user (a person) or client (a machine)."""
     login: str
+    """Username or client id."""
     roles: list[Role]
+    """What the account may do."""
     province_wide: bool
+    """true: every facility of the province."""
     facility_ids: list[uuid.UUID]
+    """The facilities it works for when not province-wide."""

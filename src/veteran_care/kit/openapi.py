@@ -7,14 +7,41 @@
   body (a beneficiary to a booking): documentation for client authors, and the paths that
   stateful testing (schemathesis) follows.
 - FastAPI's `Body_<operation>` names for form bodies become names a client can live with.
+- The nulls of the shapes' examples, which FastAPI drops (fastapi/fastapi#5559).
 """
 
 import re
 from typing import Any
 
+from veteran_care.kit.schemas import Schema
+
 SCHEMA_NAMES = {
     "Body_issue_token": "TokenRequest",
     "Body_import_beneficiaries": "BeneficiaryImportUpload",
+}
+# FastAPI builds those form bodies from the parameters: their description and example are here.
+GENERATED_SCHEMAS: dict[str, dict[str, Any]] = {
+    "TokenRequest": {
+        "description": "An OAuth2 token request (RFC 6749), form-encoded: the fields the grant "
+        "type needs.",
+        "examples": [
+            {
+                "grant_type": "password",
+                "username": "tran.thi.hoa",
+                "password": "đổi mật khẩu ngay lần đầu",
+            }
+        ],
+    },
+    "BeneficiaryImportUpload": {
+        "description": "A registry file to import: CSV (UTF-8) or XLSX, one person per row, "
+        "with a header row naming the columns in English or Vietnamese.",
+        "examples": [
+            {
+                "file": "ho_ten,gioi_tinh,nam_sinh,so_cccd,ma_so_bhxh,ma_xa\n"
+                "Lò Văn Pấng,male,1951,011051004321,1122998877,03325\n"
+            }
+        ],
+    },
 }
 # Creates whose result feeds operations on another path than their own.
 EXTRA_LINKS: dict[str, dict[str, dict[str, str]]] = {
@@ -44,6 +71,7 @@ _METHODS = ("get", "put", "post", "patch", "delete")
 
 
 def refine(schema: dict[str, Any]) -> None:
+    _keep_nulls_in_examples(schema)
     _rename_schemas(schema)
     _require_if_match(schema)
     _link_creates(schema)
@@ -56,6 +84,7 @@ def _rename_schemas(schema: dict[str, Any]) -> None:
         if old in components:
             components[new] = components.pop(old)
             components[new]["title"] = new
+            components[new].update(GENERATED_SCHEMAS.get(new, {}))
     refs = {
         f"#/components/schemas/{old}": f"#/components/schemas/{new}"
         for old, new in SCHEMA_NAMES.items()
@@ -73,6 +102,30 @@ def _rename_schemas(schema: dict[str, Any]) -> None:
                 walk(value)
 
     walk(schema.get("paths", {}))
+
+
+def _schema_examples() -> dict[str, Any]:
+    """The examples each API shape declares, by class name (the component's name)."""
+    found: dict[str, Any] = {}
+    pending: list[type[Schema]] = [Schema]
+    while pending:
+        model = pending.pop()
+        pending += model.__subclasses__()
+        extra = model.model_config.get("json_schema_extra")
+        if isinstance(extra, dict) and "examples" in extra:
+            found[model.__name__] = extra["examples"]
+    return found
+
+
+def _keep_nulls_in_examples(schema: dict[str, Any]) -> None:
+    """FastAPI drops every null of the document it generates, those of examples included: a
+    read's example would lose its required nullable fields and no longer match its own schema.
+    The examples are put back as the shapes declare them."""
+    components = schema.get("components", {}).get("schemas", {})
+    for name, examples in _schema_examples().items():
+        component = components.get(name)
+        if component is not None and component.get("title") == name and "examples" in component:
+            component["examples"] = examples
 
 
 def _operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

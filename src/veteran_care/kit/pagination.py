@@ -15,12 +15,13 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import Select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from veteran_care.errors import DomainError
+from veteran_care.kit.schemas import Schema
 
 T = TypeVar("T")
 
@@ -36,8 +37,17 @@ CursorQuery = Annotated[
 ]
 
 
-class Page(BaseModel, Generic[T]):
+class Page(Schema, Generic[T]):
+    # In the config, not the docstring: each Page[X] is a class of its own, without a docstring.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": "One page of a list, in the list's sort order; follow `next_cursor` "
+            "for the rest."
+        }
+    )
+
     items: list[T]
+    """This page's records (at most `limit`)."""
     next_cursor: str | None = Field(
         description="Pass as `cursor` to get the next page; null on the last page."
     )

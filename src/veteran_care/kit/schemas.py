@@ -1,4 +1,6 @@
-"""Schema bases: input refuses unknown fields; output reads from ORM attributes."""
+"""Schema bases: input refuses unknown fields; output reads from ORM attributes. A field's
+docstring (the string under it) is its description in the OpenAPI document, and a class's
+docstring the schema's."""
 
 import re
 from datetime import date, datetime
@@ -10,6 +12,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     Strict,
     model_validator,
 )
@@ -32,7 +35,19 @@ def _integral(value: Any) -> Any:
     return value
 
 
-class InputSchema(BaseModel):
+class Schema(BaseModel):
+    """The base of every API shape: attribute docstrings become field descriptions."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+
+def examples(*values: dict[str, Any]) -> ConfigDict:
+    """A schema's examples in the OpenAPI document (``model_config = examples({...})``); tests
+    check that each is valid against the schema and accepted by the model."""
+    return ConfigDict(json_schema_extra={"examples": list(values)})
+
+
+class InputSchema(Schema):
     model_config = ConfigDict(extra="forbid")
 
     @model_validator(mode="before")
@@ -44,7 +59,7 @@ class InputSchema(BaseModel):
         return data
 
 
-class OutputSchema(BaseModel):
+class OutputSchema(Schema):
     model_config = ConfigDict(from_attributes=True)
 
 
@@ -69,6 +84,16 @@ def _iso_datetime(value: Any) -> Any:
 
 
 Day = Annotated[date, BeforeValidator(_iso_date)]
+# The bookkeeping fields of every record that can change.
+Version = Annotated[
+    int,
+    Field(
+        description="The record's version, raised by every change. Its ETag is this number in "
+        'quotes (`"3"`): send it back as `If-Match` to update the record.'
+    ),
+]
+CreatedAt = Annotated[datetime, Field(description="When the record was created (UTC).")]
+UpdatedAt = Annotated[datetime, Field(description="When the record last changed (UTC).")]
 # An instant is read in UTC, held within what a datetime can be (0001-01-01T00:00:00+07:00 is
 # before the first UTC instant): it is compared with UTC timestamps, and never overflows there.
 Instant = Annotated[AwareDatetime, BeforeValidator(_iso_datetime), AfterValidator(as_utc)]

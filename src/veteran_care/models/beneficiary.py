@@ -29,17 +29,25 @@ class Sex(StrEnum):
 
 
 class NationalIdType(StrEnum):
+    """Kind of national ID: cccd (12-digit citizen identity card) or cmnd (legacy 9 digits)."""
+
     cccd = "cccd"  # 12-digit citizen identity card / personal identification number
     cmnd = "cmnd"  # legacy 9-digit identity card
 
 
 class BeneficiaryStatus(StrEnum):
+    """Registry status: active, deceased (with a date of death) or moved away. A person
+    is never deleted."""
+
     active = "active"
     deceased = "deceased"
     moved_away = "moved-away"
 
 
 class CardNumberFormat(StrEnum):
+    """How a card number is written: legacy-15 (object code, benefit level, province,
+    BHXH number) or bhxh-10 (cards since April 2021: the BHXH number alone)."""
+
     legacy_15 = "legacy-15"  # object code + benefit level + province + BHXH number
     bhxh_10 = "bhxh-10"  # cards since April 2021: the 10-digit BHXH number only
 

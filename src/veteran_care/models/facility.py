@@ -10,6 +10,9 @@ from veteran_care.models._types import enum_column
 
 
 class FacilityLevel(StrEnum):
+    """Kind of facility: provincial hospital, regional medical centre (former district
+    level), commune health station or military hospital."""
+
     provincial_hospital = "provincial-hospital"
     regional_medical_centre = "regional-medical-centre"
     commune_health_station = "commune-health-station"

@@ -12,6 +12,10 @@ from veteran_care.models._types import enum_column
 
 
 class Role(StrEnum):
+    """What an account may do: admin (accounts, facilities, reference data), scheduler
+    (registry, sessions, bookings), clinician (results), pharmacist (medicines, stock, dispenses),
+    reporter (registry and attendance reports, no clinical detail), auditor (the audit trail)."""
+
     admin = "admin"
     scheduler = "scheduler"
     clinician = "clinician"

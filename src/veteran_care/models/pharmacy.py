@@ -22,6 +22,9 @@ from veteran_care.models._types import enum_column
 
 
 class LedgerKind(StrEnum):
+    """Kind of stock movement: receipt (in from a supplier), adjustment (counted, damaged
+    or expired), dispense (out to a person) or return (back from a cancelled dispense)."""
+
     receipt = "receipt"
     adjustment = "adjustment"
     dispense = "dispense"
@@ -29,6 +32,8 @@ class LedgerKind(StrEnum):
 
 
 class AdjustmentReason(StrEnum):
+    """Why stock was adjusted: damaged, expired or a count correction."""
+
     damaged = "damaged"
     expired = "expired"
     count_correction = "count-correction"

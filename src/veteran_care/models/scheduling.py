@@ -24,11 +24,16 @@ from veteran_care.models._types import enum_column
 
 
 class PartOfDay(StrEnum):
+    """Half of a working day a session covers: morning or afternoon."""
+
     morning = "morning"
     afternoon = "afternoon"
 
 
 class SessionStatus(StrEnum):
+    """open (takes bookings), closed (no new bookings, appointments stay) or cancelled
+    (its appointments cancelled by the facility)."""
+
     open = "open"
     closed = "closed"
     cancelled = "cancelled"
@@ -56,6 +61,8 @@ ACTIVE = (AppointmentStatus.booked, AppointmentStatus.checked_in, AppointmentSta
 
 
 class CancelledBy(StrEnum):
+    """Who cancelled an appointment: the patient or the facility."""
+
     patient = "patient"
     facility = "facility"
 

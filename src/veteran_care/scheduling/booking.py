@@ -40,13 +40,13 @@ from veteran_care.scheduling import (
 )
 from veteran_care.scheduling.booking_places import available_days, refusal, take_places
 from veteran_care.scheduling.booking_rules import check_rules
-from veteran_care.scheduling.lifecycle import change_status, refresh
-from veteran_care.scheduling.schemas import (
+from veteran_care.scheduling.checkup_schemas import (
     TRANSITION_TARGETS,
-    AvailableDay,
     CheckupCreate,
     CheckupRead,
 )
+from veteran_care.scheduling.lifecycle import change_status, refresh
+from veteran_care.scheduling.schemas import AvailableDay
 from veteran_care.scheduling.sessions import ensure_not_past, ensure_specialties
 
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from veteran_care.auth.principal import Actor
 from veteran_care.models import AppointmentStatus, Checkup, CheckupOutcome, CheckupStatus
+from veteran_care.scheduling.checkup_schemas import CheckupCreate
 from veteran_care.scheduling.lifecycle import history_values
-from veteran_care.scheduling.schemas import CheckupCreate
 
 
 def checkup_row(

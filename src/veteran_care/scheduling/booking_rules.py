@@ -13,7 +13,7 @@ from veteran_care.errors import Conflict, Unprocessable
 from veteran_care.models import BeneficiaryStatus
 from veteran_care.scheduling import repository
 from veteran_care.scheduling.booking_facts import BookingCheck
-from veteran_care.scheduling.schemas import CheckupCreate
+from veteran_care.scheduling.checkup_schemas import CheckupCreate
 
 
 async def check_rules(session: AsyncSession, data: CheckupCreate, facts: BookingCheck) -> None:

@@ -36,14 +36,14 @@ from veteran_care.models import (
 )
 from veteran_care.reference import service as reference
 from veteran_care.scheduling import repository
-from veteran_care.scheduling.due import DueFilters, due_statement
-from veteran_care.scheduling.lifecycle import history_row
-from veteran_care.scheduling.schemas import (
+from veteran_care.scheduling.campaign_schemas import (
     BulkBooked,
     BulkNotBooked,
     BulkSchedule,
     CampaignCreate,
 )
+from veteran_care.scheduling.due import DueFilters, due_statement
+from veteran_care.scheduling.lifecycle import history_row
 from veteran_care.scheduling.sessions import ensure_specialties
 
 CHUNK = 250

@@ -17,18 +17,18 @@ from veteran_care.kit.etag import set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from veteran_care.models import Campaign
 from veteran_care.scheduling import campaigns, repository
-from veteran_care.scheduling.checkups_router import checkup_read
-from veteran_care.scheduling.due import DueFilters, due_page
-from veteran_care.scheduling.schemas import (
+from veteran_care.scheduling.campaign_schemas import (
     BulkResult,
     BulkSchedule,
     CampaignCreate,
     CampaignRead,
     CategoryCode,
-    CheckupRead,
     CommuneCode,
     DueEntry,
 )
+from veteran_care.scheduling.checkup_schemas import CheckupRead
+from veteran_care.scheduling.checkups_router import checkup_read
+from veteran_care.scheduling.due import DueFilters, due_page
 
 router = APIRouter(route_class=IdempotentRoute, tags=["campaigns"])
 

@@ -17,7 +17,7 @@ from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, 
 from veteran_care.kit.schemas import Day
 from veteran_care.models import Checkup, CheckupStatus
 from veteran_care.scheduling import booking, repository
-from veteran_care.scheduling.schemas import (
+from veteran_care.scheduling.checkup_schemas import (
     AppointmentRead,
     Cancel,
     CheckupCreate,

@@ -1,39 +1,52 @@
-"""HTTP shapes of scheduling."""
+"""HTTP shapes of scheduling: services, sessions, availability and specialties (checkups and
+appointments: checkup_schemas.py; campaigns and the due list: campaign_schemas.py)."""
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, Field, model_validator
-from pydantic.json_schema import SkipJsonSchema, WithJsonSchema
+from pydantic import Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from veteran_care.errors import Unprocessable
-from veteran_care.kit.schemas import UNIQUE_ITEMS, Bool, Day, InputSchema, Int, OutputSchema
-from veteran_care.kit.text import Line200, Line300
-from veteran_care.models import (
-    AppointmentStatus,
-    CancelledBy,
-    CheckupStatus,
-    PartOfDay,
-    SessionStatus,
+from veteran_care.kit.schemas import (
+    UNIQUE_ITEMS,
+    Bool,
+    CreatedAt,
+    Day,
+    InputSchema,
+    Int,
+    OutputSchema,
+    Schema,
+    UpdatedAt,
+    Version,
+    examples,
 )
+from veteran_care.kit.text import Line300
+from veteran_care.models import PartOfDay, SessionStatus
+from veteran_care.scheduling import examples as ex
 
 SpecialtyCode = Annotated[
-    str, Field(pattern=r"^[a-z][a-z-]{1,39}$", max_length=40, examples=["ultrasound"])
+    str,
+    Field(pattern=r"^[a-z][a-z-]{1,39}$", max_length=40, examples=["ultrasound"]),
+    Field(description="A specialty's code (`GET /specialties`), e.g. ultrasound."),
 ]
 Capacity = Annotated[Int, Field(ge=0, le=10000, examples=[30])]
-CategoryCode = Annotated[str, Field(pattern=r"^[a-z][a-z-]{1,39}$", max_length=40)]
-CommuneCode = Annotated[str, Field(pattern=r"^[0-9]{5}$", max_length=5)]
 MAX_RANGE_DAYS = 366
 
 
 class Slot(InputSchema):
+    """One weekly opening of a service: a weekday and a part of the day."""
+
     weekday: Annotated[Int, Field(ge=1, le=7, description="ISO weekday: Monday = 1.")]
     part_of_day: PartOfDay
 
 
-class SlotOut(BaseModel):
+class SlotOut(Schema):
+    """One weekly opening of a service: a weekday and a part of the day."""
+
     weekday: int
+    """ISO weekday: Monday = 1, Sunday = 7."""
     part_of_day: PartOfDay
 
 
@@ -43,9 +56,15 @@ def _unique_slots(slots: list[Slot] | None) -> None:
 
 
 class ServiceCreate(InputSchema):
+    """A specialty offered at a facility, with its weekly timetable."""
+
+    model_config = examples(ex.SERVICE_CREATE)
+
     specialty_code: SpecialtyCode
     timetable: list[Slot] = Field(min_length=1, max_length=14, json_schema_extra=UNIQUE_ITEMS)
+    """The weekly slots in which sessions of this service are held."""
     default_capacity: Capacity
+    """Places of a session made from the timetable (people per half day)."""
 
     @model_validator(mode="after")
     def _slots(self) -> "ServiceCreate":
@@ -54,12 +73,19 @@ class ServiceCreate(InputSchema):
 
 
 class ServiceUpdate(InputSchema):
+    """Partial update of a service: only the fields present change. Needs If-Match."""
+
+    model_config = examples(ex.SERVICE_UPDATE)
+
     timetable: (
         Annotated[list[Slot], Field(min_length=1, max_length=14, json_schema_extra=UNIQUE_ITEMS)]
         | SkipJsonSchema[None]
     ) = None
+    """Replaces the weekly timetable (sessions already made keep their day)."""
     default_capacity: Capacity | SkipJsonSchema[None] = None
+    """Places of sessions made from now on."""
     active: Bool | SkipJsonSchema[None] = None
+    """false: no new sessions are made for the service."""
 
     @model_validator(mode="after")
     def _slots(self) -> "ServiceUpdate":
@@ -71,15 +97,23 @@ class ServiceUpdate(InputSchema):
 
 
 class ServiceRead(OutputSchema):
+    """A specialty offered at a facility: its weekly timetable and default capacity."""
+
     id: uuid.UUID
+    """The service's id."""
     facility_id: uuid.UUID
+    """The facility that offers it."""
     specialty_code: str
+    """The specialty offered (`GET /specialties`)."""
     timetable: list[SlotOut]
+    """The weekly slots in which its sessions are held."""
     default_capacity: int
+    """Places of a session made from the timetable."""
     active: bool
-    version: int
-    created_at: datetime
-    updated_at: datetime
+    """false: no new sessions are made for it."""
+    version: Version
+    created_at: CreatedAt
+    updated_at: UpdatedAt
 
 
 def check_range(date_from: date, date_to: date) -> None:
@@ -92,7 +126,9 @@ def check_range(date_from: date, date_to: date) -> None:
 
 class DateRange(InputSchema):
     date_from: Day
+    """First day, included."""
     date_to: Day
+    """Last day, included: on or after date_from, at most 366 days after it."""
 
     @model_validator(mode="after")
     def _range(self) -> "DateRange":
@@ -104,269 +140,157 @@ class DateRange(InputSchema):
 
 
 class SessionGenerate(DateRange):
+    """Make a facility's sessions for a date range from its services' timetables."""
+
+    model_config = examples(ex.SESSION_GENERATE)
+
     facility_id: uuid.UUID
+    """The facility whose services' timetables are followed."""
     specialty_codes: Annotated[list[SpecialtyCode], Field(max_length=20)] | None = Field(
         None, description="Only these services (default: every active one)."
     )
 
 
 class SessionCreate(InputSchema):
+    """One session made by hand, outside the timetable (e.g. a Saturday drive)."""
+
+    model_config = examples(ex.SESSION_CREATE)
+
     service_id: uuid.UUID
+    """The facility's service (specialty) the session is of."""
     date: Day
+    """The day of the session."""
     part_of_day: PartOfDay
     capacity: Capacity | None = Field(None, description="Default: the service's capacity.")
 
 
 class SessionUpdate(InputSchema):
+    """A session's new capacity. Needs If-Match."""
+
+    model_config = examples({"capacity": 40})
+
     capacity: Capacity = Field(description="Never below the places already booked.")
 
 
 class SessionCancel(InputSchema):
+    """Why a session is cancelled: its appointments are cancelled by the facility."""
+
+    model_config = examples({"reason": "Bác sĩ siêu âm đi tập huấn, lùi sang tuần sau"})
+
     reason: Line300
+    """Shown to staff and kept with each cancelled appointment."""
 
 
 class SessionRead(OutputSchema):
+    """One service on one date and part of day, with its places."""
+
+    model_config = examples(ex.SESSION_READ)
+
     id: uuid.UUID
+    """The session's id."""
     service_id: uuid.UUID
+    """The facility's service the session is of."""
     facility_id: uuid.UUID
+    """The facility where it is held."""
     specialty_code: str
+    """The service's specialty."""
     date: date
+    """The day of the session."""
     part_of_day: PartOfDay
     capacity: int
+    """Places in all; never below `booked`."""
     booked: int
+    """Places taken by appointments (booked, checked in, fulfilled or missed)."""
     places_left: int
+    """capacity - booked."""
     status: SessionStatus
     cancel_reason: str | None
-    version: int
-    created_at: datetime
-    updated_at: datetime
+    """Why it was cancelled; null unless cancelled."""
+    version: Version
+    created_at: CreatedAt
+    updated_at: UpdatedAt
 
 
-class GenerateResult(BaseModel):
+class GenerateResult(Schema):
+    """What generating sessions did (a second call with the same range creates none)."""
+
     created: int = Field(description="Sessions created by this call.")
     existing: int = Field(description="Sessions of the timetable that were already there.")
 
 
-class PersonToCall(BaseModel):
+class PersonToCall(Schema):
+    """Someone whose appointment a cancelled session cancelled: to be told."""
+
     appointment_id: uuid.UUID
+    """The appointment that was cancelled."""
     checkup_id: uuid.UUID
+    """The checkup it belonged to."""
     beneficiary_id: uuid.UUID
+    """The person."""
     full_name: str
+    """The person's full name (Vietnamese, NFC)."""
     phone: str | None
+    """The person's phone (digits, optional leading +), if known."""
 
 
-class SessionCancelled(BaseModel):
+class SessionCancelled(Schema):
+    """The cancelled session, and the people to call about it."""
+
     session: SessionRead
+    """The session, now cancelled."""
     people_to_call: list[PersonToCall]
+    """Everyone whose appointment it cancelled."""
 
 
-class CheckupCreate(InputSchema):
-    beneficiary_id: uuid.UUID
-    facility_id: uuid.UUID
-    date: Day
-    specialty_codes: list[SpecialtyCode] = Field(
-        min_length=1, max_length=20, json_schema_extra=UNIQUE_ITEMS
-    )
-    campaign_id: uuid.UUID | None = None
-    part_of_day: PartOfDay | None = Field(None, description="Preferred; else any open session.")
-    card_override_reason: Line300 | None = Field(
-        None,
-        description="Book although no health-insurance card is valid on the date (audited).",
-    )
+class AvailableSession(Schema):
+    """A session with places, on a day of availability."""
 
-    @model_validator(mode="after")
-    def _unique(self) -> "CheckupCreate":
-        if len(set(self.specialty_codes)) != len(self.specialty_codes):
-            raise ValueError("a specialty may be listed once")
-        return self
-
-
-class AppointmentRead(OutputSchema):
-    id: uuid.UUID
-    checkup_id: uuid.UUID
     session_id: uuid.UUID
-    beneficiary_id: uuid.UUID
-    facility_id: uuid.UUID
+    """The session."""
     specialty_code: str
-    date: date
-    status: AppointmentStatus
-    cancelled_by: CancelledBy | None
-    cancel_reason: str | None
-    rescheduled_from_id: uuid.UUID | None
-    rescheduled_to_id: uuid.UUID | None
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-
-class CheckupRead(OutputSchema):
-    id: uuid.UUID
-    beneficiary_id: uuid.UUID
-    facility_id: uuid.UUID
-    campaign_id: uuid.UUID | None
-    date: date
-    status: CheckupStatus
-    part_of_day: PartOfDay | None
-    card_override_reason: str | None
-    rescheduled_from_id: uuid.UUID | None
-    appointments: list[AppointmentRead]
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-
-class Cancel(InputSchema):
-    cancelled_by: CancelledBy
-    reason: Line300
-
-
-class Reschedule(InputSchema):
-    date: Day
-    part_of_day: PartOfDay | None = None
-    cancelled_by: CancelledBy = CancelledBy.patient
-    reason: Line300
-
-
-# The statuses this operation sets; the others are refused with `use-another-operation` (a
-# helpful message, so validation keeps the full enum and only the document says the subset).
-TRANSITION_TARGETS = (
-    AppointmentStatus.checked_in,
-    AppointmentStatus.noshow,
-    AppointmentStatus.entered_in_error,
-)
-
-
-class Transition(InputSchema):
-    status: Annotated[
-        AppointmentStatus,
-        WithJsonSchema(
-            {
-                "type": "string",
-                "enum": [status.value for status in TRANSITION_TARGETS],
-                "title": "TransitionStatus",
-            }
-        ),
-    ] = Field(
-        description="checked-in, noshow or entered-in-error here; cancel and reschedule have "
-        "their own operations, and results fulfil an appointment."
-    )
-    reason: Line300 | None = None
-
-
-class StatusChangeRead(OutputSchema):
-    changed_at: datetime
-    changed_by: uuid.UUID | None
-    from_status: str | None
-    to_status: str
-    reason: str | None
-
-
-class NoShowRun(InputSchema):
-    before: Day | None = Field(None, description="Appointments before this date (default today).")
-    facility_id: uuid.UUID | None = None
-
-
-class NoShowResult(BaseModel):
-    marked: int
-
-
-class AvailableSession(BaseModel):
-    session_id: uuid.UUID
-    specialty_code: str
+    """Its specialty."""
     part_of_day: PartOfDay
     capacity: int
+    """Places in all."""
     booked: int
+    """Places taken."""
     places_left: int
+    """capacity - booked."""
 
 
-class AvailableDay(BaseModel):
+class AvailableDay(Schema):
+    """A day on which every specialty asked for has a session with places."""
+
     date: date
+    """The day."""
     sessions: list[AvailableSession]
+    """The open sessions with places that day, for the specialties asked for."""
 
 
-class Availability(BaseModel):
+class Availability(Schema):
+    """The days on which a facility can take a whole check of the given specialties."""
+
     facility_id: uuid.UUID
+    """The facility."""
     specialty_codes: list[str]
+    """The specialties asked for."""
     days: list[AvailableDay]
-
-
-class CampaignCreate(InputSchema):
-    name: Line200
-    starts_on: Day
-    ends_on: Day
-    facility_ids: list[uuid.UUID] = Field(
-        min_length=1, max_length=100, json_schema_extra=UNIQUE_ITEMS
-    )
-    target_categories: list[CategoryCode] = Field(
-        min_length=1, max_length=10, json_schema_extra=UNIQUE_ITEMS
-    )
-    specialty_codes: list[SpecialtyCode] = Field(
-        min_length=1, max_length=20, json_schema_extra=UNIQUE_ITEMS
-    )
-
-    @model_validator(mode="after")
-    def _valid(self) -> "CampaignCreate":
-        if self.ends_on < self.starts_on:
-            raise ValueError("ends_on must be on or after starts_on")
-        for name in ("facility_ids", "target_categories", "specialty_codes"):
-            values = getattr(self, name)
-            if len(set(values)) != len(values):
-                raise ValueError(f"{name} must not repeat")
-        return self
-
-
-class CampaignRead(OutputSchema):
-    id: uuid.UUID
-    name: str
-    starts_on: date
-    ends_on: date
-    facility_ids: list[uuid.UUID]
-    target_categories: list[str]
-    specialty_codes: list[str]
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-
-class BulkSchedule(InputSchema):
-    facility_id: uuid.UUID = Field(description="One of the campaign's facilities.")
-    commune_codes: list[CommuneCode] = Field(default_factory=list, max_length=100)
-    categories: list[CategoryCode] = Field(
-        default_factory=list, max_length=10, description="Default: the campaign's targets."
-    )
-    limit: Annotated[Int, Field(ge=1, le=50000)] = 10000
-
-
-class BulkBooked(BaseModel):
-    beneficiary_id: uuid.UUID
-    checkup_id: uuid.UUID
-    date: date
-
-
-class BulkNotBooked(BaseModel):
-    beneficiary_id: uuid.UUID
-    reason: str = Field(description="no-place-left, card-not-valid, already-booked-that-day, ...")
-
-
-class BulkResult(BaseModel):
-    booked: list[BulkBooked]
-    not_booked: list[BulkNotBooked]
-
-
-class DueEntry(BaseModel):
-    beneficiary_id: uuid.UUID
-    full_name: str
-    commune_code: str | None
-    registered_facility_id: uuid.UUID | None
-    last_checked_on: date | None
-    overdue: bool
+    """The days with places for all of them, earliest first."""
 
 
 class SpecialtyRead(OutputSchema):
+    """A medical specialty of the periodic check (reference data)."""
+
     code: str
+    """Stable English code, e.g. ultrasound."""
     name_vi: str
+    """Vietnamese name, e.g. Siêu âm."""
     name_en: str
+    """English name, e.g. Ultrasound."""
 
 
-class SpecialtyList(BaseModel):
+class SpecialtyList(Schema):
+    """Every specialty, in the order of the check."""
+
     items: list[SpecialtyRead]
+    """The specialties."""
