@@ -57,6 +57,7 @@ async def record_result(
 ) -> ResultRead:
     result = await service.record(session, actor, appointment_id, data)
     set_etag(response, result.version)
+    response.headers["Location"] = f"/api/v1/appointments/{appointment_id}/result"
     return await _read(session, result)
 
 

@@ -7,6 +7,8 @@
   body (a beneficiary to a booking): documentation for client authors, and the paths that
   stateful testing (schemathesis) follows.
 - FastAPI's `Body_<operation>` names for form bodies become names a client can live with.
+- Every 201 declares the `Location` header that each create sends (the URL to read what it
+  created), so that no create can be documented without it.
 """
 
 import re
@@ -37,6 +39,7 @@ BODY_LINKS: dict[str, dict[str, dict[str, str]]] = {
     },
     "create_medicine": {"create_dispense": {"medicine_id": "$response.body#/id"}},
 }
+LOCATION = "The URL of what was created, a path from the server's root: GET it to read it."
 # A PUT that creates on first call needs If-Match only to replace: the header stays optional.
 IF_MATCH_OPTIONAL = frozenset({"conclude_checkup"})
 _PARAM = re.compile(r"\{([^}]+)\}")
@@ -45,6 +48,7 @@ _METHODS = ("get", "put", "post", "patch", "delete")
 
 def refine(schema: dict[str, Any]) -> None:
     _rename_schemas(schema)
+    _declare_location(schema)
     _require_if_match(schema)
     _link_creates(schema)
     _link_reads_to_updates(schema)
@@ -82,6 +86,14 @@ def _operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]
         for method, operation in item.items()
         if method in _METHODS
     ]
+
+
+def _declare_location(schema: dict[str, Any]) -> None:
+    for _, _, operation in _operations(schema):
+        created = operation.get("responses", {}).get("201")
+        if created is not None:
+            headers = created.setdefault("headers", {})
+            headers.setdefault("Location", {"description": LOCATION, "schema": {"type": "string"}})
 
 
 def _require_if_match(schema: dict[str, Any]) -> None:

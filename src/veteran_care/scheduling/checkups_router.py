@@ -146,11 +146,17 @@ async def cancel_checkup(
     responses=BOOKING_ERRORS,
 )
 async def reschedule_checkup(
-    checkup_id: uuid.UUID, data: Reschedule, actor: IdempotentWriter, session: WriteSession
+    checkup_id: uuid.UUID,
+    data: Reschedule,
+    actor: IdempotentWriter,
+    session: WriteSession,
+    response: Response,
 ) -> CheckupRead:
-    return await booking.reschedule(
+    checkup = await booking.reschedule(
         session, actor, checkup_id, data.date, data.part_of_day, data.cancelled_by, data.reason
     )
+    response.headers["Location"] = f"/api/v1/checkups/{checkup.id}"
+    return checkup
 
 
 @router.get(

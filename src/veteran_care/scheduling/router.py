@@ -86,6 +86,7 @@ async def create_facility_service(
 ) -> ServiceRead:
     service = await sessions.create_service(session, actor, facility_id, data)
     set_etag(response, service.version)
+    response.headers["Location"] = f"/api/v1/facilities/{facility_id}/services/{service.id}"
     return ServiceRead.model_validate(service)
 
 
@@ -103,6 +104,23 @@ async def list_facility_services(
     return [
         ServiceRead.model_validate(s) for s in await repository.services_of(session, facility_id)
     ]
+
+
+@router.get(
+    "/facilities/{facility_id:uuid}/services/{service_id:uuid}",
+    summary="Read a facility's service: its specialty, timetable and default capacity",
+    responses=problem_responses(404),
+)
+async def get_facility_service(
+    facility_id: uuid.UUID,
+    service_id: uuid.UUID,
+    actor: Reader,
+    session: ReadSession,
+    response: Response,
+) -> ServiceRead:
+    service = await sessions.get_service(session, actor, facility_id, service_id)
+    set_etag(response, service.version)
+    return ServiceRead.model_validate(service)
 
 
 @router.patch(
