@@ -1,6 +1,7 @@
 """The headers the OpenAPI document declares are the ones the API sends: `Location` on every
-create, and it reads what was created."""
+create (and it reads what was created), `ETag` on exactly the reads that send one."""
 
+import re
 import uuid
 from typing import Any
 
@@ -13,6 +14,16 @@ from tests.factories import beneficiary_payload, unique_digits
 from tests.scheduling.conftest import EVERY_DAY, book, day, make_clinic
 from veteran_care.models import Role
 
+PATH_PARAMETER = re.compile(r"\{([^}]+)\}")
+# FHIR path parameters named after the resource read, and the /api/v1 id that each stands for.
+FHIR_IDS = {
+    "coverage_id": "card_id",
+    "encounter_id": "checkup_id",
+    "location_id": "facility_id",
+    "medication_id": "medicine_id",
+    "organization_id": "facility_id",
+}
+
 
 def _operations() -> list[tuple[str, str, dict[str, Any]]]:
     return [
@@ -21,6 +32,10 @@ def _operations() -> list[tuple[str, str, dict[str, Any]]]:
         for method, operation in item.items()
         if method in METHODS
     ]
+
+
+def _declares_etag(operation: dict[str, Any]) -> bool:
+    return "ETag" in operation["responses"].get("200", {}).get("headers", {})
 
 
 def test_every_create_declares_its_location() -> None:
@@ -217,9 +232,7 @@ async def _accounts(api: httpx.AsyncClient, world: World) -> None:
 
 @pytest.fixture
 async def api(client_for) -> httpx.AsyncClient:
-    client: httpx.AsyncClient = await client_for(
-        Role.admin, Role.scheduler, Role.clinician, Role.pharmacist
-    )
+    client: httpx.AsyncClient = await client_for(*Role)
     return client
 
 
@@ -254,3 +267,62 @@ async def test_every_create_sends_a_location_that_reads_what_it_created(
         read = await api.get(location)
         assert read.status_code == 200, (operation_id, location, read.text)
         assert read.json()["id"] == response.json()["id"], operation_id
+
+
+def _known(path: str, ids: dict[str, str]) -> str | None:
+    """``path`` with its parameters filled from ``ids``, or None when one is unknown."""
+    names = PATH_PARAMETER.findall(path)
+    if not all(FHIR_IDS.get(name, name) in ids for name in names):
+        return None
+    for name in names:
+        path = path.replace(f"{{{name}}}", ids[FHIR_IDS.get(name, name)])
+    return path
+
+
+def _plain_gets(prefix: str) -> list[tuple[str, dict[str, Any]]]:
+    """The GETs under ``prefix`` whose only required parameters are in the path."""
+    return [
+        (path, operation)
+        for path, method, operation in _operations()
+        if method == "get"
+        and path.startswith(prefix)
+        and all(p["in"] == "path" for p in operation.get("parameters", []) if p["required"])
+    ]
+
+
+async def test_a_read_declares_etag_exactly_when_it_sends_one(
+    api: httpx.AsyncClient, world: World
+) -> None:
+    visited: set[str] = set()
+    for path, operation in _plain_gets("/api/v1/"):
+        url = _known(path, world.ids)
+        if url is None:
+            continue
+        response = await api.get(url)
+        assert response.status_code == 200, (path, response.text)
+        sent = "ETag" in response.headers
+        assert sent == _declares_etag(operation), (path, response.headers.get("ETag"))
+        if sent:
+            assert response.headers["ETag"] == f'"{response.json()["version"]}"', path
+        visited.add(operation["operationId"])
+    declared = {op["operationId"] for path, op in _plain_gets("/api/v1/") if _declares_etag(op)}
+    assert declared <= visited
+    assert {"get_beneficiary", "get_facility_service", "get_result", "get_user"} <= declared
+
+
+async def test_fhir_reads_declare_and_send_their_weak_etag(
+    api: httpx.AsyncClient, world: World
+) -> None:
+    reads = [(path, op) for path, op in _plain_gets("/fhir/r4/") if path.endswith("_id}")]
+    assert len(reads) >= 11
+    assert all(_declares_etag(op) for _, op in reads)
+    sampled = 0
+    for path, _ in reads:
+        url = _known(path, world.ids)
+        if url is None:
+            continue
+        response = await api.get(url)
+        assert response.status_code == 200, (path, response.text)
+        assert response.headers["ETag"] == f'W/"{response.json()["meta"]["versionId"]}"', path
+        sampled += 1
+    assert sampled >= 9

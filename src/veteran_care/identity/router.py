@@ -26,7 +26,7 @@ from veteran_care.identity.schemas import (
     UserCreate,
     UserRead,
 )
-from veteran_care.kit.etag import set_etag
+from veteran_care.kit.etag import sends_etag, set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from veteran_care.models import Account, AccountKind, Role
 
@@ -261,7 +261,9 @@ async def list_users(
 
 
 @router.get(
-    "/users/{user_id:uuid}", summary="Read a staff user", responses=problem_responses(403, 404)
+    "/users/{user_id:uuid}",
+    summary="Read a staff user",
+    responses=problem_responses(403, 404) | sends_etag(),
 )
 async def get_user(
     user_id: uuid.UUID, actor: Admin, session: ReadSession, response: Response
@@ -338,7 +340,7 @@ async def list_clients(
 @router.get(
     "/clients/{client_id:uuid}",
     summary="Read a machine client",
-    responses=problem_responses(403, 404),
+    responses=problem_responses(403, 404) | sends_etag(),
 )
 async def get_client(
     client_id: uuid.UUID, actor: Admin, session: ReadSession, response: Response

@@ -17,7 +17,7 @@ from veteran_care.errors import problem_responses
 from veteran_care.facilities import service as facilities
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.kit.clock import today
-from veteran_care.kit.etag import set_etag
+from veteran_care.kit.etag import sends_etag, set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, InvalidCursor, LimitQuery, Page
 from veteran_care.kit.schemas import Day
 from veteran_care.models import Dispense, StockLot
@@ -91,7 +91,9 @@ async def list_medicines(
 
 
 @router.get(
-    "/medicines/{medicine_id:uuid}", summary="Read a medicine", responses=problem_responses(404)
+    "/medicines/{medicine_id:uuid}",
+    summary="Read a medicine",
+    responses=problem_responses(404) | sends_etag(),
 )
 async def get_medicine(
     medicine_id: uuid.UUID, actor: Catalogue, session: ReadSession, response: Response
@@ -282,7 +284,9 @@ async def list_dispenses(
 
 
 @router.get(
-    "/dispenses/{dispense_id:uuid}", summary="Read a dispense", responses=problem_responses(404)
+    "/dispenses/{dispense_id:uuid}",
+    summary="Read a dispense",
+    responses=problem_responses(404) | sends_etag(),
 )
 async def get_dispense(
     dispense_id: uuid.UUID, actor: Reader, session: WriteSession, response: Response

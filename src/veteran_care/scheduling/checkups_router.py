@@ -12,7 +12,7 @@ from veteran_care.auth.principal import Actor
 from veteran_care.db.session import ReadSession, WriteSession
 from veteran_care.errors import problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
-from veteran_care.kit.etag import set_etag
+from veteran_care.kit.etag import sends_etag, set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from veteran_care.kit.schemas import Day
 from veteran_care.models import Checkup, CheckupStatus
@@ -104,7 +104,9 @@ async def list_checkups(
 
 
 @router.get(
-    "/checkups/{checkup_id:uuid}", summary="Read a checkup", responses=problem_responses(404)
+    "/checkups/{checkup_id:uuid}",
+    summary="Read a checkup",
+    responses=problem_responses(404) | sends_etag(),
 )
 async def get_checkup(
     checkup_id: uuid.UUID, actor: Reader, session: WriteSession, response: Response
@@ -162,7 +164,7 @@ async def reschedule_checkup(
 @router.get(
     "/appointments/{appointment_id:uuid}",
     summary="Read an appointment",
-    responses=problem_responses(404),
+    responses=problem_responses(404) | sends_etag(),
 )
 async def get_appointment(
     appointment_id: uuid.UUID, actor: Reader, session: ReadSession, response: Response

@@ -12,7 +12,7 @@ from veteran_care.db.session import ReadSession, WriteSession
 from veteran_care.errors import problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.kit.clock import today
-from veteran_care.kit.etag import set_etag
+from veteran_care.kit.etag import sends_etag, set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from veteran_care.kit.schemas import Day
 from veteran_care.models import Session, SessionStatus
@@ -109,7 +109,7 @@ async def list_facility_services(
 @router.get(
     "/facilities/{facility_id:uuid}/services/{service_id:uuid}",
     summary="Read a facility's service: its specialty, timetable and default capacity",
-    responses=problem_responses(404),
+    responses=problem_responses(404) | sends_etag(),
 )
 async def get_facility_service(
     facility_id: uuid.UUID,
@@ -200,7 +200,9 @@ async def list_sessions(
 
 
 @router.get(
-    "/sessions/{session_id:uuid}", summary="Read a session", responses=problem_responses(404)
+    "/sessions/{session_id:uuid}",
+    summary="Read a session",
+    responses=problem_responses(404) | sends_etag(),
 )
 async def get_session(
     session_id: uuid.UUID, actor: Reader, session: ReadSession, response: Response
