@@ -1,12 +1,11 @@
 """/api/v1/auth (token, logout, me), /api/v1/users and /api/v1/clients."""
 
-import base64
-import binascii
 import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Header, Request, Response, status
 
+from veteran_care.auth.client_basic import ClientBasic, basic_credentials
 from veteran_care.auth.dependencies import allow, request_actor
 from veteran_care.auth.permissions import Permission
 from veteran_care.auth.principal import Actor
@@ -93,17 +92,6 @@ def client_read(account: Account) -> ClientRead:
     )
 
 
-def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
-    if not authorization or not authorization.lower().startswith("basic "):
-        return None
-    try:
-        raw = base64.b64decode(authorization[6:].strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    client_id, _, secret = raw.partition(":")
-    return (client_id, secret) if client_id and secret else None
-
-
 FormText = Annotated[str | None, Form(max_length=512, pattern=r"^[^\x00]*$")]
 
 
@@ -120,6 +108,10 @@ FormText = Annotated[str | None, Form(max_length=512, pattern=r"^[^\x00]*$")]
         "`Retry-After`); other addresses, and the name's owner, are not slowed down."
     ),
     responses=TOKEN_ERRORS | problem_responses(),
+    # The form is always needed (an empty one is refused: `invalid_request`); the fields'
+    # defaults only make FastAPI take it for optional. Callers are anonymous, or a machine
+    # client in HTTP Basic.
+    openapi_extra={"requestBody": {"required": True}, "security": [{}]},
 )
 async def issue_token(
     request: Request,
@@ -133,7 +125,7 @@ async def issue_token(
     client_secret: FormText = None,
     refresh_token: FormText = None,
     scope: FormText = None,
-    authorization: Annotated[str | None, Header(max_length=1024)] = None,
+    basic: ClientBasic = None,
 ) -> Any:
     settings = request.app.state.settings
     actor = request_actor(request)
@@ -149,7 +141,7 @@ async def issue_token(
             )
         result = await logins.login(session, settings, actor, AccountKind.user, username, password)
     elif grant_type == "client_credentials":
-        credentials = _basic_credentials(authorization)
+        credentials = basic_credentials(basic)
         if credentials is None and client_id and client_secret:
             credentials = (client_id, client_secret)
         if credentials is None:

@@ -1,0 +1,69 @@
+"""What the OpenAPI document says about its operations as a whole: how the token endpoint takes
+its credentials."""
+
+import base64
+from typing import Any
+
+from tests.contract.test_document import METHODS
+from tests.document import openapi_document
+from tests.test_conventions import assert_problem
+from veteran_care.models import AccountKind, Role
+
+TOKEN_URL = "/api/v1/auth/token"
+SECRET = "correct horse battery staple"
+
+
+def _operations() -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, operation)
+        for path, item in openapi_document()["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS
+    ]
+
+
+def _token_operation() -> dict[str, Any]:
+    operation: dict[str, Any] = openapi_document()["paths"][TOKEN_URL]["post"]
+    return operation
+
+
+def test_the_token_form_is_required_and_basic_is_a_security_scheme() -> None:
+    operation = _token_operation()
+    assert operation["requestBody"]["required"] is True
+    headers = [p["name"].lower() for p in operation.get("parameters", []) if p["in"] == "header"]
+    assert "authorization" not in headers
+    # Anonymous (the form carries the credentials), or a machine client in HTTP Basic.
+    assert {} in operation["security"]
+    assert {"ClientBasic": []} in operation["security"]
+    scheme = openapi_document()["components"]["securitySchemes"]["ClientBasic"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "basic")
+    assert "client_credentials" in scheme["description"]
+
+
+async def test_the_token_endpoint_reads_basic_as_before(anon_client, make_account) -> None:
+    client = await make_account(Role.reporter, kind=AccountKind.client, login="so-noi-vu-1")
+    user = await make_account(Role.scheduler, login="lo.thi.mai")
+    basic = base64.b64encode(f"{client.login}:{SECRET}".encode()).decode()
+    grant = {"grant_type": "client_credentials"}
+    lower_case = await anon_client.post(
+        TOKEN_URL, data=grant, headers={"Authorization": f"basic {basic}"}
+    )
+    assert lower_case.status_code == 200, lower_case.text
+    # An unreadable Basic header is no credentials, never a refusal by itself.
+    unreadable = {"Authorization": "Basic %%%"}
+    from_form = await anon_client.post(
+        TOKEN_URL,
+        data={**grant, "client_id": client.login, "client_secret": SECRET},
+        headers=unreadable,
+    )
+    assert from_form.status_code == 200, from_form.text
+    password = await anon_client.post(
+        TOKEN_URL,
+        data={"grant_type": "password", "username": user.login, "password": SECRET},
+        headers=unreadable,
+    )
+    assert password.status_code == 200, password.text
+    missing = await anon_client.post(TOKEN_URL, data=grant, headers=unreadable)
+    assert_problem(missing, 400, "invalid_request")
+    empty = await anon_client.post(TOKEN_URL)
+    assert_problem(empty, 400, "invalid_request")
