@@ -1,5 +1,5 @@
-"""What the OpenAPI document says about its operations as a whole: how the token endpoint takes
-its credentials."""
+"""What the OpenAPI document says about its operations as a whole: who may call them without a
+token, and how the token endpoint takes its credentials."""
 
 import base64
 from typing import Any
@@ -67,3 +67,25 @@ async def test_the_token_endpoint_reads_basic_as_before(anon_client, make_accoun
     assert_problem(missing, 400, "invalid_request")
     empty = await anon_client.post(TOKEN_URL)
     assert_problem(empty, 400, "invalid_request")
+
+
+def test_every_operation_says_who_may_call_it() -> None:
+    public = set()
+    for _, _, operation in _operations():
+        assert "security" in operation, operation["operationId"]
+        requirements = operation["security"]
+        scopes = [
+            scope for requirement in requirements for v in requirement.values() for scope in v
+        ]
+        if not scopes:
+            public.add(operation["operationId"])
+            assert requirements == [] or {} in requirements, operation["operationId"]
+    assert public == {"healthz", "readyz", "metrics", "fhir_capabilities", "issue_token"}
+    assert _token_operation()["security"] != []
+
+
+async def test_operations_without_security_answer_without_a_token(anon_client) -> None:
+    for path, method, operation in _operations():
+        if operation["security"] == []:
+            response = await anon_client.request(method.upper(), path)
+            assert response.status_code == 200, (path, response.text)
