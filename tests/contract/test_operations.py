@@ -1,7 +1,9 @@
 """What the OpenAPI document says about its operations as a whole: who may call them without a
-token, and how the token endpoint takes its credentials."""
+token, how the token endpoint takes its credentials, where the API is served and its licence."""
 
 import base64
+import tomllib
+from pathlib import Path
 from typing import Any
 
 from tests.contract.test_document import METHODS
@@ -11,6 +13,7 @@ from veteran_care.models import AccountKind, Role
 
 TOKEN_URL = "/api/v1/auth/token"
 SECRET = "correct horse battery staple"
+PYPROJECT = Path(__file__).parents[2] / "pyproject.toml"
 
 
 def _operations() -> list[tuple[str, str, dict[str, Any]]]:
@@ -89,3 +92,14 @@ async def test_operations_without_security_answer_without_a_token(anon_client) -
         if operation["security"] == []:
             response = await anon_client.request(method.upper(), path)
             assert response.status_code == 200, (path, response.text)
+
+
+def test_the_document_names_its_server_and_licence() -> None:
+    document = openapi_document()
+    [server] = document["servers"]
+    assert server["url"] == "/"
+    assert server["description"]
+    licence = document["info"]["license"]
+    project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
+    assert licence["identifier"] == project["license"] == "Apache-2.0"
+    assert licence["name"]
