@@ -326,3 +326,14 @@ async def test_fhir_reads_declare_and_send_their_weak_etag(
         assert response.headers["ETag"] == f'W/"{response.json()["meta"]["versionId"]}"', path
         sampled += 1
     assert sampled >= 9
+
+
+def test_receipts_and_adjustments_link_to_the_lot_they_answer_with() -> None:
+    paths = openapi_document()["paths"]
+    for action in ("receipts", "adjustments"):
+        created = paths[f"/api/v1/facilities/{{facility_id}}/stock/{action}"]["post"]
+        link = created["responses"]["201"]["links"]["get_stock_lot"]
+        assert link["parameters"] == {
+            "path.facility_id": "$request.path.facility_id",
+            "path.lot_id": "$response.body#/id",
+        }

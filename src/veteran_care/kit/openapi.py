@@ -24,6 +24,9 @@ EXTRA_LINKS: dict[str, dict[str, dict[str, str]]] = {
     "book_checkup": {
         "/api/v1/appointments/{appointment_id}": {"appointment_id": "/appointments/0/id"}
     },
+    # A receipt or an adjustment answers with the lot it changed (its `Location`).
+    "receive_stock": {"/api/v1/facilities/{facility_id}/stock/lots": {"lot_id": "/id"}},
+    "adjust_stock": {"/api/v1/facilities/{facility_id}/stock/lots": {"lot_id": "/id"}},
 }
 # Creates whose result is named in another create's body: the link fills those body fields and
 # the rest is generated (schemathesis merges a link's requestBody into the generated one).
