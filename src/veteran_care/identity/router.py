@@ -5,7 +5,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Header, Request, Response, status
 
-from veteran_care.auth.client_basic import ClientBasic, basic_credentials
 from veteran_care.auth.dependencies import allow, request_actor
 from veteran_care.auth.permissions import Permission
 from veteran_care.auth.principal import Actor
@@ -13,6 +12,7 @@ from veteran_care.db.session import ReadSession, WriteSession
 from veteran_care.errors import PROBLEM_MEDIA_TYPE, problem_response, problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.identity import logins, repository, service
+from veteran_care.identity.client_basic import ClientBasic, basic_credentials
 from veteran_care.identity.schemas import (
     AccountUpdate,
     ClientCreate,
