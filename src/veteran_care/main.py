@@ -51,6 +51,13 @@ need `If-Match` (412 when stale, 428 when missing).
 """
 
 
+# The document's URLs are paths from the root of whichever host serves it (each province runs its
+# own): a client resolves them against the address it fetched the document from.
+SERVERS = [{"url": "/", "description": "The server this document was fetched from."}]
+# As pyproject.toml states it (an SPDX identifier).
+LICENSE = {"name": "Apache License 2.0", "identifier": "Apache-2.0"}
+
+
 def _operation_id(route: APIRoute) -> str:
     return route.name
 
@@ -114,6 +121,8 @@ def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAP
         title="Veteran Care API",
         version=__version__,
         description=DESCRIPTION,
+        servers=SERVERS,
+        license_info=LICENSE,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
         telemetry=NO_FASTAPI_TELEMETRY,

@@ -87,7 +87,9 @@ def allow(permission: Permission) -> Any:
 
 
 def document_permission(operation: dict[str, Any]) -> None:
-    """OpenAPI: a guarded operation says who may call it, and documents 401 and 403."""
+    """OpenAPI: a guarded operation says who may call it, and documents 401 and 403; one that
+    needs no token says so with an empty `security` (the document has no global default)."""
+    operation.setdefault("security", [])
     scopes = [
         s for requirement in operation.get("security", []) for v in requirement.values() for s in v
     ]

@@ -27,7 +27,7 @@ from veteran_care.beneficiaries.schemas import (
 from veteran_care.db.session import WriteSession
 from veteran_care.errors import problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
-from veteran_care.kit.etag import set_etag
+from veteran_care.kit.etag import sends_etag, set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from veteran_care.kit.text import Line100
 from veteran_care.models import Beneficiary, BeneficiaryStatus, InsuranceCard
@@ -142,7 +142,7 @@ async def list_beneficiaries(
 @router.get(
     "/{beneficiary_id:uuid}",
     summary="Read a beneficiary, with the card valid today",
-    responses=problem_responses(404),
+    responses=problem_responses(404) | sends_etag(),
 )
 async def get_beneficiary(
     beneficiary_id: uuid.UUID, actor: Reader, session: WriteSession, response: Response
@@ -220,7 +220,7 @@ async def list_cards(
 @router.get(
     "/{beneficiary_id:uuid}/cards/{card_id:uuid}",
     summary="Read a card",
-    responses=problem_responses(404),
+    responses=problem_responses(404) | sends_etag(),
 )
 async def get_card(
     beneficiary_id: uuid.UUID,

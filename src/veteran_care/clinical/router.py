@@ -23,7 +23,7 @@ from veteran_care.clinical.views import result_read
 from veteran_care.db.session import WriteSession
 from veteran_care.errors import problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
-from veteran_care.kit.etag import set_etag
+from veteran_care.kit.etag import sends_etag, set_etag
 from veteran_care.models import ExaminationResult
 
 router = APIRouter(route_class=IdempotentRoute, tags=["results"])
@@ -57,13 +57,14 @@ async def record_result(
 ) -> ResultRead:
     result = await service.record(session, actor, appointment_id, data)
     set_etag(response, result.version)
+    response.headers["Location"] = f"/api/v1/appointments/{appointment_id}/result"
     return await _read(session, result)
 
 
 @router.get(
     "/appointments/{appointment_id:uuid}/result",
     summary="Read an examination's result, with its amendments",
-    responses=problem_responses(404),
+    responses=problem_responses(404) | sends_etag(),
 )
 async def get_result(
     appointment_id: uuid.UUID, actor: Reader, session: WriteSession, response: Response
@@ -133,7 +134,7 @@ async def conclude_checkup(
 @router.get(
     "/checkups/{checkup_id:uuid}/conclusion",
     summary="Read a checkup's conclusion",
-    responses=problem_responses(404),
+    responses=problem_responses(404) | sends_etag(),
 )
 async def get_conclusion(
     checkup_id: uuid.UUID, actor: Reader, session: WriteSession, response: Response

@@ -18,7 +18,7 @@ from veteran_care.facilities.schemas import (
     FacilityUpdate,
 )
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
-from veteran_care.kit.etag import set_etag
+from veteran_care.kit.etag import sends_etag, set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from veteran_care.models import FacilityLevel
 
@@ -73,7 +73,11 @@ async def list_facilities(
     return Page(items=[FacilityRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
-@router.get("/{facility_id:uuid}", summary="Read a facility", responses=problem_responses(404))
+@router.get(
+    "/{facility_id:uuid}",
+    summary="Read a facility",
+    responses=problem_responses(404) | sends_etag(),
+)
 async def get_facility(
     facility_id: uuid.UUID, actor: Reader, session: ReadSession, response: Response
 ) -> FacilityRead:

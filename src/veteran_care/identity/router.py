@@ -1,7 +1,5 @@
 """/api/v1/auth (token, logout, me), /api/v1/users and /api/v1/clients."""
 
-import base64
-import binascii
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -14,6 +12,7 @@ from veteran_care.db.session import ReadSession, WriteSession
 from veteran_care.errors import PROBLEM_MEDIA_TYPE, problem_response, problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.identity import logins, repository, service
+from veteran_care.identity.client_basic import ClientBasic, basic_credentials
 from veteran_care.identity.schemas import (
     AccountUpdate,
     ClientCreate,
@@ -26,7 +25,7 @@ from veteran_care.identity.schemas import (
     UserCreate,
     UserRead,
 )
-from veteran_care.kit.etag import set_etag
+from veteran_care.kit.etag import sends_etag, set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from veteran_care.models import Account, AccountKind, Role
 
@@ -93,17 +92,6 @@ def client_read(account: Account) -> ClientRead:
     )
 
 
-def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
-    if not authorization or not authorization.lower().startswith("basic "):
-        return None
-    try:
-        raw = base64.b64decode(authorization[6:].strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    client_id, _, secret = raw.partition(":")
-    return (client_id, secret) if client_id and secret else None
-
-
 NO_NUL = r"^[^\x00]*$"
 
 
@@ -120,6 +108,10 @@ NO_NUL = r"^[^\x00]*$"
         "`Retry-After`); other addresses, and the name's owner, are not slowed down."
     ),
     responses=TOKEN_ERRORS | problem_responses(),
+    # The form is always needed (an empty one is refused: `invalid_request`); the fields'
+    # defaults only make FastAPI take it for optional. Callers are anonymous, or a machine
+    # client in HTTP Basic.
+    openapi_extra={"requestBody": {"required": True}, "security": [{}]},
 )
 async def issue_token(
     request: Request,
@@ -168,7 +160,7 @@ async def issue_token(
             description="Accepted for OAuth2 clients that send it; not used.",
         ),
     ] = None,
-    authorization: Annotated[str | None, Header(max_length=1024)] = None,
+    basic: ClientBasic = None,
 ) -> Any:
     settings = request.app.state.settings
     actor = request_actor(request)
@@ -184,7 +176,7 @@ async def issue_token(
             )
         result = await logins.login(session, settings, actor, AccountKind.user, username, password)
     elif grant_type == "client_credentials":
-        credentials = _basic_credentials(authorization)
+        credentials = basic_credentials(basic)
         if credentials is None and client_id and client_secret:
             credentials = (client_id, client_secret)
         if credentials is None:
@@ -296,7 +288,9 @@ async def list_users(
 
 
 @router.get(
-    "/users/{user_id:uuid}", summary="Read a staff user", responses=problem_responses(403, 404)
+    "/users/{user_id:uuid}",
+    summary="Read a staff user",
+    responses=problem_responses(403, 404) | sends_etag(),
 )
 async def get_user(
     user_id: uuid.UUID, actor: Admin, session: ReadSession, response: Response
@@ -373,7 +367,7 @@ async def list_clients(
 @router.get(
     "/clients/{client_id:uuid}",
     summary="Read a machine client",
-    responses=problem_responses(403, 404),
+    responses=problem_responses(403, 404) | sends_etag(),
 )
 async def get_client(
     client_id: uuid.UUID, actor: Admin, session: ReadSession, response: Response

@@ -1,5 +1,7 @@
 """ETag / If-Match optimistic concurrency. The entity tag is the row's version number."""
 
+from typing import Any
+
 from fastapi import Response
 
 from veteran_care.errors import PreconditionFailed, PreconditionRequired
@@ -11,6 +13,15 @@ def etag(version: int) -> str:
 
 def set_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag(version)
+
+
+def sends_etag() -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entry of a read that calls `set_etag`: its 200 declares the header."""
+    header = {
+        "description": 'The version read (`"3"`): send it as `If-Match` to change the record.',
+        "schema": {"type": "string"},
+    }
+    return {200: {"headers": {"ETag": header}}}
 
 
 def check_if_match(if_match: str | None, version: int) -> None:

@@ -8,6 +8,8 @@
   stateful testing (schemathesis) follows.
 - FastAPI's `Body_<operation>` names for form bodies become names a client can live with.
 - The nulls of the shapes' examples, which FastAPI drops (fastapi/fastapi#5559).
+- Every 201 declares the `Location` header that each create sends (the URL to read what it
+  created), so that no create can be documented without it.
 """
 
 import re
@@ -49,6 +51,9 @@ EXTRA_LINKS: dict[str, dict[str, dict[str, str]]] = {
     "book_checkup": {
         "/api/v1/appointments/{appointment_id}": {"appointment_id": "/appointments/0/id"}
     },
+    # A receipt or an adjustment answers with the lot it changed (its `Location`).
+    "receive_stock": {"/api/v1/facilities/{facility_id}/stock/lots": {"lot_id": "/id"}},
+    "adjust_stock": {"/api/v1/facilities/{facility_id}/stock/lots": {"lot_id": "/id"}},
 }
 # Creates whose result is named in another create's body: the link fills those body fields and
 # the rest is generated (schemathesis merges a link's requestBody into the generated one).
@@ -64,6 +69,7 @@ BODY_LINKS: dict[str, dict[str, dict[str, str]]] = {
     },
     "create_medicine": {"create_dispense": {"medicine_id": "$response.body#/id"}},
 }
+LOCATION = "The URL of what was created, a path from the server's root: GET it to read it."
 # A PUT that creates on first call needs If-Match only to replace: the header stays optional.
 IF_MATCH_OPTIONAL = frozenset({"conclude_checkup"})
 _PARAM = re.compile(r"\{([^}]+)\}")
@@ -73,6 +79,7 @@ _METHODS = ("get", "put", "post", "patch", "delete")
 def refine(schema: dict[str, Any]) -> None:
     _keep_nulls_in_examples(schema)
     _rename_schemas(schema)
+    _declare_location(schema)
     _require_if_match(schema)
     _link_creates(schema)
     _link_reads_to_updates(schema)
@@ -135,6 +142,14 @@ def _operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]
         for method, operation in item.items()
         if method in _METHODS
     ]
+
+
+def _declare_location(schema: dict[str, Any]) -> None:
+    for _, _, operation in _operations(schema):
+        created = operation.get("responses", {}).get("201")
+        if created is not None:
+            headers = created.setdefault("headers", {})
+            headers.setdefault("Location", {"description": LOCATION, "schema": {"type": "string"}})
 
 
 def _require_if_match(schema: dict[str, Any]) -> None:

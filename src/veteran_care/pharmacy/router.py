@@ -17,10 +17,10 @@ from veteran_care.errors import problem_responses
 from veteran_care.facilities import service as facilities
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.kit.clock import today
-from veteran_care.kit.etag import set_etag
+from veteran_care.kit.etag import sends_etag, set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, InvalidCursor, LimitQuery, Page
 from veteran_care.kit.schemas import Day
-from veteran_care.models import Dispense
+from veteran_care.models import Dispense, StockLot
 from veteran_care.pharmacy import repository, service
 from veteran_care.pharmacy.schemas import (
     AdjustmentIn,
@@ -52,6 +52,11 @@ def dispense_read(record: Dispense) -> DispenseRead:
     return DispenseRead.model_validate(record)
 
 
+def lot_url(lot: StockLot) -> str:
+    """Where a receipt or an adjustment sends the client: the lot it changed."""
+    return f"/api/v1/facilities/{lot.facility_id}/stock/lots/{lot.id}"
+
+
 @router.post(
     "/medicines",
     status_code=status.HTTP_201_CREATED,
@@ -66,6 +71,7 @@ async def create_medicine(
 ) -> MedicineRead:
     medicine = await service.create_medicine(session, actor, data)
     set_etag(response, medicine.version)
+    response.headers["Location"] = f"/api/v1/medicines/{medicine.id}"
     return MedicineRead.model_validate(medicine)
 
 
@@ -85,7 +91,9 @@ async def list_medicines(
 
 
 @router.get(
-    "/medicines/{medicine_id:uuid}", summary="Read a medicine", responses=problem_responses(404)
+    "/medicines/{medicine_id:uuid}",
+    summary="Read a medicine",
+    responses=problem_responses(404) | sends_etag(),
 )
 async def get_medicine(
     medicine_id: uuid.UUID, actor: Catalogue, session: ReadSession, response: Response
@@ -120,9 +128,15 @@ async def update_medicine(
     responses=problem_responses(404, 409),
 )
 async def receive_stock(
-    facility_id: uuid.UUID, data: ReceiptIn, actor: IdempotentWriter, session: WriteSession
+    facility_id: uuid.UUID,
+    data: ReceiptIn,
+    actor: IdempotentWriter,
+    session: WriteSession,
+    response: Response,
 ) -> LotRead:
-    return LotRead.model_validate(await service.receive(session, actor, facility_id, data))
+    lot = await service.receive(session, actor, facility_id, data)
+    response.headers["Location"] = lot_url(lot)
+    return LotRead.model_validate(lot)
 
 
 @router.post(
@@ -132,9 +146,26 @@ async def receive_stock(
     responses=problem_responses(404, 409),
 )
 async def adjust_stock(
-    facility_id: uuid.UUID, data: AdjustmentIn, actor: IdempotentWriter, session: WriteSession
+    facility_id: uuid.UUID,
+    data: AdjustmentIn,
+    actor: IdempotentWriter,
+    session: WriteSession,
+    response: Response,
 ) -> LotRead:
-    return LotRead.model_validate(await service.adjust(session, actor, facility_id, data))
+    lot = await service.adjust(session, actor, facility_id, data)
+    response.headers["Location"] = lot_url(lot)
+    return LotRead.model_validate(lot)
+
+
+@router.get(
+    "/facilities/{facility_id:uuid}/stock/lots/{lot_id:uuid}",
+    summary="Read a lot: its number, expiry and what is on hand",
+    responses=problem_responses(404),
+)
+async def get_stock_lot(
+    facility_id: uuid.UUID, lot_id: uuid.UUID, actor: Reader, session: ReadSession
+) -> LotRead:
+    return LotRead.model_validate(await service.get_lot(session, actor, facility_id, lot_id))
 
 
 @router.get(
@@ -253,7 +284,9 @@ async def list_dispenses(
 
 
 @router.get(
-    "/dispenses/{dispense_id:uuid}", summary="Read a dispense", responses=problem_responses(404)
+    "/dispenses/{dispense_id:uuid}",
+    summary="Read a dispense",
+    responses=problem_responses(404) | sends_etag(),
 )
 async def get_dispense(
     dispense_id: uuid.UUID, actor: Reader, session: WriteSession, response: Response

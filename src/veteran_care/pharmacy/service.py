@@ -157,6 +157,16 @@ async def receive(
     return await _fresh_lot(session, lot.id)
 
 
+async def get_lot(
+    session: AsyncSession, actor: Actor, facility_id: uuid.UUID, lot_id: uuid.UUID
+) -> StockLot:
+    await facilities.get(session, facility_id, actor)
+    lot = await repository.lot(session, lot_id)
+    if lot is None or lot.facility_id != facility_id:
+        raise NotFound(f"Lot {lot_id} of facility {facility_id} was not found.")
+    return lot
+
+
 async def _fresh_lot(session: AsyncSession, lot_id: uuid.UUID) -> StockLot:
     lot = await repository.lot(session, lot_id)
     assert lot is not None

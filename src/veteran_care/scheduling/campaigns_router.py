@@ -13,7 +13,7 @@ from veteran_care.db.session import ReadSession, WriteSession
 from veteran_care.errors import problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.kit.clock import today
-from veteran_care.kit.etag import set_etag
+from veteran_care.kit.etag import sends_etag, set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from veteran_care.models import Campaign
 from veteran_care.scheduling import campaigns, repository
@@ -86,7 +86,9 @@ async def list_campaigns(
 
 
 @router.get(
-    "/campaigns/{campaign_id:uuid}", summary="Read a campaign", responses=problem_responses(404)
+    "/campaigns/{campaign_id:uuid}",
+    summary="Read a campaign",
+    responses=problem_responses(404) | sends_etag(),
 )
 async def get_campaign(
     campaign_id: uuid.UUID, actor: Reader, session: ReadSession, response: Response

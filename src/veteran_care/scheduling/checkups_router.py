@@ -12,7 +12,7 @@ from veteran_care.auth.principal import Actor
 from veteran_care.db.session import ReadSession, WriteSession
 from veteran_care.errors import problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
-from veteran_care.kit.etag import set_etag
+from veteran_care.kit.etag import sends_etag, set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from veteran_care.kit.schemas import Day
 from veteran_care.models import Checkup, CheckupStatus
@@ -104,7 +104,9 @@ async def list_checkups(
 
 
 @router.get(
-    "/checkups/{checkup_id:uuid}", summary="Read a checkup", responses=problem_responses(404)
+    "/checkups/{checkup_id:uuid}",
+    summary="Read a checkup",
+    responses=problem_responses(404) | sends_etag(),
 )
 async def get_checkup(
     checkup_id: uuid.UUID, actor: Reader, session: WriteSession, response: Response
@@ -146,17 +148,23 @@ async def cancel_checkup(
     responses=BOOKING_ERRORS,
 )
 async def reschedule_checkup(
-    checkup_id: uuid.UUID, data: Reschedule, actor: IdempotentWriter, session: WriteSession
+    checkup_id: uuid.UUID,
+    data: Reschedule,
+    actor: IdempotentWriter,
+    session: WriteSession,
+    response: Response,
 ) -> CheckupRead:
-    return await booking.reschedule(
+    checkup = await booking.reschedule(
         session, actor, checkup_id, data.date, data.part_of_day, data.cancelled_by, data.reason
     )
+    response.headers["Location"] = f"/api/v1/checkups/{checkup.id}"
+    return checkup
 
 
 @router.get(
     "/appointments/{appointment_id:uuid}",
     summary="Read an appointment",
-    responses=problem_responses(404),
+    responses=problem_responses(404) | sends_etag(),
 )
 async def get_appointment(
     appointment_id: uuid.UUID, actor: Reader, session: ReadSession, response: Response

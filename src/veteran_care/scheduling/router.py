@@ -12,7 +12,7 @@ from veteran_care.db.session import ReadSession, WriteSession
 from veteran_care.errors import problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.kit.clock import today
-from veteran_care.kit.etag import set_etag
+from veteran_care.kit.etag import sends_etag, set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from veteran_care.kit.schemas import Day
 from veteran_care.models import Session, SessionStatus
@@ -86,6 +86,7 @@ async def create_facility_service(
 ) -> ServiceRead:
     service = await sessions.create_service(session, actor, facility_id, data)
     set_etag(response, service.version)
+    response.headers["Location"] = f"/api/v1/facilities/{facility_id}/services/{service.id}"
     return ServiceRead.model_validate(service)
 
 
@@ -103,6 +104,23 @@ async def list_facility_services(
     return [
         ServiceRead.model_validate(s) for s in await repository.services_of(session, facility_id)
     ]
+
+
+@router.get(
+    "/facilities/{facility_id:uuid}/services/{service_id:uuid}",
+    summary="Read a facility's service: its specialty, timetable and default capacity",
+    responses=problem_responses(404) | sends_etag(),
+)
+async def get_facility_service(
+    facility_id: uuid.UUID,
+    service_id: uuid.UUID,
+    actor: Reader,
+    session: ReadSession,
+    response: Response,
+) -> ServiceRead:
+    service = await sessions.get_service(session, actor, facility_id, service_id)
+    set_etag(response, service.version)
+    return ServiceRead.model_validate(service)
 
 
 @router.patch(
@@ -182,7 +200,9 @@ async def list_sessions(
 
 
 @router.get(
-    "/sessions/{session_id:uuid}", summary="Read a session", responses=problem_responses(404)
+    "/sessions/{session_id:uuid}",
+    summary="Read a session",
+    responses=problem_responses(404) | sends_etag(),
 )
 async def get_session(
     session_id: uuid.UUID, actor: Reader, session: ReadSession, response: Response
