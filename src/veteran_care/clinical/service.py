@@ -20,7 +20,7 @@ from veteran_care.clinical.schemas import (
     ResultCreate,
 )
 from veteran_care.db.base import utcnow
-from veteran_care.errors import Conflict, NotFound, Unprocessable
+from veteran_care.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from veteran_care.kit.clock import today
 from veteran_care.kit.etag import check_if_match
 from veteran_care.models import (
@@ -201,7 +201,7 @@ async def amend(
         and merged["diastolic_mmhg"] is not None
         and merged["diastolic_mmhg"] >= merged["systolic_mmhg"]
     ):
-        raise Unprocessable("diastolic_mmhg must be below systolic_mmhg.", field="diastolic_mmhg")
+        raise InvalidInput("body.diastolic_mmhg", "diastolic_mmhg must be below systolic_mmhg")
     _apply_vitals(result, values)
     if data.diagnoses is not None:
         result.diagnoses = _diagnoses(result, data.diagnoses)

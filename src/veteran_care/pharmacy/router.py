@@ -13,7 +13,7 @@ from veteran_care.auth.dependencies import allow
 from veteran_care.auth.permissions import Permission
 from veteran_care.auth.principal import Actor
 from veteran_care.db.session import ReadSession, WriteSession
-from veteran_care.errors import problem_responses
+from veteran_care.errors import check_date_range, problem_responses
 from veteran_care.facilities import service as facilities
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.kit.clock import today
@@ -230,6 +230,7 @@ async def list_dispenses(
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[DispenseRead]:
+    check_date_range(dispensed_from, dispensed_to, names=("dispensed_from", "dispensed_to"))
     principal = actor.require()
     rows, next_cursor = await repository.list_dispenses(
         session,

@@ -10,7 +10,7 @@ from veteran_care.auth.dependencies import allow
 from veteran_care.auth.permissions import Permission
 from veteran_care.auth.principal import Actor
 from veteran_care.db.session import ReadSession, WriteSession
-from veteran_care.errors import problem_responses
+from veteran_care.errors import check_date_range, problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.kit.etag import set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
@@ -78,6 +78,7 @@ async def list_checkups(
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[CheckupRead]:
+    check_date_range(date_from, date_to)
     principal = actor.require()
     rows, next_cursor = await repository.list_checkups(
         session,

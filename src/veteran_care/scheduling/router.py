@@ -9,7 +9,7 @@ from veteran_care.auth.dependencies import allow
 from veteran_care.auth.permissions import Permission
 from veteran_care.auth.principal import Actor
 from veteran_care.db.session import ReadSession, WriteSession
-from veteran_care.errors import problem_responses
+from veteran_care.errors import check_date_range, problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.kit.clock import today
 from veteran_care.kit.etag import set_etag
@@ -165,6 +165,7 @@ async def list_sessions(
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[SessionRead]:
+    check_date_range(date_from, date_to)
     principal = actor.require()
     rows, next_cursor = await repository.list_sessions(
         session,
