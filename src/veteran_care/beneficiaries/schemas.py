@@ -5,7 +5,14 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 
 from veteran_care.beneficiaries.identifiers import (
@@ -124,10 +131,26 @@ BirthYearQuery = Annotated[int, Field(ge=MIN_BIRTH_YEAR, le=2100, examples=[1948
 
 
 class BeneficiaryCreate(InputSchema):
+    """A person of the registry. The birth is given as birth_date, birth_year or both (then
+    birth_year is the year of birth_date); a wounded or sick soldier's category carries a
+    disability_rate, other categories none; codes (commune, ethnic group, category) and
+    registered_facility_id must exist (422 `unknown-*`)."""
+
+    # birth_year is required unless birth_date is given (`if`/`else`, which generated clients
+    # read as one model with every property).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"birth_date": {"type": "string"}}, "required": ["birth_date"]},
+            "else": {"properties": {"birth_year": {"type": "integer"}}, "required": ["birth_year"]},
+        }
+    )
+
     full_name: FullName
     birth_date: PastDate | None = Field(None, description="Full date, when known.")
     birth_year: BirthYear | None = Field(
-        None, description="Year alone when the date is unknown; derived from birth_date if given."
+        None,
+        description="Year alone when the date is unknown; derived from birth_date if given "
+        "(and then equal to its year). One of birth_date and birth_year is required.",
     )
     sex: Sex
     ethnicity_code: EthnicityCode = "99"

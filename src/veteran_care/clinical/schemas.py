@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, Strict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from veteran_care.clinical.icd10 import CODE_PATTERN
@@ -39,9 +39,20 @@ VITALS = (
 )
 
 
+DIAGNOSES_RULE = (
+    "ICD-10 diagnoses, each listed once (422 `unknown-icd10-code` for a code that is "
+    "well-formed but not in ICD-10): a lone one is principal unless marked otherwise; of "
+    "several, exactly one is marked `principal: true`."
+)
+
+
 class DiagnosisIn(InputSchema):
     code: Icd10Code
-    principal: Bool = False
+    principal: Bool | SkipJsonSchema[None] = Field(
+        None,
+        description="The principal diagnosis of the result. A lone diagnosis is the principal "
+        "one when this is left out; of several, mark exactly one `true`.",
+    )
 
 
 def _check(data: Any) -> None:
@@ -53,11 +64,16 @@ def _check(data: Any) -> None:
         codes = [d.code for d in diagnoses]
         if len(set(codes)) != len(codes):
             raise ValueError("a diagnosis may be listed once")
-        if sum(d.principal for d in diagnoses) != 1:
+        if len(diagnoses) == 1 and diagnoses[0].principal is None:
+            diagnoses[0].principal = True
+        if sum(d.principal is True for d in diagnoses) != 1:
             raise ValueError("mark exactly one diagnosis as principal")
 
 
 class ResultCreate(InputSchema):
+    """Vitals, findings and diagnoses of one appointment; diastolic_mmhg, when sent with
+    systolic_mmhg, is below it."""
+
     systolic_mmhg: Systolic | None = None
     diastolic_mmhg: Diastolic | None = None
     heart_rate_bpm: HeartRate | None = None
@@ -70,7 +86,11 @@ class ResultCreate(InputSchema):
     findings: Text4000 | None = Field(
         None, description="Free text: the ultrasound report, the ECG interpretation, ..."
     )
-    diagnoses: list[DiagnosisIn] = Field(default_factory=list, max_length=20)
+    diagnoses: list[DiagnosisIn] = Field(
+        default_factory=list,
+        max_length=20,
+        description=DIAGNOSES_RULE,
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> "ResultCreate":
@@ -79,7 +99,11 @@ class ResultCreate(InputSchema):
 
 
 class ResultAmend(InputSchema):
-    """Only the fields sent change; the previous values are kept with the reason."""
+    """Only the fields sent change; the previous values are kept with the reason. At least one
+    field besides `reason` is sent. diastolic_mmhg stays below systolic_mmhg, sent or kept (422
+    `validation-error` naming `body.diastolic_mmhg`)."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 2})
 
     reason: Line300
     systolic_mmhg: Systolic | None = None
@@ -92,7 +116,10 @@ class ResultAmend(InputSchema):
     visual_acuity_left: Acuity | None = None
     visual_acuity_right: Acuity | None = None
     findings: Text4000 | None = None
-    diagnoses: Annotated[list[DiagnosisIn], Field(max_length=20)] | SkipJsonSchema[None] = None
+    diagnoses: Annotated[list[DiagnosisIn], Field(max_length=20)] | SkipJsonSchema[None] = Field(
+        None,
+        description=f"Replaces the list when sent. {DIAGNOSES_RULE}",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> "ResultAmend":

@@ -64,7 +64,7 @@ def _diagnoses(result: ExaminationResult, items: list[DiagnosisIn]) -> list[Diag
             Diagnosis(
                 beneficiary_id=result.beneficiary_id,
                 icd10_code=item.code,
-                principal=item.principal,
+                principal=item.principal is True,
                 position=position,
             )
         )
@@ -204,7 +204,11 @@ async def amend(
         raise InvalidInput("body.diastolic_mmhg", "diastolic_mmhg must be below systolic_mmhg")
     _apply_vitals(result, values)
     if data.diagnoses is not None:
-        result.diagnoses = _diagnoses(result, data.diagnoses)
+        replacements = _diagnoses(result, data.diagnoses)
+        # The old rows go first: a code kept in the new list would clash with itself (409).
+        result.diagnoses = []
+        await session.flush()
+        result.diagnoses = replacements
     result.status = ResultStatus.amended
     result.updated_at = utcnow()
     await session.flush()

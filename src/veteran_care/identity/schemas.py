@@ -35,10 +35,26 @@ def _unique(values: list[Any] | None, name: str) -> None:
         raise ValueError(f"{name} must not repeat")
 
 
+# An account's scope, as JSON Schema states it: facility_ids (at least one) unless province-wide.
+# `if`/`else` rather than `anyOf`: generated clients keep one model with every property.
+SCOPE_RULE: dict[str, Any] = {
+    "if": {"properties": {"province_wide": {"const": True}}, "required": ["province_wide"]},
+    "else": {"properties": {"facility_ids": {"minItems": 1}}, "required": ["facility_ids"]},
+}
+SCOPE_DESCRIPTION = (
+    "The account is province-wide (`province_wide: true`) or names at least one facility in "
+    "`facility_ids` (each must exist: 422 `unknown-facility`)."
+)
+
+
 class _ScopeIn(InputSchema):
+    model_config = ConfigDict(json_schema_extra=SCOPE_RULE)
+
     roles: Roles
-    province_wide: Bool = False
-    facility_ids: FacilityIds = Field(default_factory=list)
+    province_wide: Bool = Field(False, description="Every facility of the province.")
+    facility_ids: FacilityIds = Field(
+        default_factory=list, description="Required (at least one) unless province_wide."
+    )
 
     @model_validator(mode="after")
     def _scope(self) -> "_ScopeIn":
@@ -50,18 +66,24 @@ class _ScopeIn(InputSchema):
 
 
 class UserCreate(_ScopeIn):
+    __doc__ = f"A staff user. {SCOPE_DESCRIPTION}"
+
     username: Login
     full_name: Line200
     password: Password
 
 
 class ClientCreate(_ScopeIn):
+    __doc__ = f"A machine client (client credentials). {SCOPE_DESCRIPTION}"
+
     client_id: Login
     name: Line200
 
 
 class AccountUpdate(InputSchema):
-    """Partial update of a user or client. Needs If-Match."""
+    """Partial update of a user or client. Needs If-Match. The account after the update is
+    province-wide or has at least one facility (422 `scope-required` otherwise: leaving
+    `province_wide` needs `facility_ids`, unless the account has some already)."""
 
     full_name: Line200 | SkipJsonSchema[None] = Field(None, description="Users only.")
     name: Line200 | SkipJsonSchema[None] = Field(None, description="Clients only.")
