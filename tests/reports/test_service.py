@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.auth.principal import system_actor
-from veteran_care.errors import InvalidInput
 from veteran_care.kit.clock import today
+from veteran_care.kit.validation import InvalidInput
 from veteran_care.reports import exports, service
 from veteran_care.reports.schemas import ReportTable
 

@@ -11,9 +11,10 @@ from veteran_care.auth.dependencies import allow
 from veteran_care.auth.permissions import Permission
 from veteran_care.auth.principal import Actor
 from veteran_care.db.session import WriteSession
-from veteran_care.errors import InvalidInput, problem_responses
+from veteran_care.errors import problem_responses
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from veteran_care.kit.schemas import Day
+from veteran_care.kit.validation import InvalidInput
 from veteran_care.reports import exports, service
 from veteran_care.reports.schemas import AttendancePerson, ReportTable
 

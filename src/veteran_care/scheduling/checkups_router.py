@@ -10,11 +10,12 @@ from veteran_care.auth.dependencies import allow
 from veteran_care.auth.permissions import Permission
 from veteran_care.auth.principal import Actor
 from veteran_care.db.session import ReadSession, WriteSession
-from veteran_care.errors import check_date_range, problem_responses
+from veteran_care.errors import problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.kit.etag import set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from veteran_care.kit.schemas import Day
+from veteran_care.kit.validation import check_date_range
 from veteran_care.models import Checkup, CheckupStatus
 from veteran_care.scheduling import booking, repository
 from veteran_care.scheduling.schemas import (

@@ -7,9 +7,9 @@ from typing import Annotated
 from pydantic import BaseModel, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema, WithJsonSchema
 
-from veteran_care.errors import check_date_range
 from veteran_care.kit.schemas import UNIQUE_ITEMS, Bool, Day, InputSchema, Int, OutputSchema
 from veteran_care.kit.text import Line200, Line300
+from veteran_care.kit.validation import check_date_range
 from veteran_care.models import (
     AppointmentStatus,
     CancelledBy,
