@@ -4,9 +4,25 @@ never change it."""
 from functools import cache
 from typing import Any
 
+import jsonschema_rs
+
 from veteran_care.main import create_app
 
 
 @cache
 def openapi_document() -> dict[str, Any]:
     return create_app().openapi()
+
+
+@cache
+def _validator(schema_name: str) -> Any:
+    document = openapi_document()
+    return jsonschema_rs.Draft202012Validator(
+        {"$ref": f"#/components/schemas/{schema_name}", "components": document["components"]}
+    )
+
+
+def schema_accepts(schema_name: str, instance: Any) -> bool:
+    """Whether the document's schema `schema_name` holds `instance` (as a generated client or a
+    fuzzer reads it: JSON Schema 2020-12, with `if`/`then`/`else`)."""
+    return bool(_validator(schema_name).is_valid(instance))

@@ -66,7 +66,9 @@ class Problem(BaseModel):
         None, description="Every field that failed validation (`validation-error`)."
     )
     field: str | None = Field(
-        None, description="The one field a rule is about, e.g. `date_to` before `date_from`."
+        None,
+        description="The input a rule of stored data is about, e.g. a `commune_code` with no "
+        "commune (`unknown-commune`); a validation error lists its fields in `errors` instead.",
     )
     fields: list[str] | None = Field(
         None, description="The fields a conflict is about, e.g. the columns of a duplicate."

@@ -5,6 +5,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.document import schema_accepts
 from tests.scheduling.conftest import book, day, make_clinic, person_with_card
 from tests.test_conventions import assert_problem
 from veteran_care.models import Role
@@ -116,11 +117,55 @@ async def test_an_unknown_icd10_code_is_refused(clinician, today_checkup) -> Non
 
 async def test_exactly_one_principal_diagnosis(clinician, today_checkup) -> None:
     appointment = _appointment(today_checkup, "internal-medicine")
-    response = await clinician.post(
-        f"/api/v1/appointments/{appointment}/result",
-        json={"diagnoses": [{"code": "I10"}, {"code": "E11.9"}]},
+    url = f"/api/v1/appointments/{appointment}/result"
+    for diagnoses in (
+        [{"code": "I10"}, {"code": "E11.9"}],
+        [{"code": "I10", "principal": True}, {"code": "E11.9", "principal": True}],
+        [{"code": "I10", "principal": False}],
+    ):
+        response = await clinician.post(url, json={"diagnoses": diagnoses})
+        body = assert_problem(response, 422, "validation-error")
+        assert "mark exactly one diagnosis as principal" in body["errors"][0]["message"]
+
+
+async def test_a_lone_diagnosis_is_the_principal_one(clinician, today_checkup) -> None:
+    """A body built from the schema's defaults (one diagnosis, `principal` left out) is valid."""
+    body = {"diagnoses": [{"code": "I10"}]}
+    assert schema_accepts("ResultCreate", body)
+    appointment = _appointment(today_checkup, "internal-medicine")
+    url = f"/api/v1/appointments/{appointment}/result"
+    response = await clinician.post(url, json=body)
+    assert response.status_code == 201, response.text
+    assert [(d["code"], d["principal"]) for d in response.json()["diagnoses"]] == [("I10", True)]
+    several = {"diagnoses": [{"code": "E11.9"}, {"code": "I10", "principal": True}], "reason": "x"}
+    amended = await clinician.patch(
+        url, json=several, headers={"If-Match": response.headers["etag"]}
     )
-    assert_problem(response, 422)
+    assert amended.status_code == 200, amended.text
+    assert [(d["code"], d["principal"]) for d in amended.json()["diagnoses"]] == [
+        ("E11.9", False),
+        ("I10", True),
+    ]
+
+
+async def test_an_amended_diastolic_stays_below_the_kept_systolic(clinician, today_checkup) -> None:
+    appointment = _appointment(today_checkup, "internal-medicine")
+    url = f"/api/v1/appointments/{appointment}/result"
+    created = await clinician.post(url, json={"systolic_mmhg": 120, "diastolic_mmhg": 80})
+    assert created.status_code == 201, created.text
+    response = await clinician.patch(
+        url,
+        json={"diastolic_mmhg": 125, "reason": "đo lại"},
+        headers={"If-Match": created.headers["etag"]},
+    )
+    body = assert_problem(response, 422, "validation-error")
+    assert body["errors"] == [
+        {
+            "field": "body.diastolic_mmhg",
+            "message": "diastolic_mmhg must be below systolic_mmhg",
+            "type": "value_error",
+        }
+    ]
 
 
 async def test_an_amendment_keeps_the_previous_value(clinician, today_checkup) -> None:

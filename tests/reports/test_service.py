@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.auth.principal import system_actor
-from veteran_care.errors import Unprocessable
 from veteran_care.kit.clock import today
+from veteran_care.kit.validation import InvalidInput
 from veteran_care.reports import exports, service
 from veteran_care.reports.schemas import ReportTable
 
@@ -16,9 +16,10 @@ BACKWARDS = service.Period(date_from=today() + timedelta(days=5), date_to=today(
 
 
 async def test_a_period_that_ends_before_it_starts_is_refused(session: AsyncSession) -> None:
-    with pytest.raises(Unprocessable, match="date_to must be on or after date_from"):
+    with pytest.raises(InvalidInput) as refused:
         await service.attendance(session, ACTOR, BACKWARDS, None, "json")
-    with pytest.raises(Unprocessable, match="date_to"):
+    assert refused.value.extra["errors"][0]["message"] == "date_to must be on or after date_from"
+    with pytest.raises(InvalidInput, match=r"query\.date_to"):
         await service.dispensing(session, ACTOR, BACKWARDS, None, "csv")
 
 

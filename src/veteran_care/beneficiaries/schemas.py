@@ -5,7 +5,13 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    field_validator,
+    model_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 
 from veteran_care.beneficiaries import examples as ex
@@ -143,16 +149,29 @@ BirthYearQuery = Annotated[int, Field(ge=MIN_BIRTH_YEAR, le=2100, examples=[1948
 
 
 class BeneficiaryCreate(InputSchema):
-    """Register a person: birth_date or birth_year is required; the CCCD and the BHXH number
-    must not belong to someone else already."""
+    """Register a person. The birth is given as birth_date, birth_year or both (then birth_year
+    is the year of birth_date); a wounded or sick soldier's category carries a disability_rate,
+    other categories none; codes (commune, ethnic group, category) and registered_facility_id
+    must exist (422 `unknown-*`); the CCCD and the BHXH number must not belong to someone else
+    already (409)."""
 
-    model_config = examples(ex.BENEFICIARY_CREATE)
+    # birth_year is required unless birth_date is given (`if`/`else`, which generated clients
+    # read as one model with every property).
+    model_config = examples(
+        ex.BENEFICIARY_CREATE,
+        **{
+            "if": {"properties": {"birth_date": {"type": "string"}}, "required": ["birth_date"]},
+            "else": {"properties": {"birth_year": {"type": "integer"}}, "required": ["birth_year"]},
+        },
+    )
 
     full_name: FullName
     """Full name with diacritics (stored NFC, searched accent-insensitively)."""
     birth_date: PastDate | None = Field(None, description="Full date, when known.")
     birth_year: BirthYear | None = Field(
-        None, description="Year alone when the date is unknown; derived from birth_date if given."
+        None,
+        description="Year alone when the date is unknown; derived from birth_date if given "
+        "(and then equal to its year). One of birth_date and birth_year is required.",
     )
     sex: Sex
     """Sex (FHIR AdministrativeGender)."""

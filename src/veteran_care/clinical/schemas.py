@@ -51,13 +51,21 @@ VITALS = (
 )
 
 
+DIAGNOSES_RULE = (
+    "ICD-10 diagnoses, each listed once (422 `unknown-icd10-code` for a code that is "
+    "well-formed but not in ICD-10): a lone one is principal unless marked otherwise; of "
+    "several, exactly one is marked `principal: true`."
+)
+
+
 class DiagnosisIn(InputSchema):
     """An ICD-10 diagnosis made at the appointment."""
 
     code: Icd10Code
     """ICD-10 (WHO) code, e.g. I10 (essential hypertension)."""
-    principal: Bool = False
-    """The main diagnosis of the result: exactly one per result when diagnoses are given."""
+    principal: Bool | SkipJsonSchema[None] = None
+    """The principal diagnosis of the result. A lone diagnosis is the principal one when this
+    is left out; of several, mark exactly one `true`."""
 
 
 def _check(data: Any) -> None:
@@ -69,13 +77,16 @@ def _check(data: Any) -> None:
         codes = [d.code for d in diagnoses]
         if len(set(codes)) != len(codes):
             raise ValueError("a diagnosis may be listed once")
-        if sum(d.principal for d in diagnoses) != 1:
+        if len(diagnoses) == 1 and diagnoses[0].principal is None:
+            diagnoses[0].principal = True
+        if sum(d.principal is True for d in diagnoses) != 1:
             raise ValueError("mark exactly one diagnosis as principal")
 
 
 class ResultCreate(InputSchema):
     """The result of one appointment (one specialty): vitals, findings and ICD-10 diagnoses;
-    recording it fulfils the appointment."""
+    recording it fulfils the appointment. diastolic_mmhg, when sent with systolic_mmhg, is below
+    it."""
 
     model_config = examples(ex.RESULT_CREATE)
 
@@ -100,8 +111,11 @@ class ResultCreate(InputSchema):
     findings: Text4000 | None = Field(
         None, description="Free text: the ultrasound report, the ECG interpretation, ..."
     )
-    diagnoses: list[DiagnosisIn] = Field(default_factory=list, max_length=20)
-    """ICD-10 diagnoses; when given, exactly one is principal."""
+    diagnoses: list[DiagnosisIn] = Field(
+        default_factory=list,
+        max_length=20,
+        description=DIAGNOSES_RULE,
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> "ResultCreate":
@@ -110,9 +124,11 @@ class ResultCreate(InputSchema):
 
 
 class ResultAmend(InputSchema):
-    """Only the fields sent change; the previous values are kept with the reason."""
+    """Only the fields sent change; the previous values are kept with the reason. At least one
+    field besides `reason` is sent. diastolic_mmhg stays below systolic_mmhg, sent or kept (422
+    `validation-error` naming `body.diastolic_mmhg`)."""
 
-    model_config = examples(ex.RESULT_AMEND)
+    model_config = examples(ex.RESULT_AMEND, minProperties=2)
 
     reason: Line300
     """Why the result is corrected; kept with the previous values."""
@@ -136,8 +152,10 @@ class ResultAmend(InputSchema):
     """Visual acuity of the right eye (replaces the recorded value; null clears it)."""
     findings: Text4000 | None = None
     """Free-text findings (replaces the recorded text)."""
-    diagnoses: Annotated[list[DiagnosisIn], Field(max_length=20)] | SkipJsonSchema[None] = None
-    """Replaces the diagnoses; exactly one principal."""
+    diagnoses: Annotated[list[DiagnosisIn], Field(max_length=20)] | SkipJsonSchema[None] = Field(
+        None,
+        description=f"Replaces the list when sent. {DIAGNOSES_RULE}",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> "ResultAmend":

@@ -23,6 +23,7 @@ from veteran_care.db.base import utcnow
 from veteran_care.errors import Conflict, NotFound, Unprocessable
 from veteran_care.kit.clock import today
 from veteran_care.kit.etag import check_if_match
+from veteran_care.kit.validation import InvalidInput
 from veteran_care.models import (
     AppointmentStatus,
     Checkup,
@@ -64,7 +65,7 @@ def _diagnoses(result: ExaminationResult, items: list[DiagnosisIn]) -> list[Diag
             Diagnosis(
                 beneficiary_id=result.beneficiary_id,
                 icd10_code=item.code,
-                principal=item.principal,
+                principal=item.principal is True,
                 position=position,
             )
         )
@@ -201,10 +202,14 @@ async def amend(
         and merged["diastolic_mmhg"] is not None
         and merged["diastolic_mmhg"] >= merged["systolic_mmhg"]
     ):
-        raise Unprocessable("diastolic_mmhg must be below systolic_mmhg.", field="diastolic_mmhg")
+        raise InvalidInput("body.diastolic_mmhg", "diastolic_mmhg must be below systolic_mmhg")
     _apply_vitals(result, values)
     if data.diagnoses is not None:
-        result.diagnoses = _diagnoses(result, data.diagnoses)
+        replacements = _diagnoses(result, data.diagnoses)
+        # The old rows go first: a code kept in the new list would clash with itself (409).
+        result.diagnoses = []
+        await session.flush()
+        result.diagnoses = replacements
     result.status = ResultStatus.amended
     result.updated_at = utcnow()
     await session.flush()

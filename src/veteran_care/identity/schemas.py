@@ -44,13 +44,23 @@ def _unique(values: list[Any] | None, name: str) -> None:
         raise ValueError(f"{name} must not repeat")
 
 
+# An account's scope, as JSON Schema states it: facility_ids (at least one) unless province-wide.
+# `if`/`else` rather than `anyOf`: generated clients keep one model with every property.
+SCOPE_RULE: dict[str, Any] = {
+    "if": {"properties": {"province_wide": {"const": True}}, "required": ["province_wide"]},
+    "else": {"properties": {"facility_ids": {"minItems": 1}}, "required": ["facility_ids"]},
+}
+
+
 class _ScopeIn(InputSchema):
+    model_config = ConfigDict(json_schema_extra=SCOPE_RULE)
+
     roles: Roles
     """What the account may do."""
     province_wide: Bool = False
     """true: every facility of the province; else only facility_ids."""
     facility_ids: FacilityIds = Field(default_factory=list)
-    """The facilities the account works for (its scope) when not province-wide."""
+    """The facilities the account works for: required (at least one) unless province_wide."""
 
     @model_validator(mode="after")
     def _scope(self) -> "_ScopeIn":
@@ -62,10 +72,11 @@ class _ScopeIn(InputSchema):
 
 
 class UserCreate(_ScopeIn):
-    """A staff account: login, name, password, roles and facility scope (give facility_ids or set
-    province_wide)."""
+    """A staff account: login, name, password, roles and facility scope. The account is
+    province-wide (`province_wide: true`) or names at least one facility in `facility_ids`
+    (each must exist: 422 `unknown-facility`)."""
 
-    model_config = examples(ex.USER_CREATE)
+    model_config = examples(ex.USER_CREATE, **SCOPE_RULE)
 
     username: Login
     """Login name: lower-case letters, digits, . _ -; unique."""
@@ -76,9 +87,10 @@ class UserCreate(_ScopeIn):
 
 class ClientCreate(_ScopeIn):
     """A machine client (the department's systems): it logs in with client credentials; the
-    secret is generated and shown once."""
+    secret is generated and shown once. The client is province-wide (`province_wide: true`) or
+    names at least one facility in `facility_ids` (each must exist: 422 `unknown-facility`)."""
 
-    model_config = examples(ex.CLIENT_CREATE)
+    model_config = examples(ex.CLIENT_CREATE, **SCOPE_RULE)
 
     client_id: Login
     """Client id for the client-credentials grant: lower-case letters, digits, . _ -; unique."""
@@ -87,7 +99,9 @@ class ClientCreate(_ScopeIn):
 
 
 class AccountUpdate(InputSchema):
-    """Partial update of a user or client. Needs If-Match."""
+    """Partial update of a user or client. Needs If-Match. The account after the update is
+    province-wide or has at least one facility (422 `scope-required` otherwise: leaving
+    `province_wide` needs `facility_ids`, unless the account has some already)."""
 
     model_config = examples(ex.ACCOUNT_UPDATE)
 

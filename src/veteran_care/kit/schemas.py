@@ -41,10 +41,11 @@ class Schema(BaseModel):
     model_config = ConfigDict(use_attribute_docstrings=True)
 
 
-def examples(*values: dict[str, Any]) -> ConfigDict:
+def examples(*values: dict[str, Any], **schema: Any) -> ConfigDict:
     """A schema's examples in the OpenAPI document (``model_config = examples({...})``); tests
-    check that each is valid against the schema and accepted by the model."""
-    return ConfigDict(json_schema_extra={"examples": list(values)})
+    check that each is valid against the schema and accepted by the model. ``schema``: more
+    JSON Schema keywords of the shape (a rule such as ``if``/``else``)."""
+    return ConfigDict(json_schema_extra={**schema, "examples": list(values)})
 
 
 class InputSchema(Schema):

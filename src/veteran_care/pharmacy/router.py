@@ -20,6 +20,7 @@ from veteran_care.kit.clock import today
 from veteran_care.kit.etag import sends_etag, set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, InvalidCursor, LimitQuery, Page
 from veteran_care.kit.schemas import Day
+from veteran_care.kit.validation import check_date_range
 from veteran_care.models import Dispense, StockLot
 from veteran_care.pharmacy import repository, service
 from veteran_care.pharmacy.schemas import (
@@ -261,6 +262,7 @@ async def list_dispenses(
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[DispenseRead]:
+    check_date_range(dispensed_from, dispensed_to, names=("dispensed_from", "dispensed_to"))
     principal = actor.require()
     rows, next_cursor = await repository.list_dispenses(
         session,

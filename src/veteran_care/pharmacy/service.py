@@ -16,6 +16,7 @@ from veteran_care.errors import Conflict, NotFound, Unprocessable
 from veteran_care.facilities import service as facilities
 from veteran_care.kit.clock import today
 from veteran_care.kit.etag import check_if_match
+from veteran_care.kit.validation import InvalidInput
 from veteran_care.models import (
     Dispense,
     DispenseLot,
@@ -289,7 +290,7 @@ async def dispense(session: AsyncSession, actor: Actor, data: DispenseIn) -> Dis
     if data.lot_id is not None:
         lot = await _facility_lot(session, data.facility_id, data.lot_id)
         if lot.medicine_id != data.medicine_id:
-            raise Unprocessable("lot_id: the lot is of another medicine.", field="lot_id")
+            raise InvalidInput("body.lot_id", "the lot is of another medicine")
         portions = await _take_named(session, lot, data.quantity)
     else:
         portions = await _take_fefo(session, data.facility_id, data.medicine_id, data.quantity)
@@ -340,7 +341,7 @@ async def set_status(
     """Cancel or mark entered in error: the quantity returns to its lots through the ledger."""
     record = await get_dispense(session, actor, dispense_id)
     if status == DispenseStatus.completed:
-        raise Unprocessable("status: a dispense is completed when it is made.", field="status")
+        raise InvalidInput("body.status", "a dispense is completed when it is made")
     if record.status != DispenseStatus.completed:
         raise Conflict(
             f"The dispense is {record.status.value} already.", code="invalid-status-transition"

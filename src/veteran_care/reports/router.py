@@ -11,9 +11,10 @@ from veteran_care.auth.dependencies import allow
 from veteran_care.auth.permissions import Permission
 from veteran_care.auth.principal import Actor
 from veteran_care.db.session import WriteSession
-from veteran_care.errors import Unprocessable, problem_responses
+from veteran_care.errors import problem_responses
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from veteran_care.kit.schemas import Day
+from veteran_care.kit.validation import InvalidInput
 from veteran_care.reports import exports, service
 from veteran_care.reports.schemas import AttendancePerson, ReportTable
 
@@ -46,7 +47,7 @@ FILE_RESPONSES = file_responses()
 def _format(request: Request, requested: Format | None, allowed: tuple[str, ...]) -> str:
     if requested is not None:
         if requested not in allowed:
-            raise Unprocessable(f"format: {requested} is not offered here.", field="format")
+            raise InvalidInput("query.format", f"{requested} is not offered here")
         return requested
     accept = request.headers.get("accept", "")
     for name, media in (

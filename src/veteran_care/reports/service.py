@@ -18,9 +18,9 @@ from veteran_care.audit import service as audit
 from veteran_care.auth.principal import Actor, mask
 from veteran_care.clinical import icd10
 from veteran_care.db.session import plan_each_execution
-from veteran_care.errors import Unprocessable
 from veteran_care.kit.clock import today
 from veteran_care.kit.pagination import Page, SortKey, page_of, paginate
+from veteran_care.kit.validation import check_date_range
 from veteran_care.models import Checkup
 from veteran_care.reports import exports, queries
 from veteran_care.reports.schemas import AttendancePerson, ReportTable
@@ -75,8 +75,7 @@ class Period:
 
 
 def _scope(actor: Actor, period: Period) -> queries.Scope:
-    if period.date_from and period.date_to and period.date_to < period.date_from:
-        raise Unprocessable("date_to must be on or after date_from.", field="date_to")
+    check_date_range(period.date_from, period.date_to)
     principal = actor.require()
     return queries.Scope(period.date_from, period.date_to, period.campaign_id, principal.scope)
 

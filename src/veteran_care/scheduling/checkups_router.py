@@ -15,6 +15,7 @@ from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.kit.etag import sends_etag, set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from veteran_care.kit.schemas import Day
+from veteran_care.kit.validation import check_date_range
 from veteran_care.models import Checkup, CheckupStatus
 from veteran_care.scheduling import booking, repository
 from veteran_care.scheduling.checkup_schemas import (
@@ -78,6 +79,7 @@ async def list_checkups(
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[CheckupRead]:
+    check_date_range(date_from, date_to)
     principal = actor.require()
     rows, next_cursor = await repository.list_checkups(
         session,

@@ -15,6 +15,7 @@ from veteran_care.kit.clock import today
 from veteran_care.kit.etag import sends_etag, set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from veteran_care.kit.schemas import Day
+from veteran_care.kit.validation import check_date_range
 from veteran_care.models import Session, SessionStatus
 from veteran_care.scheduling import booking, repository, sessions
 from veteran_care.scheduling.schemas import (
@@ -183,6 +184,7 @@ async def list_sessions(
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[SessionRead]:
+    check_date_range(date_from, date_to)
     principal = actor.require()
     rows, next_cursor = await repository.list_sessions(
         session,

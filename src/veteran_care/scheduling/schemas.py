@@ -8,7 +8,6 @@ from typing import Annotated
 from pydantic import Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from veteran_care.errors import Unprocessable
 from veteran_care.kit.schemas import (
     UNIQUE_ITEMS,
     Bool,
@@ -23,6 +22,7 @@ from veteran_care.kit.schemas import (
     examples,
 )
 from veteran_care.kit.text import Line300
+from veteran_care.kit.validation import check_date_range
 from veteran_care.models import PartOfDay, SessionStatus
 from veteran_care.scheduling import examples as ex
 
@@ -118,10 +118,7 @@ class ServiceRead(OutputSchema):
 
 def check_range(date_from: date, date_to: date) -> None:
     """For date ranges given as query parameters (a 422 naming the parameter)."""
-    if date_to < date_from:
-        raise Unprocessable("date_to must be on or after date_from.", field="date_to")
-    if (date_to - date_from).days >= MAX_RANGE_DAYS:
-        raise Unprocessable(f"At most {MAX_RANGE_DAYS} days at a time.", field="date_to")
+    check_date_range(date_from, date_to, max_days=MAX_RANGE_DAYS)
 
 
 class DateRange(InputSchema):
