@@ -14,6 +14,19 @@ def openapi_document() -> dict[str, Any]:
     return create_app().openapi()
 
 
+HTTP_METHODS = ("get", "put", "post", "patch", "delete")
+
+
+def operations() -> list[tuple[str, str, dict[str, Any]]]:
+    """Every operation of the document: (path, method, operation)."""
+    return [
+        (path, method, operation)
+        for path, item in openapi_document()["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    ]
+
+
 @cache
 def _validator(schema_name: str) -> Any:
     document = openapi_document()

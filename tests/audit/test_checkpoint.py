@@ -7,10 +7,9 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import pytest
@@ -23,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from typer.testing import CliRunner
 
+from tests.audit.scripted import ScriptedSessions
 from veteran_care import migrate
 from veteran_care.audit import checkpoint as checkpoints
 from veteran_care.audit import sealer
@@ -164,30 +164,6 @@ def test_the_key_is_its_own_or_derived_from_the_secret(settings: Settings) -> No
     assert key(settings.secret_key, "") == derived  # an empty key counts as unset
 
 
-class _FlakySessions:
-    """A sessionmaker whose first session fails, whose second is real, and whose third never
-    opens (so that the writer can be stopped while it waits, not mid-query)."""
-
-    def __init__(self, real: async_sessionmaker[AsyncSession]) -> None:
-        self.real = real
-        self.calls = 0
-        self.third_call = asyncio.Event()
-
-    def __call__(self) -> Any:
-        self.calls += 1
-        if self.calls == 1:
-            raise ConnectionError("the database is away")
-        if self.calls == 2:
-            return self.real()
-        self.third_call.set()
-        return self._never()
-
-    @contextlib.asynccontextmanager
-    async def _never(self) -> AsyncIterator[AsyncSession]:
-        await asyncio.Event().wait()
-        yield self.real()
-
-
 async def test_the_server_writes_checkpoints_and_carries_on_after_an_error(
     sessionmaker: async_sessionmaker[AsyncSession],
     session: AsyncSession,
@@ -197,14 +173,14 @@ async def test_the_server_writes_checkpoints_and_carries_on_after_an_error(
 ) -> None:
     await _append(session, 2)
     await session.commit()  # a savepoint release: the writer's session sees the rows
-    sessions = _FlakySessions(sessionmaker)
+    sessions = ScriptedSessions(sessionmaker, "fail", "real")
     directory = tmp_path / "checkpoints"
     writer = asyncio.create_task(
         checkpoints.write_checkpoints_periodically(sessions, settings, directory, 0.01)
     )
     try:
         with caplog.at_level(logging.INFO, logger=checkpoints.__name__):
-            await asyncio.wait_for(sessions.third_call.wait(), 10)
+            await asyncio.wait_for(sessions.played.wait(), 10)
     finally:
         writer.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -3,14 +3,13 @@ committed ones, and the table lets nothing else change (both backends)."""
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.audit.scripted import ScriptedSessions
 from tests.factories import create_beneficiary
 from veteran_care.audit import sealer
 from veteran_care.audit import service as audit
@@ -115,36 +114,16 @@ async def _sealed(session: AsyncSession, request_id: str) -> bool:
     return event.seq is not None and event.hash is not None
 
 
-class _SecondRoundWaits:
-    """A sessionmaker whose first session is real and whose next never opens."""
-
-    def __init__(self, real: async_sessionmaker[AsyncSession]) -> None:
-        self.real, self.kw, self.calls = real, real.kw, 0
-        self.second_round = asyncio.Event()
-
-    def __call__(self) -> Any:
-        self.calls += 1
-        if self.calls == 1:
-            return self.real()
-        self.second_round.set()
-        return self._never()
-
-    @contextlib.asynccontextmanager
-    async def _never(self) -> AsyncIterator[AsyncSession]:
-        await asyncio.Event().wait()
-        yield self.real()
-
-
 async def test_the_server_seals_on_its_own(
     sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession
 ) -> None:
     # The test's one connection cannot serve the sealer and the test at once: write first,
     # and stop the sealer while its second round waits for a session that never opens.
     await _record_committed(sessionmaker, "req-periodic")
-    sessions = _SecondRoundWaits(sessionmaker)
+    sessions = ScriptedSessions(sessionmaker, "real")
     task = asyncio.create_task(sealer.seal_periodically(sessions, 0.01))  # type: ignore[arg-type]
     try:
-        await asyncio.wait_for(sessions.second_round.wait(), 10)
+        await asyncio.wait_for(sessions.played.wait(), 10)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -4,10 +4,8 @@ from typing import Any
 
 import httpx
 
-from tests.document import openapi_document
+from tests.document import HTTP_METHODS, openapi_document
 from tests.factories import create_facility
-
-METHODS = ("get", "put", "post", "patch", "delete")
 
 
 def _operations() -> dict[str, dict[str, Any]]:
@@ -16,7 +14,7 @@ def _operations() -> dict[str, dict[str, Any]]:
         operation["operationId"]: operation
         for item in document["paths"].values()
         for method, operation in item.items()
-        if method in METHODS
+        if method in HTTP_METHODS
     }
 
 

@@ -8,8 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.contract.test_document import METHODS
-from tests.document import openapi_document
+from tests.document import openapi_document, operations
 from tests.factories import beneficiary_payload, unique_digits
 from tests.scheduling.conftest import EVERY_DAY, book, day, make_clinic
 from veteran_care.models import Role
@@ -25,21 +24,12 @@ FHIR_IDS = {
 }
 
 
-def _operations() -> list[tuple[str, str, dict[str, Any]]]:
-    return [
-        (path, method, operation)
-        for path, item in openapi_document()["paths"].items()
-        for method, operation in item.items()
-        if method in METHODS
-    ]
-
-
 def _declares_etag(operation: dict[str, Any]) -> bool:
     return "ETag" in operation["responses"].get("200", {}).get("headers", {})
 
 
 def test_every_create_declares_its_location() -> None:
-    creates = [op for _, _, op in _operations() if "201" in op["responses"]]
+    creates = [op for _, _, op in operations() if "201" in op["responses"]]
     assert len(creates) >= 15
     for operation in creates:
         header = operation["responses"]["201"].get("headers", {}).get("Location")
@@ -259,7 +249,7 @@ async def world(api: httpx.AsyncClient) -> World:
 async def test_every_create_sends_a_location_that_reads_what_it_created(
     api: httpx.AsyncClient, world: World
 ) -> None:
-    creates = {op["operationId"] for _, _, op in _operations() if "201" in op["responses"]}
+    creates = {op["operationId"] for _, _, op in operations() if "201" in op["responses"]}
     assert set(world.created) == creates
     for operation_id, response in world.created.items():
         location = response.headers.get("Location")
@@ -283,7 +273,7 @@ def _plain_gets(prefix: str) -> list[tuple[str, dict[str, Any]]]:
     """The GETs under ``prefix`` whose only required parameters are in the path."""
     return [
         (path, operation)
-        for path, method, operation in _operations()
+        for path, method, operation in operations()
         if method == "get"
         and path.startswith(prefix)
         and all(p["in"] == "path" for p in operation.get("parameters", []) if p["required"])

@@ -6,23 +6,13 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from tests.contract.test_document import METHODS
-from tests.document import openapi_document
+from tests.document import openapi_document, operations
 from tests.test_conventions import assert_problem
 from veteran_care.models import AccountKind, Role
 
 TOKEN_URL = "/api/v1/auth/token"
 SECRET = "correct horse battery staple"
 PYPROJECT = Path(__file__).parents[2] / "pyproject.toml"
-
-
-def _operations() -> list[tuple[str, str, dict[str, Any]]]:
-    return [
-        (path, method, operation)
-        for path, item in openapi_document()["paths"].items()
-        for method, operation in item.items()
-        if method in METHODS
-    ]
 
 
 def _token_operation() -> dict[str, Any]:
@@ -74,7 +64,7 @@ async def test_the_token_endpoint_reads_basic_as_before(anon_client, make_accoun
 
 def test_every_operation_says_who_may_call_it() -> None:
     public = set()
-    for _, _, operation in _operations():
+    for _, _, operation in operations():
         assert "security" in operation, operation["operationId"]
         requirements = operation["security"]
         scopes = [
@@ -88,7 +78,7 @@ def test_every_operation_says_who_may_call_it() -> None:
 
 
 async def test_operations_without_security_answer_without_a_token(anon_client) -> None:
-    for path, method, operation in _operations():
+    for path, method, operation in operations():
         if operation["security"] == []:
             response = await anon_client.request(method.upper(), path)
             assert response.status_code == 200, (path, response.text)

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from veteran_care.audit import repository
 from veteran_care.audit.chain import GENESIS
 from veteran_care.config import Settings
+from veteran_care.kit.background import in_background
 
 logger = logging.getLogger(__name__)
 
@@ -289,12 +290,7 @@ async def checkpoints_on_schedule(
         yield
         return
     interval = settings.audit_checkpoint_interval_seconds
-    task = asyncio.create_task(
+    async with in_background(
         write_checkpoints_periodically(sessionmaker, settings, directory, interval)
-    )
-    try:
+    ):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from veteran_care.audit.chain import GENESIS, chain_hash
 from veteran_care.audit.repository import AUDIT_LOCK_KEY
 from veteran_care.db.session import write_session
+from veteran_care.kit.background import in_background
 from veteran_care.models import AuditEvent
 
 logger = logging.getLogger(__name__)
@@ -91,13 +92,10 @@ async def sealing(
 ) -> AsyncIterator[None]:
     """For the server's lifespan: the sealer runs while the block does, and seals once more
     when it ends, so that a server stopped cleanly leaves nothing unsealed."""
-    task = asyncio.create_task(seal_periodically(sessionmaker, interval_seconds))
     try:
-        yield
+        async with in_background(seal_periodically(sessionmaker, interval_seconds)):
+            yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         try:
             await seal(sessionmaker)
         except Exception:

@@ -92,7 +92,9 @@ def client_read(account: Account) -> ClientRead:
     )
 
 
-NO_NUL = r"^[^\x00]*$"
+def form_text(description: str) -> Any:
+    """A text field of the token form: at most 512 characters, no NUL."""
+    return Form(max_length=512, pattern=r"^[^\x00]*$", description=description)
 
 
 @router.post(
@@ -120,45 +122,19 @@ async def issue_token(
         Literal["password", "client_credentials", "refresh_token"],
         Form(description="password (staff), client_credentials (machines) or refresh_token."),
     ] = "password",
-    username: Annotated[
-        str | None,
-        Form(max_length=512, pattern=NO_NUL, description="Staff login name (grant_type=password)."),
-    ] = None,
-    password: Annotated[
-        str | None,
-        Form(max_length=512, pattern=NO_NUL, description="Staff password (grant_type=password)."),
-    ] = None,
+    username: Annotated[str | None, form_text("Staff login name (grant_type=password).")] = None,
+    password: Annotated[str | None, form_text("Staff password (grant_type=password).")] = None,
     client_id: Annotated[
-        str | None,
-        Form(
-            max_length=512,
-            pattern=NO_NUL,
-            description="Machine client id (client_credentials), or in HTTP Basic.",
-        ),
+        str | None, form_text("Machine client id (client_credentials), or in HTTP Basic.")
     ] = None,
     client_secret: Annotated[
-        str | None,
-        Form(
-            max_length=512,
-            pattern=NO_NUL,
-            description="Machine client secret (client_credentials), or in HTTP Basic.",
-        ),
+        str | None, form_text("Machine client secret (client_credentials), or in HTTP Basic.")
     ] = None,
     refresh_token: Annotated[
-        str | None,
-        Form(
-            max_length=512,
-            pattern=NO_NUL,
-            description="The refresh token to exchange (grant_type=refresh_token).",
-        ),
+        str | None, form_text("The refresh token to exchange (grant_type=refresh_token).")
     ] = None,
     scope: Annotated[
-        str | None,
-        Form(
-            max_length=512,
-            pattern=NO_NUL,
-            description="Accepted for OAuth2 clients that send it; not used.",
-        ),
+        str | None, form_text("Accepted for OAuth2 clients that send it; not used.")
     ] = None,
     basic: ClientBasic = None,
 ) -> Any:
