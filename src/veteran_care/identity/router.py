@@ -12,7 +12,7 @@ from veteran_care.db.session import ReadSession, WriteSession
 from veteran_care.errors import PROBLEM_MEDIA_TYPE, problem_response, problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.identity import logins, repository, service
-from veteran_care.identity.client_basic import ClientBasic, basic_credentials
+from veteran_care.identity.client_basic import basic_credentials
 from veteran_care.identity.schemas import (
     AccountUpdate,
     ClientCreate,
@@ -104,16 +104,17 @@ def form_text(description: str) -> Any:
     description=(
         "Form-encoded, as OAuth2 says. `grant_type=password` with `username` and `password` "
         "(staff); `client_credentials` with `client_id` and `client_secret` in the form or in "
-        "HTTP Basic (the department's systems); `refresh_token` with `refresh_token` (rotates "
+        "HTTP Basic, `Authorization: Basic base64(client_id:client_secret)` (the department's "
+        "systems); `refresh_token` with `refresh_token` (rotates "
         "it). After 5 failed logins of one name from one address, that address waits before "
         "each further attempt for that name (1 s, doubling, at most 15 minutes: 429 with "
         "`Retry-After`); other addresses, and the name's owner, are not slowed down."
     ),
     responses=TOKEN_ERRORS | problem_responses(),
     # The form is always needed (an empty one is refused: `invalid_request`); the fields'
-    # defaults only make FastAPI take it for optional. Callers are anonymous, or a machine
-    # client in HTTP Basic.
-    openapi_extra={"requestBody": {"required": True}, "security": [{}]},
+    # defaults only make FastAPI take it for optional. Public: `security: []` (a machine
+    # client's HTTP Basic is read from the headers; identity.client_basic says why).
+    openapi_extra={"requestBody": {"required": True}},
 )
 async def issue_token(
     request: Request,
@@ -136,7 +137,6 @@ async def issue_token(
     scope: Annotated[
         str | None, form_text("Accepted for OAuth2 clients that send it; not used.")
     ] = None,
-    basic: ClientBasic = None,
 ) -> Any:
     settings = request.app.state.settings
     actor = request_actor(request)
@@ -152,7 +152,7 @@ async def issue_token(
             )
         result = await logins.login(session, settings, actor, AccountKind.user, username, password)
     elif grant_type == "client_credentials":
-        credentials = basic_credentials(basic)
+        credentials = basic_credentials(request.headers.get("authorization"))
         if credentials is None and client_id and client_secret:
             credentials = (client_id, client_secret)
         if credentials is None:
