@@ -278,3 +278,20 @@ async def test_health_timeline_for_clinicians_never_for_reporters(
     assert_problem(await reporter.get(f"/api/v1/appointments/{appointment}/result"), 403)
     scheduler = await client_for(Role.scheduler)
     assert_problem(await scheduler.post(f"/api/v1/appointments/{appointment}/result", json={}), 403)
+
+
+async def test_a_field_without_null_in_the_schema_is_refused_as_null(
+    clinician, today_checkup
+) -> None:
+    """The schema offers no null for `diagnoses` (leave it out to keep them): a null is a 422,
+    whatever the If-Match, not taken for "not sent"."""
+    appointment = _appointment(today_checkup, "internal-medicine")
+    url = f"/api/v1/appointments/{appointment}/result"
+    created = await clinician.post(url, json={"systolic_mmhg": 120, "diastolic_mmhg": 80})
+    assert created.status_code == 201, created.text
+    for etag in (created.headers["etag"], '"0"'):
+        response = await clinician.patch(
+            url, json={"diagnoses": None, "reason": "đo lại"}, headers={"If-Match": etag}
+        )
+        body = assert_problem(response, 422, "validation-error")
+        assert body["errors"][0]["field"] == "body.diagnoses"

@@ -78,3 +78,11 @@ async def test_a_person_needs_a_birth_date_or_year_as_the_schema_says(
 def test_an_amendment_changes_something_as_the_schema_says() -> None:
     assert not schema_accepts("ResultAmend", {"reason": "đo lại"})
     assert schema_accepts("ResultAmend", {"reason": "đo lại", "heart_rate_bpm": 72})
+
+
+def test_a_dispense_status_change_offers_only_what_it_accepts() -> None:
+    """A dispense is completed when it is made: the change offers cancelled and
+    entered-in-error only, so that a body built from the schema is never refused."""
+    assert schema_accepts("DispenseStatusIn", {"status": "cancelled", "reason": "trả lại"})
+    assert schema_accepts("DispenseStatusIn", {"status": "entered-in-error", "reason": "nhầm"})
+    assert not schema_accepts("DispenseStatusIn", {"status": "completed", "reason": "x"})

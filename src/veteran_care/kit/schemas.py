@@ -4,7 +4,8 @@ docstring the schema's."""
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any
+from functools import cache
+from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -14,8 +15,11 @@ from pydantic import (
     ConfigDict,
     Field,
     Strict,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from veteran_care.kit.clock import as_utc
 
@@ -48,6 +52,22 @@ def examples(*values: dict[str, Any], **schema: Any) -> ConfigDict:
     return ConfigDict(json_schema_extra={**schema, "examples": list(values)})
 
 
+def _null_hidden(annotation: Any) -> bool:
+    """``X | SkipJsonSchema[None]``: None is the default, but the schema does not offer null."""
+    for arg in get_args(annotation):
+        if get_origin(arg) is Annotated:
+            base, *metadata = get_args(arg)
+            if base is type(None) and any(type(m) is SkipJsonSchema for m in metadata):
+                return True
+    return False
+
+
+@cache
+def _not_nullable(model: type[BaseModel]) -> frozenset[str]:
+    fields = model.model_fields.items()
+    return frozenset(name for name, field in fields if _null_hidden(field.annotation))
+
+
 class InputSchema(Schema):
     model_config = ConfigDict(extra="forbid")
 
@@ -58,6 +78,14 @@ class InputSchema(Schema):
         if isinstance(data, dict):
             return {key: _integral(value) for key, value in data.items()}
         return data
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_hidden_null(cls, value: Any, info: ValidationInfo) -> Any:
+        """A field the schema offers no null for may be left out, but not sent as null."""
+        if value is None and info.field_name in _not_nullable(cls):
+            raise ValueError("leave it out rather than send null")
+        return value
 
 
 class OutputSchema(Schema):

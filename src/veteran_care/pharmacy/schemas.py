@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -296,8 +296,9 @@ class DispenseStatusIn(InputSchema):
 
     model_config = examples({"status": "cancelled", "reason": "Bệnh nhân trả lại thuốc chưa dùng"})
 
-    status: DispenseStatus = Field(
-        description="cancelled or entered-in-error: the quantity goes back to its lots."
+    status: Literal[DispenseStatus.cancelled, DispenseStatus.entered_in_error] = Field(
+        description="cancelled or entered-in-error: the quantity goes back to its lots (a "
+        "dispense is completed when it is made)."
     )
     reason: Line300
     """Why; kept with the dispense."""
