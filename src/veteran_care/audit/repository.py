@@ -4,10 +4,12 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Table, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from veteran_care.audit.chain import GENESIS
 from veteran_care.models import AuditEvent
 
 # Any constant: the key of the PostgreSQL advisory lock that serialises chain appends.
@@ -133,16 +135,58 @@ async def standing(session: AsyncSession, row_id: int) -> Standing:
     """Row ``row_id``'s hash (None when there is no such sealed row), the number of sealed
     rows up to and including it in chain order (all of them when it is gone), and the id of
     the chain's head (0 when empty), read in one statement."""
-    at = select(AuditEvent.hash, AuditEvent.seq).where(AuditEvent.id == row_id, _SEALED)
-    seq_at = at.with_only_columns(AuditEvent.seq).scalar_subquery()
-    through = AuditEvent.seq <= func.coalesce(
-        seq_at, select(func.max(AuditEvent.seq)).scalar_subquery()
-    )
+    that_row = (AuditEvent.id == row_id, _SEALED)
+    hash_at = select(AuditEvent.hash).where(*that_row).scalar_subquery()
+    seq_at = select(AuditEvent.seq).where(*that_row).scalar_subquery()
+    last_seq = select(func.max(AuditEvent.seq)).scalar_subquery()
+    through = AuditEvent.seq <= func.coalesce(seq_at, last_seq)
     rows_through = select(func.count()).select_from(AuditEvent).where(_SEALED, through)
     stmt = select(
-        at.with_only_columns(AuditEvent.hash).scalar_subquery(),
-        rows_through.scalar_subquery(),
-        func.coalesce(_HEAD_ID.scalar_subquery(), 0),
+        hash_at, rows_through.scalar_subquery(), func.coalesce(_HEAD_ID.scalar_subquery(), 0)
     )
     found = (await session.execute(stmt)).one()
     return Standing(hash_at=found[0], rows_through=found[1], last_id=found[2])
+
+
+# The sealer's (audit.sealer) -------------------------------------------------------------------
+
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_TIP = select(AuditEvent.seq, AuditEvent.hash).where(_SEALED).order_by(AuditEvent.seq.desc())
+_UNSEALED = select(AuditEvent).where(AuditEvent.seq.is_(None)).order_by(AuditEvent.id)
+_AUDIT_EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]  # a mapped table
+_SEAL = (
+    update(_AUDIT_EVENTS)
+    .where(_AUDIT_EVENTS.c.id == bindparam("row_id"))
+    .values(seq=bindparam("seq"), prev_hash=bindparam("prev_hash"), hash=bindparam("hash"))
+)
+
+
+class Seal(TypedDict):
+    """A row's place in the chain, as the sealer gives it."""
+
+    row_id: int
+    seq: int
+    prev_hash: str
+    hash: str
+
+
+async def lock_chain(session: AsyncSession) -> None:
+    """The chain lock until the transaction ends (PostgreSQL; SQLite's writer is alone)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(_LOCK, {"key": AUDIT_LOCK_KEY})
+
+
+async def chain_tip(session: AsyncSession) -> tuple[int, str]:
+    """The position and hash of the chain's last row (0 and GENESIS when none is sealed)."""
+    tip = (await session.execute(_TIP.limit(1))).first()
+    return (tip.seq, tip.hash) if tip is not None else (0, GENESIS)
+
+
+async def unsealed_rows(session: AsyncSession, limit: int) -> list[AuditEvent]:
+    """The oldest rows not yet sealed, by id."""
+    return list((await session.scalars(_UNSEALED.limit(limit))).all())
+
+
+async def seal_rows(session: AsyncSession, seals: list[Seal]) -> None:
+    if seals:
+        await session.execute(_SEAL, seals)

@@ -12,45 +12,28 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from veteran_care.audit.chain import GENESIS, chain_hash
-from veteran_care.audit.repository import AUDIT_LOCK_KEY
+from veteran_care.audit import repository
+from veteran_care.audit.chain import chain_hash
 from veteran_care.db.session import write_session
 from veteran_care.kit.background import in_background
-from veteran_care.models import AuditEvent
 
 logger = logging.getLogger(__name__)
 
 BATCH = 2000
-_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
-_AUDIT_EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]  # a mapped table
-_HEAD = select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.is_not(None))
-_HEAD = _HEAD.order_by(AuditEvent.seq.desc()).limit(1)
-_UNSEALED = select(AuditEvent).where(AuditEvent.seq.is_(None)).order_by(AuditEvent.id)
-_SEAL = (
-    update(_AUDIT_EVENTS)
-    .where(_AUDIT_EVENTS.c.id == bindparam("row_id"))
-    .values(seq=bindparam("seq"), prev_hash=bindparam("prev"), hash=bindparam("new"))
-)
 
 
 async def _seal_batch(session: AsyncSession) -> int:
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(_LOCK, {"key": AUDIT_LOCK_KEY})
-    head = (await session.execute(_HEAD)).first()
-    seq: int = head.seq if head is not None else 0
-    prev: str = head.hash if head is not None else GENESIS
-    rows = (await session.scalars(_UNSEALED.limit(BATCH))).all()
+    await repository.lock_chain(session)
+    seq, prev = await repository.chain_tip(session)
     sealed = []
-    for event in rows:
+    for event in await repository.unsealed_rows(session, BATCH):
         seq += 1
         new = chain_hash(prev, event)
-        sealed.append({"row_id": event.id, "seq": seq, "prev": prev, "new": new})
+        sealed.append(repository.Seal(row_id=event.id, seq=seq, prev_hash=prev, hash=new))
         prev = new
-    if sealed:
-        await session.execute(_SEAL, sealed)
+    await repository.seal_rows(session, sealed)
     return len(sealed)
 
 
