@@ -41,10 +41,10 @@ from booking import (
 )
 
 from veteran_care import migrate
-from veteran_care.auth.passwords import hash_secret
-from veteran_care.auth.tokens import issue_access_token
 from veteran_care.config import Settings
-from veteran_care.db.base import utcnow
+from veteran_care.identity.passwords import hash_secret
+from veteran_care.identity.tokens import issue_access_token
+from veteran_care.kit.clock import utcnow
 from veteran_care.main import create_app
 from veteran_care.models import Account, AccountKind, Role
 

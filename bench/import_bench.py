@@ -37,9 +37,9 @@ from veteran_care import migrate
 from veteran_care.auth.principal import system_actor
 from veteran_care.beneficiaries.importer import ImportSummary, import_beneficiaries
 from veteran_care.config import Settings
-from veteran_care.db.base import utcnow
 from veteran_care.db.engine import create_engine, create_sessionmaker
 from veteran_care.demo import COMMUNES, DISTRICT_OF, ETHNIC_WEIGHTS, FACILITIES, NAMINGS, VILLAGES
+from veteran_care.kit.clock import utcnow
 from veteran_care.models import Facility
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"

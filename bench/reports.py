@@ -65,10 +65,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care import migrate
-from veteran_care.auth.passwords import hash_secret
 from veteran_care.config import Settings
 from veteran_care.db.engine import create_engine, create_sessionmaker
 from veteran_care.demo import ETHNIC_WEIGHTS, FACILITIES, NAMINGS
+from veteran_care.identity.passwords import hash_secret
 from veteran_care.kit.clock import today
 from veteran_care.kit.text import fold
 from veteran_care.reports import queries

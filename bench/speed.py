@@ -64,6 +64,8 @@ from trees import Tree
 from wrk_load import Result
 
 from veteran_care import migrate
+from veteran_care.identity.passwords import hash_secret
+from veteran_care.identity.tokens import issue_access_token
 from veteran_care.kit.pagination import encode_cursor
 from veteran_care.models import (
     Account,
@@ -73,13 +75,6 @@ from veteran_care.models import (
     InsuranceCard,
     Role,
 )
-
-try:  # the layout of issue 21
-    from veteran_care.auth.passwords import hash_secret
-    from veteran_care.auth.tokens import issue_access_token
-except ModuleNotFoundError:  # the layout before it
-    from veteran_care.identity.passwords import hash_secret  # type: ignore[no-redef]
-    from veteran_care.identity.tokens import issue_access_token  # type: ignore[no-redef]
 
 SECRET = secrets.token_hex(32)
 ACCOUNT_ID = uuid.uuid4()

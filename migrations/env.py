@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from veteran_care import models  # noqa: F401  (registers every table on Base.metadata)
 from veteran_care.config import get_settings
-from veteran_care.db.base import Base, UTCDateTime
+from veteran_care.db.base import Base
 from veteran_care.db.engine import create_engine
+from veteran_care.models.columns import UTCDateTime
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):

@@ -19,10 +19,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from veteran_care import migrate
-from veteran_care.auth.passwords import hash_secret
-from veteran_care.auth.tokens import issue_access_token
 from veteran_care.config import Settings
 from veteran_care.db.engine import create_engine
+from veteran_care.identity.passwords import hash_secret
+from veteran_care.identity.tokens import issue_access_token
 from veteran_care.main import create_app
 from veteran_care.models import Account, AccountFacility, AccountKind, Role
 

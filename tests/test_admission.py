@@ -13,7 +13,7 @@ from starlette.types import Message, Receive, Scope, Send
 from veteran_care.config import Settings
 from veteran_care.errors import PROBLEM_MEDIA_TYPE
 from veteran_care.main import create_app
-from veteran_care.web.admission import AdmissionMiddleware
+from veteran_care.web.intake import IntakeMiddleware
 from veteran_care.web.stack import FREE_PATHS
 
 
@@ -70,8 +70,11 @@ def work() -> Work:
     return Work()
 
 
-def limited(work: Work, limit: int, wait: float = 5.0) -> AdmissionMiddleware:
-    return AdmissionMiddleware(work, limit, wait, free_paths={"/healthz"})
+BODY_LIMIT = 1_000_000
+
+
+def limited(work: Work, limit: int, wait: float = 5.0) -> IntakeMiddleware:
+    return IntakeMiddleware(work, BODY_LIMIT, limit, wait, free_paths={"/healthz"})
 
 
 async def until(condition: Callable[[], bool]) -> None:
@@ -213,7 +216,7 @@ async def test_lifespan_and_other_scopes_pass_through(work: Work) -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         seen.append(scope["type"])
 
-    gate = AdmissionMiddleware(app, 1, 1.0, free_paths=())
+    gate = IntakeMiddleware(app, BODY_LIMIT, 1, 1.0)
 
     async def nothing() -> Message:
         return {"type": "lifespan.startup"}

@@ -13,11 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tests.factories import beneficiary_payload
-from veteran_care.auth.tokens import issue_access_token
 from veteran_care.config import Settings
 from veteran_care.db.engine import create_engine, create_sessionmaker
 from veteran_care.db.errors import unique_violation_fields
 from veteran_care.db.session import plan_each_execution
+from veteran_care.identity.tokens import issue_access_token
 from veteran_care.kit.text import fold
 from veteran_care.main import create_app, use_engine
 from veteran_care.models import (

@@ -17,9 +17,9 @@ from starlette.types import Message, Receive, Scope, Send
 
 from veteran_care.config import Environment, Settings
 from veteran_care.errors import PROBLEM_MEDIA_TYPE
-from veteran_care.kit.request_context import current_request_id, request_id_var
 from veteran_care.main import create_app
-from veteran_care.web.body_limit import BodyLimitMiddleware
+from veteran_care.web.edge import request_id_var
+from veteran_care.web.intake import IntakeMiddleware
 from veteran_care.web.logs import (
     JsonFormatter,
     PlainFormatter,
@@ -137,14 +137,14 @@ async def test_request_id_is_on_request_state_and_contextvar(
     app = _app(settings, engine, sessionmaker)
 
     async def whoami(request: Request) -> dict[str, str | None]:
-        return {"state": request.state.request_id, "context": current_request_id()}
+        return {"state": request.state.request_id, "context": request_id_var.get()}
 
     app.add_api_route("/test/whoami", whoami, methods=["GET"])
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         response = await client.get("/test/whoami", headers={"X-Request-ID": "abc-123"})
     assert response.json() == {"state": "abc-123", "context": "abc-123"}
-    assert current_request_id() is None
+    assert request_id_var.get() is None
 
 
 # Security headers and caching
@@ -299,7 +299,7 @@ async def test_a_body_of_open_length_is_counted(
         "root_path": "",
         "headers": headers,
     }
-    await BodyLimitMiddleware(reads_everything, 2048)(scope, receive, send)
+    await IntakeMiddleware(reads_everything, 2048)(scope, receive, send)
     assert sent[0]["status"] == 413
 
 

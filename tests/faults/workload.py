@@ -23,10 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from tests.conftest import TEST_SECRET
 from tests.scheduling.conftest import day, make_clinic, person_with_card
 from veteran_care.audit.sealer import seal
-from veteran_care.auth.passwords import hash_secret
-from veteran_care.auth.tokens import issue_access_token
 from veteran_care.config import Settings
 from veteran_care.db.engine import create_engine
+from veteran_care.identity.passwords import hash_secret
+from veteran_care.identity.tokens import issue_access_token
 from veteran_care.main import create_app, use_engine
 from veteran_care.models import (
     Account,

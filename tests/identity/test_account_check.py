@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from veteran_care.auth.account import read_principal
 from veteran_care.auth.principal import Principal
-from veteran_care.auth.tokens import AccessClaims, issue_access_token
+from veteran_care.auth.tokens import AccessClaims
 from veteran_care.config import Settings
 from veteran_care.db.engine import create_sessionmaker
+from veteran_care.identity.tokens import issue_access_token
 from veteran_care.main import create_app, use_engine
 from veteran_care.models import (
     Account,

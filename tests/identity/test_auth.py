@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tests.test_conventions import assert_problem
 from veteran_care.auth import tokens
 from veteran_care.config import Settings
+from veteran_care.identity.tokens import issue_access_token
 from veteran_care.models import AccountKind, Role
 
 TOKEN_URL = "/api/v1/auth/token"
@@ -111,7 +112,7 @@ def test_a_remembered_token_still_expires_and_is_remembered_for_its_own_secret(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     secret = "s" * 64
-    token = tokens.issue_access_token(secret, uuid.uuid4(), datetime.now(UTC), minutes=1)
+    token = issue_access_token(secret, uuid.uuid4(), datetime.now(UTC), minutes=1)
     tokens.decode_access_token(secret, token)  # verified and remembered
     with pytest.raises(tokens.InvalidToken):
         tokens.decode_access_token("another-secret-" * 3, token)

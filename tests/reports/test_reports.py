@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.scheduling.conftest import book, day, make_clinic, person_with_card
 from tests.test_conventions import assert_problem
-from veteran_care.auth.principal import mask
 from veteran_care.kit.clock import today
+from veteran_care.kit.text import mask
 from veteran_care.models import Appointment, AppointmentStatus, CancelledBy, Role
 from veteran_care.scheduling.lifecycle import refresh_checkups
 

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from veteran_care.audit import repository
 from veteran_care.audit.chain import GENESIS, chain_hash
 from veteran_care.auth.principal import Actor
-from veteran_care.db.base import utcnow
 from veteran_care.db.session import write_session
+from veteran_care.kit.clock import utcnow
 from veteran_care.models import AuditEvent
 
 logger = logging.getLogger(__name__)

@@ -58,10 +58,3 @@ def system_actor(operation: str) -> Actor:
         facility_ids=frozenset(),
     )
     return Actor(principal, request_id=None, client_address=None, operation=operation)
-
-
-def mask(value: str | None) -> str | None:
-    """All but the last 4 characters hidden: "011058001234" -> "********1234"."""
-    if value is None:
-        return None
-    return "*" * max(len(value) - 4, 0) + value[-4:]

@@ -1,13 +1,9 @@
-"""JWT access tokens (PyJWT, HS256 only) and opaque refresh tokens (stored hashed)."""
+"""Checking JWT access tokens (PyJWT, HS256 only); a login issues them (``identity.tokens``)."""
 
-import hashlib
-import secrets
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
 
 import jwt
 
@@ -26,21 +22,6 @@ class AccessClaims:
     account_id: uuid.UUID
     issued_at: float
     jti: str
-
-
-def issue_access_token(secret: str, account_id: uuid.UUID, now: datetime, minutes: int) -> str:
-    issued = round(now.timestamp(), 3)  # sub-second: a token issued after a logout stays valid
-    claims: dict[str, Any] = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": str(account_id),
-        "iat": issued,
-        "nbf": int(issued),
-        "exp": int((now + timedelta(minutes=minutes)).timestamp()),
-        "jti": uuid.uuid4().hex,
-        "typ": "access",
-    }
-    return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
 def decode_access_token(secret: str, token: str) -> AccessClaims:
@@ -72,13 +53,3 @@ def _verified(secret: str, token: str) -> tuple[AccessClaims, int]:
         return access, int(claims["exp"])
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise InvalidToken(str(exc)) from exc
-
-
-def new_refresh_token() -> tuple[str, str]:
-    """A fresh opaque refresh token and the SHA-256 hash that is stored."""
-    token = secrets.token_urlsafe(32)
-    return token, refresh_token_hash(token)
-
-
-def refresh_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()

@@ -29,9 +29,10 @@ from veteran_care.beneficiaries.identifiers import national_id_type
 from veteran_care.beneficiaries.import_reading import COLUMN_OF
 from veteran_care.beneficiaries.import_validation import Row, RowError
 from veteran_care.beneficiaries.repository import in_scope_clause
-from veteran_care.db.base import Base, utcnow
+from veteran_care.db.base import Base
 from veteran_care.db.engine import WRITE_OPTION
 from veteran_care.db.errors import unique_violation_fields
+from veteran_care.kit.clock import utcnow
 from veteran_care.kit.text import fold
 from veteran_care.models import Beneficiary, BeneficiaryCategoryMembership, BeneficiaryStatus
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from veteran_care.audit import service as audit
 from veteran_care.auth.dependencies import allow
 from veteran_care.auth.permissions import Permission
-from veteran_care.auth.principal import Actor, mask
+from veteran_care.auth.principal import Actor
 from veteran_care.beneficiaries import repository, service
 from veteran_care.beneficiaries.schemas import (
     BeneficiaryCreate,
@@ -29,7 +29,7 @@ from veteran_care.errors import problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.kit.etag import sends_etag, set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
-from veteran_care.kit.text import Line100
+from veteran_care.kit.text import Line100, mask
 from veteran_care.models import Beneficiary, BeneficiaryStatus, InsuranceCard
 
 router = APIRouter(route_class=IdempotentRoute, prefix="/beneficiaries", tags=["beneficiaries"])

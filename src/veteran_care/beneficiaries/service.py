@@ -17,10 +17,10 @@ from veteran_care.beneficiaries.schemas import (
     CardCreate,
     CategoryIn,
 )
-from veteran_care.db.base import utcnow
 from veteran_care.errors import Conflict, DomainError, NotFound, Unprocessable
 from veteran_care.facilities import service as facilities
 from veteran_care.kit import clock
+from veteran_care.kit.clock import utcnow
 from veteran_care.kit.etag import check_if_match
 from veteran_care.kit.text import fold
 from veteran_care.models import (

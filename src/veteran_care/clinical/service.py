@@ -19,9 +19,8 @@ from veteran_care.clinical.schemas import (
     ResultAmend,
     ResultCreate,
 )
-from veteran_care.db.base import utcnow
 from veteran_care.errors import Conflict, NotFound, Unprocessable
-from veteran_care.kit.clock import today
+from veteran_care.kit.clock import today, utcnow
 from veteran_care.kit.etag import check_if_match
 from veteran_care.kit.validation import InvalidInput
 from veteran_care.models import (

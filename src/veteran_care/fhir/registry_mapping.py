@@ -5,8 +5,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from veteran_care.auth.principal import mask
 from veteran_care.fhir import codes as c
+from veteran_care.kit.text import mask
 from veteran_care.models import (
     Beneficiary,
     BeneficiaryCategoryMembership,

@@ -1,9 +1,11 @@
-"""/healthz: the process answers. /readyz: the database answers and its schema is at head."""
+"""/healthz: the process answers. /readyz: the database answers and its schema is at head.
+/metrics: the app's metrics registry (``web.stack``) in Prometheus text format."""
 
 import asyncio
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from prometheus_client import generate_latest
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -76,3 +78,26 @@ async def readyz(request: Request) -> Readiness | JSONResponse:
             expected_revision=sorted(heads),
         )
     return Readiness(status="ready", database="ok", schema_revision=sorted(current))
+
+
+METRICS_MEDIA_TYPE = "text/plain; version=0.0.4"
+
+
+class PrometheusResponse(Response):
+    media_type = METRICS_MEDIA_TYPE
+
+
+@router.get(
+    "/metrics",
+    summary="Metrics in Prometheus text format",
+    description="Request counts and durations by route template, and process metrics.",
+    response_class=PrometheusResponse,
+    responses={
+        200: {
+            "description": "Prometheus text exposition format 0.0.4.",
+            "content": {METRICS_MEDIA_TYPE: {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def metrics(request: Request) -> PrometheusResponse:
+    return PrometheusResponse(generate_latest(request.app.state.metrics_registry))

@@ -28,10 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from veteran_care.audit import service as audit
 from veteran_care.auth.principal import Actor
-from veteran_care.db.base import utcnow
 from veteran_care.db.engine import WRITE_OPTION
 from veteran_care.errors import Conflict, Unprocessable
 from veteran_care.idempotency import repository
+from veteran_care.kit.clock import utcnow
 from veteran_care.models import IdempotencyKey, IdempotencyState
 
 logger = logging.getLogger(__name__)

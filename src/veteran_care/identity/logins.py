@@ -18,13 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.audit import service as audit
 from veteran_care.auth.dependencies import Forbidden
-from veteran_care.auth.passwords import verify_secret
 from veteran_care.auth.principal import Actor
 from veteran_care.config import Settings
-from veteran_care.db.base import utcnow
 from veteran_care.identity import repository, service
+from veteran_care.identity.passwords import verify_secret
 from veteran_care.identity.schemas import PasswordChange, Token
 from veteran_care.identity.service import Refusal
+from veteran_care.kit.clock import utcnow
 from veteran_care.models import AccountKind
 
 WRONG_CREDENTIALS = "The login or password is wrong."

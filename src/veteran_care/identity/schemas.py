@@ -6,8 +6,8 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from veteran_care.auth.passwords import MIN_PASSWORD_LENGTH
 from veteran_care.identity import examples as ex
+from veteran_care.identity.passwords import MIN_PASSWORD_LENGTH
 from veteran_care.kit.schemas import (
     UNIQUE_ITEMS,
     Bool,

@@ -7,21 +7,20 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.audit import service as audit
-from veteran_care.auth import tokens
 from veteran_care.auth.dependencies import Forbidden
-from veteran_care.auth.passwords import generate_secret, hash_secret
 from veteran_care.auth.principal import Actor, Principal
 from veteran_care.config import Settings
-from veteran_care.db.base import utcnow
 from veteran_care.errors import Conflict, DomainError, NotFound
 from veteran_care.facilities import service as facilities
-from veteran_care.identity import repository
+from veteran_care.identity import repository, tokens
+from veteran_care.identity.passwords import generate_secret, hash_secret
 from veteran_care.identity.schemas import (
     AccountUpdate,
     ClientCreate,
     Token,
     UserCreate,
 )
+from veteran_care.kit.clock import utcnow
 from veteran_care.kit.etag import check_if_match
 from veteran_care.models import (
     Account,

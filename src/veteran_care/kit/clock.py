@@ -22,6 +22,10 @@ from sqlalchemy.sql.functions import FunctionElement
 from veteran_care.config import get_settings
 
 
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 @lru_cache
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)

@@ -81,3 +81,10 @@ Text4000 = Annotated[
 def like_escape(value: str) -> str:
     """Escape LIKE wildcards so user input matches literally (use with ``escape='\\\\'``)."""
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def mask(value: str | None) -> str | None:
+    """All but the last 4 characters hidden: "011058001234" -> "********1234"."""
+    if value is None:
+        return None
+    return "*" * max(len(value) - 4, 0) + value[-4:]

@@ -12,7 +12,8 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from veteran_care.db.base import Base, UTCDateTime
+from veteran_care.db.base import Base
+from veteran_care.models.columns import UTCDateTime
 
 
 class AuditEvent(Base):

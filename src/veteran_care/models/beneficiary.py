@@ -15,8 +15,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from veteran_care.db.base import Base, IdMixin, TimestampMixin, VersionedMixin
-from veteran_care.models._types import enum_column
+from veteran_care.db.base import Base
+from veteran_care.models.columns import IdMixin, TimestampMixin, VersionedMixin, enum_column
 
 
 class Sex(StrEnum):

@@ -5,8 +5,8 @@ from enum import StrEnum
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from veteran_care.db.base import Base, IdMixin, TimestampMixin, VersionedMixin
-from veteran_care.models._types import enum_column
+from veteran_care.db.base import Base
+from veteran_care.models.columns import IdMixin, TimestampMixin, VersionedMixin, enum_column
 
 
 class FacilityLevel(StrEnum):

@@ -7,8 +7,8 @@ from enum import StrEnum
 from sqlalchemy import JSON, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from veteran_care.db.base import Base, UTCDateTime
-from veteran_care.models._types import enum_column
+from veteran_care.db.base import Base
+from veteran_care.models.columns import UTCDateTime, enum_column
 
 KEY_MAX_LENGTH = 255
 

@@ -7,8 +7,14 @@ from enum import StrEnum
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from veteran_care.db.base import Base, IdMixin, TimestampMixin, UTCDateTime, VersionedMixin
-from veteran_care.models._types import enum_column
+from veteran_care.db.base import Base
+from veteran_care.models.columns import (
+    IdMixin,
+    TimestampMixin,
+    UTCDateTime,
+    VersionedMixin,
+    enum_column,
+)
 
 
 class Role(StrEnum):

@@ -8,8 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from veteran_care.db.base import utcnow
-from veteran_care.kit.clock import end_of_day, start_of_day
+from veteran_care.kit.clock import end_of_day, start_of_day, utcnow
 from veteran_care.kit.pagination import SortKey, datetime_key, fetch_page, text_key
 from veteran_care.models import Dispense, LedgerEntry, Medicine, StockLot
 

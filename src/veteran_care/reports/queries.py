@@ -153,7 +153,7 @@ PEOPLE_COLUMNS = (
 
 
 def masked_phone(phone: Any) -> ColumnElement[Any]:
-    """``principal.mask`` in SQL (PostgreSQL and SQLite): all but the last 4 characters hidden."""
+    """``kit.text.mask`` in SQL (PostgreSQL and SQLite): all but the last 4 characters hidden."""
     length = func.length(phone)
     hidden = func.substr(literal("*" * PHONE_LENGTH), 1, length - 4, type_=String)
     shown = func.substr(phone, length - 3, type_=String)

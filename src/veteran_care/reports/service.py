@@ -15,11 +15,12 @@ from sqlalchemy import Row, Select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from veteran_care.audit import service as audit
-from veteran_care.auth.principal import Actor, mask
+from veteran_care.auth.principal import Actor
 from veteran_care.clinical import icd10
 from veteran_care.db.session import plan_each_execution
 from veteran_care.kit.clock import today
 from veteran_care.kit.pagination import Page, SortKey, page_of, paginate
+from veteran_care.kit.text import mask
 from veteran_care.kit.validation import check_date_range
 from veteran_care.models import Checkup
 from veteran_care.reports import exports, queries

@@ -19,10 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.audit import service as audit
 from veteran_care.auth.principal import Actor
-from veteran_care.db.base import utcnow
 from veteran_care.errors import Conflict, DomainError, NotFound, Unprocessable
 from veteran_care.facilities import service as facilities
-from veteran_care.kit.clock import today
+from veteran_care.kit.clock import today, utcnow
 from veteran_care.models import (
     Appointment,
     AppointmentStatus,

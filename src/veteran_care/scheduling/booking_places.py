@@ -14,9 +14,8 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from veteran_care.db.base import utcnow
 from veteran_care.errors import Conflict
-from veteran_care.kit.clock import add_days, today
+from veteran_care.kit.clock import add_days, today, utcnow
 from veteran_care.models import PartOfDay, Session
 from veteran_care.scheduling import booking_repository, repository
 from veteran_care.scheduling.schemas import AvailableDay, AvailableSession

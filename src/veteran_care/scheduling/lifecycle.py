@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.audit import service as audit
 from veteran_care.auth.principal import Actor
-from veteran_care.db.base import utcnow
 from veteran_care.errors import Conflict
+from veteran_care.kit.clock import utcnow
 from veteran_care.models import (
     SEAT_HOLDING,
     Appointment,

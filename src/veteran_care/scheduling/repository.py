@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from veteran_care.db.base import utcnow
+from veteran_care.kit.clock import utcnow
 from veteran_care.kit.pagination import SortKey, fetch_page
 from veteran_care.models import (
     ACTIVE,

@@ -8,10 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from veteran_care.audit import service as audit
 from veteran_care.auth.principal import Actor
 from veteran_care.beneficiaries import repository as beneficiaries
-from veteran_care.db.base import utcnow
 from veteran_care.errors import Conflict, NotFound, PreconditionFailed, Unprocessable
 from veteran_care.facilities import service as facilities
-from veteran_care.kit.clock import each_day
+from veteran_care.kit.clock import each_day, utcnow
 from veteran_care.kit.etag import check_if_match
 from veteran_care.models import (
     AppointmentStatus,

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from veteran_care.config import Environment, Settings
-from veteran_care.kit.request_context import current_request_id
+from veteran_care.web.edge import request_id_var
 
 PLAIN_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s"
 # Every attribute a bare record has; anything else came in through ``extra=`` (uvicorn's
@@ -34,7 +34,7 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "request_id", None) is None:
-            record.request_id = current_request_id()
+            record.request_id = request_id_var.get()
         return True
 
 
@@ -59,7 +59,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": fields.get("request_id") or current_request_id(),
+            "request_id": fields.get("request_id") or request_id_var.get(),
         }
         for key, value in fields.items():
             if key not in _RECORD_ATTRIBUTES and key not in entry:

@@ -1,12 +1,10 @@
-"""The middleware every request passes, outermost first, and ``/metrics``.
+"""The middleware every request passes, outermost first, and the app's metrics registry.
 
 1. :class:`~veteran_care.web.edge.EdgeMiddleware`: request id, security headers, access line
    and metrics, with the status really sent (a 413 or a CORS answer included).
-2. Starlette's ``CORSMiddleware``, only when origins are allowed: outside the body limit, so
-   that a browser can read a 413.
-3. :class:`~veteran_care.web.body_limit.BodyLimitMiddleware`.
-4. :class:`~veteran_care.web.admission.AdmissionMiddleware`, when a limit is set: inside the
-   body limit, so that an oversized body is refused without waiting for a turn.
+2. Starlette's ``CORSMiddleware``, only when origins are allowed: outside the intake, so that a
+   browser can read a 413 or a 503.
+3. :class:`~veteran_care.web.intake.IntakeMiddleware`: the body limit and admission.
 
 They wrap the whole stack Starlette builds, ``ServerErrorMiddleware`` included, so that the 500
 our catch-all handler renders still has the request id and headers and is counted and logged.
@@ -14,26 +12,18 @@ our catch-all handler renders still has the request id and headers and is counte
 
 from collections.abc import Callable
 
-from fastapi import FastAPI, Request, Response
-from prometheus_client import (
-    GC_COLLECTOR,
-    PLATFORM_COLLECTOR,
-    PROCESS_COLLECTOR,
-    CollectorRegistry,
-    generate_latest,
-)
+from fastapi import FastAPI
+from prometheus_client import GC_COLLECTOR, PLATFORM_COLLECTOR, PROCESS_COLLECTOR, CollectorRegistry
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
 from veteran_care.config import Settings
-from veteran_care.web.admission import AdmissionMiddleware
-from veteran_care.web.body_limit import BodyLimitMiddleware
-from veteran_care.web.edge import EdgeMiddleware, HttpMetrics
+from veteran_care.web.edge import EdgeMiddleware
+from veteran_care.web.intake import IntakeMiddleware
 
 CORS_METHODS = ["GET", "POST", "PATCH", "DELETE", "OPTIONS"]
 CORS_HEADERS = ["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-ID"]
 CORS_EXPOSE_HEADERS = ["ETag", "Location", "X-Request-ID", "Retry-After", "Idempotent-Replayed"]
-METRICS_MEDIA_TYPE = "text/plain; version=0.0.4"
 # Never held back by the admission limit: a load balancer must see a busy worker as alive.
 FREE_PATHS = ("/healthz", "/readyz", "/metrics")
 
@@ -49,14 +39,6 @@ class VeteranCareAPI(FastAPI):
         return self.edge(stack) if self.edge is not None else stack
 
 
-class PrometheusResponse(Response):
-    media_type = METRICS_MEDIA_TYPE
-
-
-async def metrics(request: Request) -> PrometheusResponse:
-    return PrometheusResponse(generate_latest(request.app.state.metrics_registry))
-
-
 def _docs_paths(app: FastAPI) -> set[str]:
     oauth2_redirect = app.swagger_ui_oauth2_redirect_url if app.docs_url else None
     paths = (app.openapi_url, app.docs_url, app.redoc_url, oauth2_redirect)
@@ -64,40 +46,24 @@ def _docs_paths(app: FastAPI) -> set[str]:
 
 
 def edge_for(app: FastAPI, settings: Settings) -> Callable[[ASGIApp], ASGIApp]:
-    """The layers around the app's built stack (see the module's docstring), and ``/metrics``
-    on a registry of the app's own."""
+    """The layers around the app's built stack (see the module's docstring), counting into a
+    metrics registry of the app's own (``app.state.metrics_registry``, served at ``/metrics``)."""
     registry = app.state.metrics_registry = CollectorRegistry()
     for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
         registry.register(collector)
-    http_metrics = HttpMetrics(registry)
     docs_paths = _docs_paths(app)
-    app.add_api_route(
-        "/metrics",
-        metrics,
-        methods=["GET"],
-        tags=["health"],
-        summary="Metrics in Prometheus text format",
-        description="Request counts and durations by route template, and process metrics.",
-        response_class=PrometheusResponse,
-        responses={
-            200: {
-                "description": "Prometheus text exposition format 0.0.4.",
-                "content": {METRICS_MEDIA_TYPE: {"schema": {"type": "string"}}},
-            }
-        },
-    )
 
     def wrap(inner: ASGIApp) -> ASGIApp:
+        intake = IntakeMiddleware(
+            inner,
+            settings.max_body_bytes,
+            settings.max_active_requests,
+            settings.admission_wait_seconds,
+            free_paths={*docs_paths, *FREE_PATHS},
+        )
         if settings.max_active_requests:
-            admission = AdmissionMiddleware(
-                inner,
-                settings.max_active_requests,
-                settings.admission_wait_seconds,
-                free_paths={*docs_paths, *FREE_PATHS},
-            )
-            registry.register(admission)
-            inner = admission
-        inner = BodyLimitMiddleware(inner, settings.max_body_bytes)
+            registry.register(intake)
+        inner = intake
         if settings.cors_origins:  # none allowed: no layer (a browser gets no CORS header)
             inner = CORSMiddleware(
                 inner,
@@ -106,6 +72,6 @@ def edge_for(app: FastAPI, settings: Settings) -> Callable[[ASGIApp], ASGIApp]:
                 allow_headers=CORS_HEADERS,
                 expose_headers=CORS_EXPOSE_HEADERS,
             )
-        return EdgeMiddleware(inner, http_metrics, static_paths=docs_paths)
+        return EdgeMiddleware(inner, registry, static_paths=docs_paths)
 
     return wrap
