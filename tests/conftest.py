@@ -133,7 +133,7 @@ async def session(
 def app(settings: Settings, engine: AsyncEngine, sessionmaker: Any) -> Any:
     app = create_app(settings)
     app.state.engine = engine
-    app.state.sessionmaker = sessionmaker
+    app.state.sessionmaker = app.state.account_sessionmaker = sessionmaker
     return app
 
 

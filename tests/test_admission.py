@@ -242,6 +242,7 @@ async def test_the_app_is_limited_by_the_settings(
     for limit, expected in [(3, True), (0, False)]:
         app = create_app(settings.model_copy(update={"max_active_requests": limit}))
         app.state.engine, app.state.sessionmaker = engine, sessionmaker
+        app.state.account_sessionmaker = sessionmaker
         async with _client(app) as client:
             metrics = (await client.get("/metrics")).text
         assert ("veteran_care_requests_active" in metrics) is expected
@@ -267,6 +268,7 @@ async def test_the_project_answers_busy_as_a_problem_and_under_fhir_as_an_outcom
         settings.model_copy(update={"max_active_requests": 1, "admission_wait_seconds": 0.05})
     )
     app.state.engine, app.state.sessionmaker = engine, sessionmaker
+    app.state.account_sessionmaker = sessionmaker
     hold = asyncio.Event()
 
     async def held() -> dict[str, str]:

@@ -41,7 +41,7 @@ BENEFICIARY_TEMPLATE = "/api/v1/beneficiaries/{beneficiary_id}"
 def _app(settings: Settings, engine: Any, sessionmaker: Any, **overrides: Any) -> FastAPI:
     app = create_app(settings.model_copy(update=overrides))
     app.state.engine = engine
-    app.state.sessionmaker = sessionmaker
+    app.state.sessionmaker = app.state.account_sessionmaker = sessionmaker
     return app
 
 

@@ -98,6 +98,7 @@ def use_engine(app: FastAPI, engine: AsyncEngine) -> None:
     needs its writes really committed calls it too)."""
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.account_sessionmaker = create_sessionmaker(engine, autocommit=True)
 
 
 def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAPI:

@@ -76,7 +76,7 @@ async def test_the_check_reads_the_accounts_roles_and_facilities(
 ) -> None:
     account, facility_ids = scheduler
     claims = AccessClaims(account.id, datetime.now(UTC).timestamp(), "jti")
-    found = await read_principal(create_sessionmaker(engine), claims)
+    found = await read_principal(create_sessionmaker(engine, autocommit=True), claims)
     assert isinstance(found, Principal)
     assert (found.kind, found.login, found.roles) == ("user", account.login, {Role.scheduler})
     assert found.province_wide is False
@@ -84,7 +84,7 @@ async def test_the_check_reads_the_accounts_roles_and_facilities(
     assert len(facility_ids) == 2
     assert all(type(f) is uuid.UUID for f in found.facility_ids)
     gone = AccessClaims(uuid.uuid4(), claims.issued_at, "jti")
-    assert await read_principal(create_sessionmaker(engine), gone) is None
+    assert await read_principal(create_sessionmaker(engine, autocommit=True), gone) is None
 
 
 async def test_the_served_check_refuses_a_deactivated_or_logged_out_account(

@@ -34,8 +34,9 @@ async def read_principal(
     sessionmaker: async_sessionmaker[AsyncSession], claims: AccessClaims
 ) -> Principal | None:
     """The principal of a valid token, or None when its account is gone, inactive or logged
-    out since the token was issued. A session of its own, closed before the endpoint's opens:
-    the same path in the tests (bound to their transaction) and in production."""
+    out since the token was issued. A session of its own (``app.state.account_sessionmaker``:
+    in autocommit on PostgreSQL), closed before the endpoint's opens: the same path in the
+    tests (bound to their transaction) and in production."""
     async with sessionmaker() as session:
         rows = (await session.execute(_STATE, {"account_id": claims.account_id})).all()
     if not rows or not rows[0].active:

@@ -69,7 +69,7 @@ async def current_actor(
         raise Unauthorized(
             "The access token is not valid (malformed, expired or not ours).", "invalid_token"
         ) from exc
-    principal = await read_principal(request.app.state.sessionmaker, claims)
+    principal = await read_principal(request.app.state.account_sessionmaker, claims)
     if principal is None:
         raise Unauthorized(
             "The access token was revoked or its account is inactive.", "invalid_token"

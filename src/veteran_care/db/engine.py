@@ -108,5 +108,11 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
     event.listen(engine.sync_engine, "checkout", checkout)
 
 
-def create_sessionmaker(engine: AsyncEngine | Any) -> async_sessionmaker[AsyncSession]:
+def create_sessionmaker(
+    engine: AsyncEngine, *, autocommit: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    """``autocommit``: on PostgreSQL each statement is its own transaction, for a lone read
+    such as the account check (no ``BEGIN`` and ``ROLLBACK`` trips around it)."""
+    if autocommit and engine.dialect.name == "postgresql":
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
