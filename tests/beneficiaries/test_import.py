@@ -232,20 +232,22 @@ async def test_invalid_rows_are_reported_with_their_line_and_not_written(
         person("Lò Văn Tám", cccd="", ma_bhxh=""),
         person("Lò Văn Chín", doi_tuong="veteran:40"),
         person("Lò Văn Mười", gioi_tinh="robot"),
+        person("Lò Văn Mười Một", doi_tuong="sick-soldier:30"),
     ]
     summary = await run(sessionmaker, csv_bytes(rows))
-    assert (summary.created, summary.rejected) == (1, 9)
+    assert (summary.created, summary.rejected) == (1, 10)
     found = errors_by_line(summary)
     assert found == {
         3: [("national_id", "String should match pattern '^([0-9]{9}|[0-9]{12})$'")],
         4: [("commune_code", "there is no commune with code 99999")],
-        5: [("categories", "a wounded-soldier carries a disability rate (1-100 %)")],
+        5: [("categories", "a wounded-soldier carries a disability rate (21-100 %)")],
         6: [("full_name", "control characters (including NUL and line breaks) are not allowed")],
         7: [("birth_date", "must not be in the future")],
         8: [("birth_date", "not a real date")],
         9: [("bhxh_number", "give a BHXH number or a CCCD: imports find people by them")],
         10: [("categories", "the category veteran has no disability rate")],
         11: [("sex", "male or female (nam / nữ), other or unknown")],
+        12: [("categories", "a sick-soldier's disability rate is 41-100 %, not 30 %")],
     }
     assert await stored(session, rows[0]["ma_bhxh"]) is not None
     for row in rows[1:]:

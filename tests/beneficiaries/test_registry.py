@@ -5,6 +5,7 @@ import pytest
 
 from tests.factories import beneficiary_payload, create_beneficiary, create_facility
 from tests.test_conventions import assert_problem
+from veteran_care.kit.clock import today
 
 
 async def test_register_and_read_back(client: httpx.AsyncClient) -> None:
@@ -121,6 +122,34 @@ async def test_wounded_soldier_needs_a_disability_rate(client: httpx.AsyncClient
     payload = beneficiary_payload(categories=[{"code": "wounded-soldier"}])
     body = assert_problem(await client.post("/api/v1/beneficiaries", json=payload), 422)
     assert body["code"] == "disability-rate-required"
+
+
+@pytest.mark.parametrize(
+    ("code", "refused", "accepted"), [("wounded-soldier", 20, 21), ("sick-soldier", 40, 41)]
+)
+async def test_a_disability_rate_below_the_legal_range_is_refused(
+    client: httpx.AsyncClient, code: str, refused: int, accepted: int
+) -> None:
+    low = beneficiary_payload(categories=[{"code": code, "disability_rate": refused}])
+    body = assert_problem(await client.post("/api/v1/beneficiaries", json=low), 422)
+    assert body["code"] == "disability-rate-out-of-range"
+    assert body["field"] == "categories.0.disability_rate"
+    assert f"{accepted}-100 %" in body["detail"]
+    lowest = beneficiary_payload(categories=[{"code": code, "disability_rate": accepted}])
+    assert (await client.post("/api/v1/beneficiaries", json=lowest)).status_code == 201
+    listed = (await client.get("/api/v1/beneficiary-categories")).json()["items"]
+    assert {c["code"]: c["min_disability_rate"] for c in listed}[code] == accepted
+
+
+async def test_a_birth_year_in_the_future_is_refused(client: httpx.AsyncClient) -> None:
+    next_year = today().year + 1
+    payload = beneficiary_payload(birth_year=next_year)
+    payload.pop("birth_date", None)
+    body = assert_problem(await client.post("/api/v1/beneficiaries", json=payload), 422)
+    assert [e["field"] for e in body["errors"]] == ["body.birth_year"]
+    this_year = beneficiary_payload(birth_year=today().year)
+    this_year.pop("birth_date", None)
+    assert (await client.post("/api/v1/beneficiaries", json=this_year)).status_code == 201
 
 
 async def test_veteran_has_no_disability_rate(client: httpx.AsyncClient) -> None:

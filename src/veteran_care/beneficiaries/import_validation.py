@@ -20,10 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.auth.principal import Actor
+from veteran_care.beneficiaries.category_rules import disability_rate_problem
 from veteran_care.beneficiaries.import_reading import COLUMN_OF, FIELD_OF, Cell, is_blank
 from veteran_care.beneficiaries.schemas import BeneficiaryCreate
 from veteran_care.kit.text import fold
-from veteran_care.models import Facility, Sex
+from veteran_care.models import BeneficiaryCategory, Facility, Sex
 from veteran_care.reference import repository as reference
 
 
@@ -44,7 +45,7 @@ class Reference:
     communes: frozenset[str]
     ethnic_groups: dict[str, str]  # folded name or code -> code
     ethnic_codes: frozenset[str]
-    categories: dict[str, bool]  # code -> carries a disability rate
+    categories: dict[str, BeneficiaryCategory]  # by code
     category_names: dict[str, str]  # folded code, Vietnamese or English name -> code
     facilities: dict[str, uuid.UUID]  # code -> id
 
@@ -57,7 +58,7 @@ async def load_reference(session: AsyncSession) -> Reference:
         communes=frozenset(c.code for c in await reference.communes(session, None)),
         ethnic_groups={fold(g.name): g.code for g in groups} | {g.code: g.code for g in groups},
         ethnic_codes=frozenset(g.code for g in groups),
-        categories={c.code: c.carries_disability_rate for c in categories},
+        categories={c.code: c for c in categories},
         category_names={
             fold(name): c.code for c in categories for name in (c.code, c.name_vi, c.name_en)
         },
@@ -240,11 +241,10 @@ class Validator:
         if unknown:
             error("categories", f"unknown beneficiary category {', '.join(unknown)}")
         for item in data.categories:
-            carries = self.ref.categories.get(item.code)
-            if carries and item.disability_rate is None:
-                error("categories", f"a {item.code} carries a disability rate (1-100 %)")
-            if carries is False and item.disability_rate is not None:
-                error("categories", f"the category {item.code} has no disability rate")
+            category = self.ref.categories.get(item.code)
+            problem = category and disability_rate_problem(category, item.disability_rate)
+            if problem:
+                error("categories", problem[1])
         facility = data.registered_facility_id
         if facility is not None and not self.principal.in_scope(facility):
             error(

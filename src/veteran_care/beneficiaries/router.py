@@ -11,18 +11,20 @@ from veteran_care.auth.dependencies import allow
 from veteran_care.auth.permissions import Permission
 from veteran_care.auth.principal import Actor
 from veteran_care.beneficiaries import repository, service
+from veteran_care.beneficiaries.fields import (
+    BirthYearQuery,
+    CategoryCode,
+    CommuneCode,
+    EthnicityCode,
+)
 from veteran_care.beneficiaries.schemas import (
     BeneficiaryCreate,
     BeneficiaryRead,
     BeneficiarySummary,
     BeneficiaryUpdate,
-    BirthYearQuery,
     CardCreate,
     CardRead,
     CardStatusUpdate,
-    CategoryCode,
-    CommuneCode,
-    EthnicityCode,
 )
 from veteran_care.db.session import WriteSession
 from veteran_care.errors import problem_responses

@@ -1,13 +1,10 @@
 """HTTP shapes of the registry: create, update (partial), read; cards."""
 
-import re
 import uuid
 from datetime import date
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
-    BeforeValidator,
     Field,
     field_validator,
     model_validator,
@@ -15,13 +12,22 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from veteran_care.beneficiaries import examples as ex
+from veteran_care.beneficiaries.fields import (
+    MIN_BIRTH_YEAR,
+    BhxhNumber,
+    BirthYear,
+    CategoryCode,
+    CommuneCode,
+    EthnicityCode,
+    FullName,
+    NationalId,
+    PastDate,
+    Phone,
+)
 from veteran_care.beneficiaries.identifiers import (
-    BHXH_PATTERN,
     CARD_NUMBER_PATTERN,
     FACILITY_CODE_PATTERN,
-    NATIONAL_ID_PATTERN,
 )
-from veteran_care.kit import clock
 from veteran_care.kit.schemas import (
     CreatedAt,
     Day,
@@ -32,7 +38,7 @@ from veteran_care.kit.schemas import (
     Version,
     examples,
 )
-from veteran_care.kit.text import Line100, Line200, Line300
+from veteran_care.kit.text import Line100, Line300
 from veteran_care.models import (
     BeneficiaryStatus,
     CardNumberFormat,
@@ -40,70 +46,6 @@ from veteran_care.models import (
     NationalIdType,
     Sex,
 )
-
-MIN_BIRTH_YEAR = 1900
-CATEGORY_CODE_PATTERN = r"^[a-z][a-z-]{1,39}$"
-
-FullName = Annotated[Line200, Field(examples=["Nguyễn Văn An"])]
-NationalId = Annotated[
-    str,
-    Field(pattern=NATIONAL_ID_PATTERN, max_length=12),
-    Field(
-        description="CCCD (12 digits) or legacy CMND (9 digits, marked `cmnd`).",
-        examples=["011058001234"],
-    ),
-]
-BhxhNumber = Annotated[
-    str,
-    Field(pattern=BHXH_PATTERN, max_length=10),
-    Field(description="10-digit social-insurance number (mã số BHXH).", examples=["1122334455"]),
-]
-CommuneCode = Annotated[
-    str,
-    Field(pattern=r"^[0-9]{5}$", max_length=5),
-    Field(description="5-digit national commune code.", examples=["03127"]),
-]
-EthnicityCode = Annotated[
-    str,
-    Field(pattern=r"^[0-9]{2}$", max_length=2),
-    Field(description="2-digit national ethnic-group code (99 = unknown).", examples=["03"]),
-]
-CategoryCode = Annotated[
-    str,
-    Field(pattern=CATEGORY_CODE_PATTERN, max_length=40, examples=["wounded-soldier"]),
-]
-
-
-def _phone(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    if not re.fullmatch(r"\+?[0-9][0-9 .()-]{6,22}[0-9]", value):
-        raise ValueError("a phone number: digits, optionally + first and spaces . - ( )")
-    digits = "".join(ch for ch in value if ch not in " .-()")
-    if not re.fullmatch(r"\+?[0-9]{8,15}", digits):
-        raise ValueError("a phone number has 8 to 15 digits")
-    return digits
-
-
-Phone = Annotated[
-    str,
-    Field(
-        pattern=r"^\+?[0-9][0-9 .()-]{6,22}[0-9]$",
-        max_length=24,
-        description="Stored as digits only (and a leading +).",
-        examples=["0912 345 678"],
-    ),
-    BeforeValidator(_phone),
-]
-
-
-def _not_future(value: date | None) -> date | None:
-    if value is not None and value > clock.today():  # the province's today
-        raise ValueError("must not be in the future")
-    return value
-
-
-PastDate = Annotated[Day, AfterValidator(_not_future)]
 
 
 class CategoryIn(InputSchema):
@@ -142,10 +84,6 @@ def _check_categories(categories: list[CategoryIn] | None) -> None:
     codes = [c.code for c in categories]
     if len(codes) != len(set(codes)):
         raise ValueError("a category may be listed once")
-
-
-BirthYear = Annotated[Int, Field(ge=MIN_BIRTH_YEAR, le=2100, examples=[1948])]
-BirthYearQuery = Annotated[int, Field(ge=MIN_BIRTH_YEAR, le=2100, examples=[1948])]
 
 
 class BeneficiaryCreate(InputSchema):

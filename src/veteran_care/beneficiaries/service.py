@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from veteran_care.audit import service as audit
 from veteran_care.auth.principal import Actor
 from veteran_care.beneficiaries import repository
+from veteran_care.beneficiaries.category_rules import disability_rate_problem
 from veteran_care.beneficiaries.identifiers import national_id_type, parse_card_number
 from veteran_care.beneficiaries.schemas import (
     BeneficiaryCreate,
@@ -112,19 +113,9 @@ async def _memberships(
     memberships = []
     for index, item in enumerate(categories):
         field = f"categories.{index}.disability_rate"
-        carries_rate = known[item.code].carries_disability_rate
-        if carries_rate and item.disability_rate is None:
-            raise Unprocessable(
-                f"{field}: a {item.code} carries a disability rate (1-100 %).",
-                code="disability-rate-required",
-                field=field,
-            )
-        if not carries_rate and item.disability_rate is not None:
-            raise Unprocessable(
-                f"{field}: the category {item.code} has no disability rate.",
-                code="disability-rate-not-applicable",
-                field=field,
-            )
+        problem = disability_rate_problem(known[item.code], item.disability_rate)
+        if problem is not None:
+            raise Unprocessable(f"{field}: {problem[1]}.", code=problem[0], field=field)
         memberships.append(
             BeneficiaryCategoryMembership(
                 category_code=item.code,

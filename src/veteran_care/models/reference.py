@@ -1,6 +1,6 @@
 """Reference data: communes, ethnic groups, beneficiary categories (loaded by migrations)."""
 
-from sqlalchemy import Boolean, SmallInteger, String
+from sqlalchemy import Boolean, CheckConstraint, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from veteran_care.db.base import Base
@@ -31,11 +31,16 @@ class BeneficiaryCategory(Base):
     """veteran, wounded soldier, sick soldier, former youth volunteer; a table so it can grow."""
 
     __tablename__ = "beneficiary_categories"
+    __table_args__ = (
+        CheckConstraint("min_disability_rate BETWEEN 1 AND 100", name="min_disability_rate_range"),
+    )
 
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     name_vi: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str] = mapped_column(String(100))
     carries_disability_rate: Mapped[bool] = mapped_column(Boolean)
+    # The lowest rate the category admits (wounded soldiers 21 %, sick soldiers 41 %).
+    min_disability_rate: Mapped[int | None] = mapped_column(SmallInteger, default=None)
     # A person of this category is due for a periodic check when none was fulfilled within
     # this interval (the shortest of the person's categories counts), overdue after the grace.
     check_interval_months: Mapped[int] = mapped_column(SmallInteger, default=12)

@@ -43,6 +43,9 @@ class CategoryRead(OutputSchema):
     """English name."""
     carries_disability_rate: bool
     """true: a disability rate is required for this category."""
+    min_disability_rate: int | None
+    """The lowest disability rate the category admits, in percent (wounded soldiers 21, sick
+    soldiers 41); null for a category without one."""
     check_interval_months: int
     """A person is due when no check was fulfilled within this interval."""
     overdue_grace_days: int
