@@ -23,6 +23,7 @@ from veteran_care.facilities import service as facilities
 from veteran_care.kit import clock
 from veteran_care.kit.clock import utcnow
 from veteran_care.kit.etag import check_if_match
+from veteran_care.kit.races import Taken, unique_writes
 from veteran_care.kit.text import fold
 from veteran_care.models import (
     Beneficiary,
@@ -90,6 +91,21 @@ async def current_card(session: AsyncSession, beneficiary: Beneficiary) -> Insur
     return await repository.current_card(session, beneficiary.id, clock.today())
 
 
+async def _refuse_taken(
+    session: AsyncSession, taken: Taken, wanted: dict[str, Any], own_id: uuid.UUID | None
+) -> None:
+    """When another desk registered the same CCCD or BHXH number meanwhile, the 409 names its
+    record, as the check before the write does."""
+    if taken.columns is None:
+        return
+    for field in ("national_id", "bhxh_number"):
+        await _ensure_unique(session, field, wanted.get(field), own_id)
+    named = ", ".join(taken.columns)
+    raise Conflict(
+        f"Another beneficiary already has this {named}.", code="duplicate", fields=taken.columns
+    )
+
+
 async def _ensure_unique(
     session: AsyncSession, field: str, value: str | None, own_id: uuid.UUID | None
 ) -> None:
@@ -151,8 +167,9 @@ async def create(session: AsyncSession, data: BeneficiaryCreate, actor: Actor) -
         national_id_type=national_id_type(data.national_id) if data.national_id else None,
         categories=await _memberships(session, data.categories),
     )
-    session.add(beneficiary)
-    await session.flush()
+    async with unique_writes(session) as taken:
+        session.add(beneficiary)
+    await _refuse_taken(session, taken, values, None)
     await audit.record(
         session,
         actor,
@@ -226,18 +243,19 @@ async def update(
         and beneficiary.birth_date.year != changes["birth_year"]
     ):
         changes["birth_date"] = None  # a bare year replaces a date of another year
-    if "status" in changes or "date_of_death" in changes:
-        _apply_status(beneficiary, changes)
-    if "full_name" in changes:
-        changes["name_search"] = fold(changes["full_name"])
-    for name, value in changes.items():
-        setattr(beneficiary, name, value)
-    if data.categories is not None:
-        beneficiary.categories = await _memberships(session, data.categories)
-        # A change of categories alone is still a change of the record: touching the row
-        # makes the UPDATE that bumps its version.
-        beneficiary.updated_at = utcnow()
-    await session.flush()
+    async with unique_writes(session) as taken:
+        if "status" in changes or "date_of_death" in changes:
+            _apply_status(beneficiary, changes)
+        if "full_name" in changes:
+            changes["name_search"] = fold(changes["full_name"])
+        for name, value in changes.items():
+            setattr(beneficiary, name, value)
+        if data.categories is not None:
+            beneficiary.categories = await _memberships(session, data.categories)
+            # A change of categories alone is still a change of the record: touching the row
+            # makes the UPDATE that bumps its version.
+            beneficiary.updated_at = utcnow()
+    await _refuse_taken(session, taken, changes, beneficiary_id)
     await audit.record(
         session,
         actor,

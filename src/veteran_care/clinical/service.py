@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from veteran_care.audit import service as audit
 from veteran_care.auth.principal import Actor
@@ -22,8 +23,10 @@ from veteran_care.clinical.schemas import (
 from veteran_care.errors import Conflict, NotFound, Unprocessable
 from veteran_care.kit.clock import today, utcnow
 from veteran_care.kit.etag import check_if_match
+from veteran_care.kit.races import unique_writes
 from veteran_care.kit.validation import InvalidInput
 from veteran_care.models import (
+    Appointment,
     AppointmentStatus,
     Checkup,
     CheckupConclusion,
@@ -105,17 +108,10 @@ async def amendments(session: AsyncSession, result_id: uuid.UUID) -> list[Result
     return list((await session.scalars(stmt)).all())
 
 
-async def record(
-    session: AsyncSession, actor: Actor, appointment_id: uuid.UUID, data: ResultCreate
+async def _new_result(
+    session: AsyncSession, actor: Actor, appointment: Appointment, data: ResultCreate
 ) -> ExaminationResult:
-    """Record what an examination found; the appointment becomes fulfilled."""
-    appointment = await booking.get_appointment(session, actor, appointment_id)
-    if await load_result(session, appointment_id) is not None:
-        raise Conflict(
-            "This examination has a result already: amend it instead.", code="result-exists"
-        )
-    if appointment.date > today():
-        raise Conflict("Results are recorded on or after the day.", code="not-yet")
+    """The result of an open examination (a booked one is checked in first)."""
     if appointment.status == AppointmentStatus.booked:
         await change_status(session, actor, appointment, AppointmentStatus.checked_in, None)
     if appointment.status != AppointmentStatus.checked_in:
@@ -133,11 +129,37 @@ async def record(
     )
     _apply_vitals(result, data.model_dump(exclude={"diagnoses"}))
     result.diagnoses = _diagnoses(result, data.diagnoses)
-    session.add(result)
-    await change_status(session, actor, appointment, AppointmentStatus.fulfilled, None)
-    checkup = await booking.get_checkup(session, actor, appointment.checkup_id)
-    refresh(checkup)
-    await session.flush()
+    return result
+
+
+async def record(
+    session: AsyncSession, actor: Actor, appointment_id: uuid.UUID, data: ResultCreate
+) -> ExaminationResult:
+    """Record what an examination found; the appointment becomes fulfilled."""
+    appointment = await booking.get_appointment(session, actor, appointment_id)
+    if await load_result(session, appointment_id) is not None:
+        raise Conflict(
+            "This examination has a result already: amend it instead.", code="result-exists"
+        )
+    if appointment.date > today():
+        raise Conflict("Results are recorded on or after the day.", code="not-yet")
+    raced: StaleDataError | None = None
+    try:
+        async with unique_writes(session) as taken:
+            result = await _new_result(session, actor, appointment, data)
+            session.add(result)
+            await change_status(session, actor, appointment, AppointmentStatus.fulfilled, None)
+            checkup = await booking.get_checkup(session, actor, appointment.checkup_id)
+            refresh(checkup)
+    except StaleDataError as exc:  # the appointment changed meanwhile
+        raced = exc
+    if raced is not None or taken.columns is not None:
+        # Another screen recorded this examination a moment ago: the answer it would get now.
+        if await load_result(session, appointment_id) is not None:
+            raise Conflict(
+                "This examination has a result already: amend it instead.", code="result-exists"
+            )
+        raise raced or Conflict("This examination changed meanwhile; retry.", code="conflict")
     await audit.record(
         session,
         actor,
