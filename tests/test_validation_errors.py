@@ -61,7 +61,26 @@ async def test_the_same_range_rule_in_a_body_is_the_same_problem(
     )
     body = assert_problem(response, 422, "validation-error")
     assert [error["type"] for error in body["errors"]] == ["value_error"]
+    assert [error["field"] for error in body["errors"]] == ["body.date_to"]
     assert "date_to must be on or after date_from" in body["errors"][0]["message"]
+
+
+async def test_a_campaign_that_ends_before_it_starts_names_its_end(
+    everyone: httpx.AsyncClient,
+) -> None:
+    response = await everyone.post(
+        "/api/v1/campaigns",
+        json={
+            "name": "Khám sức khỏe 27/7",
+            "starts_on": BACKWARDS["date_from"],
+            "ends_on": BACKWARDS["date_to"],
+            "facility_ids": [str(uuid.uuid4())],
+            "target_categories": ["veteran"],
+            "specialty_codes": ["ultrasound", "ultrasound"],
+        },
+    )
+    body = assert_problem(response, 422, "validation-error")
+    assert [error["field"] for error in body["errors"]] == ["body.ends_on", "body.specialty_codes"]
 
 
 async def test_a_range_too_long_names_its_end(everyone: httpx.AsyncClient) -> None:

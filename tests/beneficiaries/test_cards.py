@@ -85,7 +85,8 @@ async def test_valid_to_before_valid_from_is_refused(client: httpx.AsyncClient, 
         f"/api/v1/beneficiaries/{person['id']}/cards",
         json=card("1122334455", THIS_YEAR[1], THIS_YEAR[0]),
     )
-    assert_problem(response, 422)
+    body = assert_problem(response, 422, "validation-error")
+    assert [e["field"] for e in body["errors"]] == ["body.valid_to"]
 
 
 async def test_facility_code_must_be_5_characters(client: httpx.AsyncClient, person) -> None:

@@ -1,11 +1,15 @@
 """Registering, reading and updating beneficiaries."""
 
+import json
+from typing import Any
+
 import httpx
 import pytest
 
 from tests.factories import beneficiary_payload, create_beneficiary, create_facility
 from tests.test_conventions import assert_problem
 from veteran_care.kit.clock import today
+from veteran_care.models import Role
 
 
 async def test_register_and_read_back(client: httpx.AsyncClient) -> None:
@@ -139,6 +143,23 @@ async def test_a_disability_rate_below_the_legal_range_is_refused(
     assert (await client.post("/api/v1/beneficiaries", json=lowest)).status_code == 201
     listed = (await client.get("/api/v1/beneficiary-categories")).json()["items"]
     assert {c["code"]: c["min_disability_rate"] for c in listed}[code] == accepted
+
+
+@pytest.mark.parametrize(
+    ("birth", "field"),
+    [
+        ({"birth_date": "1950-05-01", "birth_year": 1951}, "body.birth_year"),
+        ({"birth_date": None, "birth_year": None}, "body.birth_year"),
+        ({"birth_date": "1899-12-31"}, "body.birth_date"),
+    ],
+    ids=["year-not-of-the-date", "neither", "before-1900"],
+)
+async def test_a_birth_that_does_not_add_up_names_its_field(
+    client: httpx.AsyncClient, birth: dict[str, object], field: str
+) -> None:
+    payload = {**beneficiary_payload(), **birth}
+    body = assert_problem(await client.post("/api/v1/beneficiaries", json=payload), 422)
+    assert [e["field"] for e in body["errors"]] == [field]
 
 
 async def test_a_birth_year_in_the_future_is_refused(client: httpx.AsyncClient) -> None:
@@ -282,3 +303,38 @@ async def test_there_is_no_delete(client: httpx.AsyncClient) -> None:
     person = await create_beneficiary(client)
     response = await client.delete(f"/api/v1/beneficiaries/{person['id']}")
     assert_problem(response, 405)
+
+
+async def test_a_reporter_sees_every_masked_field_masked_everywhere(
+    client: httpx.AsyncClient, client_for: Any
+) -> None:
+    """One rule: national id, BHXH number, card number and phone show their last 4 characters
+    only, in the registry, on cards and in the FHIR view alike."""
+    person = await create_beneficiary(client, phone="0912345678")
+    year = today().year
+    card = await client.post(
+        f"/api/v1/beneficiaries/{person['id']}/cards",
+        json={
+            "number": person["bhxh_number"],
+            "valid_from": f"{year - 1}-01-01",
+            "valid_to": f"{year + 1}-12-31",
+            "registration_facility_code": "11001",
+        },
+    )
+    assert card.status_code == 201, card.text
+    reporter = await client_for(Role.reporter)
+    read = (await reporter.get(f"/api/v1/beneficiaries/{person['id']}")).json()
+    shown = {
+        "national_id": read["national_id"],
+        "bhxh_number": read["bhxh_number"],
+        "phone": read["phone"],
+        "card number": read["current_card"]["number"],
+        "card bhxh_number": read["current_card"]["bhxh_number"],
+    }
+    assert all(value.startswith("*") for value in shown.values()), shown
+    assert shown["phone"] == "******5678"
+    patient = (await reporter.get(f"/fhir/r4/Patient/{person['id']}")).json()
+    assert patient["telecom"][0]["value"] == "******5678"
+    assert "0912345678" not in json.dumps(patient)
+    full = (await client.get(f"/api/v1/beneficiaries/{person['id']}")).json()
+    assert full["phone"] == "0912345678"

@@ -102,7 +102,8 @@ async def test_diastolic_must_be_below_systolic(clinician, today_checkup) -> Non
         f"/api/v1/appointments/{appointment}/result",
         json={"systolic_mmhg": 90, "diastolic_mmhg": 120},
     )
-    assert_problem(response, 422)
+    body = assert_problem(response, 422, "validation-error")
+    assert [e["field"] for e in body["errors"]] == ["body.diastolic_mmhg"]
 
 
 async def test_an_unknown_icd10_code_is_refused(clinician, today_checkup) -> None:
@@ -126,6 +127,7 @@ async def test_exactly_one_principal_diagnosis(clinician, today_checkup) -> None
         response = await clinician.post(url, json={"diagnoses": diagnoses})
         body = assert_problem(response, 422, "validation-error")
         assert "mark exactly one diagnosis as principal" in body["errors"][0]["message"]
+        assert [e["field"] for e in body["errors"]] == ["body.diagnoses"]
 
 
 async def test_a_lone_diagnosis_is_the_principal_one(clinician, today_checkup) -> None:

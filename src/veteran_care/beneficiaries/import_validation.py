@@ -164,6 +164,10 @@ def _convert(name: str, cell: Cell, text: str, ref: Reference) -> Any:
     return text
 
 
+# A field whose rule reads another one: its error follows from that one's unreadable cell.
+_DEPENDS_ON = {"birth_year": "birth_date"}
+
+
 @dataclass
 class Row:
     """A valid row: the create it stands for, and what it sets when it updates someone."""
@@ -205,7 +209,9 @@ class Validator:
             unreadable = {FIELD_OF.get(str(e.field), e.field) for e in errors}
             for error in exc.errors():
                 loc = error["loc"]
-                if (not loc and errors) or (loc and loc[0] in unreadable):
+                if (not loc and errors) or (
+                    loc and {loc[0], _DEPENDS_ON.get(str(loc[0]))} & unreadable
+                ):
                     continue  # a consequence of a cell already reported
                 message = str(error["msg"]).removeprefix("Value error, ")
                 if len(loc) > 1:

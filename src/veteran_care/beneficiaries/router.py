@@ -31,7 +31,7 @@ from veteran_care.errors import problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.kit.etag import sends_etag, set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
-from veteran_care.kit.text import Line100, mask
+from veteran_care.kit.text import Line100, mask_fields
 from veteran_care.models import Beneficiary, BeneficiaryStatus, InsuranceCard
 
 router = APIRouter(route_class=IdempotentRoute, prefix="/beneficiaries", tags=["beneficiaries"])
@@ -48,10 +48,7 @@ IfMatch = Annotated[
 
 def _card_model(card: InsuranceCard, actor: Actor) -> CardRead:
     read = CardRead.model_validate(card)
-    if not actor.require().sees_identifiers:
-        read.number = mask(read.number) or ""
-        read.bhxh_number = mask(read.bhxh_number) or ""
-    return read
+    return read if actor.require().sees_identifiers else mask_fields(read)
 
 
 async def _read_model(
@@ -60,18 +57,12 @@ async def _read_model(
     card = await service.current_card(session, beneficiary)
     read = BeneficiaryRead.model_validate(beneficiary)
     read.current_card = _card_model(card, actor) if card else None
-    if not actor.require().sees_identifiers:
-        read.national_id = mask(read.national_id)
-        read.bhxh_number = mask(read.bhxh_number)
-    return read
+    return read if actor.require().sees_identifiers else mask_fields(read)
 
 
 def _summary(beneficiary: Beneficiary, actor: Actor) -> BeneficiarySummary:
     summary = BeneficiarySummary.model_validate(beneficiary)
-    if not actor.require().sees_identifiers:
-        summary.national_id = mask(summary.national_id)
-        summary.bhxh_number = mask(summary.bhxh_number)
-    return summary
+    return summary if actor.require().sees_identifiers else mask_fields(summary)
 
 
 @router.post(

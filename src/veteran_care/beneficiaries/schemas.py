@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import (
     Field,
+    ValidationInfo,
     field_validator,
-    model_validator,
 )
 from pydantic.json_schema import SkipJsonSchema
 
@@ -71,19 +71,28 @@ class CategoryOut(OutputSchema):
     """Date of the recognition decision, if recorded."""
 
 
-def _check_birth(birth_date: date | None, birth_year: int | None) -> None:
-    if birth_date is not None and birth_date.year < MIN_BIRTH_YEAR:
+def _born_since(value: date | None) -> date | None:
+    if value is not None and value.year < MIN_BIRTH_YEAR:
         raise ValueError(f"birth_date must be in {MIN_BIRTH_YEAR} or later")
-    if birth_date is not None and birth_year is not None and birth_date.year != birth_year:
+    return value
+
+
+def _year_of_birth(value: int | None, info: ValidationInfo, *, required: bool) -> int | None:
+    """birth_year against birth_date (validated before it: ``info.data``), so that the error
+    names birth_year rather than the whole body."""
+    born = info.data.get("birth_date")
+    if required and value is None and "birth_date" in info.data and born is None:
+        raise ValueError("give birth_date or birth_year")
+    if born is not None and value is not None and born.year != value:
         raise ValueError("birth_year must be the year of birth_date")
+    return value
 
 
-def _check_categories(categories: list[CategoryIn] | None) -> None:
-    if categories is None:
-        return
-    codes = [c.code for c in categories]
+def _check_categories(categories: list[CategoryIn] | None) -> list[CategoryIn] | None:
+    codes = [c.code for c in categories or []]
     if len(codes) != len(set(codes)):
         raise ValueError("a category may be listed once")
+    return categories
 
 
 class BeneficiaryCreate(InputSchema):
@@ -108,6 +117,7 @@ class BeneficiaryCreate(InputSchema):
     birth_date: PastDate | None = Field(None, description="Full date, when known.")
     birth_year: BirthYear | None = Field(
         None,
+        validate_default=True,
         description="Year alone when the date is unknown; derived from birth_date if given "
         "(and then equal to its year). One of birth_date and birth_year is required.",
     )
@@ -133,13 +143,20 @@ class BeneficiaryCreate(InputSchema):
     categories: list[CategoryIn] = Field(default_factory=list, max_length=10)
     """The categories the person belongs to (one person can be in several)."""
 
-    @model_validator(mode="after")
-    def _consistent(self) -> "BeneficiaryCreate":
-        if self.birth_date is None and self.birth_year is None:
-            raise ValueError("give birth_date or birth_year")
-        _check_birth(self.birth_date, self.birth_year)
-        _check_categories(self.categories)
-        return self
+    @field_validator("birth_date")
+    @classmethod
+    def _since_1900(cls, value: date | None) -> date | None:
+        return _born_since(value)
+
+    @field_validator("categories")
+    @classmethod
+    def _categories_once(cls, value: list[CategoryIn] | None) -> list[CategoryIn] | None:
+        return _check_categories(value)
+
+    @field_validator("birth_year")
+    @classmethod
+    def _birth_year(cls, value: int | None, info: ValidationInfo) -> int | None:
+        return _year_of_birth(value, info, required=True)
 
 
 class BeneficiaryUpdate(InputSchema):
@@ -178,11 +195,20 @@ class BeneficiaryUpdate(InputSchema):
     """active, deceased (give date_of_death) or moved-away."""
     date_of_death: PastDate | None = Field(None, description="Required when status is deceased.")
 
-    @model_validator(mode="after")
-    def _consistent(self) -> "BeneficiaryUpdate":
-        _check_birth(self.birth_date, self.birth_year)
-        _check_categories(self.categories)
-        return self
+    @field_validator("birth_date")
+    @classmethod
+    def _since_1900(cls, value: date | None) -> date | None:
+        return _born_since(value)
+
+    @field_validator("categories")
+    @classmethod
+    def _categories_once(cls, value: list[CategoryIn] | None) -> list[CategoryIn] | None:
+        return _check_categories(value)
+
+    @field_validator("birth_year", mode="after")
+    @classmethod
+    def _birth_year(cls, value: int | None, info: ValidationInfo) -> int | None:
+        return _year_of_birth(value, info, required=False)
 
     @field_validator("full_name", "birth_year", "sex", "ethnicity_code", "status")
     @classmethod
@@ -255,7 +281,8 @@ class BeneficiaryRead(OutputSchema):
     """10-digit social-insurance number. Masked (all but the last 4 characters) for roles that do
     not see identifiers."""
     phone: str | None
-    """Phone number (digits, optional leading +)."""
+    """Phone number (digits, optional leading +). Masked (all but the last 4 characters) for
+    roles that do not see identifiers."""
     commune_code: str | None
     """Commune of residence (5-digit national code)."""
     address_line: str | None
@@ -331,11 +358,13 @@ class CardCreate(InputSchema):
         Field(description="5-character first-registration facility code.", examples=["11001"]),
     ]
 
-    @model_validator(mode="after")
-    def _order(self) -> "CardCreate":
-        if self.valid_to < self.valid_from:
+    @field_validator("valid_to")
+    @classmethod
+    def _order(cls, value: date, info: ValidationInfo) -> date:
+        valid_from = info.data.get("valid_from")
+        if valid_from is not None and value < valid_from:
             raise ValueError("valid_to must be on or after valid_from")
-        return self
+        return value
 
 
 class CardStatusUpdate(InputSchema):

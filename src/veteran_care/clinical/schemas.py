@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import Field, Strict, model_validator
+from pydantic import Field, Strict, ValidationInfo, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from veteran_care.clinical import examples as ex
@@ -68,19 +68,25 @@ class DiagnosisIn(InputSchema):
     is left out; of several, mark exactly one `true`."""
 
 
-def _check(data: Any) -> None:
-    systolic, diastolic = data.systolic_mmhg, data.diastolic_mmhg
+def _below_systolic(diastolic: Decimal | int | None, info: ValidationInfo) -> Any:
+    """diastolic_mmhg against systolic_mmhg (validated before it), named on its own field."""
+    systolic = info.data.get("systolic_mmhg")
     if systolic is not None and diastolic is not None and diastolic >= systolic:
         raise ValueError("diastolic_mmhg must be below systolic_mmhg")
-    diagnoses = data.diagnoses
-    if diagnoses:
-        codes = [d.code for d in diagnoses]
-        if len(set(codes)) != len(codes):
-            raise ValueError("a diagnosis may be listed once")
-        if len(diagnoses) == 1 and diagnoses[0].principal is None:
-            diagnoses[0].principal = True
-        if sum(d.principal is True for d in diagnoses) != 1:
-            raise ValueError("mark exactly one diagnosis as principal")
+    return diastolic
+
+
+def _one_principal(diagnoses: list[DiagnosisIn] | None) -> list[DiagnosisIn] | None:
+    if not diagnoses:
+        return diagnoses
+    codes = [d.code for d in diagnoses]
+    if len(set(codes)) != len(codes):
+        raise ValueError("a diagnosis may be listed once")
+    if len(diagnoses) == 1 and diagnoses[0].principal is None:
+        diagnoses[0].principal = True
+    if sum(d.principal is True for d in diagnoses) != 1:
+        raise ValueError("mark exactly one diagnosis as principal")
+    return diagnoses
 
 
 class ResultCreate(InputSchema):
@@ -117,10 +123,15 @@ class ResultCreate(InputSchema):
         description=DIAGNOSES_RULE,
     )
 
-    @model_validator(mode="after")
-    def _consistent(self) -> "ResultCreate":
-        _check(self)
-        return self
+    @field_validator("diastolic_mmhg")
+    @classmethod
+    def _diastolic(cls, value: Any, info: ValidationInfo) -> Any:
+        return _below_systolic(value, info)
+
+    @field_validator("diagnoses")
+    @classmethod
+    def _diagnoses(cls, value: list[DiagnosisIn] | None) -> list[DiagnosisIn] | None:
+        return _one_principal(value)
 
 
 class ResultAmend(InputSchema):
@@ -157,9 +168,18 @@ class ResultAmend(InputSchema):
         description=f"Replaces the list when sent. {DIAGNOSES_RULE}",
     )
 
+    @field_validator("diastolic_mmhg")
+    @classmethod
+    def _diastolic(cls, value: Any, info: ValidationInfo) -> Any:
+        return _below_systolic(value, info)
+
+    @field_validator("diagnoses")
+    @classmethod
+    def _diagnoses(cls, value: list[DiagnosisIn] | None) -> list[DiagnosisIn] | None:
+        return _one_principal(value)
+
     @model_validator(mode="after")
-    def _consistent(self) -> "ResultAmend":
-        _check(self)
+    def _something(self) -> "ResultAmend":
         if self.model_fields_set <= {"reason"}:
             raise ValueError("nothing to amend")
         return self

@@ -144,7 +144,8 @@ def patient(
     if person.date_of_death is not None:
         resource["deceasedDateTime"] = person.date_of_death.isoformat()
     if person.phone:
-        resource["telecom"] = [{"system": "phone", "value": person.phone, "use": "mobile"}]
+        phone = person.phone if shown else mask(person.phone)
+        resource["telecom"] = [{"system": "phone", "value": phone, "use": "mobile"}]
     if person.address_line or person.commune_code or person.legacy_district:
         resource["address"] = [
             _address(person.address_line, person.commune_code, person.legacy_district)

@@ -8,9 +8,9 @@ is accepted, so generated clients and schema-based fuzzers agree with the server
 import re
 import unicodedata
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BeforeValidator, StringConstraints
+from pydantic import BaseModel, BeforeValidator, StringConstraints
 
 _LINE_FORBIDDEN = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
 _TEXT_FORBIDDEN = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
@@ -81,6 +81,20 @@ Text4000 = Annotated[
 def like_escape(value: str) -> str:
     """Escape LIKE wildcards so user input matches literally (use with ``escape='\\\\'``)."""
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# Seen in full only by roles that see identifiers (``Principal.sees_identifiers``); every other
+# caller sees all but their last 4 characters, in every view: the registry, cards, FHIR, reports.
+MASKED_FIELDS = ("national_id", "bhxh_number", "number", "phone")
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def mask_fields(model: Model) -> Model:
+    """The model with each of its ``MASKED_FIELDS`` masked."""
+    for name in MASKED_FIELDS:
+        if name in type(model).model_fields:
+            setattr(model, name, mask(getattr(model, name)))
+    return model
 
 
 def mask(value: str | None) -> str | None:

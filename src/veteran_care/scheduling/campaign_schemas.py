@@ -2,9 +2,9 @@
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from veteran_care.kit.schemas import (
     UNIQUE_ITEMS,
@@ -60,15 +60,20 @@ class CampaignCreate(InputSchema):
     )
     """The specialties every check of the drive includes."""
 
-    @model_validator(mode="after")
-    def _valid(self) -> "CampaignCreate":
-        if self.ends_on < self.starts_on:
+    @field_validator("ends_on")
+    @classmethod
+    def _after_start(cls, ends_on: date, info: ValidationInfo) -> date:
+        starts_on = info.data.get("starts_on")
+        if starts_on is not None and ends_on < starts_on:
             raise ValueError("ends_on must be on or after starts_on")
-        for name in ("facility_ids", "target_categories", "specialty_codes"):
-            values = getattr(self, name)
-            if len(set(values)) != len(values):
-                raise ValueError(f"{name} must not repeat")
-        return self
+        return ends_on
+
+    @field_validator("facility_ids", "target_categories", "specialty_codes")
+    @classmethod
+    def _no_repeats(cls, values: list[Any], info: ValidationInfo) -> list[Any]:
+        if len(set(values)) != len(values):
+            raise ValueError(f"{info.field_name} must not repeat")
+        return values
 
 
 class CampaignRead(OutputSchema):

@@ -5,7 +5,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator
 from pydantic.json_schema import WithJsonSchema
 
 from veteran_care.kit.schemas import (
@@ -48,11 +48,12 @@ class CheckupCreate(InputSchema):
         description="Book although no health-insurance card is valid on the date (audited).",
     )
 
-    @model_validator(mode="after")
-    def _unique(self) -> "CheckupCreate":
-        if len(set(self.specialty_codes)) != len(self.specialty_codes):
+    @field_validator("specialty_codes")
+    @classmethod
+    def _unique(cls, codes: list[str]) -> list[str]:
+        if len(set(codes)) != len(codes):
             raise ValueError("a specialty may be listed once")
-        return self
+        return codes
 
 
 class AppointmentRead(OutputSchema):

@@ -5,7 +5,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from veteran_care.kit.schemas import (
@@ -50,9 +50,10 @@ class SlotOut(Schema):
     part_of_day: PartOfDay
 
 
-def _unique_slots(slots: list[Slot] | None) -> None:
+def _unique_slots(slots: list[Slot] | None) -> list[Slot] | None:
     if slots is not None and len({(s.weekday, s.part_of_day) for s in slots}) != len(slots):
         raise ValueError("a timetable slot may be listed once")
+    return slots
 
 
 class ServiceCreate(InputSchema):
@@ -66,10 +67,10 @@ class ServiceCreate(InputSchema):
     default_capacity: Capacity
     """Places of a session made from the timetable (people per half day)."""
 
-    @model_validator(mode="after")
-    def _slots(self) -> "ServiceCreate":
-        _unique_slots(self.timetable)
-        return self
+    @field_validator("timetable")
+    @classmethod
+    def _slots(cls, value: list[Slot]) -> list[Slot] | None:
+        return _unique_slots(value)
 
 
 class ServiceUpdate(InputSchema):
@@ -87,9 +88,13 @@ class ServiceUpdate(InputSchema):
     active: Bool | SkipJsonSchema[None] = None
     """false: no new sessions are made for the service."""
 
+    @field_validator("timetable")
+    @classmethod
+    def _slots(cls, value: list[Slot] | None) -> list[Slot] | None:
+        return _unique_slots(value)
+
     @model_validator(mode="after")
-    def _slots(self) -> "ServiceUpdate":
-        _unique_slots(self.timetable)
+    def _not_null(self) -> "ServiceUpdate":
         for name in self.model_fields_set:
             if getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
@@ -127,13 +132,15 @@ class DateRange(InputSchema):
     date_to: Day
     """Last day, included: on or after date_from, at most 366 days after it."""
 
-    @model_validator(mode="after")
-    def _range(self) -> "DateRange":
-        if self.date_to < self.date_from:
+    @field_validator("date_to")
+    @classmethod
+    def _range(cls, date_to: date, info: ValidationInfo) -> date:
+        date_from = info.data.get("date_from")
+        if date_from is not None and date_to < date_from:
             raise ValueError("date_to must be on or after date_from")
-        if (self.date_to - self.date_from).days >= MAX_RANGE_DAYS:
+        if date_from is not None and (date_to - date_from).days >= MAX_RANGE_DAYS:
             raise ValueError(f"at most {MAX_RANGE_DAYS} days at a time")
-        return self
+        return date_to
 
 
 class SessionGenerate(DateRange):
