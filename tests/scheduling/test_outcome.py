@@ -3,7 +3,7 @@ derived from its appointments through every status change: booking, bulk schedul
 results, cancellations (appointment, checkup, session), rescheduling, no-shows, entered in error."""
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -195,7 +195,12 @@ def test_the_rules_in_python() -> None:
     from veteran_care.models import CancelledBy
 
     def outcome(*statuses: tuple[S, CancelledBy | None]) -> str | None:
-        made = [Appointment(status=s, cancelled_by=by) for s, by in statuses]
+        """In the order they were last changed (a minute apart)."""
+        start = datetime(2027, 7, 27, 7, tzinfo=UTC)
+        made = [
+            Appointment(status=s, cancelled_by=by, updated_at=start + timedelta(minutes=n))
+            for n, (s, by) in enumerate(statuses)
+        ]
         found = checkup_outcome(made)
         return None if found is None else found.value
 
@@ -206,6 +211,8 @@ def test_the_rules_in_python() -> None:
     assert outcome((S.cancelled, patient), (S.fulfilled, None)) == "attended"
     assert outcome((S.noshow, None), (S.booked, None)) == "noshow"
     assert outcome((S.booked, None), (S.cancelled, patient)) == "pending"
-    assert outcome((S.cancelled, facility), (S.cancelled, patient)) == "cancelled_by_patient"
+    # Several cancellations: the first decides.
+    assert outcome((S.cancelled, facility), (S.cancelled, patient)) == "cancelled_by_facility"
+    assert outcome((S.cancelled, patient), (S.cancelled, facility)) == "cancelled_by_patient"
     assert outcome((S.cancelled, facility), (S.entered_in_error, None)) == "cancelled_by_facility"
     assert lifecycle.checkup_status([]) == "entered-in-error"

@@ -86,7 +86,7 @@ class CheckupStatus(StrEnum):
 class CheckupOutcome(StrEnum):
     """What became of a checkup, from its appointments (entered-in-error ones left out):
     attended if one was checked in or fulfilled; else noshow if one was missed; else pending if
-    one is still booked; else cancelled, by the patient if one was cancelled by the patient.
+    one is still booked; else cancelled, by whoever cancelled first.
     Stored on the checkup (``Checkup.outcome``) wherever an appointment's status changes, so that
     reports count checkups of a period without grouping all their appointments."""
 
@@ -202,7 +202,7 @@ class Checkup(IdMixin, TimestampMixin, VersionedMixin, Base):
     )
     card_override_reason: Mapped[str | None] = mapped_column(String(300), default=None)
     rescheduled_from_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("checkups.id"), default=None
+        ForeignKey("checkups.id"), default=None, index=True
     )
     booked_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
 

@@ -7,7 +7,10 @@ on the checkup (``Checkup.outcome``, kept by the scheduling lifecycle) from its 
 - cancelled_by_patient / cancelled_by_facility: not attended, no no-show, cancelled (by whom the
   first cancelled examination says);
 - pending: still booked.
-Checkups entered in error are left out.
+Checkups entered in error are left out, and so is a checkup moved to another day (rescheduled)
+when the checkup it was moved to is in the report too: a rescheduled check counts once, as what
+became of it on its new day. A person of no category is counted under ``no-category`` when the
+report is grouped by category (a person of several categories counts in each).
 """
 
 import uuid
@@ -16,8 +19,21 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, and_, case, cast, func, literal, or_, select
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
 from veteran_care.db.session import plan_each_execution
@@ -49,8 +65,12 @@ AGE_BANDS = (
     (85, 200, "85+"),
 )
 
+NO_CATEGORY = "no-category"
 STATUS_NOTES = {
-    "booked": "checkups booked (all outcomes; entered-in-error left out)",
+    "booked": (
+        "checkups booked (all outcomes; entered-in-error left out; a checkup rescheduled to a "
+        "day within the report counts once, on its new day)"
+    ),
     "attended": "checkups with an examination checked-in or fulfilled",
     "noshow": "checkups not attended with an examination marked noshow",
     "cancelled_by_patient": "checkups not attended, cancelled, first cancellation by the patient",
@@ -79,11 +99,22 @@ def _month(column: Any) -> ColumnElement[Any]:
     return year * 100 + cast(func.extract("month", column), Integer)
 
 
+def _category() -> ColumnElement[Any]:
+    """The category's code, or ``no-category`` for a person of none (outer-joined)."""
+    return func.coalesce(BeneficiaryCategoryMembership.category_code, literal(NO_CATEGORY))
+
+
+def _by_category(stmt: Select[Any], person: Any) -> Select[Any]:
+    return stmt.outerjoin(
+        BeneficiaryCategoryMembership, BeneficiaryCategoryMembership.beneficiary_id == person
+    )
+
+
 def _dimension(name: str, reference_year: int) -> Any:
     return {
         "commune": Beneficiary.commune_code,
         "facility": Checkup.facility_id,
-        "category": BeneficiaryCategoryMembership.category_code,
+        "category": _category(),
         "sex": Beneficiary.sex,
         "ethnicity": Beneficiary.ethnicity_code,
         "age_band": _age_band(reference_year),
@@ -91,17 +122,30 @@ def _dimension(name: str, reference_year: int) -> Any:
     }[name]
 
 
-def _scoped(stmt: Select[Any], scope: Scope) -> Select[Any]:
-    stmt = stmt.where(Checkup.status != CheckupStatus.entered_in_error)
+def _in_scope(checkup: Any, scope: Scope) -> list[ColumnElement[bool]]:
+    conditions = [checkup.status != CheckupStatus.entered_in_error]
     if scope.date_from is not None:
-        stmt = stmt.where(Checkup.date >= scope.date_from)
+        conditions.append(checkup.date >= scope.date_from)
     if scope.date_to is not None:
-        stmt = stmt.where(Checkup.date <= scope.date_to)
+        conditions.append(checkup.date <= scope.date_to)
     if scope.campaign_id is not None:
-        stmt = stmt.where(Checkup.campaign_id == scope.campaign_id)
+        conditions.append(checkup.campaign_id == scope.campaign_id)
     if scope.facilities is not None:
-        stmt = stmt.where(Checkup.facility_id.in_(scope.facilities))
-    return stmt
+        conditions.append(checkup.facility_id.in_(scope.facilities))
+    return conditions
+
+
+def _scoped(stmt: Select[Any], scope: Scope) -> Select[Any]:
+    """The checkups of the scope, less those rescheduled to one that is in it too."""
+    successor = aliased(Checkup)
+    moved_within = (
+        exists()
+        .where(successor.rescheduled_from_id == Checkup.id, *_in_scope(successor, scope))
+        .correlate(Checkup)
+    )
+    cancelled = (CheckupOutcome.cancelled_by_patient, CheckupOutcome.cancelled_by_facility)
+    replaced = and_(Checkup.outcome.in_(cancelled), moved_within)
+    return stmt.where(*_in_scope(Checkup, scope), ~replaced)
 
 
 def _total(expression: Any) -> Any:
@@ -126,10 +170,7 @@ def attendance_statement(scope: Scope, group_by: Sequence[str], reference_year: 
     if set(group_by) & PERSON_GROUPS:  # totals, facility and month need no person
         stmt = stmt.join(Beneficiary, Beneficiary.id == Checkup.beneficiary_id)
     if "category" in group_by:
-        stmt = stmt.join(
-            BeneficiaryCategoryMembership,
-            BeneficiaryCategoryMembership.beneficiary_id == Checkup.beneficiary_id,
-        )
+        stmt = _by_category(stmt, Checkup.beneficiary_id)
     stmt = _scoped(stmt, scope).where(Checkup.outcome.is_not(None))
     if dims:
         stmt = stmt.group_by(*dims).order_by(*dims)
@@ -222,7 +263,7 @@ def dispensing_statement(scope: Scope, group_by: Sequence[str]) -> Select[Any]:
 def classification_statement(scope: Scope, group_by: Sequence[str], year: int) -> Select[Any]:
     dims: list[Any] = [
         {
-            "category": BeneficiaryCategoryMembership.category_code,
+            "category": _category(),
             "age_band": _age_band(year),
         }[name].label(name)
         for name in group_by
@@ -238,10 +279,7 @@ def classification_statement(scope: Scope, group_by: Sequence[str], year: int) -
         .join(Beneficiary, Beneficiary.id == Checkup.beneficiary_id)
     )
     if "category" in group_by:
-        stmt = stmt.join(
-            BeneficiaryCategoryMembership,
-            BeneficiaryCategoryMembership.beneficiary_id == Beneficiary.id,
-        )
+        stmt = _by_category(stmt, Beneficiary.id)
     stmt = _scoped(stmt, scope)
     return stmt.group_by(*dims, CheckupConclusion.health_class).order_by(
         *dims, CheckupConclusion.health_class
@@ -251,7 +289,7 @@ def classification_statement(scope: Scope, group_by: Sequence[str], year: int) -
 def diagnoses_statement(scope: Scope, group_by: Sequence[str], year: int, top: int) -> Select[Any]:
     dims: list[Any] = [
         {
-            "category": BeneficiaryCategoryMembership.category_code,
+            "category": _category(),
             "age_band": _age_band(year),
         }[name].label(name)
         for name in group_by
@@ -271,10 +309,7 @@ def diagnoses_statement(scope: Scope, group_by: Sequence[str], year: int, top: i
         .where(ExaminationResult.status != ResultStatus.entered_in_error)
     )
     if "category" in group_by:
-        stmt = stmt.join(
-            BeneficiaryCategoryMembership,
-            BeneficiaryCategoryMembership.beneficiary_id == Beneficiary.id,
-        )
+        stmt = _by_category(stmt, Beneficiary.id)
     stmt = _scoped(stmt, scope)
     stmt = stmt.group_by(*dims, Diagnosis.icd10_code)
     return stmt.order_by(*dims, func.count().desc(), Diagnosis.icd10_code)

@@ -81,7 +81,10 @@ def _send(report: T | exports.Document) -> T | Response:
     summary="Attendance: booked, attended, no-show, cancelled by whom, rate; grouped",
     description=(
         "For a date range and/or a campaign, grouped by any of commune, facility, category (a "
-        "person in two categories counts in both), sex, ethnicity, age_band, month. "
+        "person in two categories counts in both; a person of none under `no-category`), sex, "
+        "ethnicity, age_band, month. A checkup rescheduled to a day within the report counts "
+        "once, as what became of it on its new day; when several examinations of a checkup "
+        "were cancelled, the first cancellation says who cancelled. "
         "`format=svg` draws the attendance rate by the first grouping (commune by default)."
     ),
     responses=problem_responses() | file_responses(exports.SVG_TYPE),

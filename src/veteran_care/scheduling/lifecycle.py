@@ -3,7 +3,7 @@ the checkup (FHIR Encounter) they belong to."""
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -135,7 +135,13 @@ def checkup_outcome(appointments: Iterable[Appointment]) -> CheckupOutcome | Non
         return CheckupOutcome.noshow
     if S.booked in statuses:
         return CheckupOutcome.pending
-    if any(a.status == S.cancelled and a.cancelled_by == CancelledBy.patient for a in counted):
+    # Several cancellations: the first one decides who cancelled (an appointment is last
+    # changed when it is cancelled).
+    first = min(
+        (a for a in counted if a.status == S.cancelled),
+        key=lambda a: (a.updated_at or datetime.max.replace(tzinfo=UTC), str(a.id)),
+    )
+    if first.cancelled_by == CancelledBy.patient:
         return CheckupOutcome.cancelled_by_patient
     return CheckupOutcome.cancelled_by_facility
 
