@@ -10,13 +10,14 @@ from veteran_care.audit import service as audit
 from veteran_care.auth.dependencies import allow
 from veteran_care.auth.permissions import Permission
 from veteran_care.auth.principal import Actor
-from veteran_care.beneficiaries import repository, service
+from veteran_care.beneficiaries import repository, scan, service
 from veteran_care.beneficiaries.fields import (
     BirthYearQuery,
     CategoryCode,
     CommuneCode,
     EthnicityCode,
 )
+from veteran_care.beneficiaries.scan import CccdScan, ScanResult
 from veteran_care.beneficiaries.schemas import (
     BeneficiaryCreate,
     BeneficiaryRead,
@@ -130,6 +131,22 @@ async def list_beneficiaries(
         detail=f"filters: {', '.join(sorted(used)) or 'none'}; {len(rows)} rows",
     )
     return Page(items=[_summary(r, actor) for r in rows], next_cursor=next_cursor)
+
+
+@router.post(
+    "/cccd-scans",
+    summary="Find a person by the QR code of their chip CCCD",
+    description=(
+        "The text a scanner reads from the QR code on a chip CCCD. Answers the registered "
+        "person's id (matched by the CCCD, or by the old CMND the card also carries), or, when "
+        "nobody the caller may see matches, a registration filled in from the card to complete "
+        "and send to `POST /beneficiaries`. Text that is not a CCCD QR code: 422 "
+        "`unreadable-cccd-qr`, naming the part that is wrong. Audited as a search."
+    ),
+    responses=problem_responses(422),
+)
+async def scan_cccd(body: CccdScan, actor: Reader, session: WriteSession) -> ScanResult:
+    return await scan.identify(session, actor, body.text)
 
 
 @router.get(
