@@ -190,7 +190,8 @@ def _validation_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
     return [
         {
             "field": _field_path(err.get("loc", ())),
-            "message": str(err.get("msg", "invalid value")),
+            # A rule's own message, without the "Value error, " pydantic puts before it.
+            "message": str(err.get("msg", "invalid value")).removeprefix("Value error, "),
             "type": str(err.get("type", "value_error")),
         }
         for err in errors

@@ -20,6 +20,7 @@ from veteran_care.beneficiaries.router import router as beneficiaries_router
 from veteran_care.clinical.router import router as clinical_router
 from veteran_care.config import Settings, get_settings
 from veteran_care.db.engine import create_engine, create_sessionmaker
+from veteran_care.docs.router import install_docs
 from veteran_care.errors import install_error_handlers
 from veteran_care.facilities.router import router as facilities_router
 from veteran_care.fhir import responses as fhir_responses
@@ -127,12 +128,14 @@ def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAP
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
         telemetry=NO_FASTAPI_TELEMETRY,
+        docs_url=None,  # docs.router serves them, with their files (no CDN)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.schema_heads = head_revisions()
     install_error_handlers(app)
     app.state.problem_hook = record_problem
-    edge_layers = edge_for(app, settings)
+    edge_layers = edge_for(app, settings, install_docs(app))
     if edge:
         app.edge = edge_layers
     app.include_router(health_router)

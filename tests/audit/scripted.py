@@ -32,3 +32,20 @@ class ScriptedSessions:
     async def _never(self) -> AsyncIterator[AsyncSession]:
         await asyncio.Event().wait()
         yield self.real()
+
+
+class WatchedSessions:
+    """Real sessions; ``closed`` is set when the first one closes (a round of work is over)."""
+
+    def __init__(self, real: async_sessionmaker[AsyncSession]) -> None:
+        self.real, self.kw = real, real.kw
+        self.closed = asyncio.Event()
+
+    def __call__(self) -> Any:
+        return self._session()
+
+    @contextlib.asynccontextmanager
+    async def _session(self) -> AsyncIterator[AsyncSession]:
+        async with self.real() as session:
+            yield session
+        self.closed.set()

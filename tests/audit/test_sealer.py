@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.audit.scripted import ScriptedSessions
+from tests.audit.scripted import ScriptedSessions, WatchedSessions
 from tests.factories import create_beneficiary
 from veteran_care.audit import sealer
 from veteran_care.audit import service as audit
@@ -134,8 +134,10 @@ async def test_the_server_seals_on_its_own(
 async def test_a_server_stopping_seals_what_is_left(
     sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession
 ) -> None:
-    async with sealer.sealing(sessionmaker, 60):
-        await asyncio.sleep(0.05)  # its first round is over
+    sessions = WatchedSessions(sessionmaker)
+    async with sealer.sealing(sessions, 60):  # type: ignore[arg-type]
+        # The test's one connection cannot serve the sealer and the test at once.
+        await asyncio.wait_for(sessions.closed.wait(), 10)  # its first round is over
         await _record_committed(sessionmaker, "req-stop")
     assert await _sealed(session, "req-stop")
     assert (await audit.verify(session)).intact

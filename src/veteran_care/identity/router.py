@@ -27,6 +27,7 @@ from veteran_care.identity.schemas import (
 )
 from veteran_care.kit.etag import sends_etag, set_etag
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from veteran_care.kit.problem_examples import problem_example
 from veteran_care.models import Account, AccountKind, Role
 
 router = APIRouter(route_class=IdempotentRoute, tags=["identity"])
@@ -39,7 +40,21 @@ IfMatch = Annotated[str | None, Header(max_length=200, description="ETag of your
 TOKEN_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {
         "description": "invalid_grant / invalid_request: wrong credentials or refresh token.",
-        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        "content": {
+            PROBLEM_MEDIA_TYPE: {
+                "schema": {"$ref": "#/components/schemas/Problem"},
+                "examples": {
+                    "invalid_grant": problem_example(
+                        400,
+                        "invalid_grant",
+                        "A wrong login or password",
+                        logins.WRONG_CREDENTIALS,
+                        "/api/v1/auth/token",
+                        error="invalid_grant",
+                    )
+                },
+            }
+        },
     },
     429: {
         "description": (
@@ -56,7 +71,20 @@ PASSWORD_CHANGE_ERRORS: dict[int | str, dict[str, Any]] = {
             "`wrong-password`: the current password is wrong; `not-a-user`: a machine client "
             "has no password."
         ),
-        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        "content": {
+            PROBLEM_MEDIA_TYPE: {
+                "schema": {"$ref": "#/components/schemas/Problem"},
+                "examples": {
+                    "wrong-password": problem_example(
+                        403,
+                        "wrong-password",
+                        "A wrong current password",
+                        logins.WRONG_PASSWORD,
+                        "/api/v1/auth/password",
+                    )
+                },
+            }
+        },
     },
     429: TOKEN_ERRORS[429],
 }

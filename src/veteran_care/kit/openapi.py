@@ -10,11 +10,13 @@
 - The nulls of the shapes' examples, which FastAPI drops (fastapi/fastapi#5559).
 - Every 201 declares the `Location` header that each create sends (the URL to read what it
   created), so that no create can be documented without it.
+- Each problem response shows an example of its own status (kit/problem_examples.py).
 """
 
 import re
 from typing import Any
 
+from veteran_care.kit.problem_examples import exemplify_problems
 from veteran_care.kit.schemas import Schema
 
 SCHEMA_NAMES = {
@@ -83,6 +85,7 @@ def refine(schema: dict[str, Any]) -> None:
     _require_if_match(schema)
     _link_creates(schema)
     _link_reads_to_updates(schema)
+    exemplify_problems(schema)
 
 
 def _rename_schemas(schema: dict[str, Any]) -> None:

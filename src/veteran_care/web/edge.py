@@ -102,7 +102,8 @@ class EdgeMiddleware:
             return await self.app(scope, receive, send)
         started = time.perf_counter()
         request_id = scope.setdefault("state", {})["request_id"] = _request_id(scope)
-        no_store = route_path(scope) not in self.static_paths
+        path = route_path(scope)  # before routing: a mount (the docs' files) changes root_path
+        no_store = path not in self.static_paths
         status = 500  # what the server answers if the app fails before starting a response
 
         async def send_with_headers(message: Message) -> None:
@@ -116,12 +117,13 @@ class EdgeMiddleware:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
-            self._account(scope, status, time.perf_counter() - started, request_id)
+            self._account(scope, path, status, time.perf_counter() - started, request_id)
             request_id_var.reset(token)
 
-    def _account(self, scope: Scope, status: int, seconds: float, request_id: str) -> None:
+    def _account(
+        self, scope: Scope, path: str, status: int, seconds: float, request_id: str
+    ) -> None:
         method = scope["method"] if scope["method"] in _METHODS else "OTHER"
-        path = route_path(scope)
         route = route_template(scope) or (path if path in self.static_paths else "<unmatched>")
         self.requests.labels(method, route, str(status)).inc()
         self.durations.labels(method, route).observe(seconds)

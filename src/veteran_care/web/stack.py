@@ -10,7 +10,7 @@ They wrap the whole stack Starlette builds, ``ServerErrorMiddleware`` included, 
 our catch-all handler renders still has the request id and headers and is counted and logged.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from fastapi import FastAPI
 from prometheus_client import GC_COLLECTOR, PLATFORM_COLLECTOR, PROCESS_COLLECTOR, CollectorRegistry
@@ -39,19 +39,17 @@ class VeteranCareAPI(FastAPI):
         return self.edge(stack) if self.edge is not None else stack
 
 
-def _docs_paths(app: FastAPI) -> set[str]:
-    oauth2_redirect = app.swagger_ui_oauth2_redirect_url if app.docs_url else None
-    paths = (app.openapi_url, app.docs_url, app.redoc_url, oauth2_redirect)
-    return {path for path in paths if path}
-
-
-def edge_for(app: FastAPI, settings: Settings) -> Callable[[ASGIApp], ASGIApp]:
+def edge_for(
+    app: FastAPI, settings: Settings, docs_paths: Iterable[str] = ()
+) -> Callable[[ASGIApp], ASGIApp]:
     """The layers around the app's built stack (see the module's docstring), counting into a
-    metrics registry of the app's own (``app.state.metrics_registry``, served at ``/metrics``)."""
+    metrics registry of the app's own (``app.state.metrics_registry``, served at ``/metrics``).
+    ``docs_paths``: the documentation's pages and files, which browsers may cache (with the
+    OpenAPI document)."""
     registry = app.state.metrics_registry = CollectorRegistry()
     for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
         registry.register(collector)
-    docs_paths = _docs_paths(app)
+    docs_paths = {path for path in (app.openapi_url, *docs_paths) if path}
 
     def wrap(inner: ASGIApp) -> ASGIApp:
         intake = IntakeMiddleware(

@@ -1,0 +1,1 @@
+"""The interactive documentation, ``/docs`` and ``/redoc``, served whole by the app itself."""
