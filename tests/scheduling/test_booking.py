@@ -63,12 +63,30 @@ async def test_full_specialty_is_a_409_with_next_dates_and_nothing_taken(
     response = await book(client, clinic, person, day(3))
     body = assert_problem(response, 409, "session-full")
     assert body["specialty_code"] == "ultrasound"
-    assert body["next_available_dates"][0] == day(4)
-    assert len(body["next_available_dates"]) == 5
+    # The nearest days with room, today and tomorrow included (issue 29), never the full one.
+    assert body["next_available_dates"] == [day(0), day(1), day(2), day(4), day(5)]
     internal = [
         s for s in await sessions_on(client, clinic, day(3)) if s["specialty_code"] != "ultrasound"
     ]
     assert all(s["booked"] == 0 for s in internal), "a failed booking left places taken"
+
+
+async def test_next_dates_skip_full_days_and_lean_to_the_day_asked(
+    client: httpx.AsyncClient,
+) -> None:
+    """Today full as well as the day asked: the offer is the five days with room nearest to
+    the day asked, on either side of it, in date order."""
+    only = ["ultrasound"]
+    clinic = await make_clinic(client, capacity=1, days=20, specialties=only)
+    for offset in (0, 10):
+        for part in ("morning", "afternoon"):
+            filler = await person_with_card(client)
+            taken = await book(client, clinic, filler, day(offset), only, part_of_day=part)
+            assert taken.status_code == 201, taken.text
+    for offset, expected in ((0, [1, 2, 3, 4, 5]), (10, [7, 8, 9, 11, 12])):
+        refused = await book(client, clinic, await person_with_card(client), day(offset), only)
+        body = assert_problem(refused, 409, "session-full")
+        assert body["next_available_dates"] == [day(n) for n in expected]
 
 
 async def test_a_full_preferred_part_of_day_falls_back_to_the_other(

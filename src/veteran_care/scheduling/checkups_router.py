@@ -49,8 +49,9 @@ def checkup_read(checkup: Checkup) -> CheckupRead:
     summary="Book a periodic check: one appointment per specialty, all or nothing",
     description=(
         "Every specialty gets a place in that day's session (the preferred part of day first). "
-        "409 `session-full` or `no-session` names the specialty and offers "
-        "`next_available_dates` where every requested specialty has a place; 409 "
+        "409 `session-full` or `no-session` names the specialty and offers as "
+        "`next_available_dates` the five days nearest to the one asked (today included) where "
+        "every requested specialty has a place; 409 "
         "`already-booked`, `beneficiary-not-active`; 422 `date-in-past`, `card-not-valid` "
         "(unless `card_override_reason` is given: audited)."
     ),
