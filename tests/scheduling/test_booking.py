@@ -89,6 +89,34 @@ async def test_next_dates_skip_full_days_and_lean_to_the_day_asked(
         assert body["next_available_dates"] == [day(n) for n in expected]
 
 
+async def test_the_checkups_of_one_session_are_listed(client: httpx.AsyncClient, clinic) -> None:
+    one = ["ultrasound"]
+    morning = await book(
+        client, clinic, await person_with_card(client), day(2), one, part_of_day="morning"
+    )
+    afternoon_person = await person_with_card(client)
+    afternoon = await book(client, clinic, afternoon_person, day(2), one, part_of_day="afternoon")
+    cancelled = await book(
+        client, clinic, await person_with_card(client), day(2), one, part_of_day="morning"
+    )
+    await client.post(
+        f"/api/v1/checkups/{cancelled.json()['id']}/cancel",
+        json={"cancelled_by": "patient", "reason": "Ốm"},
+    )
+    session_id = morning.json()["appointments"][0]["session_id"]
+    listed = await client.get("/api/v1/checkups", params={"session_id": session_id})
+    assert listed.status_code == 200, listed.text
+    assert {c["id"] for c in listed.json()["items"]} == {
+        morning.json()["id"],
+        cancelled.json()["id"],
+    }
+    assert afternoon.json()["id"] not in {c["id"] for c in listed.json()["items"]}
+    booked_only = await client.get(
+        "/api/v1/checkups", params={"session_id": session_id, "status": "planned"}
+    )
+    assert [c["id"] for c in booked_only.json()["items"]] == [morning.json()["id"]]
+
+
 async def test_a_full_preferred_part_of_day_falls_back_to_the_other(
     client: httpx.AsyncClient,
 ) -> None:

@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from veteran_care.audit import service as audit
 from veteran_care.auth.dependencies import allow
@@ -73,6 +73,10 @@ async def list_checkups(
     facility_id: uuid.UUID | None = None,
     beneficiary_id: uuid.UUID | None = None,
     campaign_id: uuid.UUID | None = None,
+    session_id: Annotated[
+        uuid.UUID | None,
+        Query(description="Only checkups with an appointment in this session (any status)."),
+    ] = None,
     status: CheckupStatus | None = None,
     date_from: Day | None = None,
     date_to: Day | None = None,
@@ -88,6 +92,7 @@ async def list_checkups(
         facility_id=facility_id,
         beneficiary_id=beneficiary_id,
         campaign_id=campaign_id,
+        session_id=session_id,
         status=status,
         date_from=date_from,
         date_to=date_to,
