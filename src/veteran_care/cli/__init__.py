@@ -4,7 +4,7 @@ audit checkpoint | purge-idempotency-keys (and more: `veteran-care --help`)"""
 import asyncio
 import importlib.util
 from pathlib import Path
-from typing import Annotated, BinaryIO
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 import uvicorn
@@ -18,6 +18,9 @@ from veteran_care.db.engine import create_engine, create_sessionmaker
 from veteran_care.identity import service as identity
 from veteran_care.models import Role
 from veteran_care.web.logs import configure_logging, logging_config
+
+if TYPE_CHECKING:
+    from veteran_care.beneficiaries.importer import ImportSummary
 
 app = typer.Typer(help="Veteran Care: registry, periodic checks, medicines and reports.")
 app.add_typer(audit_app, name="audit")
@@ -267,6 +270,13 @@ def import_beneficiaries(
     facility_code: Annotated[
         str | None, typer.Option(help="Register new people whose row names no facility here.")
     ] = None,
+    leave_unplaced: Annotated[
+        bool,
+        typer.Option(
+            help="Without --facility-code: register them at no facility (only province-wide "
+            "accounts see them) instead of rejecting their rows."
+        ),
+    ] = False,
 ) -> None:
     """Import beneficiaries from CSV or XLSX: validated as by the API, matched by BHXH number or
     CCCD, idempotent. Exit 0: all rows imported; 1: some rejected; 2: the file cannot be read."""
@@ -293,6 +303,7 @@ def import_beneficiaries(
                 source,
                 system_actor("import"),
                 default_facility_code=facility_code,
+                unplaced_allowed=leave_unplaced,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
         finally:
@@ -310,10 +321,26 @@ def import_beneficiaries(
     except (import_reading.UnreadableFile, import_reading.InvalidFile) as exc:
         typer.echo(exc.detail, err=True)
         raise typer.Exit(2) from exc
+    _report_import(summary)
+
+
+def _report_import(summary: "ImportSummary") -> None:
+    """What an import did, on stdout, and its errors on stderr (exit 1 if rows were rejected)."""
     typer.echo(
         f"{summary.rows} rows: {summary.created} created, {summary.updated} updated, "
         f"{summary.unchanged} unchanged, {summary.rejected} rejected."
     )
+    if summary.unplaced:
+        typer.echo(
+            f"{summary.unplaced} people registered at no facility: only province-wide "
+            "accounts see them until one is set."
+        )
+    if any(e.field == "registered_facility_code" for e in summary.errors):
+        typer.echo(
+            "Rows that name no facility (ma_co_so) were rejected: give --facility-code CODE "
+            "(or --leave-unplaced).",
+            err=True,
+        )
     if summary.ignored_columns:
         typer.echo(f"Ignored columns: {', '.join(summary.ignored_columns)}")
     if summary.rejected:
