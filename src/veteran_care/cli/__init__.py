@@ -34,7 +34,9 @@ def _seed(settings: Settings, count: int, seed: int) -> str:
         return "Demo data already present: nothing added."
     return (
         f"Demo data added: {summary.facilities} facilities, "
-        f"{summary.beneficiaries} beneficiaries, {summary.cards} cards."
+        f"{summary.beneficiaries} beneficiaries, {summary.cards} cards; at the provincial "
+        f"hospital {summary.services} services, {summary.sessions} sessions this week, "
+        f"{summary.lots} medicine lots; {summary.campaigns} campaign (27 July)."
     )
 
 
