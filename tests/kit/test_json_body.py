@@ -102,3 +102,11 @@ async def test_malformed_json_is_still_the_frameworks_422(everyone: httpx.AsyncC
     )
     body = assert_problem(response, 422, "validation-error")
     assert body["errors"][0]["type"] == "json_invalid"
+
+
+async def test_a_body_nested_past_the_limit_is_a_4xx(everyone: httpx.AsyncClient) -> None:
+    deep = b"[" * 200_000 + b"]" * 200_000
+    response = await everyone.post(
+        "/api/v1/beneficiaries", content=deep, headers={"Content-Type": "application/json"}
+    )
+    assert 400 <= response.status_code < 500, response.text

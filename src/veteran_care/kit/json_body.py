@@ -97,16 +97,23 @@ async def _read_strictly(request: StrictJsonRequest) -> None:
     try:
         await request.json()
     except _RepeatedKey:
-        body = json.loads(await request.body(), object_pairs_hook=_marked_object)
-        path = _repeat_path(body, ("body",)) or ("body",)
-        field = ".".join(str(part) for part in path)
-        raise InvalidInput(
-            field,
-            f'The key "{path[-1]}" appears more than once in one object: send it once.',
-            error_type="duplicate_key",
-        ) from None
-    except ValueError:
-        return  # not JSON at all: FastAPI's own 400 or 422, as for any malformed body
+        raise _repeated(await request.body()) from None
+    except (ValueError, RecursionError):
+        return  # not JSON at all, or nested past Python's limit: FastAPI's own 400 or 422
+
+
+def _repeated(body: bytes) -> InvalidInput:
+    """The 422 that names the first key sent twice, with its path in the body."""
+    try:
+        path = _repeat_path(json.loads(body, object_pairs_hook=_marked_object), ("body",))
+    except RecursionError:
+        path = None
+    path = path or ("body",)
+    return InvalidInput(
+        ".".join(str(part) for part in path),
+        f'The key "{path[-1]}" appears more than once in one object: send it once.',
+        error_type="duplicate_key",
+    )
 
 
 class JsonBodyRoute(APIRoute):
