@@ -93,6 +93,10 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        # A new worker imports the command line and the app before it answers the supervisor
+        # (about 1-2 s on an idle machine, several on a busy one): uvicorn's default 5 s would
+        # kill and restart it in a loop.
+        timeout_worker_healthcheck=settings.worker_timeout_seconds,
         loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
         http="httptools" if importlib.util.find_spec("httptools") else "h11",
         proxy_headers=True,
