@@ -160,6 +160,59 @@ def test_serve_creates_the_first_admin_once(sqlite_env: Path) -> None:
     assert out.getvalue().count("Created the first admin account") == 1
 
 
+async def _token(settings: Any, username: str, password: str) -> int:
+    import httpx
+
+    from veteran_care.main import create_app, use_engine
+
+    application = create_app(settings)
+    engine = create_engine(settings)
+    use_engine(application, engine)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=application), base_url="http://test"
+        ) as client:
+            response = await client.post(
+                "/api/v1/auth/token",
+                data={"grant_type": "password", "username": username, "password": password},
+            )
+            return response.status_code
+    finally:
+        await engine.dispose()
+
+
+def test_the_first_admins_password_may_be_a_docker_secret(
+    sqlite_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Compose passes VETERAN_CARE_ADMIN_PASSWORD empty when it is not set: then the Docker
+    secret `veteran_care_admin_password` gives it, and `admin` logs in with it (issue 29)."""
+    import contextlib
+    import io
+
+    from veteran_care import config
+    from veteran_care.cli import _first_admin, _migrate
+
+    secrets = sqlite_env / "secrets"
+    secrets.mkdir()
+    (secrets / "veteran_care_admin_password").write_text("from-a-docker-secret-27\n")
+    monkeypatch.setattr(config, "DOCKER_SECRETS", secrets)
+    monkeypatch.setenv("VETERAN_CARE_SECRET_KEY", "s" * 48)
+    monkeypatch.setenv("VETERAN_CARE_ADMIN_PASSWORD", "from-the-environment-27")
+    get_settings.cache_clear()
+    assert get_settings().admin_password == "from-the-environment-27", "the environment first"
+    monkeypatch.setenv("VETERAN_CARE_ADMIN_PASSWORD", "")
+    get_settings.cache_clear()
+    settings = get_settings()
+    assert settings.admin_password == "from-a-docker-secret-27"
+    _migrate(settings)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        _first_admin(settings)
+    assert out.getvalue() == "", "nothing generated, nothing printed"
+    assert asyncio.run(_token(settings, "admin", "from-a-docker-secret-27")) == 200
+    assert asyncio.run(_token(settings, "admin", "from-the-environment-27")) == 400
+
+
 def test_purge_idempotency_keys_deletes_only_expired_ones(sqlite_env: Path) -> None:
     runner = CliRunner()
     assert runner.invoke(app, ["migrate"]).exit_code == 0
@@ -229,3 +282,56 @@ def test_the_served_app_hides_its_lasting_objects_from_the_collector() -> None:
         assert watched() is None
     finally:
         gc.unfreeze()
+
+
+SLOW_WORKER_MAIN = """
+import time
+
+if __name__ == "__mp_main__":  # a worker process re-importing this script, as on a busy machine
+    time.sleep(8)
+
+from veteran_care.cli import app
+
+if __name__ == "__main__":
+    app()
+"""
+
+
+def test_workers_that_start_slowly_are_not_killed(sqlite_env: Path) -> None:
+    """`serve --workers 2` where each worker takes 8 s to import (more than uvicorn's default
+    health check of 5 s): both start and serve, none is killed and restarted (issue 29)."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.faults.database import free_port
+
+    script = sqlite_env / "slow_main.py"
+    script.write_text(SLOW_WORKER_MAIN, encoding="utf-8")
+    port = free_port()
+    log = sqlite_env / "serve.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, str(script), "serve", "--workers", "2", "--port", str(port)],
+            env={**os.environ, "VETERAN_CARE_ADMIN_PASSWORD": "slow-start-" + "p" * 12},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            answered = 0
+            deadline = time.monotonic() + 45
+            while answered < 4 and time.monotonic() < deadline:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                        answered += 1
+                except OSError:
+                    time.sleep(0.5)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    output = log.read_text(encoding="utf-8", errors="replace")
+    assert answered == 4, output
+    assert "died" not in output, output
+    assert output.count("Application startup complete") == 2, output

@@ -1,4 +1,5 @@
-"""One Settings object, read from the environment (prefix ``VETERAN_CARE_``) and ``.env``."""
+"""One Settings object, read from the environment (prefix ``VETERAN_CARE_``), ``.env`` and,
+in a container, Docker secrets (``/run/secrets/veteran_care_admin_password`` and so on)."""
 
 from enum import StrEnum
 from functools import lru_cache
@@ -8,6 +9,9 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me-in-production"
+# Where Docker and Compose mount secrets: a file named like the variable (any case) is read
+# when the variable is unset or empty (pydantic-settings' secrets directory).
+DOCKER_SECRETS = Path("/run/secrets")
 
 
 class Environment(StrEnum):
@@ -17,7 +21,9 @@ class Environment(StrEnum):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="VETERAN_CARE_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="VETERAN_CARE_", env_file=".env", extra="ignore", env_ignore_empty=True
+    )
 
     environment: Environment = Field(
         Environment.development, description="development, test or production."
@@ -33,6 +39,13 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `serve` listens on.")
+    worker_timeout_seconds: int = Field(
+        30,
+        ge=1,
+        le=600,
+        description="With `serve --workers N`: how long a worker may take to answer uvicorn's "
+        "health check, start-up (importing the app) included, before it is killed and restarted.",
+    )
     db_pool_size: int = Field(10, ge=1, le=200, description="PostgreSQL pool size per worker.")
     db_max_overflow: int = Field(10, ge=0, le=200, description="Extra connections above the pool.")
     db_pool_timeout: float = Field(
@@ -130,7 +143,8 @@ class Settings(BaseSettings):
     admin_password: str | None = Field(
         None,
         description="Password of the first admin, created by `serve` when there are no users "
-        "(generated and printed once when unset).",
+        "(generated and printed once when unset). Or a Docker secret "
+        "`veteran_care_admin_password`.",
     )
 
     @model_validator(mode="after")
@@ -155,4 +169,4 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    return Settings(_secrets_dir=DOCKER_SECRETS if DOCKER_SECRETS.is_dir() else None)

@@ -1,4 +1,5 @@
-"""Deterministic demo data for Điện Biên: facilities, beneficiaries and their BHYT cards.
+"""Deterministic demo data for Điện Biên: facilities, beneficiaries and their BHYT cards, and
+the provincial hospital's working week (``demo_activity``).
 
 Everything goes through the domain services, so every registry rule applies. The caller commits.
 """
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from veteran_care.auth.principal import Actor, system_actor
 from veteran_care.beneficiaries import service as beneficiaries
 from veteran_care.beneficiaries.schemas import BeneficiaryCreate, CardCreate, CategoryIn
+from veteran_care.demo_activity import seed_activity
 from veteran_care.facilities import repository as facility_repository
 from veteran_care.facilities import service as facilities
 from veteran_care.facilities.schemas import FacilityCreate
@@ -115,6 +117,10 @@ class DemoSummary:
     beneficiaries: int
     cards: int
     skipped: bool
+    services: int = 0
+    sessions: int = 0
+    lots: int = 0
+    campaigns: int = 0
 
 
 def _pick(rng: random.Random, options: str) -> str:
@@ -311,4 +317,15 @@ async def seed_demo(session: AsyncSession, *, count: int = 300, seed: int = 2027
             )
             await beneficiaries.add_card(session, person.id, card, actor)
             cards += 1
-    return DemoSummary(facilities=len(created), beneficiaries=count, cards=cards, skipped=False)
+    centres = [f for f in created if f.level == FacilityLevel.regional_medical_centre]
+    activity = await seed_activity(session, actor, created[0], [created[0], *centres])
+    return DemoSummary(
+        facilities=len(created),
+        beneficiaries=count,
+        cards=cards,
+        skipped=False,
+        services=activity.services,
+        sessions=activity.sessions,
+        lots=activity.lots,
+        campaigns=activity.campaigns,
+    )

@@ -28,6 +28,7 @@ from veteran_care.fhir.router import router as fhir_router
 from veteran_care.health.router import router as health_router
 from veteran_care.idempotency.dependencies import document as document_idempotency
 from veteran_care.identity.router import router as identity_router
+from veteran_care.kit import json_body
 from veteran_care.kit.openapi import refine
 from veteran_care.migrate import head_revisions
 from veteran_care.pharmacy.router import router as pharmacy_router
@@ -143,7 +144,7 @@ def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAP
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(fhir_router)
     fhir_responses.install(app)  # errors under /fhir leave as OperationOutcome
-    install_openapi(app, (document_permission, document_idempotency), refine)
+    install_openapi(app, (document_permission, document_idempotency, json_body.document), refine)
     return app
 
 

@@ -218,6 +218,37 @@ async def test_the_default_facility_registers_new_people_only(
     assert (old["full_name"], old["registered_facility_id"]) == ("Lò Văn Cũ", None)
 
 
+async def test_people_the_file_does_not_place_need_a_facility_or_say_so(
+    client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+) -> None:
+    """Without a default facility a caller of the whole province may register people at none,
+    and the summary counts them; the command line refuses unless told (issue 29)."""
+    facility = await create_facility(client)
+    placed = person("Lò Văn Có Nơi", ma_co_so=facility["code"])
+    unplaced = person("Lò Văn Không Nơi")
+    content = csv_bytes([placed, unplaced])
+
+    refused = await run(sessionmaker, content, unplaced_allowed=False)
+    assert (refused.created, refused.rejected, refused.unplaced) == (1, 1, 0)
+    assert errors_by_line(refused) == {
+        3: [
+            (
+                "registered_facility_code",
+                "the row names no facility (ma_co_so) and the import has no default one",
+            )
+        ]
+    }
+    assert await stored(session, unplaced["ma_bhxh"]) is None
+
+    counted = await run(sessionmaker, content)
+    assert (counted.created, counted.unchanged, counted.unplaced) == (1, 1, 1)
+    nowhere = await stored(session, unplaced["ma_bhxh"])
+    assert nowhere is not None
+    assert nowhere["registered_facility_id"] is None
+
+
 async def test_invalid_rows_are_reported_with_their_line_and_not_written(
     sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession
 ) -> None:
@@ -477,15 +508,23 @@ def test_the_command_line_import(sqlite_env: Path) -> None:
     assert runner.invoke(cli, ["migrate"]).exit_code == 0
     good = sqlite_env / "good.csv"
     good.write_bytes(csv_bytes([person("Lò Văn Một"), person("Lò Văn Hai")]))
-    result = runner.invoke(cli, ["import", "beneficiaries", str(good)])
+    # Rows that name no facility need a default one, or the explicit choice of none (issue 29).
+    nowhere = runner.invoke(cli, ["import", "beneficiaries", str(good)])
+    assert nowhere.exit_code == 1, nowhere.output
+    assert "2 rows: 0 created, 0 updated, 0 unchanged, 2 rejected." in nowhere.output
+    assert "line 2, registered_facility_code: the row names no facility" in nowhere.output
+    assert "give --facility-code CODE (or --leave-unplaced)" in nowhere.output
+    unplaced = ["--leave-unplaced"]
+    result = runner.invoke(cli, ["import", "beneficiaries", str(good), *unplaced])
     assert result.exit_code == 0, result.output
     assert "2 rows: 2 created, 0 updated, 0 unchanged, 0 rejected." in result.output
+    assert "2 people registered at no facility: only province-wide accounts" in result.output
     again = runner.invoke(cli, ["import", "beneficiaries", str(good)])
-    assert "0 created, 0 updated, 2 unchanged" in again.output
+    assert "0 created, 0 updated, 2 unchanged" in again.output, "people already known pass"
 
     bad = sqlite_env / "bad.csv"
     bad.write_bytes(csv_bytes([person("Lò Văn Ba"), person("Lò Văn Bốn", ma_xa="99999")]))
-    result = runner.invoke(cli, ["import", "beneficiaries", str(bad)])
+    result = runner.invoke(cli, ["import", "beneficiaries", str(bad), *unplaced])
     assert result.exit_code == 1, result.output
     assert "1 created" in result.output
     assert "line 3, commune_code: there is no commune with code 99999" in result.output

@@ -169,9 +169,19 @@ class PrivateServer:
         return done.returncode == 0
 
 
+# TCP logins other than the superuser's must give their password, as in the postgres image.
+PASSWORD_HBA = """local all all trust
+host all postgres 127.0.0.1/32 trust
+host all all 127.0.0.1/32 scram-sha-256
+"""
+
+
 @contextmanager
-def private_postgresql(*, durable: bool = False) -> Iterator[PrivateServer]:
-    """Outside pytest's temporary folders, which the ``postgres`` user cannot enter."""
+def private_postgresql(
+    *, durable: bool = False, passwords: bool = False
+) -> Iterator[PrivateServer]:
+    """Outside pytest's temporary folders, which the ``postgres`` user cannot enter.
+    ``passwords``: roles other than ``postgres`` log in over TCP with their password."""
     initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
     if not initdb or not pg_ctl:
         skip_or_fail("initdb and pg_ctl (PostgreSQL server binaries) are not installed")
@@ -191,6 +201,11 @@ def private_postgresql(*, durable: bool = False) -> Iterator[PrivateServer]:
         check=True,
         capture_output=True,
     )
+    if passwords:
+        hba = folder / "data" / "pg_hba.conf"
+        hba.write_text(PASSWORD_HBA, encoding="utf-8")
+        if run_as:
+            shutil.chown(hba, "postgres")
     server = PrivateServer(folder, free_port(), pg_ctl, run_as, durable)
     try:
         server.start()

@@ -63,12 +63,58 @@ async def test_full_specialty_is_a_409_with_next_dates_and_nothing_taken(
     response = await book(client, clinic, person, day(3))
     body = assert_problem(response, 409, "session-full")
     assert body["specialty_code"] == "ultrasound"
-    assert body["next_available_dates"][0] == day(4)
-    assert len(body["next_available_dates"]) == 5
+    # The nearest days with room, today and tomorrow included (issue 29), never the full one.
+    assert body["next_available_dates"] == [day(0), day(1), day(2), day(4), day(5)]
     internal = [
         s for s in await sessions_on(client, clinic, day(3)) if s["specialty_code"] != "ultrasound"
     ]
     assert all(s["booked"] == 0 for s in internal), "a failed booking left places taken"
+
+
+async def test_next_dates_skip_full_days_and_lean_to_the_day_asked(
+    client: httpx.AsyncClient,
+) -> None:
+    """Today full as well as the day asked: the offer is the five days with room nearest to
+    the day asked, on either side of it, in date order."""
+    only = ["ultrasound"]
+    clinic = await make_clinic(client, capacity=1, days=20, specialties=only)
+    for offset in (0, 10):
+        for part in ("morning", "afternoon"):
+            filler = await person_with_card(client)
+            taken = await book(client, clinic, filler, day(offset), only, part_of_day=part)
+            assert taken.status_code == 201, taken.text
+    for offset, expected in ((0, [1, 2, 3, 4, 5]), (10, [7, 8, 9, 11, 12])):
+        refused = await book(client, clinic, await person_with_card(client), day(offset), only)
+        body = assert_problem(refused, 409, "session-full")
+        assert body["next_available_dates"] == [day(n) for n in expected]
+
+
+async def test_the_checkups_of_one_session_are_listed(client: httpx.AsyncClient, clinic) -> None:
+    one = ["ultrasound"]
+    morning = await book(
+        client, clinic, await person_with_card(client), day(2), one, part_of_day="morning"
+    )
+    afternoon_person = await person_with_card(client)
+    afternoon = await book(client, clinic, afternoon_person, day(2), one, part_of_day="afternoon")
+    cancelled = await book(
+        client, clinic, await person_with_card(client), day(2), one, part_of_day="morning"
+    )
+    await client.post(
+        f"/api/v1/checkups/{cancelled.json()['id']}/cancel",
+        json={"cancelled_by": "patient", "reason": "Ốm"},
+    )
+    session_id = morning.json()["appointments"][0]["session_id"]
+    listed = await client.get("/api/v1/checkups", params={"session_id": session_id})
+    assert listed.status_code == 200, listed.text
+    assert {c["id"] for c in listed.json()["items"]} == {
+        morning.json()["id"],
+        cancelled.json()["id"],
+    }
+    assert afternoon.json()["id"] not in {c["id"] for c in listed.json()["items"]}
+    booked_only = await client.get(
+        "/api/v1/checkups", params={"session_id": session_id, "status": "planned"}
+    )
+    assert [c["id"] for c in booked_only.json()["items"]] == [morning.json()["id"]]
 
 
 async def test_a_full_preferred_part_of_day_falls_back_to_the_other(

@@ -156,6 +156,26 @@ async def test_noshows_are_marked_for_past_days_and_never_for_cancelled(
     assert_problem(refused, 409, "invalid-status-transition")
 
 
+async def test_noshows_before_a_future_date_are_refused(client: httpx.AsyncClient, clinic) -> None:
+    """Marking no-shows "before tomorrow" would mark today's appointments, which people may
+    still keep: a 422 that says so, and nothing marked."""
+    todays = (await book(client, clinic, await person_with_card(client), day(0))).json()
+    for later in (day(1), day(30)):
+        response = await client.post(
+            "/api/v1/appointments/mark-noshows",
+            json={"facility_id": clinic["id"], "before": later},
+        )
+        body = assert_problem(response, 422, "validation-error")
+        assert body["errors"][0]["field"] == "body.before"
+        assert "in the future" in body["errors"][0]["message"]
+    still = (await client.get(f"/api/v1/checkups/{todays['id']}")).json()
+    assert {a["status"] for a in still["appointments"]} == {"booked"}
+    today_is_fine = await client.post(
+        "/api/v1/appointments/mark-noshows", json={"facility_id": clinic["id"], "before": day(0)}
+    )
+    assert today_is_fine.json() == {"marked": 0}
+
+
 async def test_every_status_change_is_in_the_history(client: httpx.AsyncClient, clinic) -> None:
     person = await person_with_card(client)
     checkup = (await book(client, clinic, person, day(0), ["ultrasound"])).json()

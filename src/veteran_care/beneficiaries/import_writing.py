@@ -111,8 +111,11 @@ Held = dict[str, tuple[int | None, date | None]]  # category code -> (rate, reco
 
 
 class Writer:
-    def __init__(self, actor: Actor, default_facility: uuid.UUID | None) -> None:
+    def __init__(
+        self, actor: Actor, default_facility: uuid.UUID | None, *, unplaced_allowed: bool = True
+    ) -> None:
         self.actor = actor
+        self.unplaced_allowed = unplaced_allowed
         principal = actor.require()
         self.scope = principal.scope
         if default_facility is None and self.scope is not None and len(self.scope) == 1:
@@ -190,13 +193,16 @@ class Writer:
         data = row.data
         values = data.model_dump(exclude={"categories"})
         values["registered_facility_id"] = data.registered_facility_id or self.default_facility
-        if values["registered_facility_id"] is None and self.scope is not None:
+        if values["registered_facility_id"] is None and (
+            self.scope is not None or not self.unplaced_allowed
+        ):
+            message = (
+                "choose one of your facilities (ma_co_so)"
+                if self.scope is not None
+                else "the row names no facility (ma_co_so) and the import has no default one"
+            )
             plan.errors.append(
-                RowError(
-                    line=row.line,
-                    field="registered_facility_code",
-                    message="choose one of your facilities (ma_co_so)",
-                )
+                RowError(line=row.line, field="registered_facility_code", message=message)
             )
             return
         if data.birth_date is not None:

@@ -44,6 +44,12 @@ class ImportSummary(BaseModel):
     errors: list[RowError] = Field(description=f"The first {MAX_ERRORS} errors, in file order.")
     errors_omitted: int = Field(description="Errors beyond those listed.")
     ignored_columns: list[str] = Field(description="Header cells that name no known column.")
+    unplaced: int = Field(
+        0,
+        description="People created at no facility (their row names none, and the import has "
+        "no default): only province-wide accounts see them until `registered_facility_id` is "
+        "set. Among `created`.",
+    )
 
 
 @dataclass
@@ -55,6 +61,7 @@ class _Tally:
     rejected: int = 0
     errors: list[RowError] = field(default_factory=list)
     omitted: int = 0
+    unplaced: int = 0
 
     def reject(self, errors: Sequence[RowError]) -> None:
         self.rejected += 1
@@ -68,6 +75,7 @@ class _Tally:
             self.reject(rejected[line])
         self.rows += rows
         self.created += len(plan.inserts)
+        self.unplaced += sum(1 for row in plan.inserts if row["registered_facility_id"] is None)
         self.updated += len(plan.updates)
         self.unchanged += plan.unchanged
 
@@ -81,6 +89,7 @@ class _Tally:
             errors=self.errors,
             errors_omitted=self.omitted,
             ignored_columns=table.ignored,
+            unplaced=self.unplaced,
         )
 
 
@@ -124,20 +133,23 @@ async def import_beneficiaries(
     actor: Actor,
     *,
     default_facility_code: str | None = None,
+    unplaced_allowed: bool = True,
     batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
 ) -> ImportSummary:
     """Import a CSV or XLSX file of beneficiaries (a seekable binary file). Raises
     `UnreadableFile` (415) or `InvalidFile` (422) before writing anything when the file cannot
     be read or its header lacks a required column; `default_facility_code` registers the new
-    people whose row names no facility."""
+    people whose row names no facility. Without one, such rows are rejected unless
+    ``unplaced_allowed`` (a province-wide caller: its people are counted as `unplaced`); a
+    caller of some facilities registers them at its only one, or must name it."""
     table = open_table(source)
     try:
         async with sessionmaker() as session:
             ref = await load_reference(session)
         default_facility = _default_facility(ref, default_facility_code, actor)
         validator = Validator(ref, table.columns, actor)
-        writer = Writer(actor, default_facility)
+        writer = Writer(actor, default_facility, unplaced_allowed=unplaced_allowed)
         tally = _Tally()
         while chunk := list(itertools.islice(table.rows, batch_size)):
             await _import_batch(sessionmaker, chunk, validator, writer, tally)

@@ -4,7 +4,7 @@ audit checkpoint | purge-idempotency-keys (and more: `veteran-care --help`)"""
 import asyncio
 import importlib.util
 from pathlib import Path
-from typing import Annotated, BinaryIO
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 import uvicorn
@@ -19,6 +19,9 @@ from veteran_care.identity import service as identity
 from veteran_care.models import Role
 from veteran_care.web.logs import configure_logging, logging_config
 
+if TYPE_CHECKING:
+    from veteran_care.beneficiaries.importer import ImportSummary
+
 app = typer.Typer(help="Veteran Care: registry, periodic checks, medicines and reports.")
 app.add_typer(audit_app, name="audit")
 
@@ -31,7 +34,9 @@ def _seed(settings: Settings, count: int, seed: int) -> str:
         return "Demo data already present: nothing added."
     return (
         f"Demo data added: {summary.facilities} facilities, "
-        f"{summary.beneficiaries} beneficiaries, {summary.cards} cards."
+        f"{summary.beneficiaries} beneficiaries, {summary.cards} cards; at the provincial "
+        f"hospital {summary.services} services, {summary.sessions} sessions this week, "
+        f"{summary.lots} medicine lots; {summary.campaigns} campaign (27 July)."
     )
 
 
@@ -88,6 +93,10 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        # A new worker imports the command line and the app before it answers the supervisor
+        # (about 1-2 s on an idle machine, several on a busy one): uvicorn's default 5 s would
+        # kill and restart it in a loop.
+        timeout_worker_healthcheck=settings.worker_timeout_seconds,
         loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
         http="httptools" if importlib.util.find_spec("httptools") else "h11",
         proxy_headers=True,
@@ -267,6 +276,13 @@ def import_beneficiaries(
     facility_code: Annotated[
         str | None, typer.Option(help="Register new people whose row names no facility here.")
     ] = None,
+    leave_unplaced: Annotated[
+        bool,
+        typer.Option(
+            help="Without --facility-code: register them at no facility (only province-wide "
+            "accounts see them) instead of rejecting their rows."
+        ),
+    ] = False,
 ) -> None:
     """Import beneficiaries from CSV or XLSX: validated as by the API, matched by BHXH number or
     CCCD, idempotent. Exit 0: all rows imported; 1: some rejected; 2: the file cannot be read."""
@@ -293,6 +309,7 @@ def import_beneficiaries(
                 source,
                 system_actor("import"),
                 default_facility_code=facility_code,
+                unplaced_allowed=leave_unplaced,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
         finally:
@@ -310,10 +327,26 @@ def import_beneficiaries(
     except (import_reading.UnreadableFile, import_reading.InvalidFile) as exc:
         typer.echo(exc.detail, err=True)
         raise typer.Exit(2) from exc
+    _report_import(summary)
+
+
+def _report_import(summary: "ImportSummary") -> None:
+    """What an import did, on stdout, and its errors on stderr (exit 1 if rows were rejected)."""
     typer.echo(
         f"{summary.rows} rows: {summary.created} created, {summary.updated} updated, "
         f"{summary.unchanged} unchanged, {summary.rejected} rejected."
     )
+    if summary.unplaced:
+        typer.echo(
+            f"{summary.unplaced} people registered at no facility: only province-wide "
+            "accounts see them until one is set."
+        )
+    if any(e.field == "registered_facility_code" for e in summary.errors):
+        typer.echo(
+            "Rows that name no facility (ma_co_so) were rejected: give --facility-code CODE "
+            "(or --leave-unplaced).",
+            err=True,
+        )
     if summary.ignored_columns:
         typer.echo(f"Ignored columns: {', '.join(summary.ignored_columns)}")
     if summary.rejected:

@@ -14,13 +14,13 @@ from functools import cache
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
-from fastapi.routing import APIRoute
 
 from veteran_care.auth.dependencies import allow
 from veteran_care.auth.permissions import Permission
 from veteran_care.auth.principal import Actor
 from veteran_care.db.session import WriteSession
 from veteran_care.idempotency import service
+from veteran_care.kit.json_body import JsonBodyRoute
 from veteran_care.models.idempotency import KEY_MAX_LENGTH
 
 _CLAIM = "idempotency_claim"
@@ -89,8 +89,9 @@ def idempotent(permission: Permission, *, long_running: bool = False) -> Any:
     return Depends(_dependency(permission, long_running))
 
 
-class IdempotentRoute(APIRoute):
-    """Replays a stored response, and stores the first one before the transaction commits."""
+class IdempotentRoute(JsonBodyRoute):
+    """Replays a stored response, and stores the first one before the transaction commits
+    (and reads a JSON body strictly, as every route that takes one)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

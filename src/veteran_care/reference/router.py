@@ -10,6 +10,7 @@ from veteran_care.auth.permissions import Permission
 from veteran_care.auth.principal import Actor
 from veteran_care.db.session import ReadSession, WriteSession
 from veteran_care.errors import NotFound, problem_responses
+from veteran_care.kit.json_body import JsonBodyRoute
 from veteran_care.models import BeneficiaryCategory
 from veteran_care.reference import repository
 from veteran_care.reference.schemas import (
@@ -22,7 +23,7 @@ from veteran_care.reference.schemas import (
     EthnicGroupRead,
 )
 
-router = APIRouter(tags=["reference"], responses=problem_responses())
+router = APIRouter(route_class=JsonBodyRoute, tags=["reference"], responses=problem_responses())
 
 Reader = Annotated[Actor, allow(Permission.reference_read)]
 

@@ -22,6 +22,7 @@ from veteran_care.auth.principal import Actor
 from veteran_care.errors import Conflict, DomainError, NotFound, Unprocessable
 from veteran_care.facilities import service as facilities
 from veteran_care.kit.clock import today, utcnow
+from veteran_care.kit.validation import InvalidInput
 from veteran_care.models import (
     Appointment,
     AppointmentStatus,
@@ -331,8 +332,16 @@ async def _refresh_checkup_of(session: AsyncSession, appointment: Appointment) -
 async def mark_noshows(
     session: AsyncSession, actor: Actor, before: date | None, facility_id: uuid.UUID | None
 ) -> int:
-    """Booked appointments of past days become no-shows (cancelled ones never do)."""
-    cutoff = min(before or today(), today())
+    """Booked appointments of past days become no-shows (cancelled ones never do). A
+    ``before`` after today is refused: today's and later appointments may still be kept."""
+    if before is not None and before > today():
+        raise InvalidInput(
+            "body.before",
+            f"{before} is in the future: only appointments of days that have passed (before "
+            f"today, {today()}, at the latest) can be marked as no-shows.",
+            error_type="date_in_future",
+        )
+    cutoff = before or today()
     principal = actor.require()
     scope = principal.scope
     appointments = await repository.past_booked(session, cutoff, scope, facility_id)

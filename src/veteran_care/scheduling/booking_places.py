@@ -52,15 +52,19 @@ def available_days(sessions: Sequence[Session], codes: Sequence[str]) -> list[Av
 
 
 async def next_dates(
-    session: AsyncSession, facility_id: uuid.UUID, codes: Sequence[str], after: date
+    session: AsyncSession, facility_id: uuid.UUID, codes: Sequence[str], asked: date
 ) -> list[date]:
-    if after == date.max:
-        return []  # no date follows 9999-12-31
-    start = max(add_days(after, 1), today())
+    """The NEXT_DATES dates nearest to ``asked`` (before or after it, never before today)
+    on which every specialty has a place, in date order: today and tomorrow are offered when
+    they have room, whatever day was asked."""
+    start = max(add_days(asked, -SEARCH_DAYS), today())
+    end = add_days(max(asked, today()), SEARCH_DAYS)
     found = await repository.open_sessions(
-        session, facility_id, codes, start, add_days(start, SEARCH_DAYS), with_places=True
+        session, facility_id, codes, start, end, with_places=True
     )
-    return [day.date for day in available_days(found, codes)][:NEXT_DATES]
+    days = [day.date for day in available_days(found, codes) if day.date != asked]
+    nearest = sorted(days, key=lambda d: (abs(d.toordinal() - asked.toordinal()), d))
+    return sorted(nearest[:NEXT_DATES])
 
 
 async def no_place(

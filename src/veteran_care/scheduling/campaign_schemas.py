@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
@@ -159,3 +159,33 @@ class DueEntry(Schema):
     """Day of the last fulfilled check; null: never checked."""
     overdue: bool
     """true: past the category's grace period after becoming due."""
+
+
+DueState = Literal[
+    "due", "overdue", "booked-ahead", "checked-within-interval", "not-active", "no-category"
+]
+
+
+class DueStatus(Schema):
+    """One person and the due list today: due or not, why, since when, under which category."""
+
+    beneficiary_id: uuid.UUID
+    """The person."""
+    status: DueState
+    """`due` or `overdue`: on the due list. Not on it: `booked-ahead` (a check is booked from
+    today on), `checked-within-interval`, `not-active` (deceased or moved away), `no-category`
+    (no category, so no check interval)."""
+    last_checked_on: date | None
+    """Day of the last fulfilled check; null: never checked (then due, and overdue, from the
+    start)."""
+    due_since: date | None
+    """The day the interval after the last check ran out (today or earlier: due; later: the
+    day the person becomes due). Null when never checked."""
+    overdue_since: date | None
+    """The day the grace period after that ran out (or will). Null when never checked."""
+    category_code: str | None
+    """The category whose interval counts (the shortest of the person's); null without one."""
+    check_interval_months: int | None
+    """That category's check interval, in months."""
+    booked_on: date | None
+    """The next day with a booked (or checked-in) appointment, from today on."""

@@ -1,6 +1,7 @@
 """/api/v1/campaigns, bulk scheduling and the due list."""
 
 import uuid
+from dataclasses import asdict
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -9,6 +10,7 @@ from veteran_care.audit import service as audit
 from veteran_care.auth.dependencies import allow
 from veteran_care.auth.permissions import Permission
 from veteran_care.auth.principal import Actor
+from veteran_care.beneficiaries import service as beneficiaries
 from veteran_care.db.session import ReadSession, WriteSession
 from veteran_care.errors import problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
@@ -25,10 +27,11 @@ from veteran_care.scheduling.campaign_schemas import (
     CategoryCode,
     CommuneCode,
     DueEntry,
+    DueStatus,
 )
 from veteran_care.scheduling.checkup_schemas import CheckupRead
 from veteran_care.scheduling.checkups_router import checkup_read
-from veteran_care.scheduling.due import DueFilters, due_page
+from veteran_care.scheduling.due import DueFilters, due_page, person_due
 
 router = APIRouter(route_class=IdempotentRoute, tags=["campaigns"])
 
@@ -194,3 +197,18 @@ async def due_list(
         ],
         next_cursor=next_cursor,
     )
+
+
+@router.get(
+    "/due-list/{beneficiary_id:uuid}",
+    summary="Is this person due for a periodic check: since when, under which category",
+    description=(
+        "The due list's answer for one person (the same rules as `GET /due-list`), with the "
+        "reason when the person is not on it. 404 for a person the caller cannot see."
+    ),
+    responses=problem_responses(404),
+)
+async def due_status(beneficiary_id: uuid.UUID, actor: Reader, session: WriteSession) -> DueStatus:
+    person = await beneficiaries.read(session, beneficiary_id, actor)
+    found = await person_due(session, today(), person)
+    return DueStatus(beneficiary_id=person.id, **asdict(found))

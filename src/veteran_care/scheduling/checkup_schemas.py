@@ -192,7 +192,9 @@ class NoShowRun(InputSchema):
 
     model_config = examples(ex.NO_SHOW_RUN)
 
-    before: Day | None = Field(None, description="Appointments before this date (default today).")
+    before: Day | None = Field(
+        None, description="Appointments before this date: today (the default) at the latest."
+    )
     facility_id: uuid.UUID | None = None
     """Only this facility's appointments (default: all within the caller's scope)."""
 

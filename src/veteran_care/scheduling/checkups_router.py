@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from veteran_care.audit import service as audit
 from veteran_care.auth.dependencies import allow
@@ -49,8 +49,9 @@ def checkup_read(checkup: Checkup) -> CheckupRead:
     summary="Book a periodic check: one appointment per specialty, all or nothing",
     description=(
         "Every specialty gets a place in that day's session (the preferred part of day first). "
-        "409 `session-full` or `no-session` names the specialty and offers "
-        "`next_available_dates` where every requested specialty has a place; 409 "
+        "409 `session-full` or `no-session` names the specialty and offers as "
+        "`next_available_dates` the five days nearest to the one asked (today included) where "
+        "every requested specialty has a place; 409 "
         "`already-booked`, `beneficiary-not-active`; 422 `date-in-past`, `card-not-valid` "
         "(unless `card_override_reason` is given: audited)."
     ),
@@ -72,6 +73,10 @@ async def list_checkups(
     facility_id: uuid.UUID | None = None,
     beneficiary_id: uuid.UUID | None = None,
     campaign_id: uuid.UUID | None = None,
+    session_id: Annotated[
+        uuid.UUID | None,
+        Query(description="Only checkups with an appointment in this session (any status)."),
+    ] = None,
     status: CheckupStatus | None = None,
     date_from: Day | None = None,
     date_to: Day | None = None,
@@ -87,6 +92,7 @@ async def list_checkups(
         facility_id=facility_id,
         beneficiary_id=beneficiary_id,
         campaign_id=campaign_id,
+        session_id=session_id,
         status=status,
         date_from=date_from,
         date_to=date_to,

@@ -1,10 +1,11 @@
 """The due list: active people with no fulfilled check within their interval and none booked
 ahead; overdue past the grace period. Computed in SQL (cut-off dates are computed here, per
-category, since month arithmetic differs between PostgreSQL and SQLite)."""
+category, since month arithmetic differs between PostgreSQL and SQLite). And the same question
+about one person (``person_due``): due or not, why, since when and under which category."""
 
 import calendar
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.db.session import plan_each_execution
+from veteran_care.kit.clock import add_days, each_day
 from veteran_care.kit.pagination import page_of, paginate, text_key
 from veteran_care.models import (
     Appointment,
@@ -44,6 +46,7 @@ class DueFilters:
     scope: frozenset[uuid.UUID] | None = None
     overdue_only: bool = False
     not_in_campaign: uuid.UUID | None = None
+    beneficiary_id: uuid.UUID | None = None
 
 
 async def person_cutoffs(session: AsyncSession, on: date) -> tuple[Any, Any]:
@@ -115,6 +118,8 @@ async def due_statement(session: AsyncSession, on: date, filters: DueFilters) ->
                 member.category_code.in_(filters.categories),
             )
         )
+    if filters.beneficiary_id is not None:
+        stmt = stmt.where(Beneficiary.id == filters.beneficiary_id)
     if filters.registered_facility_id is not None:
         stmt = stmt.where(Beneficiary.registered_facility_id == filters.registered_facility_id)
     if filters.scope is not None:
@@ -148,3 +153,86 @@ async def due_page(
     await plan_each_execution(session)
     rows = (await session.execute(stmt)).all()
     return page_of(rows, sort=DUE_SORT, key=DUE_KEY, limit=limit)
+
+
+@dataclass(frozen=True)
+class PersonDue:
+    """One person and the due list on a day (see ``DueStatus`` in campaign_schemas)."""
+
+    status: str
+    last_checked_on: date | None = None
+    due_since: date | None = None
+    overdue_since: date | None = None
+    category_code: str | None = None
+    check_interval_months: int | None = None
+    booked_on: date | None = None
+
+
+def _first_day(around: date, holds: Callable[[date], bool]) -> date | None:
+    """The first day near ``around`` on which ``holds`` (true from some day on) is true: a
+    month's end moves a cut-off by at most three days either way."""
+    return next((d for d in each_day(add_days(around, -4), add_days(around, 8)) if holds(d)), None)
+
+
+def _since(last: date, category: BeneficiaryCategory) -> tuple[date | None, date | None]:
+    """The day the due list's cut-offs for ``category`` first reach a check of ``last``: due
+    (``last <= cut-off``), overdue (``last < cut-off - grace``), as ``due_statement`` counts."""
+    months, grace = category.check_interval_months, timedelta(days=category.overdue_grace_days)
+    due = _first_day(months_before(last, -months), lambda d: last <= months_before(d, months))
+    overdue = _first_day(
+        months_before(last + grace, -months), lambda d: last < months_before(d, months) - grace
+    )
+    return due, overdue
+
+
+async def person_due(session: AsyncSession, on: date, person: Beneficiary) -> PersonDue:
+    """Whether ``person`` is on the due list on ``on``, and why (or why not)."""
+    member = BeneficiaryCategoryMembership
+    categories = (
+        await session.scalars(
+            select(BeneficiaryCategory)
+            .join(member, member.category_code == BeneficiaryCategory.code)
+            .where(member.beneficiary_id == person.id)
+            .order_by(BeneficiaryCategory.check_interval_months, BeneficiaryCategory.code)
+        )
+    ).all()
+    if person.status != BeneficiaryStatus.active:
+        return PersonDue(status="not-active")
+    if not categories:
+        return PersonDue(status="no-category")
+    listed = (
+        await session.execute(
+            await due_statement(session, on, DueFilters(beneficiary_id=person.id))
+        )
+    ).first()
+    last = await session.scalar(
+        select(func.max(Appointment.date)).where(
+            Appointment.beneficiary_id == person.id,
+            Appointment.status == AppointmentStatus.fulfilled,
+        )
+    )
+    booked_on = await session.scalar(
+        select(func.min(Appointment.date)).where(
+            Appointment.beneficiary_id == person.id,
+            Appointment.status.in_((AppointmentStatus.booked, AppointmentStatus.checked_in)),
+            Appointment.date >= on,
+        )
+    )
+    chosen, due_since, overdue_since = categories[0], None, None
+    if last is not None:
+        spans = [(_since(last, c), c) for c in categories]
+        (due_since, _), chosen = min(spans, key=lambda s: s[0][0] or date.max)
+        overdue_since = min((s[0][1] for s in spans if s[0][1]), default=None)
+    if listed is not None:
+        status = "overdue" if listed.overdue else "due"
+    else:
+        status = "booked-ahead" if booked_on is not None else "checked-within-interval"
+    return PersonDue(
+        status=status,
+        last_checked_on=last,
+        due_since=due_since,
+        overdue_since=overdue_since,
+        category_code=chosen.code,
+        check_interval_months=chosen.check_interval_months,
+        booked_on=booked_on,
+    )

@@ -249,8 +249,12 @@ async def list_checkups(
     sort: str,
     cursor: str | None,
     limit: int,
+    session_id: uuid.UUID | None = None,
 ) -> tuple[list[Checkup], str | None]:
     stmt = select(Checkup).options(selectinload(Checkup.appointments))
+    if session_id is not None:  # an appointment of the checkup is in it, whatever its status
+        in_session = select(Appointment.checkup_id).where(Appointment.session_id == session_id)
+        stmt = stmt.where(Checkup.id.in_(in_session))
     if scope is not None:
         stmt = stmt.where(Checkup.facility_id.in_(scope))
     for column, value in (
