@@ -8,36 +8,13 @@ import httpx
 import pytest
 
 from tests.scheduling.conftest import book, day, make_clinic, person_with_card
-from tests.scheduling.test_concurrency import Server, all_at_once, warm_up
+from tests.scheduling.test_concurrency import Server, all_at_once, staff_client, warm_up
 from tests.test_conventions import assert_problem
 
 pytestmark = pytest.mark.slow
 
 SCREENS = {"postgresql": 8, "sqlite": 4}
 ROUNDS = 4
-PASSWORD = "clinician-password-2027"
-
-
-async def _clinician(api: httpx.AsyncClient, server: Server, facility_id: str) -> httpx.AsyncClient:
-    username = f"clin-{facility_id[:8]}"
-    created = await api.post(
-        "/api/v1/users",
-        json={
-            "username": username,
-            "full_name": "Bác sĩ Thử",
-            "password": PASSWORD,
-            "roles": ["clinician"],
-            "facility_ids": [facility_id],
-        },
-    )
-    assert created.status_code == 201, created.text
-    token = await api.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
-    return httpx.AsyncClient(
-        base_url=server.base_url,
-        headers={"Authorization": f"Bearer {token.json()['access_token']}"},
-        limits=httpx.Limits(max_connections=16, max_keepalive_connections=16, keepalive_expiry=2),
-        timeout=60,
-    )
 
 
 async def test_one_result_sent_from_many_screens_at_once(
@@ -45,7 +22,7 @@ async def test_one_result_sent_from_many_screens_at_once(
 ) -> None:
     screens = SCREENS[backend]
     clinic = await make_clinic(api, capacity=ROUNDS, days=1, specialties=["internal-medicine"])
-    async with await _clinician(api, server, clinic["id"]) as clinician:
+    async with await staff_client(api, server, "clinician", clinic["id"], screens) as clinician:
         await warm_up(clinician, screens)
         for _ in range(ROUNDS):
             person = await person_with_card(api)

@@ -18,6 +18,7 @@ from tests.scheduling.test_concurrency import (
     on_database,
     outcome,
     run_limited,
+    staff_client,
     warm_up,
 )
 from veteran_care.kit.clock import today
@@ -27,37 +28,6 @@ pytestmark = pytest.mark.slow
 
 STOCK = 10
 SIZES = {"postgresql": (50, 20), "sqlite": (15, 5)}  # concurrent dispenses, rounds
-
-
-async def _pharmacist(
-    api: httpx.AsyncClient, server: Server, facility_id: str
-) -> httpx.AsyncClient:
-    password = "pharmacist-password-2027"
-    username = f"pharm-{facility_id[:8]}"
-    created = await api.post(
-        "/api/v1/users",
-        json={
-            "username": username,
-            "full_name": "Dược sĩ Thử",
-            "password": password,
-            "roles": ["pharmacist"],
-            "facility_ids": [facility_id],
-        },
-    )
-    assert created.status_code == 201, created.text
-    token = await api.post("/api/v1/auth/token", data={"username": username, "password": password})
-    clients = max(n for n, _ in SIZES.values())
-    return httpx.AsyncClient(
-        base_url=server.base_url,
-        headers={"Authorization": f"Bearer {token.json()['access_token']}"},
-        # Idle connections are dropped before the server's 5 s keep-alive closes them (httpx's
-        # default expiry is also 5 s: a POST on a connection the server was closing failed with
-        # ReadError in CI).
-        limits=httpx.Limits(
-            max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=2
-        ),
-        timeout=60,
-    )
 
 
 async def _ledger_matches(database_url: str) -> int:
@@ -88,7 +58,8 @@ async def test_stock_never_goes_negative_under_concurrent_dispenses(
     medicines = (await api.get("/api/v1/medicines", params={"atc": "N02BE01"})).json()["items"]
     medicine = medicines[0]
     patients = await run_limited([lambda: create_beneficiary(api)] * concurrent, 8)
-    async with await _pharmacist(api, server, facility["id"]) as pharmacist:
+    clients = max(n for n, _ in SIZES.values())
+    async with await staff_client(api, server, "pharmacist", facility["id"], clients) as pharmacist:
         await warm_up(pharmacist, concurrent)
         timings = []
         for round_number in range(rounds):

@@ -217,6 +217,36 @@ async def api(server: Server) -> AsyncIterator[httpx.AsyncClient]:
 # Helpers ---------------------------------------------------------------------------------------
 
 
+async def staff_client(
+    api: httpx.AsyncClient, server: Server, role: str, facility_id: str, connections: int
+) -> httpx.AsyncClient:
+    """A new account of one role at one facility, created through the API, logged in."""
+    username, password = f"{role[:5]}-{facility_id[:8]}", f"{role}-password-2027"
+    created = await api.post(
+        "/api/v1/users",
+        json={
+            "username": username,
+            "full_name": "Nhân viên Thử",
+            "password": password,
+            "roles": [role],
+            "facility_ids": [facility_id],
+        },
+    )
+    assert created.status_code == 201, created.text
+    token = await api.post("/api/v1/auth/token", data={"username": username, "password": password})
+    return httpx.AsyncClient(
+        base_url=server.base_url,
+        headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+        # Idle connections are dropped before the server's 5 s keep-alive closes them (httpx's
+        # default expiry is also 5 s: a POST on a connection the server was closing failed with
+        # ReadError in CI).
+        limits=httpx.Limits(
+            max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=2
+        ),
+        timeout=60,
+    )
+
+
 async def run_limited(calls: Sequence[Callable[[], Awaitable[T]]], limit: int) -> list[T]:
     """Run the calls concurrently, at most ``limit`` at a time; results in call order."""
     results: dict[int, T] = {}

@@ -8,9 +8,9 @@ seen on cards). Cards issued since July 2024 may add parts after these; they are
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import date
 
+from veteran_care.kit.schemas import OutputSchema
 from veteran_care.kit.text import fold
 from veteran_care.models import Sex
 
@@ -31,15 +31,23 @@ class UnreadableScan(ValueError):
     """The text is not a CCCD QR code; the message says which part is wrong."""
 
 
-@dataclass(frozen=True)
-class ScannedCard:
+class ScannedCard(OutputSchema):
+    """What the card says."""
+
     national_id: str
+    """The 12-digit CCCD number."""
     legacy_cmnd: str | None
+    """The person's old 9-digit CMND, if the card names one."""
     full_name: str
+    """The full name, as printed."""
     birth_date: date
+    """The birth date."""
     sex: Sex
+    """male (Nam) or female (Nữ)."""
     address: str
+    """The permanent address (nơi thường trú), as printed."""
     issued_on: date
+    """The day the card was issued."""
 
 
 def _date(text: str, part: int) -> date:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from veteran_care.audit import service as audit
 from veteran_care.auth.principal import Actor
 from veteran_care.beneficiaries import cccd_qr, repository, service
+from veteran_care.beneficiaries.cccd_qr import ScannedCard
 from veteran_care.errors import NotFound, Unprocessable
 from veteran_care.kit import clock
 from veteran_care.kit.schemas import InputSchema, OutputSchema, examples
@@ -31,25 +32,6 @@ class CccdScan(InputSchema):
     text: str = Field(min_length=1, max_length=1000)
     """Seven parts separated by `|`: CCCD number, old CMND (may be empty), full name, birth
     date, sex (Nam/Nữ), permanent address, issue date; dates ddmmyyyy or dd/mm/yyyy."""
-
-
-class ScannedCard(OutputSchema):
-    """What the card says."""
-
-    national_id: str
-    """The 12-digit CCCD number."""
-    legacy_cmnd: str | None
-    """The person's old 9-digit CMND, if the card names one."""
-    full_name: str
-    """The full name, as printed."""
-    birth_date: date
-    """The birth date."""
-    sex: Sex
-    """male (Nam) or female (Nữ)."""
-    address: str
-    """The permanent address (nơi thường trú), as printed."""
-    issued_on: date
-    """The day the card was issued."""
 
 
 class Registration(OutputSchema):
@@ -85,9 +67,7 @@ class ScanResult(OutputSchema):
     )
 
 
-async def _registered(
-    session: AsyncSession, actor: Actor, card: cccd_qr.ScannedCard
-) -> uuid.UUID | None:
+async def _registered(session: AsyncSession, actor: Actor, card: ScannedCard) -> uuid.UUID | None:
     for number in (card.national_id, card.legacy_cmnd):
         found = number and await repository.id_by(session, Beneficiary.national_id, number)
         if found:
@@ -104,11 +84,10 @@ async def identify(session: AsyncSession, actor: Actor, text: str) -> ScanResult
         card = cccd_qr.parse(text, clock.today())
     except cccd_qr.UnreadableScan as exc:
         raise Unprocessable(f"text: {exc}.", code="unreadable-cccd-qr", field="text") from None
-    scanned = ScannedCard(**vars(card))
     found = await _registered(session, actor, card)
     await audit.record(session, actor, "search", resource_type="beneficiary", detail="CCCD QR scan")
     if found is not None:
-        return ScanResult(card=scanned, beneficiary_id=found, registration=None)
+        return ScanResult(card=card, beneficiary_id=found, registration=None)
     communes = {
         fold(c.name): c.code  # with its kind: "Xã Mường Phăng"
         for c in await reference.communes(session, None)
@@ -121,4 +100,4 @@ async def identify(session: AsyncSession, actor: Actor, text: str) -> ScanResult
         address_line=card.address[:300],
         commune_code=cccd_qr.commune_in(card.address, communes),
     )
-    return ScanResult(card=scanned, beneficiary_id=None, registration=registration)
+    return ScanResult(card=card, beneficiary_id=None, registration=registration)

@@ -95,7 +95,21 @@ def _check_categories(categories: list[CategoryIn] | None) -> list[CategoryIn] |
     return categories
 
 
-class BeneficiaryCreate(InputSchema):
+class _BirthAndCategories(InputSchema):
+    """Rules shared by a registration and an update, each error named on its own field."""
+
+    @field_validator("birth_date", check_fields=False)
+    @classmethod
+    def _since_1900(cls, value: date | None) -> date | None:
+        return _born_since(value)
+
+    @field_validator("categories", check_fields=False)
+    @classmethod
+    def _categories_once(cls, value: list[CategoryIn] | None) -> list[CategoryIn] | None:
+        return _check_categories(value)
+
+
+class BeneficiaryCreate(_BirthAndCategories):
     """Register a person. The birth is given as birth_date, birth_year or both (then birth_year
     is the year of birth_date); a wounded or sick soldier's category carries a disability_rate,
     other categories none; codes (commune, ethnic group, category) and registered_facility_id
@@ -143,23 +157,13 @@ class BeneficiaryCreate(InputSchema):
     categories: list[CategoryIn] = Field(default_factory=list, max_length=10)
     """The categories the person belongs to (one person can be in several)."""
 
-    @field_validator("birth_date")
-    @classmethod
-    def _since_1900(cls, value: date | None) -> date | None:
-        return _born_since(value)
-
-    @field_validator("categories")
-    @classmethod
-    def _categories_once(cls, value: list[CategoryIn] | None) -> list[CategoryIn] | None:
-        return _check_categories(value)
-
     @field_validator("birth_year")
     @classmethod
     def _birth_year(cls, value: int | None, info: ValidationInfo) -> int | None:
         return _year_of_birth(value, info, required=True)
 
 
-class BeneficiaryUpdate(InputSchema):
+class BeneficiaryUpdate(_BirthAndCategories):
     """Partial update: only the fields present change. Needs If-Match."""
 
     model_config = examples(ex.BENEFICIARY_UPDATE)
@@ -194,16 +198,6 @@ class BeneficiaryUpdate(InputSchema):
     status: BeneficiaryStatus | SkipJsonSchema[None] = None
     """active, deceased (give date_of_death) or moved-away."""
     date_of_death: PastDate | None = Field(None, description="Required when status is deceased.")
-
-    @field_validator("birth_date")
-    @classmethod
-    def _since_1900(cls, value: date | None) -> date | None:
-        return _born_since(value)
-
-    @field_validator("categories")
-    @classmethod
-    def _categories_once(cls, value: list[CategoryIn] | None) -> list[CategoryIn] | None:
-        return _check_categories(value)
 
     @field_validator("birth_year", mode="after")
     @classmethod

@@ -89,7 +89,22 @@ def _one_principal(diagnoses: list[DiagnosisIn] | None) -> list[DiagnosisIn] | N
     return diagnoses
 
 
-class ResultCreate(InputSchema):
+class _ResultRules(InputSchema):
+    """The rules relating a result's fields, each error named on its own field: diastolic below
+    systolic, one principal diagnosis."""
+
+    @field_validator("diastolic_mmhg", check_fields=False)
+    @classmethod
+    def _diastolic(cls, value: Any, info: ValidationInfo) -> Any:
+        return _below_systolic(value, info)
+
+    @field_validator("diagnoses", check_fields=False)
+    @classmethod
+    def _diagnoses(cls, value: list[DiagnosisIn] | None) -> list[DiagnosisIn] | None:
+        return _one_principal(value)
+
+
+class ResultCreate(_ResultRules):
     """The result of one appointment (one specialty): vitals, findings and ICD-10 diagnoses;
     recording it fulfils the appointment. diastolic_mmhg, when sent with systolic_mmhg, is below
     it."""
@@ -123,18 +138,8 @@ class ResultCreate(InputSchema):
         description=DIAGNOSES_RULE,
     )
 
-    @field_validator("diastolic_mmhg")
-    @classmethod
-    def _diastolic(cls, value: Any, info: ValidationInfo) -> Any:
-        return _below_systolic(value, info)
 
-    @field_validator("diagnoses")
-    @classmethod
-    def _diagnoses(cls, value: list[DiagnosisIn] | None) -> list[DiagnosisIn] | None:
-        return _one_principal(value)
-
-
-class ResultAmend(InputSchema):
+class ResultAmend(_ResultRules):
     """Only the fields sent change; the previous values are kept with the reason. At least one
     field besides `reason` is sent. diastolic_mmhg stays below systolic_mmhg, sent or kept (422
     `validation-error` naming `body.diastolic_mmhg`)."""
@@ -167,16 +172,6 @@ class ResultAmend(InputSchema):
         None,
         description=f"Replaces the list when sent. {DIAGNOSES_RULE}",
     )
-
-    @field_validator("diastolic_mmhg")
-    @classmethod
-    def _diastolic(cls, value: Any, info: ValidationInfo) -> Any:
-        return _below_systolic(value, info)
-
-    @field_validator("diagnoses")
-    @classmethod
-    def _diagnoses(cls, value: list[DiagnosisIn] | None) -> list[DiagnosisIn] | None:
-        return _one_principal(value)
 
     @model_validator(mode="after")
     def _something(self) -> "ResultAmend":
