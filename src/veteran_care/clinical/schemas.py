@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, Strict, ValidationInfo, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -68,7 +68,7 @@ class DiagnosisIn(InputSchema):
     is left out; of several, mark exactly one `true`."""
 
 
-def _below_systolic(diastolic: Decimal | int | None, info: ValidationInfo) -> Any:
+def below_systolic(diastolic: Decimal | int | None, info: ValidationInfo) -> Any:
     """diastolic_mmhg against systolic_mmhg (validated before it), named on its own field."""
     systolic = info.data.get("systolic_mmhg")
     if systolic is not None and diastolic is not None and diastolic >= systolic:
@@ -76,7 +76,7 @@ def _below_systolic(diastolic: Decimal | int | None, info: ValidationInfo) -> An
     return diastolic
 
 
-def _one_principal(diagnoses: list[DiagnosisIn] | None) -> list[DiagnosisIn] | None:
+def one_principal(diagnoses: list[DiagnosisIn] | None) -> list[DiagnosisIn] | None:
     if not diagnoses:
         return diagnoses
     codes = [d.code for d in diagnoses]
@@ -126,12 +126,12 @@ class ResultCreate(InputSchema):
     @field_validator("diastolic_mmhg")
     @classmethod
     def _diastolic(cls, value: Any, info: ValidationInfo) -> Any:
-        return _below_systolic(value, info)
+        return below_systolic(value, info)
 
     @field_validator("diagnoses")
     @classmethod
     def _diagnoses(cls, value: list[DiagnosisIn] | None) -> list[DiagnosisIn] | None:
-        return _one_principal(value)
+        return one_principal(value)
 
 
 class ResultAmend(InputSchema):
@@ -171,12 +171,12 @@ class ResultAmend(InputSchema):
     @field_validator("diastolic_mmhg")
     @classmethod
     def _diastolic(cls, value: Any, info: ValidationInfo) -> Any:
-        return _below_systolic(value, info)
+        return below_systolic(value, info)
 
     @field_validator("diagnoses")
     @classmethod
     def _diagnoses(cls, value: list[DiagnosisIn] | None) -> list[DiagnosisIn] | None:
-        return _one_principal(value)
+        return one_principal(value)
 
     @model_validator(mode="after")
     def _something(self) -> "ResultAmend":
@@ -332,14 +332,38 @@ class TimelineCheckup(Schema):
     """Its results, one per specialty examined."""
 
 
+class TimelinePastCheck(Schema):
+    """A check done before go-live, outside Veteran Care (historical), in a person's timeline."""
+
+    past_check_id: uuid.UUID
+    """The past check (`/beneficiaries/{id}/past-checks/{past_check_id}`)."""
+    historical: Literal[True] = True
+    """Always true: recorded at go-live from a paper record or an import."""
+    date: date
+    """Its day."""
+    facility_id: uuid.UUID | None
+    """Where, when one of our facilities."""
+    place: str | None
+    """Where, in words, when not one of our facilities."""
+    health_class: HealthClass
+    """Health classification I (very good) to V (very poor), as recorded."""
+
+
 class Timeline(Schema):
-    """A person's health over the years: checkups, classifications and latest vitals."""
+    """A person's health over the years: checkups, checks done before go-live, classifications
+    and latest vitals."""
 
     beneficiary_id: uuid.UUID
     """The person."""
     checkups: list[TimelineCheckup] = Field(description="Newest first.")
+    past_checks: list[TimelinePastCheck] = Field(
+        description="Checks done before go-live (historical), newest first; those entered in "
+        "error left out."
+    )
     classifications: list[dict[str, Any]] = Field(
-        description="Health class over the years: [{date, health_class}], oldest first."
+        description="Health class over the years: [{date, health_class, historical}], oldest "
+        "first; `historical` is true for a check done before go-live."
     )
     latest_vitals: dict[str, LatestValue]
-    """Per vital sign (systolic_mmhg, weight_kg, ...), the latest value measured."""
+    """Per vital sign (systolic_mmhg, weight_kg, ...), the latest value measured (by a check
+    here or one done before go-live)."""
