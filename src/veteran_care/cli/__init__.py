@@ -314,6 +314,8 @@ def import_beneficiaries(
         f"{summary.rows} rows: {summary.created} created, {summary.updated} updated, "
         f"{summary.unchanged} unchanged, {summary.rejected} rejected."
     )
+    if summary.past_checks:
+        typer.echo(f"Past checks recorded: {summary.past_checks}.")
     if summary.ignored_columns:
         typer.echo(f"Ignored columns: {', '.join(summary.ignored_columns)}")
     if summary.rejected:
