@@ -26,6 +26,7 @@ from veteran_care.facilities.router import router as facilities_router
 from veteran_care.fhir import responses as fhir_responses
 from veteran_care.fhir.router import router as fhir_router
 from veteran_care.health.router import router as health_router
+from veteran_care.history.router import router as history_router
 from veteran_care.idempotency.dependencies import document as document_idempotency
 from veteran_care.identity.router import router as identity_router
 from veteran_care.kit import json_body
@@ -86,6 +87,7 @@ def api_routers() -> tuple[APIRouter, ...]:
         facilities_router,
         beneficiaries_import_router,
         beneficiaries_router,
+        history_router,
         scheduling_router,
         checkups_router,
         campaigns_router,

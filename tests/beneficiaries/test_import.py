@@ -425,6 +425,7 @@ async def test_the_template_imports_as_documented(
     await create_facility(client, code="11001")
     summary = await run(sessionmaker, (ROOT / "docs" / "import-template.csv").read_bytes())
     assert (summary.created, summary.rejected, summary.ignored_columns) == (2, 0, [])
+    assert summary.past_checks == 2
 
 
 def test_the_import_page_documents_every_column() -> None:

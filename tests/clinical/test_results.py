@@ -271,7 +271,9 @@ async def test_health_timeline_for_clinicians_never_for_reporters(
     )
     url = f"/api/v1/beneficiaries/{today_checkup['beneficiary_id']}/health-timeline"
     timeline = (await clinician.get(url)).json()
-    assert timeline["classifications"] == [{"date": day(0), "health_class": "III"}]
+    assert timeline["classifications"] == [
+        {"date": day(0), "health_class": "III", "historical": False}
+    ]
     assert timeline["latest_vitals"]["systolic_mmhg"] == {"value": 150, "measured_on": day(0)}
     assert timeline["checkups"][0]["results"][0]["diagnoses"][0]["code"] == "I10"
     reporter = await client_for(Role.reporter)

@@ -104,8 +104,15 @@ async def _person(api: httpx.AsyncClient, world: World) -> dict[str, Any]:
             "registration_facility_code": "11001",
         },
     )
+    past_check = await world.create(
+        api,
+        "create_past_check",
+        f"/api/v1/beneficiaries/{person['id']}/past-checks",
+        {"date": day(-200), "place": "Bệnh viện Quân y 6", "health_class": "II"},
+    )
     world.ids["beneficiary_id"] = person["id"]
     world.ids["card_id"] = card["id"]
+    world.ids["past_check_id"] = past_check["id"]
     return person
 
 

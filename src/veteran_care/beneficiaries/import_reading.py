@@ -20,6 +20,7 @@ from typing import BinaryIO
 import openpyxl  # type: ignore[import-untyped]  # no stubs in the dev dependencies
 from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped]
 
+from veteran_care.beneficiaries import import_history
 from veteran_care.errors import DomainError
 from veteran_care.kit.text import fold
 
@@ -40,6 +41,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "legacy_district": ("huyen_cu",),
     "categories": ("doi_tuong",),
     "registered_facility_code": ("ma_co_so", "ma_cskcb"),
+    **import_history.COLUMNS,  # the last check, recorded as a past check
 }
 _ALIASES = {alias: name for name, aliases in COLUMNS.items() for alias in (name, *aliases)}
 # Column -> the `BeneficiaryCreate` field it fills, where they differ, and back.

@@ -20,9 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.auth.principal import Actor
+from veteran_care.beneficiaries import import_history as history
 from veteran_care.beneficiaries.category_rules import disability_rate_problem
 from veteran_care.beneficiaries.import_reading import COLUMN_OF, FIELD_OF, Cell, is_blank
 from veteran_care.beneficiaries.schemas import BeneficiaryCreate
+from veteran_care.history.schemas import PastCheckCreate
 from veteran_care.kit.text import fold
 from veteran_care.models import BeneficiaryCategory, Facility, Sex
 from veteran_care.reference import repository as reference
@@ -143,8 +145,15 @@ def _categories(text: str, ref: Reference) -> list[dict[str, Any]]:
 
 def _convert(name: str, cell: Cell, text: str, ref: Reference) -> Any:
     text = _number_cell(name, cell, text)
-    if name == "birth_date":
+    if name in ("birth_date", history.DAY):
         return _date(cell, text)
+    if name == history.CLASS:
+        health_class = history.health_class(text)
+        if health_class is None:
+            raise _CellError("a health class I, II, III, IV or V (or 1 to 5)")
+        return health_class
+    if name == history.PLACE:
+        return history.place(text, ref.facilities)
     if name == "birth_year":
         if not re.fullmatch(r"[0-9]{4}", text):
             raise _CellError("a year, e.g. 1948")
@@ -174,6 +183,7 @@ class Row:
 
     line: int
     data: BeneficiaryCreate
+    past_check: PastCheckCreate | None = None  # the last check, when the row gives one
 
     def given(self) -> dict[str, Any]:
         fields = self.data.model_fields_set - {"categories"}
@@ -193,6 +203,7 @@ class Validator:
     def row(self, line: int, cells: Sequence[Cell]) -> Row | list[RowError]:
         errors: list[RowError] = []
         values: dict[str, Any] = {}
+        last_check: dict[str, Any] = {}  # the last check's columns
         if not is_blank(cells[len(self.columns) :]):
             errors.append(RowError(line=line, field=None, message="more cells than columns"))
         for name, cell in zip(self.columns, cells, strict=False):
@@ -200,7 +211,11 @@ class Validator:
             if name is None or text is None:
                 continue
             try:
-                values[FIELD_OF.get(name, name)] = _convert(name, cell, text, self.ref)
+                value = _convert(name, cell, text, self.ref)
+                if name in history.COLUMNS:
+                    last_check[name] = value
+                else:
+                    values[FIELD_OF.get(name, name)] = value
             except _CellError as exc:
                 errors.append(RowError(line=line, field=name, message=str(exc)))
         try:
@@ -220,12 +235,19 @@ class Validator:
                 errors.append(RowError(line=line, field=column, message=message))
             return errors
         errors += self._rules(line, data)
-        if errors:
+        born = data.birth_date
+        checked = history.past_check(last_check, born, born.year if born else data.birth_year or 0)
+        if isinstance(checked, list):
+            reported = {e.field for e in errors}  # an unreadable cell is not "missing" too
+            errors += [
+                RowError(line=line, field=f, message=m) for f, m in checked if f not in reported
+            ]
+        if errors or isinstance(checked, list):
             return errors
         for key in (("bhxh_number", data.bhxh_number), ("national_id", data.national_id)):
             if key[1] is not None:
                 self.seen[(key[0], key[1])] = line
-        return Row(line, data)
+        return Row(line, data, checked)
 
     def _rules(self, line: int, data: BeneficiaryCreate) -> list[RowError]:
         errors: list[RowError] = []

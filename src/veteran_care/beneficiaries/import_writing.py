@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 
 from veteran_care.audit import service as audit
 from veteran_care.auth.principal import Actor
+from veteran_care.beneficiaries import import_history
 from veteran_care.beneficiaries.identifiers import national_id_type
 from veteran_care.beneficiaries.import_reading import COLUMN_OF
 from veteran_care.beneficiaries.import_validation import Row, RowError
@@ -34,7 +35,12 @@ from veteran_care.db.engine import WRITE_OPTION
 from veteran_care.db.errors import unique_violation_fields
 from veteran_care.kit.clock import utcnow
 from veteran_care.kit.text import fold
-from veteran_care.models import Beneficiary, BeneficiaryCategoryMembership, BeneficiaryStatus
+from veteran_care.models import (
+    Beneficiary,
+    BeneficiaryCategoryMembership,
+    BeneficiaryStatus,
+    PastCheck,
+)
 
 _STORED = (
     Beneficiary.full_name,
@@ -94,13 +100,14 @@ class Plan:
     updates: list[dict[str, Any]] = field(default_factory=list)
     memberships: list[dict[str, Any]] = field(default_factory=list)
     replaced: list[uuid.UUID] = field(default_factory=list)  # memberships deleted first
+    past_checks: list[dict[str, Any]] = field(default_factory=list)  # the rows' last checks
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)  # one per rejected row
     matched: dict[uuid.UUID, int] = field(default_factory=dict)  # person -> line
     fields: set[str] = field(default_factory=set)
 
     def merge(self, other: "Plan") -> None:
-        for name in ("inserts", "updates", "memberships", "replaced", "errors"):
+        for name in ("inserts", "updates", "memberships", "replaced", "past_checks", "errors"):
             getattr(self, name).extend(getattr(other, name))
         self.unchanged += other.unchanged
         self.matched |= other.matched
@@ -176,7 +183,7 @@ class Writer:
                 continue
             stored = by_b or by_n
             if stored is None:
-                self._create(plan, row, now)
+                self._last_check(plan, row, self._create(plan, row, now), now)
                 continue
             first = self.matched.get(stored["id"]) or plan.matched.get(stored["id"])
             if first is not None:
@@ -185,11 +192,17 @@ class Writer:
                 message = "this beneficiary is not registered at your facilities"
             else:
                 self._update(plan, row, stored, held.get(stored["id"], {}), now)
+                self._last_check(plan, row, stored["id"], now)
                 continue
             plan.errors.append(RowError(line=row.line, field=None, message=message))
         return plan
 
-    def _create(self, plan: Plan, row: Row, now: datetime) -> None:
+    def _last_check(self, plan: Plan, row: Row, person: uuid.UUID | None, now: datetime) -> None:
+        if person is not None and row.past_check is not None:
+            actor_id = self.actor.require().account_id
+            plan.past_checks.append(import_history.values(person, row.past_check, actor_id, now))
+
+    def _create(self, plan: Plan, row: Row, now: datetime) -> uuid.UUID | None:
         data = row.data
         values = data.model_dump(exclude={"categories"})
         values["registered_facility_id"] = data.registered_facility_id or self.default_facility
@@ -204,7 +217,7 @@ class Writer:
             plan.errors.append(
                 RowError(line=row.line, field="registered_facility_code", message=message)
             )
-            return
+            return None
         if data.birth_date is not None:
             values["birth_year"] = data.birth_date.year
         beneficiary_id = uuid.uuid4()
@@ -230,6 +243,7 @@ class Writer:
         ]
         plan.matched[beneficiary_id] = row.line
         plan.fields |= row.data.model_fields_set
+        return beneficiary_id
 
     def _update(
         self,
@@ -293,6 +307,11 @@ class Writer:
                 )
             )
         await _insert(connection, Membership, plan.memberships, postgresql)
+        # A person's last check already recorded for that day is kept: re-imports add none.
+        plan.past_checks = await import_history.new_ones(connection, plan.past_checks, postgresql)
+        await _insert(connection, PastCheck, plan.past_checks, postgresql)
+        if plan.past_checks:
+            plan.fields |= set(import_history.COLUMNS)
 
     async def _attempt(self, session: AsyncSession, rows: Sequence[Row]) -> Plan:
         if not rows:
@@ -344,6 +363,7 @@ class Writer:
                     f"lines {lines[0]}-{lines[1]}: created {len(plan.inserts)}, updated "
                     f"{len(plan.updates)}, unchanged {plan.unchanged}, "
                     f"rejected {len(plan.errors) + invalid}"
+                    + (f", past checks {len(plan.past_checks)}" if plan.past_checks else "")
                 ),
             )
             await session.commit()

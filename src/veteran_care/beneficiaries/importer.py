@@ -40,6 +40,10 @@ class ImportSummary(BaseModel):
         description="People already registered (same CCCD or BHXH number) whose record changed."
     )
     unchanged: int = Field(description="People already registered with nothing to change.")
+    past_checks: int = Field(
+        description="Last checks recorded as past checks (a person's check of a day already "
+        "recorded is not recorded again)."
+    )
     rejected: int = Field(description="Rows not written; `errors` says why.")
     errors: list[RowError] = Field(description=f"The first {MAX_ERRORS} errors, in file order.")
     errors_omitted: int = Field(description="Errors beyond those listed.")
@@ -58,6 +62,7 @@ class _Tally:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    past_checks: int = 0
     rejected: int = 0
     errors: list[RowError] = field(default_factory=list)
     omitted: int = 0
@@ -78,6 +83,7 @@ class _Tally:
         self.unplaced += sum(1 for row in plan.inserts if row["registered_facility_id"] is None)
         self.updated += len(plan.updates)
         self.unchanged += plan.unchanged
+        self.past_checks += len(plan.past_checks)
 
     def summary(self, table: Table) -> ImportSummary:
         return ImportSummary(
@@ -85,6 +91,7 @@ class _Tally:
             created=self.created,
             updated=self.updated,
             unchanged=self.unchanged,
+            past_checks=self.past_checks,
             rejected=self.rejected,
             errors=self.errors,
             errors_omitted=self.omitted,

@@ -347,6 +347,8 @@ def _report_import(summary: "ImportSummary") -> None:
             "(or --leave-unplaced).",
             err=True,
         )
+    if summary.past_checks:
+        typer.echo(f"Past checks recorded: {summary.past_checks}.")
     if summary.ignored_columns:
         typer.echo(f"Ignored columns: {', '.join(summary.ignored_columns)}")
     if summary.rejected:

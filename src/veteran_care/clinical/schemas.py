@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, Strict, ValidationInfo, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -89,9 +89,9 @@ def _one_principal(diagnoses: list[DiagnosisIn] | None) -> list[DiagnosisIn] | N
     return diagnoses
 
 
-class _ResultRules(InputSchema):
-    """The rules relating a result's fields, each error named on its own field: diastolic below
-    systolic, one principal diagnosis."""
+class ResultRules(InputSchema):
+    """The rules relating the fields of a result (and of a past check), each error named on its
+    own field: diastolic below systolic, one principal diagnosis."""
 
     @field_validator("diastolic_mmhg", check_fields=False)
     @classmethod
@@ -104,7 +104,7 @@ class _ResultRules(InputSchema):
         return _one_principal(value)
 
 
-class ResultCreate(_ResultRules):
+class ResultCreate(ResultRules):
     """The result of one appointment (one specialty): vitals, findings and ICD-10 diagnoses;
     recording it fulfils the appointment. diastolic_mmhg, when sent with systolic_mmhg, is below
     it."""
@@ -139,7 +139,7 @@ class ResultCreate(_ResultRules):
     )
 
 
-class ResultAmend(_ResultRules):
+class ResultAmend(ResultRules):
     """Only the fields sent change; the previous values are kept with the reason. At least one
     field besides `reason` is sent. diastolic_mmhg stays below systolic_mmhg, sent or kept (422
     `validation-error` naming `body.diastolic_mmhg`)."""
@@ -327,14 +327,38 @@ class TimelineCheckup(Schema):
     """Its results, one per specialty examined."""
 
 
+class TimelinePastCheck(Schema):
+    """A check done before go-live, outside Veteran Care (historical), in a person's timeline."""
+
+    past_check_id: uuid.UUID
+    """The past check (`/beneficiaries/{id}/past-checks/{past_check_id}`)."""
+    historical: Literal[True] = True
+    """Always true: recorded at go-live from a paper record or an import."""
+    date: date
+    """Its day."""
+    facility_id: uuid.UUID | None
+    """Where, when one of our facilities."""
+    place: str | None
+    """Where, in words, when not one of our facilities."""
+    health_class: HealthClass
+    """Health classification I (very good) to V (very poor), as recorded."""
+
+
 class Timeline(Schema):
-    """A person's health over the years: checkups, classifications and latest vitals."""
+    """A person's health over the years: checkups, checks done before go-live, classifications
+    and latest vitals."""
 
     beneficiary_id: uuid.UUID
     """The person."""
     checkups: list[TimelineCheckup] = Field(description="Newest first.")
+    past_checks: list[TimelinePastCheck] = Field(
+        description="Checks done before go-live (historical), newest first; those entered in "
+        "error left out."
+    )
     classifications: list[dict[str, Any]] = Field(
-        description="Health class over the years: [{date, health_class}], oldest first."
+        description="Health class over the years: [{date, health_class, historical}], oldest "
+        "first; `historical` is true for a check done before go-live."
     )
     latest_vitals: dict[str, LatestValue]
-    """Per vital sign (systolic_mmhg, weight_kg, ...), the latest value measured."""
+    """Per vital sign (systolic_mmhg, weight_kg, ...), the latest value measured (by a check
+    here or one done before go-live)."""

@@ -18,15 +18,41 @@ from veteran_care.clinical.schemas import (
     LatestValue,
     Timeline,
     TimelineCheckup,
+    TimelinePastCheck,
 )
 from veteran_care.clinical.views import result_read
 from veteran_care.models import (
     Checkup,
     CheckupConclusion,
     ExaminationResult,
+    PastCheck,
+    PastCheckStatus,
     ResultAmendment,
     ResultStatus,
 )
+
+
+async def _past_checks(
+    session: AsyncSession, beneficiary_id: uuid.UUID, latest: dict[str, LatestValue]
+) -> list[PastCheck]:
+    """The person's checks done before go-live, newest first (withdrawn ones left out); their
+    vitals update `latest` where they are newer."""
+    stmt = (
+        select(PastCheck)
+        .where(
+            PastCheck.beneficiary_id == beneficiary_id,
+            PastCheck.status != PastCheckStatus.entered_in_error,
+        )
+        .order_by(PastCheck.date.desc(), PastCheck.id)
+    )
+    checks = list((await session.scalars(stmt)).all())
+    for check in checks:
+        for name in (*VITALS, "bmi"):
+            value = getattr(check, name)
+            seen = latest.get(name)
+            if value is not None and (seen is None or seen.measured_on < check.date):
+                latest[name] = LatestValue(value=value, measured_on=check.date)
+    return checks
 
 
 async def timeline(session: AsyncSession, actor: Actor, beneficiary_id: uuid.UUID) -> Timeline:
@@ -78,6 +104,10 @@ async def timeline(session: AsyncSession, actor: Actor, beneficiary_id: uuid.UUI
                         value=value if isinstance(value, Decimal | int) else Decimal(str(value)),
                         measured_on=date_of[checkup.id],
                     )
+    past = await _past_checks(session, beneficiary_id, latest)
+    classes = [
+        (date_of[cid], conclusions[cid].health_class.value, False) for cid in conclusions
+    ] + [(p.date, p.health_class.value, True) for p in past]
     await audit.record(
         session,
         actor,
@@ -101,9 +131,19 @@ async def timeline(session: AsyncSession, actor: Actor, beneficiary_id: uuid.UUI
             )
             for c in checkups
         ],
+        past_checks=[
+            TimelinePastCheck(
+                past_check_id=p.id,
+                date=p.date,
+                facility_id=p.facility_id,
+                place=p.place,
+                health_class=p.health_class,
+            )
+            for p in past
+        ],
         classifications=[
-            {"date": date_of[cid].isoformat(), "health_class": conclusions[cid].health_class.value}
-            for cid in sorted(conclusions, key=lambda cid: date_of[cid])
+            {"date": day.isoformat(), "health_class": health_class, "historical": historical}
+            for day, health_class, historical in sorted(classes, key=lambda c: c[0])
         ],
         latest_vitals=latest,
     )

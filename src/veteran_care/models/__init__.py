@@ -20,6 +20,7 @@ from veteran_care.models.clinical import (
     ResultStatus,
 )
 from veteran_care.models.facility import Facility, FacilityLevel
+from veteran_care.models.history import PastCheck, PastCheckSource, PastCheckStatus
 from veteran_care.models.idempotency import IdempotencyKey, IdempotencyState
 from veteran_care.models.identity import (
     Account,
@@ -103,6 +104,9 @@ __all__ = [
     "Medicine",
     "NationalIdType",
     "PartOfDay",
+    "PastCheck",
+    "PastCheckSource",
+    "PastCheckStatus",
     "RefreshToken",
     "ResultAmendment",
     "ResultStatus",

@@ -7,10 +7,12 @@ on the checkup (``Checkup.outcome``, kept by the scheduling lifecycle) from its 
 - cancelled_by_patient / cancelled_by_facility: not attended, no no-show, cancelled (by whom the
   first cancelled examination says);
 - pending: still booked.
-Checkups entered in error are left out, and so is a checkup moved to another day (rescheduled)
-when the checkup it was moved to is in the report too: a rescheduled check counts once, as what
-became of it on its new day. A person of no category is counted under ``no-category`` when the
-report is grouped by category (a person of several categories counts in each).
+Past checks recorded at go-live (``PastCheck``) are no checkups and never counted here; the
+coverage report counts them as checks. Checkups entered in error are left out, and so is a checkup
+moved to another day (rescheduled) when the checkup it was moved to is in the report too: a
+rescheduled check counts once, as what became of it on its new day. A person of no category is
+counted under ``no-category`` when the report is grouped by category (a person of several
+categories counts in each).
 """
 
 import uuid
@@ -365,10 +367,16 @@ async def coverage_statement(
 
 COVERAGE_NOTES = {
     "active": "active beneficiaries with at least one category",
-    "checked_within_interval": "a fulfilled examination after the due cut-off of their interval",
+    "checked_within_interval": (
+        "a fulfilled examination, or a past check recorded at go-live, after the due cut-off "
+        "of their interval"
+    ),
     "due": "active and not checked within their interval (overdue and never checked included)",
-    "overdue": "no fulfilled examination since the overdue cut-off (interval + grace), or never",
-    "never_checked": "no fulfilled examination at all",
+    "overdue": (
+        "no fulfilled examination nor past check since the overdue cut-off (interval + grace), "
+        "or never"
+    ),
+    "never_checked": "no fulfilled examination and no past check at all",
 }
 
 

@@ -1,7 +1,8 @@
-"""The due list: active people with no fulfilled check within their interval and none booked
-ahead; overdue past the grace period. Computed in SQL (cut-off dates are computed here, per
-category, since month arithmetic differs between PostgreSQL and SQLite). And the same question
-about one person (``person_due``): due or not, why, since when and under which category."""
+"""The due list: active people with no fulfilled check (nor past check recorded at go-live)
+within their interval and none booked ahead; overdue past the grace period. Computed in SQL
+(cut-off dates are computed here, per category, since month arithmetic differs between
+PostgreSQL and SQLite). And the same question about one person (``person_due``): due or not,
+why, since when and under which category."""
 
 import calendar
 import uuid
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy import Select, and_, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.db.session import plan_each_execution
@@ -25,6 +26,8 @@ from veteran_care.models import (
     BeneficiaryStatus,
     Checkup,
     CheckupStatus,
+    PastCheck,
+    PastCheckStatus,
 )
 
 DUE_SORT = "full_name"
@@ -51,7 +54,8 @@ class DueFilters:
 
 async def person_cutoffs(session: AsyncSession, on: date) -> tuple[Any, Any]:
     """Per person: the due and overdue cut-off dates (shortest interval of their categories),
-    and the date of their last fulfilled examination."""
+    and the date of their last check: a fulfilled examination, or a past check recorded at
+    go-live (one withdrawn as entered in error aside)."""
     categories = (await session.scalars(select(BeneficiaryCategory))).all()
     due_cutoff = {c.code: months_before(on, c.check_interval_months) for c in categories}
     overdue_cutoff = {
@@ -67,13 +71,21 @@ async def person_cutoffs(session: AsyncSession, on: date) -> tuple[Any, Any]:
         .group_by(member.beneficiary_id)
         .subquery()
     )
+    checked = union_all(
+        select(Appointment.beneficiary_id, Appointment.date).where(
+            Appointment.status == AppointmentStatus.fulfilled
+        ),
+        # Checks done before go-live count as checks (never as attendance: reports.queries).
+        select(PastCheck.beneficiary_id, PastCheck.date).where(
+            PastCheck.status != PastCheckStatus.entered_in_error
+        ),
+    ).subquery()
     last_check = (
         select(
-            Appointment.beneficiary_id.label("beneficiary_id"),
-            func.max(Appointment.date).label("last_checked_on"),
+            checked.c.beneficiary_id.label("beneficiary_id"),
+            func.max(checked.c.date).label("last_checked_on"),
         )
-        .where(Appointment.status == AppointmentStatus.fulfilled)
-        .group_by(Appointment.beneficiary_id)
+        .group_by(checked.c.beneficiary_id)
         .subquery()
     )
     return cutoffs, last_check

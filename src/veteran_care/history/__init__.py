@@ -1,0 +1,1 @@
+"""Past periodic checks: the history a province brings in at go-live."""

@@ -1,0 +1,1 @@
+"""Past checks: history recorded at go-live."""
