@@ -425,7 +425,7 @@ async def test_the_template_imports_as_documented(
     await create_facility(client, code="11001")
     summary = await run(sessionmaker, (ROOT / "docs" / "import-template.csv").read_bytes())
     assert (summary.created, summary.rejected, summary.ignored_columns) == (2, 0, [])
-    assert summary.past_checks == 2
+    assert (summary.past_checks, summary.cards) == (2, 2)
 
 
 def test_the_import_page_documents_every_column() -> None:
@@ -520,6 +520,7 @@ def test_the_command_line_import(sqlite_env: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "2 rows: 2 created, 0 updated, 0 unchanged, 0 rejected." in result.output
     assert "2 people registered at no facility: only province-wide accounts" in result.output
+    assert "Cards recorded" not in result.output, "said only when there are some"
     again = runner.invoke(cli, ["import", "beneficiaries", str(good)])
     assert "0 created, 0 updated, 2 unchanged" in again.output, "people already known pass"
 
@@ -529,6 +530,19 @@ def test_the_command_line_import(sqlite_env: Path) -> None:
     assert result.exit_code == 1, result.output
     assert "1 created" in result.output
     assert "line 3, commune_code: there is no commune with code 99999" in result.output
+
+    carded = person("Lò Văn Năm")
+    carded |= {
+        "so_the_bhyt": carded["ma_bhxh"],
+        "the_tu_ngay": "01/01/2026",
+        "the_den_ngay": "31/12/2027",
+        "ma_kcb_bd": "11001",
+    }
+    cards = sqlite_env / "cards.csv"
+    cards.write_bytes(csv_bytes([carded]))
+    result = runner.invoke(cli, ["import", "beneficiaries", str(cards), *unplaced])
+    assert result.exit_code == 0, result.output
+    assert "Cards recorded: 1." in result.output
 
     picture = sqlite_env / "picture.png"
     picture.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")

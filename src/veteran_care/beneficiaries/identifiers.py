@@ -50,3 +50,19 @@ def parse_card_number(number: str) -> ParsedCard:
         "a card number is 15 characters (2 letters, benefit level 1-5, 2-digit province, "
         "10-digit BHXH number) or the 10-digit BHXH number"
     )
+
+
+def card_holder_problem(card: ParsedCard, bhxh_number: str | None) -> tuple[str, str] | None:
+    """Why a card cannot be given to the person of this BHXH number, as (code, message): the
+    person has none yet, or the card carries another one. None when it can."""
+    if bhxh_number is None:
+        return (
+            "bhxh-number-missing",
+            "the beneficiary has no BHXH number yet; record it before adding a card",
+        )
+    if card.bhxh_number != bhxh_number:
+        return (
+            "card-bhxh-mismatch",
+            "the card's BHXH number (its last 10 digits) is not this person's BHXH number",
+        )
+    return None

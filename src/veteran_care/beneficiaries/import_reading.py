@@ -20,7 +20,7 @@ from typing import BinaryIO
 import openpyxl  # type: ignore[import-untyped]  # no stubs in the dev dependencies
 from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped]
 
-from veteran_care.beneficiaries import import_history
+from veteran_care.beneficiaries import import_cards, import_history
 from veteran_care.errors import DomainError
 from veteran_care.kit.text import fold
 
@@ -42,6 +42,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "categories": ("doi_tuong",),
     "registered_facility_code": ("ma_co_so", "ma_cskcb"),
     **import_history.COLUMNS,  # the last check, recorded as a past check
+    **import_cards.COLUMNS,  # the health-insurance card, recorded as a card
 }
 _ALIASES = {alias: name for name, aliases in COLUMNS.items() for alias in (name, *aliases)}
 # Column -> the `BeneficiaryCreate` field it fills, where they differ, and back.

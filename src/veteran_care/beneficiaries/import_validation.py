@@ -20,10 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.auth.principal import Actor
+from veteran_care.beneficiaries import import_cards as cards
 from veteran_care.beneficiaries import import_history as history
 from veteran_care.beneficiaries.category_rules import disability_rate_problem
 from veteran_care.beneficiaries.import_reading import COLUMN_OF, FIELD_OF, Cell, is_blank
-from veteran_care.beneficiaries.schemas import BeneficiaryCreate
+from veteran_care.beneficiaries.schemas import BeneficiaryCreate, CardCreate
 from veteran_care.history.schemas import PastCheckCreate
 from veteran_care.kit.text import fold
 from veteran_care.models import BeneficiaryCategory, Facility, Sex
@@ -81,7 +82,13 @@ _SEXES = {
     "khong ro": Sex.unknown,
 }
 # Fixed-width codes a spreadsheet stored as numbers (their leading zeros lost).
-_WIDTHS = {"ethnicity_code": 2, "commune_code": 5, "bhxh_number": 10}
+_WIDTHS = {
+    "ethnicity_code": 2,
+    "commune_code": 5,
+    "bhxh_number": 10,
+    cards.NUMBER: 10,
+    cards.FACILITY: 5,
+}
 
 
 # Sexes, ethnic groups and categories are few: fold each spelling once.
@@ -145,8 +152,10 @@ def _categories(text: str, ref: Reference) -> list[dict[str, Any]]:
 
 def _convert(name: str, cell: Cell, text: str, ref: Reference) -> Any:
     text = _number_cell(name, cell, text)
-    if name in ("birth_date", history.DAY):
+    if name in ("birth_date", history.DAY, cards.FROM, cards.TO):
         return _date(cell, text)
+    if name in (cards.NUMBER, cards.FACILITY):
+        return text.upper()
     if name == history.CLASS:
         health_class = history.health_class(text)
         if health_class is None:
@@ -177,6 +186,23 @@ def _convert(name: str, cell: Cell, text: str, ref: Reference) -> Any:
 _DEPENDS_ON = {"birth_year": "birth_date"}
 
 
+def _schema_errors(line: int, errors: list[RowError], exc: ValidationError) -> list[RowError]:
+    """The row's `BeneficiaryCreate` errors, except those that follow from a cell already
+    reported as unreadable."""
+    found: list[RowError] = []
+    unreadable = {FIELD_OF.get(str(e.field), e.field) for e in errors}
+    for error in exc.errors():
+        loc = error["loc"]
+        if (not loc and errors) or (loc and {loc[0], _DEPENDS_ON.get(str(loc[0]))} & unreadable):
+            continue  # a consequence of a cell already reported
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if len(loc) > 1:
+            message = f"{'.'.join(map(str, loc[1:]))}: {message}"
+        column = COLUMN_OF.get(str(loc[0]), str(loc[0])) if loc else None
+        found.append(RowError(line=line, field=column, message=message))
+    return found
+
+
 @dataclass
 class Row:
     """A valid row: the create it stands for, and what it sets when it updates someone."""
@@ -184,6 +210,7 @@ class Row:
     line: int
     data: BeneficiaryCreate
     past_check: PastCheckCreate | None = None  # the last check, when the row gives one
+    card: CardCreate | None = None  # the health-insurance card, when the row gives one
 
     def given(self) -> dict[str, Any]:
         fields = self.data.model_fields_set - {"categories"}
@@ -204,6 +231,7 @@ class Validator:
         errors: list[RowError] = []
         values: dict[str, Any] = {}
         last_check: dict[str, Any] = {}  # the last check's columns
+        card: dict[str, Any] = {}  # the card's columns
         if not is_blank(cells[len(self.columns) :]):
             errors.append(RowError(line=line, field=None, message="more cells than columns"))
         for name, cell in zip(self.columns, cells, strict=False):
@@ -214,6 +242,8 @@ class Validator:
                 value = _convert(name, cell, text, self.ref)
                 if name in history.COLUMNS:
                     last_check[name] = value
+                elif name in cards.COLUMNS:
+                    card[name] = value
                 else:
                     values[FIELD_OF.get(name, name)] = value
             except _CellError as exc:
@@ -221,33 +251,23 @@ class Validator:
         try:
             data = BeneficiaryCreate.model_validate(values)
         except ValidationError as exc:
-            unreadable = {FIELD_OF.get(str(e.field), e.field) for e in errors}
-            for error in exc.errors():
-                loc = error["loc"]
-                if (not loc and errors) or (
-                    loc and {loc[0], _DEPENDS_ON.get(str(loc[0]))} & unreadable
-                ):
-                    continue  # a consequence of a cell already reported
-                message = str(error["msg"]).removeprefix("Value error, ")
-                if len(loc) > 1:
-                    message = f"{'.'.join(map(str, loc[1:]))}: {message}"
-                column = COLUMN_OF.get(str(loc[0]), str(loc[0])) if loc else None
-                errors.append(RowError(line=line, field=column, message=message))
-            return errors
+            return errors + _schema_errors(line, errors, exc)
         errors += self._rules(line, data)
         born = data.birth_date
         checked = history.past_check(last_check, born, born.year if born else data.birth_year or 0)
-        if isinstance(checked, list):
-            reported = {e.field for e in errors}  # an unreadable cell is not "missing" too
-            errors += [
-                RowError(line=line, field=f, message=m) for f, m in checked if f not in reported
-            ]
-        if errors or isinstance(checked, list):
+        checked_card = cards.card(card)
+        reported = {e.field for e in errors}  # an unreadable cell is not "missing" too
+        for outcome in (checked, checked_card):
+            if isinstance(outcome, list):
+                errors += [
+                    RowError(line=line, field=f, message=m) for f, m in outcome if f not in reported
+                ]
+        if errors or isinstance(checked, list) or isinstance(checked_card, list):
             return errors
         for key in (("bhxh_number", data.bhxh_number), ("national_id", data.national_id)):
             if key[1] is not None:
                 self.seen[(key[0], key[1])] = line
-        return Row(line, data, checked)
+        return Row(line, data, checked, checked_card)
 
     def _rules(self, line: int, data: BeneficiaryCreate) -> list[RowError]:
         errors: list[RowError] = []

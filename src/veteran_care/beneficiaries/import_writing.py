@@ -4,11 +4,12 @@ rejected, as is a second row for the same person (across batches) or for someone
 importer's facilities. Only non-empty cells are applied: an empty cell or a missing column
 keeps the stored value (a partial list never wipes data); `categories`, when given, replaces
 the list (keeping known recognition dates). A row equal to what is stored is `unchanged` and
-not written: importing a file twice changes nothing. Each batch is one transaction of its own
-(a session per batch, committed here: an import is many transactions by design, like bulk
-scheduling), with bulk statements (a COPY on PostgreSQL) and one audit event; a batch that hits
-an IntegrityError is redone row by row in savepoints, so that only the culprits are rejected and
-nothing partial is written for them.
+not written: importing a file twice changes nothing. The row's last check and card
+(`import_history`, `import_cards`) are written with its person. Each batch is one transaction
+of its own (a session per batch, committed here: an import is many transactions by design,
+like bulk scheduling), with bulk statements (`import_bulk`: a COPY on PostgreSQL) and one
+audit event; a batch that hits an IntegrityError is redone row by row in savepoints, so that
+only the culprits are rejected and nothing partial is written for them.
 """
 
 import uuid
@@ -17,20 +18,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import any_, bindparam, delete, insert, literal, or_, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import bindparam, delete, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from veteran_care.audit import service as audit
 from veteran_care.auth.principal import Actor
-from veteran_care.beneficiaries import import_history
+from veteran_care.beneficiaries import import_cards, import_history
 from veteran_care.beneficiaries.identifiers import national_id_type
+from veteran_care.beneficiaries.import_bulk import insert_rows, one_of
 from veteran_care.beneficiaries.import_reading import COLUMN_OF
 from veteran_care.beneficiaries.import_validation import Row, RowError
 from veteran_care.beneficiaries.repository import in_scope_clause
-from veteran_care.db.base import Base
 from veteran_care.db.engine import WRITE_OPTION
 from veteran_care.db.errors import unique_violation_fields
 from veteran_care.kit.clock import utcnow
@@ -39,6 +38,7 @@ from veteran_care.models import (
     Beneficiary,
     BeneficiaryCategoryMembership,
     BeneficiaryStatus,
+    InsuranceCard,
     PastCheck,
 )
 
@@ -64,36 +64,6 @@ _UPDATE = (
 Membership = BeneficiaryCategoryMembership
 
 
-def _one_of(column: Any, values: list[Any], postgresql: bool) -> Any:
-    """`column IN (...)`; on PostgreSQL `= ANY(:array)`: one parameter, so one statement
-    (prepared once) whatever the number of values."""
-    if postgresql:
-        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
-    return column.in_(values)
-
-
-async def _insert(
-    connection: AsyncConnection, model: type[Base], rows: list[dict[str, Any]], postgresql: bool
-) -> None:
-    """A bulk INSERT; on PostgreSQL a COPY (twice as fast as executemany: the import target
-    of 5,000 rows/s is met with room to spare), in the same transaction."""
-    if not rows:
-        return
-    if not postgresql:
-        await connection.execute(insert(model), rows)
-        return
-    columns = list(rows[0])
-    driver: Any = (await connection.get_raw_connection()).driver_connection
-    try:
-        await driver.copy_records_to_table(
-            model.__tablename__,
-            records=[tuple(row[column] for column in columns) for row in rows],
-            columns=columns,
-        )
-    except asyncpg.IntegrityConstraintViolationError as exc:
-        raise IntegrityError(f"COPY {model.__tablename__}", None, exc) from exc
-
-
 @dataclass
 class Plan:
     inserts: list[dict[str, Any]] = field(default_factory=list)
@@ -101,13 +71,15 @@ class Plan:
     memberships: list[dict[str, Any]] = field(default_factory=list)
     replaced: list[uuid.UUID] = field(default_factory=list)  # memberships deleted first
     past_checks: list[dict[str, Any]] = field(default_factory=list)  # the rows' last checks
+    cards: list[dict[str, Any]] = field(default_factory=list)  # the rows' new cards
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)  # one per rejected row
     matched: dict[uuid.UUID, int] = field(default_factory=dict)  # person -> line
     fields: set[str] = field(default_factory=set)
 
     def merge(self, other: "Plan") -> None:
-        for name in ("inserts", "updates", "memberships", "replaced", "past_checks", "errors"):
+        lists = ("inserts", "updates", "memberships", "replaced", "past_checks", "cards", "errors")
+        for name in lists:
             getattr(self, name).extend(getattr(other, name))
         self.unchanged += other.unchanged
         self.matched |= other.matched
@@ -141,8 +113,8 @@ class Writer:
             select(Beneficiary.id, visible.label("visible"), *_STORED)
             .where(
                 or_(
-                    _one_of(Beneficiary.bhxh_number, bhxh, postgresql),
-                    _one_of(Beneficiary.national_id, ids, postgresql),
+                    one_of(Beneficiary.bhxh_number, bhxh, postgresql),
+                    one_of(Beneficiary.national_id, ids, postgresql),
                 )
             )
             .order_by(Beneficiary.id)
@@ -156,7 +128,7 @@ class Writer:
                 Membership.category_code,
                 Membership.disability_rate,
                 Membership.recognition_date,
-            ).where(_one_of(Membership.beneficiary_id, [f["id"] for f in found], postgresql))
+            ).where(one_of(Membership.beneficiary_id, [f["id"] for f in found], postgresql))
             for person, code, rate, recognised in (await session.execute(stmt_m)).all():
                 held.setdefault(person, {})[code] = (rate, recognised)
         return found, held
@@ -166,41 +138,67 @@ class Writer:
         found, held = await self._stored(session, rows, postgresql)
         by_bhxh = {f["bhxh_number"]: f for f in found if f["bhxh_number"]}
         by_id = {f["national_id"]: f for f in found if f["national_id"]}
+        cards = await import_cards.stored(session, [f["id"] for f in found], postgresql)
         plan = Plan()
         now = utcnow()
         for row in rows:
             data = row.data
             by_b = by_bhxh.get(data.bhxh_number) if data.bhxh_number else None
             by_n = by_id.get(data.national_id) if data.national_id else None
-            if by_b is not None and by_n is not None and by_b["id"] != by_n["id"]:
-                plan.errors.append(
-                    RowError(
-                        line=row.line,
-                        field="national_id",
-                        message="the BHXH number is one beneficiary's and the CCCD another's",
-                    )
-                )
+            problem = self._problem(plan, row, (by_b, by_n), cards)
+            if problem is not None:
+                plan.errors.append(RowError(line=row.line, field=problem[0], message=problem[1]))
                 continue
             stored = by_b or by_n
             if stored is None:
-                self._last_check(plan, row, self._create(plan, row, now), now)
-                continue
-            first = self.matched.get(stored["id"]) or plan.matched.get(stored["id"])
-            if first is not None:
-                message = f"the same beneficiary as line {first}"
-            elif not stored["visible"]:
-                message = "this beneficiary is not registered at your facilities"
+                person = self._create(plan, row, now)
             else:
                 self._update(plan, row, stored, held.get(stored["id"], {}), now)
-                self._last_check(plan, row, stored["id"], now)
-                continue
-            plan.errors.append(RowError(line=row.line, field=None, message=message))
+                person = stored["id"]
+            self._extras(plan, row, person, cards, now)
         return plan
 
-    def _last_check(self, plan: Plan, row: Row, person: uuid.UUID | None, now: datetime) -> None:
-        if person is not None and row.past_check is not None:
+    def _problem(
+        self,
+        plan: Plan,
+        row: Row,
+        matches: tuple[dict[str, Any] | None, dict[str, Any] | None],
+        cards: import_cards.Stored,
+    ) -> tuple[str | None, str] | None:
+        """Why the row cannot be written (its column, a message), given the people its BHXH
+        number and its CCCD find; None when it can."""
+        by_b, by_n = matches
+        if by_b is not None and by_n is not None and by_b["id"] != by_n["id"]:
+            return "national_id", "the BHXH number is one beneficiary's and the CCCD another's"
+        stored = by_b or by_n
+        if stored is not None:
+            first = self.matched.get(stored["id"]) or plan.matched.get(stored["id"])
+            if first is not None:
+                return None, f"the same beneficiary as line {first}"
+            if not stored["visible"]:
+                return None, "this beneficiary is not registered at your facilities"
+        if row.card is None:
+            return None
+        bhxh = row.data.bhxh_number or (stored["bhxh_number"] if stored else None)
+        return import_cards.problem(row.card, bhxh, stored["id"] if stored else None, cards)
+
+    def _extras(
+        self,
+        plan: Plan,
+        row: Row,
+        person: uuid.UUID | None,
+        cards: import_cards.Stored,
+        now: datetime,
+    ) -> None:
+        """The row's last check and card, once its person is written (unless held already)."""
+        if person is None:
+            return
+        if row.past_check is not None:
             actor_id = self.actor.require().account_id
             plan.past_checks.append(import_history.values(person, row.past_check, actor_id, now))
+        card = None if row.card is None else import_cards.values(person, row.card, cards, now)
+        if card is not None:
+            plan.cards.append(card)
 
     def _create(self, plan: Plan, row: Row, now: datetime) -> uuid.UUID | None:
         data = row.data
@@ -297,19 +295,22 @@ class Writer:
     async def _apply(self, session: AsyncSession, plan: Plan) -> None:
         connection = await session.connection()
         postgresql = connection.dialect.name == "postgresql"
-        await _insert(connection, Beneficiary, plan.inserts, postgresql)
+        await insert_rows(connection, Beneficiary, plan.inserts, postgresql)
         if plan.updates:
             await connection.execute(_UPDATE, plan.updates)
         if plan.replaced:
             await connection.execute(
                 delete(Membership).where(
-                    _one_of(Membership.beneficiary_id, plan.replaced, postgresql)
+                    one_of(Membership.beneficiary_id, plan.replaced, postgresql)
                 )
             )
-        await _insert(connection, Membership, plan.memberships, postgresql)
+        await insert_rows(connection, Membership, plan.memberships, postgresql)
+        await insert_rows(connection, InsuranceCard, plan.cards, postgresql)
+        if plan.cards:
+            plan.fields |= set(import_cards.COLUMNS)
         # A person's last check already recorded for that day is kept: re-imports add none.
         plan.past_checks = await import_history.new_ones(connection, plan.past_checks, postgresql)
-        await _insert(connection, PastCheck, plan.past_checks, postgresql)
+        await insert_rows(connection, PastCheck, plan.past_checks, postgresql)
         if plan.past_checks:
             plan.fields |= set(import_history.COLUMNS)
 
@@ -364,6 +365,7 @@ class Writer:
                     f"{len(plan.updates)}, unchanged {plan.unchanged}, "
                     f"rejected {len(plan.errors) + invalid}"
                     + (f", past checks {len(plan.past_checks)}" if plan.past_checks else "")
+                    + (f", cards {len(plan.cards)}" if plan.cards else "")
                 ),
             )
             await session.commit()

@@ -44,6 +44,10 @@ class ImportSummary(BaseModel):
         description="Last checks recorded as past checks (a person's check of a day already "
         "recorded is not recorded again)."
     )
+    cards: int = Field(
+        description="Health-insurance cards recorded (a card the person holds already, same "
+        "number and validity, is not recorded again)."
+    )
     rejected: int = Field(description="Rows not written; `errors` says why.")
     errors: list[RowError] = Field(description=f"The first {MAX_ERRORS} errors, in file order.")
     errors_omitted: int = Field(description="Errors beyond those listed.")
@@ -63,6 +67,7 @@ class _Tally:
     updated: int = 0
     unchanged: int = 0
     past_checks: int = 0
+    cards: int = 0
     rejected: int = 0
     errors: list[RowError] = field(default_factory=list)
     omitted: int = 0
@@ -84,6 +89,7 @@ class _Tally:
         self.updated += len(plan.updates)
         self.unchanged += plan.unchanged
         self.past_checks += len(plan.past_checks)
+        self.cards += len(plan.cards)
 
     def summary(self, table: Table) -> ImportSummary:
         return ImportSummary(
@@ -92,6 +98,7 @@ class _Tally:
             updated=self.updated,
             unchanged=self.unchanged,
             past_checks=self.past_checks,
+            cards=self.cards,
             rejected=self.rejected,
             errors=self.errors,
             errors_omitted=self.omitted,

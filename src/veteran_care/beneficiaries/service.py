@@ -11,7 +11,11 @@ from veteran_care.audit import service as audit
 from veteran_care.auth.principal import Actor
 from veteran_care.beneficiaries import repository
 from veteran_care.beneficiaries.category_rules import disability_rate_problem
-from veteran_care.beneficiaries.identifiers import national_id_type, parse_card_number
+from veteran_care.beneficiaries.identifiers import (
+    card_holder_problem,
+    national_id_type,
+    parse_card_number,
+)
 from veteran_care.beneficiaries.schemas import (
     BeneficiaryCreate,
     BeneficiaryUpdate,
@@ -273,18 +277,14 @@ async def add_card(
 ) -> InsuranceCard:
     beneficiary = await get(session, beneficiary_id, actor)
     parsed = parse_card_number(data.number)
-    if beneficiary.bhxh_number is None:
-        raise Unprocessable(
-            "The beneficiary has no BHXH number yet; record it before adding a card.",
-            code="bhxh-number-missing",
-            field="number",
-        )
-    if parsed.bhxh_number != beneficiary.bhxh_number:
-        raise Unprocessable(
-            "number: the card's BHXH number (its last 10 digits) is not this person's BHXH number.",
-            code="card-bhxh-mismatch",
-            field="number",
-        )
+    problem = card_holder_problem(parsed, beneficiary.bhxh_number)
+    if problem is not None:
+        code, message = problem
+        if code == "card-bhxh-mismatch":
+            message = f"number: {message}."
+        else:
+            message = f"{message[0].upper()}{message[1:]}."
+        raise Unprocessable(message, code=code, field="number")
     card = InsuranceCard(
         beneficiary_id=beneficiary.id,
         number=parsed.number,

@@ -349,6 +349,8 @@ def _report_import(summary: "ImportSummary") -> None:
         )
     if summary.past_checks:
         typer.echo(f"Past checks recorded: {summary.past_checks}.")
+    if summary.cards:
+        typer.echo(f"Cards recorded: {summary.cards}.")
     if summary.ignored_columns:
         typer.echo(f"Ignored columns: {', '.join(summary.ignored_columns)}")
     if summary.rejected:
