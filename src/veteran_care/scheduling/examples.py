@@ -100,7 +100,7 @@ RESCHEDULE: dict[str, Any] = {
     "cancelled_by": "patient",
     "reason": "Con trai đưa đi khám được vào chiều thứ Năm",
 }
-NO_SHOW_RUN: dict[str, Any] = {"before": "2027-07-28", "facility_id": FACILITY_ID}
+NO_SHOW_RUN: dict[str, Any] = {"before": "2026-07-28", "facility_id": FACILITY_ID}
 CAMPAIGN_CREATE: dict[str, Any] = {
     "name": "Khám sức khỏe định kỳ 27/7/2027",
     "starts_on": "2027-07-19",
