@@ -104,12 +104,9 @@ class ResultRules(InputSchema):
         return _one_principal(value)
 
 
-class ResultCreate(ResultRules):
-    """The result of one appointment (one specialty): vitals, findings and ICD-10 diagnoses;
-    recording it fulfils the appointment. diastolic_mmhg, when sent with systolic_mmhg, is below
-    it."""
-
-    model_config = examples(ex.RESULT_CREATE)
+class Vitals(ResultRules):
+    """The measurements of an examination (a result, or a past check's record), each in its
+    plausible range."""
 
     systolic_mmhg: Systolic | None = None
     """Systolic blood pressure, mmHg (50-300)."""
@@ -129,6 +126,15 @@ class ResultCreate(ResultRules):
     """Visual acuity of the left eye, decimal (10/10 = 1.0; 0-2)."""
     visual_acuity_right: Acuity | None = None
     """Visual acuity of the right eye, decimal (10/10 = 1.0; 0-2)."""
+
+
+class ResultCreate(Vitals):
+    """The result of one appointment (one specialty): vitals, findings and ICD-10 diagnoses;
+    recording it fulfils the appointment. diastolic_mmhg, when sent with systolic_mmhg, is below
+    it."""
+
+    model_config = examples(ex.RESULT_CREATE)
+
     findings: Text4000 | None = Field(
         None, description="Free text: the ultrasound report, the ECG interpretation, ..."
     )

@@ -9,17 +9,9 @@ from pydantic import Field
 
 from veteran_care.clinical.schemas import (
     DIAGNOSES_RULE,
-    Acuity,
     DiagnosisIn,
     DiagnosisRead,
-    Diastolic,
-    Glucose,
-    HeartRate,
-    Height,
-    ResultRules,
-    Systolic,
-    Temperature,
-    Weight,
+    Vitals,
 )
 from veteran_care.kit.schemas import (
     CreatedAt,
@@ -44,7 +36,7 @@ PAST_CHECK_CREATE: dict[str, Any] = {
 }
 
 
-class PastCheckCreate(ResultRules):
+class PastCheckCreate(Vitals):
     """A periodic check done before go-live, outside Veteran Care (from a paper record): its
     day (not in the future, not before the person's birth), where (`facility_id` of one of our
     facilities, or `place` in words: one of the two), the health class and, when the record has
@@ -60,24 +52,6 @@ class PastCheckCreate(ResultRules):
     """Where, in words, when it was not one of our facilities."""
     health_class: HealthClass
     """Health classification I (very good) to V (very poor), as the record says."""
-    systolic_mmhg: Systolic | None = None
-    """Systolic blood pressure, mmHg (50-300)."""
-    diastolic_mmhg: Diastolic | None = None
-    """Diastolic blood pressure, mmHg (20-200), below the systolic."""
-    heart_rate_bpm: HeartRate | None = None
-    """Heart rate, beats per minute (20-250)."""
-    temperature_c: Temperature | None = None
-    """Body temperature, °C (30-44)."""
-    weight_kg: Weight | None = None
-    """Weight, kg (15-300)."""
-    height_cm: Height | None = None
-    """Height, cm (90-230)."""
-    glucose_mmol_l: Glucose | None = None
-    """Blood glucose, mmol/L (1-50)."""
-    visual_acuity_left: Acuity | None = None
-    """Visual acuity of the left eye, decimal (10/10 = 1.0; 0-2)."""
-    visual_acuity_right: Acuity | None = None
-    """Visual acuity of the right eye, decimal (10/10 = 1.0; 0-2)."""
     diagnoses: list[DiagnosisIn] = Field(
         default_factory=list, max_length=20, description=DIAGNOSES_RULE
     )

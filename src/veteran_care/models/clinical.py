@@ -3,7 +3,6 @@ and their amendments (nothing is overwritten silently)."""
 
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -13,7 +12,6 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
-    Numeric,
     SmallInteger,
     String,
     Text,
@@ -27,6 +25,7 @@ from veteran_care.models.columns import (
     TimestampMixin,
     UTCDateTime,
     VersionedMixin,
+    VitalsColumns,
     enum_column,
 )
 
@@ -49,7 +48,7 @@ class HealthClass(StrEnum):
     V = "V"
 
 
-class ExaminationResult(IdMixin, TimestampMixin, VersionedMixin, Base):
+class ExaminationResult(IdMixin, TimestampMixin, VersionedMixin, VitalsColumns, Base):
     """What one specialty examination (an appointment) found."""
 
     __tablename__ = "examination_results"
@@ -63,16 +62,6 @@ class ExaminationResult(IdMixin, TimestampMixin, VersionedMixin, Base):
         enum_column(ResultStatus, "result_status"), default=ResultStatus.final
     )
     recorded_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
-    systolic_mmhg: Mapped[int | None] = mapped_column(SmallInteger, default=None)
-    diastolic_mmhg: Mapped[int | None] = mapped_column(SmallInteger, default=None)
-    heart_rate_bpm: Mapped[int | None] = mapped_column(SmallInteger, default=None)
-    temperature_c: Mapped[Decimal | None] = mapped_column(Numeric(4, 1), default=None)
-    weight_kg: Mapped[Decimal | None] = mapped_column(Numeric(5, 1), default=None)
-    height_cm: Mapped[Decimal | None] = mapped_column(Numeric(5, 1), default=None)
-    bmi: Mapped[Decimal | None] = mapped_column(Numeric(4, 1), default=None)
-    glucose_mmol_l: Mapped[Decimal | None] = mapped_column(Numeric(4, 1), default=None)
-    visual_acuity_left: Mapped[Decimal | None] = mapped_column(Numeric(3, 2), default=None)
-    visual_acuity_right: Mapped[Decimal | None] = mapped_column(Numeric(3, 2), default=None)
     findings: Mapped[str | None] = mapped_column(Text, default=None)
 
     diagnoses: Mapped[list["Diagnosis"]] = relationship(

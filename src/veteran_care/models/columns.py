@@ -2,10 +2,11 @@
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, TypeDecorator, Uuid
+from sqlalchemy import DateTime, Integer, Numeric, SmallInteger, TypeDecorator, Uuid
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -68,3 +69,18 @@ class VersionedMixin:
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+class VitalsColumns:
+    """The measurements of an examination, as a result and a past check store them."""
+
+    systolic_mmhg: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    diastolic_mmhg: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    heart_rate_bpm: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    temperature_c: Mapped[Decimal | None] = mapped_column(Numeric(4, 1), default=None)
+    weight_kg: Mapped[Decimal | None] = mapped_column(Numeric(5, 1), default=None)
+    height_cm: Mapped[Decimal | None] = mapped_column(Numeric(5, 1), default=None)
+    bmi: Mapped[Decimal | None] = mapped_column(Numeric(4, 1), default=None)
+    glucose_mmol_l: Mapped[Decimal | None] = mapped_column(Numeric(4, 1), default=None)
+    visual_acuity_left: Mapped[Decimal | None] = mapped_column(Numeric(3, 2), default=None)
+    visual_acuity_right: Mapped[Decimal | None] = mapped_column(Numeric(3, 2), default=None)

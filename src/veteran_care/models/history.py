@@ -2,7 +2,6 @@
 
 import uuid
 from datetime import date
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -12,8 +11,6 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
-    Numeric,
-    SmallInteger,
     String,
     text,
 )
@@ -21,7 +18,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from veteran_care.db.base import Base
 from veteran_care.models.clinical import HealthClass
-from veteran_care.models.columns import IdMixin, TimestampMixin, VersionedMixin, enum_column
+from veteran_care.models.columns import (
+    IdMixin,
+    TimestampMixin,
+    VersionedMixin,
+    VitalsColumns,
+    enum_column,
+)
 
 
 class PastCheckStatus(StrEnum):
@@ -38,7 +41,7 @@ class PastCheckSource(StrEnum):
     import_ = "import"
 
 
-class PastCheck(IdMixin, TimestampMixin, VersionedMixin, Base):
+class PastCheck(IdMixin, TimestampMixin, VersionedMixin, VitalsColumns, Base):
     """A periodic check done before go-live (a paper record): its day, where, the health class
     and what was measured. Historical: never an appointment, never in attendance figures; the
     due list and the coverage report count its day as the person's last check."""
@@ -55,16 +58,6 @@ class PastCheck(IdMixin, TimestampMixin, VersionedMixin, Base):
     health_class: Mapped[HealthClass] = mapped_column(
         enum_column(HealthClass, "past_check_health_class")
     )
-    systolic_mmhg: Mapped[int | None] = mapped_column(SmallInteger, default=None)
-    diastolic_mmhg: Mapped[int | None] = mapped_column(SmallInteger, default=None)
-    heart_rate_bpm: Mapped[int | None] = mapped_column(SmallInteger, default=None)
-    temperature_c: Mapped[Decimal | None] = mapped_column(Numeric(4, 1), default=None)
-    weight_kg: Mapped[Decimal | None] = mapped_column(Numeric(5, 1), default=None)
-    height_cm: Mapped[Decimal | None] = mapped_column(Numeric(5, 1), default=None)
-    bmi: Mapped[Decimal | None] = mapped_column(Numeric(4, 1), default=None)
-    glucose_mmol_l: Mapped[Decimal | None] = mapped_column(Numeric(4, 1), default=None)
-    visual_acuity_left: Mapped[Decimal | None] = mapped_column(Numeric(3, 2), default=None)
-    visual_acuity_right: Mapped[Decimal | None] = mapped_column(Numeric(3, 2), default=None)
     # [{"code": "I10", "principal": true}, ...]: ICD-10, validated on the way in. A list kept
     # with the record, not rows: history is read with its person, never counted by the
     # diagnosis reports (which count what was examined here).
