@@ -7,7 +7,7 @@
 2. A CSV of ``--rows`` realistic rows (Vietnamese headers, names of the province's ethnic groups,
    DD/MM/YYYY or year-only births, CCCD and/or BHXH number, categories with disability rates,
    facility codes), written to a temporary file.
-3. ``veteran_care.beneficiaries.importer.import_beneficiaries`` on it, as the CLI runs it
+3. ``veteran_care.registry_import.importer.import_beneficiaries`` on it, as the CLI runs it
    (``system_actor("import")``): every row created. Then the same file again: every row
    unchanged, nothing written. Rows per second for both; ``--profile`` prints the top of a
    cProfile of the first import.
@@ -35,12 +35,12 @@ from sqlalchemy.engine import make_url
 
 from veteran_care import migrate
 from veteran_care.auth.principal import system_actor
-from veteran_care.beneficiaries.importer import ImportSummary, import_beneficiaries
 from veteran_care.config import Settings
 from veteran_care.db.engine import create_engine, create_sessionmaker
 from veteran_care.demo import COMMUNES, DISTRICT_OF, ETHNIC_WEIGHTS, FACILITIES, NAMINGS, VILLAGES
 from veteran_care.kit.clock import utcnow
 from veteran_care.models import Facility
+from veteran_care.registry_import.importer import ImportSummary, import_beneficiaries
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 TARGET_ROWS_PER_SECOND = 5000

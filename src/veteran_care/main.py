@@ -15,7 +15,6 @@ from veteran_care.audit.router import router as audit_router
 from veteran_care.audit.sealer import sealing
 from veteran_care.audit.service import record_problem
 from veteran_care.auth.dependencies import document_permission
-from veteran_care.beneficiaries.import_router import router as beneficiaries_import_router
 from veteran_care.beneficiaries.router import router as beneficiaries_router
 from veteran_care.clinical.router import router as clinical_router
 from veteran_care.config import Settings, get_settings
@@ -34,6 +33,7 @@ from veteran_care.kit.openapi import refine
 from veteran_care.migrate import head_revisions
 from veteran_care.pharmacy.router import router as pharmacy_router
 from veteran_care.reference.router import router as reference_router
+from veteran_care.registry_import.router import router as beneficiaries_import_router
 from veteran_care.reports.router import router as reports_router
 from veteran_care.scheduling.campaigns_router import router as campaigns_router
 from veteran_care.scheduling.checkups_router import router as checkups_router

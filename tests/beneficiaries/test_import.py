@@ -18,12 +18,13 @@ from typer.testing import CliRunner
 from tests.factories import create_beneficiary, create_facility
 from tests.test_conventions import assert_problem
 from veteran_care.auth.principal import system_actor
-from veteran_care.beneficiaries import import_reading, import_validation
-from veteran_care.beneficiaries.importer import ImportSummary, import_beneficiaries
 from veteran_care.cli import app as cli
 from veteran_care.config import get_settings
 from veteran_care.errors import DomainError
 from veteran_care.models import AuditEvent, Beneficiary, BeneficiaryCategoryMembership, Role
+from veteran_care.registry_import import reading as import_reading
+from veteran_care.registry_import import validation as import_validation
+from veteran_care.registry_import.importer import ImportSummary, import_beneficiaries
 
 HEADER = ["ho_ten", "ngay_sinh", "gioi_tinh", "ma_dan_toc", "cccd", "ma_bhxh", "ma_xa", "doi_tuong"]
 _serial = itertools.count(1)

@@ -20,7 +20,7 @@ from veteran_care.models import Role
 from veteran_care.web.logs import configure_logging, logging_config
 
 if TYPE_CHECKING:
-    from veteran_care.beneficiaries.importer import ImportSummary
+    from veteran_care.registry_import.importer import ImportSummary
 
 app = typer.Typer(help="Veteran Care: registry, periodic checks, medicines and reports.")
 app.add_typer(audit_app, name="audit")
@@ -296,7 +296,8 @@ def import_beneficiaries(
     )
 
     from veteran_care.auth.principal import system_actor
-    from veteran_care.beneficiaries import import_reading, importer
+    from veteran_care.registry_import import importer
+    from veteran_care.registry_import import reading as import_reading
 
     settings = load_settings()
 

@@ -20,9 +20,10 @@ from typing import BinaryIO
 import openpyxl  # type: ignore[import-untyped]  # no stubs in the dev dependencies
 from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped]
 
-from veteran_care.beneficiaries import import_cards, import_history
 from veteran_care.errors import DomainError
 from veteran_care.kit.text import fold
+from veteran_care.registry_import import cards as import_cards
+from veteran_care.registry_import import past_checks as import_history
 
 HEADER_SEARCH = 10  # the header is the first row naming the required columns
 

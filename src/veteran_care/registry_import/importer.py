@@ -15,15 +15,15 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from veteran_care.auth.principal import Actor
-from veteran_care.beneficiaries.import_reading import Cell, InvalidFile, Table, open_table
-from veteran_care.beneficiaries.import_validation import (
+from veteran_care.registry_import.reading import Cell, InvalidFile, Table, open_table
+from veteran_care.registry_import.validation import (
     Reference,
     Row,
     RowError,
     Validator,
     load_reference,
 )
-from veteran_care.beneficiaries.import_writing import Plan, Writer
+from veteran_care.registry_import.writing import Plan, Writer
 
 BATCH_SIZE = 1000
 MAX_ERRORS = 1000

@@ -20,15 +20,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.auth.principal import Actor
-from veteran_care.beneficiaries import import_cards as cards
-from veteran_care.beneficiaries import import_history as history
 from veteran_care.beneficiaries.category_rules import disability_rate_problem
-from veteran_care.beneficiaries.import_reading import COLUMN_OF, FIELD_OF, Cell, is_blank
 from veteran_care.beneficiaries.schemas import BeneficiaryCreate, CardCreate
 from veteran_care.history.schemas import PastCheckCreate
 from veteran_care.kit.text import fold
 from veteran_care.models import BeneficiaryCategory, Facility, Sex
 from veteran_care.reference import repository as reference
+from veteran_care.registry_import import cards
+from veteran_care.registry_import import past_checks as history
+from veteran_care.registry_import.reading import COLUMN_OF, FIELD_OF, Cell, is_blank
 
 
 class RowError(BaseModel):

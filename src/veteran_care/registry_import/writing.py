@@ -24,11 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from veteran_care.audit import service as audit
 from veteran_care.auth.principal import Actor
-from veteran_care.beneficiaries import import_cards, import_history
 from veteran_care.beneficiaries.identifiers import national_id_type
-from veteran_care.beneficiaries.import_bulk import insert_rows, one_of
-from veteran_care.beneficiaries.import_reading import COLUMN_OF
-from veteran_care.beneficiaries.import_validation import Row, RowError
 from veteran_care.beneficiaries.repository import in_scope_clause
 from veteran_care.db.engine import WRITE_OPTION
 from veteran_care.db.errors import unique_violation_fields
@@ -41,6 +37,11 @@ from veteran_care.models import (
     InsuranceCard,
     PastCheck,
 )
+from veteran_care.registry_import import cards as import_cards
+from veteran_care.registry_import import past_checks as import_history
+from veteran_care.registry_import.bulk import insert_rows, one_of
+from veteran_care.registry_import.reading import COLUMN_OF
+from veteran_care.registry_import.validation import Row, RowError
 
 _STORED = (
     Beneficiary.full_name,

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.beneficiaries.identifiers import card_holder_problem, parse_card_number
-from veteran_care.beneficiaries.import_bulk import one_of
 from veteran_care.beneficiaries.schemas import CardCreate
 from veteran_care.models import CardStatus, InsuranceCard
+from veteran_care.registry_import.bulk import one_of
 
 NUMBER, FROM, TO, FACILITY = "card_number", "card_valid_from", "card_valid_to", "card_facility_code"
 COLUMNS: dict[str, tuple[str, ...]] = {

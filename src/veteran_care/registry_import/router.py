@@ -6,9 +6,9 @@ from fastapi import APIRouter, File, Request, UploadFile
 
 from veteran_care.auth.permissions import Permission
 from veteran_care.auth.principal import Actor
-from veteran_care.beneficiaries import importer
 from veteran_care.errors import problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
+from veteran_care.registry_import import importer
 
 router = APIRouter(route_class=IdempotentRoute, prefix="/beneficiaries", tags=["beneficiaries"])
 
