@@ -6,6 +6,7 @@ import uuid
 import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -240,8 +241,28 @@ async def test_attendance_chart_is_svg(client, dataset) -> None:
     assert response.headers["content-type"] == "image/svg+xml"
     assert "content-disposition" not in response.headers  # shown in the browser, not saved
     assert response.text.startswith("<svg")
-    assert "03127: 66.7%" in response.text  # 2 attended, 1 no-show
-    assert "03325: —" not in response.text
+    # Names an officer reads, the counts behind each rate, the period, and no English.
+    assert "Tỷ lệ đến khám theo xã, phường" in response.text
+    assert "Thời gian: toàn bộ thời gian" in response.text
+    assert "Phường Điện Biên Phủ (03127): 66,7 % (2/3 lượt đến hẹn)" in response.text
+    assert "commune" not in response.text
+    assert "attendance" not in response.text
+    assert ">100 %<" in response.text  # the axis
+    by_month = await client.get(
+        "/api/v1/reports/attendance",
+        params={"format": "svg", "group_by": "month", "date_from": day(0), "date_to": day(5)},
+    )
+    month = today() + timedelta(days=1)
+    assert f"{month:%m/%Y}" in by_month.text
+    assert f"từ {today():%d/%m/%Y} đến" in by_month.text
+
+
+async def test_a_group_with_no_attended_or_missed_checkup_says_why(client, dataset) -> None:
+    response = await client.get(
+        "/api/v1/reports/attendance", params={"format": "svg", "group_by": "category"}
+    )
+    assert "chưa có lượt khám nào đã diễn ra" in response.text  # sick soldier: cancelled only
+    assert "Bệnh binh (sick-soldier)" in response.text
 
 
 async def test_people_behind_the_figures_stream_as_csv(client, dataset) -> None:

@@ -45,4 +45,5 @@ async def test_the_chart_is_shown_not_downloaded(session: AsyncSession) -> None:
     assert isinstance(chart, exports.Document)
     assert (chart.media_type, chart.attachment) == (exports.SVG_TYPE, False)
     assert isinstance(chart.content, str)
-    assert "attendance rate by commune" in chart.content
+    assert "Tỷ lệ đến khám theo xã, phường" in chart.content
+    assert "Không có lượt khám nào." in chart.content  # an empty chart says so

@@ -154,33 +154,44 @@ def csv_copy_stream(
     return Document(stem, "csv", CSV_TYPE, body())
 
 
-def bar_chart_svg(title: str, bars: Sequence[tuple[str, float | None]], unit: str = "%") -> str:
-    """A horizontal bar chart: one bar per label, value 0-100."""
-    width, left, bar, gap, top = 760, 220, 18, 6, 40
-    height = top + len(bars) * (bar + gap) + 30
-    scale = (width - left - 60) / 100
+def bar_chart_svg(title: str, subtitle: str, bars: Sequence[tuple[str, float | None, str]]) -> str:
+    """A horizontal bar chart of rates (0-100 %): a bar per label, with its note beside it (the
+    counts behind the rate, or why there is none), an axis, and room for the longest label."""
+    longest = max((len(label) for label, _, _ in bars), default=10)
+    left = min(max(120, 12 + 7 * longest), 420)  # about 7 px a character at 12 px
+    width, bar, gap, top = left + 520, 18, 6, 64
+    height = top + len(bars) * (bar + gap) + 34
+    scale = 300 / 100
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" '
         'font-size="12">',
         f"<title>{escape(title)}</title>",
         f'<text x="10" y="22" font-size="15" font-weight="bold">{escape(title)}</text>',
+        f'<text x="10" y="42" fill="#444">{escape(subtitle)}</text>',
     ]
-    for index, (label, value) in enumerate(bars):
+    axis_y = top + len(bars) * (bar + gap) + 4
+    for tick in (0, 25, 50, 75, 100):
+        x = left + tick * scale
+        parts.append(f'<line x1="{x}" y1="{top - 4}" x2="{x}" y2="{axis_y}" stroke="#ddd"/>')
+        parts.append(f'<text x="{x}" y="{axis_y + 14}" text-anchor="middle">{tick} %</text>')
+    for index, (label, value, note) in enumerate(bars):
         y = top + index * (bar + gap)
         parts.append(
             f'<text x="{left - 8}" y="{y + bar - 5}" text-anchor="end">{escape(label)}</text>'
         )
-        if value is None:
-            parts.append(f'<text x="{left + 4}" y="{y + bar - 5}" fill="#777">—</text>')
-            continue
-        length = max(value, 0) * scale
+        length = max(value or 0, 0) * scale
+        if value is not None:
+            parts.append(
+                f'<rect x="{left}" y="{y}" width="{length:.1f}" height="{bar}" fill="#2b6cb0">'
+                f"<title>{escape(label)}: {escape(note)}</title></rect>"
+            )
+        colour = "#000" if value is not None else "#777"
         parts.append(
-            f'<rect x="{left}" y="{y}" width="{length:.1f}" height="{bar}" fill="#2b6cb0">'
-            f"<title>{escape(label)}: {value:.1f}{unit}</title></rect>"
+            f'<text x="{left + length + 6:.1f}" y="{y + bar - 5}" fill="{colour}">'
+            f"{escape(note)}</text>"
         )
-        parts.append(
-            f'<text x="{left + length + 4:.1f}" y="{y + bar - 5}">{value:.1f}{unit}</text>'
-        )
+    if not bars:
+        parts.append(f'<text x="10" y="{top + 12}" fill="#777">Không có lượt khám nào.</text>')
     parts.append("</svg>")
     return "\n".join(parts)

@@ -23,7 +23,7 @@ from veteran_care.kit.pagination import Page, SortKey, page_of, paginate
 from veteran_care.kit.text import mask
 from veteran_care.kit.validation import check_date_range
 from veteran_care.models import Checkup
-from veteran_care.reports import exports, queries
+from veteran_care.reports import exports, labels, queries
 from veteran_care.reports.schemas import AttendancePerson, ReportTable
 
 ATTENDANCE_FIGURES = [
@@ -133,11 +133,7 @@ async def attendance(
     rows = _with_rate(_json_safe(await queries.rows(session, statement)))
     if fmt == "svg":
         await _audit(session, actor, "attendance", fmt)
-        label = groups[0]
-        svg = exports.bar_chart_svg(
-            f"Tỷ lệ tham gia khám theo {label} (attendance rate by {label})",
-            [(str(r[label]), r["attendance_rate"]) for r in rows],
-        )
+        svg = await _attendance_chart(session, groups[0], period, rows)
         return exports.Document("attendance", "svg", exports.SVG_TYPE, svg, attachment=False)
     table = ReportTable(
         report="attendance",
@@ -149,6 +145,32 @@ async def attendance(
         rows=rows,
     )
     return await _deliver(session, actor, fmt, table, groups + ATTENDANCE_FIGURES)
+
+
+def _rate_note(row: dict[str, Any]) -> str:
+    attended, seen = row["attended"], row["attended"] + row["noshow"]
+    if not seen:
+        return f"chưa có lượt khám nào đã diễn ra ({row['booked']} lượt đặt)"
+    rate = f"{row['attendance_rate']:.1f}".replace(".", ",")
+    return f"{rate} % ({attended}/{seen} lượt đến hẹn)"
+
+
+async def _attendance_chart(
+    session: AsyncSession, group: str, period: Period, rows: list[dict[str, Any]]
+) -> str:
+    """The attendance rate by a grouping, with names, the period and the counts behind it."""
+    known = await labels.names(session, group)
+    campaign = str(period.campaign_id) if period.campaign_id else None
+    bars = [
+        (labels.label(group, row[group], known), row["attendance_rate"], _rate_note(row))
+        for row in rows
+    ]
+    return exports.bar_chart_svg(
+        f"Tỷ lệ đến khám theo {labels.GROUP_NAMES[group]}",
+        f"Thời gian: {labels.period(period.date_from, period.date_to, campaign)}. Tỷ lệ = "
+        "lượt đến khám / lượt đến hẹn (đến khám hoặc vắng mặt).",
+        bars,
+    )
 
 
 async def attendance_people(
