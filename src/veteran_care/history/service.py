@@ -21,6 +21,7 @@ from veteran_care.history.rules import (
 )
 from veteran_care.history.schemas import PastCheckCreate
 from veteran_care.kit.clock import today, utcnow
+from veteran_care.kit.races import unique_writes
 from veteran_care.kit.validation import InvalidInput
 from veteran_care.models import PastCheck, PastCheckSource, PastCheckStatus
 
@@ -51,15 +52,7 @@ async def record(
         raise Unprocessable(
             f"{problem[0]}: {problem[1]}.", code="unknown-icd10-code", field=problem[0]
         )
-    existing = await _same_day(session, beneficiary_id, data.date)
-    if existing is not None:
-        raise Conflict(
-            f"A past check of this person on {data.date.isoformat()} is recorded already: "
-            "mark it entered-in-error first to replace it.",
-            code="duplicate",
-            fields=["beneficiary_id", "date"],
-            existing_id=str(existing.id),
-        )
+    await _refuse_same_day(session, beneficiary_id, data.date)
     check = PastCheck(
         beneficiary_id=beneficiary_id,
         date=data.date,
@@ -71,8 +64,11 @@ async def record(
         recorded_by=actor.require().account_id,
         **stored_vitals(data.model_dump()),
     )
-    session.add(check)
-    await session.flush()
+    async with unique_writes(session) as taken:  # another desk may record it meanwhile
+        session.add(check)
+    if taken.columns is not None:
+        await _refuse_same_day(session, beneficiary_id, data.date)
+        raise Conflict("This past check was recorded meanwhile; retry.", code="conflict")
     await audit.record(
         session,
         actor,
@@ -83,6 +79,18 @@ async def record(
         changed_fields=sorted(data.model_fields_set),
     )
     return check
+
+
+async def _refuse_same_day(session: AsyncSession, beneficiary_id: uuid.UUID, day: date) -> None:
+    existing = await _same_day(session, beneficiary_id, day)
+    if existing is not None:
+        raise Conflict(
+            f"A past check of this person on {day.isoformat()} is recorded already: "
+            "mark it entered-in-error first to replace it.",
+            code="duplicate",
+            fields=["beneficiary_id", "date"],
+            existing_id=str(existing.id),
+        )
 
 
 async def listing(
