@@ -4,6 +4,7 @@ in a container, Docker secrets (``/run/secrets/veteran_care_admin_password`` and
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,6 +64,11 @@ class Settings(BaseSettings):
     agency_name: str = Field(
         "Sở Nội vụ tỉnh Điện Biên",
         description="Name of the social-affairs agency that receives reports.",
+    )
+    default_language: Literal["vi", "en"] = Field(
+        "vi",
+        description="Language of messages, report headers and printouts when a request's "
+        "`Accept-Language` asks for neither `vi` nor `en`.",
     )
     timezone: str = Field(
         "Asia/Ho_Chi_Minh", description="Time zone that decides what 'today' is for bookings."
