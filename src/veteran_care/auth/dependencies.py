@@ -7,6 +7,7 @@ permission is declared as an OAuth2 scope, so every operation's OpenAPI entry na
 
 from typing import Annotated, Any
 
+from asgi_correlation_id import correlation_id
 from fastapi import Depends, Request, Security
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 
@@ -50,7 +51,7 @@ def request_actor(request: Request) -> Actor:
     route = request.scope.get("route")
     return Actor(
         principal=getattr(request.state, "principal", None),
-        request_id=getattr(request.state, "request_id", None),
+        request_id=correlation_id.get(),
         client_address=request.client.host if request.client else None,
         operation=getattr(route, "name", None),
     )
