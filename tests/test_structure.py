@@ -22,6 +22,7 @@ FLOORS = {
     "main": 5,
     "cli": 5,
     "demo": 5,
+    "demo_places": 5,
     "demo_activity": 5,
     "backup": 5,
     "role_tables": 5,
