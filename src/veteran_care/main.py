@@ -33,8 +33,10 @@ from veteran_care.kit.openapi import refine
 from veteran_care.migrate import head_revisions
 from veteran_care.pharmacy.router import router as pharmacy_router
 from veteran_care.reference.router import router as reference_router
+from veteran_care.reference.service import check_served_provinces
 from veteran_care.registry_import.router import router as beneficiaries_import_router
 from veteran_care.reports.router import router as reports_router
+from veteran_care.scheduling.calendar_router import router as calendar_router
 from veteran_care.scheduling.campaigns_router import router as campaigns_router
 from veteran_care.scheduling.checkups_router import router as checkups_router
 from veteran_care.scheduling.router import router as scheduling_router
@@ -89,6 +91,7 @@ def api_routers() -> tuple[APIRouter, ...]:
         beneficiaries_router,
         history_router,
         scheduling_router,
+        calendar_router,
         checkups_router,
         campaigns_router,
         clinical_router,
@@ -113,6 +116,8 @@ def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAP
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
         use_engine(app, engine)
+        async with app.state.sessionmaker() as session:
+            await check_served_provinces(session, settings.provinces)
         try:
             async with (
                 sealing(app.state.sessionmaker, settings.audit_seal_interval_seconds),

@@ -23,9 +23,14 @@ from veteran_care.models import AuditEvent
 async def test_generation_is_idempotent(client: httpx.AsyncClient, clinic) -> None:
     again = await client.post(
         "/api/v1/sessions/generate",
-        json={"facility_id": clinic["id"], "date_from": day(0), "date_to": day(14)},
+        json={
+            "facility_id": clinic["id"],
+            "date_from": day(0),
+            "date_to": day(14),
+            "skip_public_holidays": False,
+        },
     )
-    assert again.json() == {"created": 0, "existing": 15 * 2 * len(SPECIALTIES)}
+    assert again.json() == {"created": 0, "existing": 15 * 2 * len(SPECIALTIES), "skipped": []}
     assert len(await sessions_on(client, clinic, day(3))) == 2 * len(SPECIALTIES)
 
 

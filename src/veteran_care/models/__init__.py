@@ -19,7 +19,7 @@ from veteran_care.models.clinical import (
     ResultAmendment,
     ResultStatus,
 )
-from veteran_care.models.facility import Facility, FacilityLevel
+from veteran_care.models.facility import Facility, FacilityClosedDay, FacilityLevel
 from veteran_care.models.history import PastCheck, PastCheckSource, PastCheckStatus
 from veteran_care.models.idempotency import IdempotencyKey, IdempotencyState
 from veteran_care.models.identity import (
@@ -92,6 +92,7 @@ __all__ = [
     "EthnicGroup",
     "ExaminationResult",
     "Facility",
+    "FacilityClosedDay",
     "FacilityLevel",
     "FacilityService",
     "HealthClass",

@@ -3,7 +3,7 @@ appointments: checkup_schemas.py; campaigns and the due list: campaign_schemas.p
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -153,6 +153,10 @@ class SessionGenerate(DateRange):
     specialty_codes: Annotated[list[SpecialtyCode], Field(max_length=20)] | None = Field(
         None, description="Only these services (default: every active one)."
     )
+    skip_public_holidays: Bool = True
+    """No sessions on Vietnam's public holidays (Tết and the Hùng Kings' day by the lunar
+    calendar, the days off in lieu); false for a facility that works on them. The facility's
+    own closed days are skipped either way."""
 
 
 class SessionCreate(InputSchema):
@@ -215,11 +219,45 @@ class SessionRead(OutputSchema):
     updated_at: UpdatedAt
 
 
+class SkippedDay(Schema):
+    """A day of the timetable on which no session was made: the facility is closed."""
+
+    date: Day
+    kind: Literal["public-holiday", "facility"]
+    """A public holiday (Tết, the Hùng Kings' day, … with the days off in lieu), or a day the
+    facility closed (`PUT /facilities/{facility_id}/closed-days/{date}`)."""
+    reason: str
+    """The holiday's Vietnamese name, or the facility's reason."""
+
+
 class GenerateResult(Schema):
     """What generating sessions did (a second call with the same range creates none)."""
 
     created: int = Field(description="Sessions created by this call.")
     existing: int = Field(description="Sessions of the timetable that were already there.")
+    skipped: list[SkippedDay] = Field(
+        description="Days of the timetable left without sessions: the facility is closed."
+    )
+
+
+class ClosedDayIn(InputSchema):
+    """Why a facility holds no sessions on a day."""
+
+    model_config = examples({"reason": "Kiểm kê thuốc cuối năm"})
+
+    reason: Line300
+
+
+class ClosedDay(Schema):
+    """A day without sessions at a facility."""
+
+    date: Day
+    kind: Literal["public-holiday", "facility"]
+    reason: str
+
+
+class ClosedDayList(Schema):
+    items: list[ClosedDay]
 
 
 class PersonToCall(Schema):

@@ -19,7 +19,7 @@ from veteran_care.models import (
     Session,
     SessionStatus,
 )
-from veteran_care.scheduling import repository
+from veteran_care.scheduling import calendar, repository
 from veteran_care.scheduling.lifecycle import change_status, refresh_checkups
 from veteran_care.scheduling.schemas import (
     PersonToCall,
@@ -27,6 +27,7 @@ from veteran_care.scheduling.schemas import (
     ServiceUpdate,
     SessionCreate,
     SessionGenerate,
+    SkippedDay,
 )
 
 
@@ -115,8 +116,11 @@ def _slots(service: FacilityService) -> list[tuple[int, str]]:
     return [(int(str(s["weekday"])), str(s["part_of_day"])) for s in service.timetable]
 
 
-async def generate(session: AsyncSession, actor: Actor, data: SessionGenerate) -> tuple[int, int]:
-    """Sessions for every timetable slot in the range; existing ones are left alone."""
+async def generate(
+    session: AsyncSession, actor: Actor, data: SessionGenerate
+) -> tuple[int, int, list[SkippedDay]]:
+    """Sessions for every timetable slot in the range, but on the days the facility is closed
+    (public holidays, its own closed days: returned as skipped); existing ones are left alone."""
     await facilities.get(session, data.facility_id, actor)
     if data.specialty_codes:
         await ensure_specialties(session, data.specialty_codes, "specialty_codes")
@@ -127,7 +131,16 @@ async def generate(session: AsyncSession, actor: Actor, data: SessionGenerate) -
     ]
     now = utcnow()
     rows: list[dict[str, object]] = []
+    closed = await calendar.closed_days(session, data.facility_id, data.date_from, data.date_to)
+    if not data.skip_public_holidays:
+        closed = {day: why for day, why in closed.items() if why[0] != calendar.PUBLIC_HOLIDAY}
+    skipped: list[SkippedDay] = []
     for day in each_day(data.date_from, data.date_to):
+        if day in closed:
+            if any(day.isoweekday() == weekday for s in services for weekday, _ in _slots(s)):
+                kind, reason = closed[day]
+                skipped.append(SkippedDay(date=day, kind=kind, reason=reason))
+            continue
         for service in services:
             for weekday, part in _slots(service):
                 if day.isoweekday() == weekday:
@@ -155,7 +168,7 @@ async def generate(session: AsyncSession, actor: Actor, data: SessionGenerate) -
         resource_type="session",
         detail=f"generated {created} sessions {data.date_from}..{data.date_to}",
     )
-    return created, len(rows) - created
+    return created, len(rows) - created, skipped
 
 
 async def create_session(session: AsyncSession, actor: Actor, data: SessionCreate) -> Session:
