@@ -25,7 +25,7 @@ from veteran_care.models import (
     Medicine,
     StockLot,
 )
-from veteran_care.pharmacy import repository
+from veteran_care.pharmacy import funding, repository
 from veteran_care.pharmacy.schemas import (
     AdjustmentIn,
     DispenseIn,
@@ -137,12 +137,13 @@ async def receive(
             on_hand=0,
         )
         session.add(lot)
-        await session.flush()
     elif lot.expiry_date != data.expiry_date:
         raise Conflict(
             f"Lot {data.lot_number} is recorded with expiry {lot.expiry_date}.",
             code="lot-expiry-mismatch",
         )
+    funding.record_source(lot, data)
+    await session.flush()
     await repository.put(session, lot.id, data.quantity)
     session.add(_entry(actor, lot, LedgerKind.receipt, data.quantity, supplier=data.supplier))
     await session.flush()
@@ -233,15 +234,23 @@ async def _take_named(
 
 
 async def _take_fefo(
-    session: AsyncSession, facility_id: uuid.UUID, medicine_id: uuid.UUID, quantity: int
+    session: AsyncSession,
+    facility_id: uuid.UUID,
+    medicine_id: uuid.UUID,
+    quantity: int,
+    sponsor: str | None = None,
 ) -> list[tuple[StockLot, int]]:
-    """First expiry first, split across lots; expired lots are never used."""
+    """First expiry first, split across lots (of ``sponsor``'s only, when named); expired
+    lots are never used."""
     for _ in range(RETRIES):
         lots = await repository.usable_lots(session, facility_id, medicine_id, today())
+        if sponsor is not None:
+            lots = [lot for lot in lots if funding.paid_by(lot, sponsor)]
         available = sum(lot.on_hand for lot in lots)
         if available < quantity:
+            whose = f" from {sponsor}'s lots" if sponsor is not None else ""
             raise Conflict(
-                f"Only {available} are available (unexpired) at this facility.",
+                f"Only {available} are available (unexpired){whose} at this facility.",
                 code="insufficient-stock",
                 available=available,
             )
@@ -286,13 +295,17 @@ async def dispense(session: AsyncSession, actor: Actor, data: DispenseIn) -> Dis
                 code="unknown-checkup",
                 field="checkup_id",
             )
+    sponsor = await funding.campaign_sponsor(session, data.checkup_id)
     if data.lot_id is not None:
         lot = await _facility_lot(session, data.facility_id, data.lot_id)
         if lot.medicine_id != data.medicine_id:
             raise InvalidInput("body.lot_id", "the lot is of another medicine")
+        funding.ensure_sponsored(lot, sponsor)
         portions = await _take_named(session, lot, data.quantity)
     else:
-        portions = await _take_fefo(session, data.facility_id, data.medicine_id, data.quantity)
+        portions = await _take_fefo(
+            session, data.facility_id, data.medicine_id, data.quantity, sponsor
+        )
     record = Dispense(
         beneficiary_id=data.beneficiary_id,
         checkup_id=data.checkup_id,

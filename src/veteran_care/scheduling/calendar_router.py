@@ -5,7 +5,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, status
 
 from veteran_care.auth.dependencies import allow
 from veteran_care.auth.permissions import Permission
@@ -40,24 +40,15 @@ async def list_closed_days(
 
 
 @router.put(
-    DAYS + "/{day}",
-    summary="Close a facility on a day",
-    responses=problem_responses(404, 409),
-    status_code=status.HTTP_201_CREATED,
+    DAYS + "/{day}", summary="Close a facility on a day", responses=problem_responses(404, 409)
 )
 async def close_day(
-    facility_id: uuid.UUID,
-    day: DayPath,
-    data: ClosedDayIn,
-    actor: Writer,
-    session: WriteSession,
-    response: Response,
+    facility_id: uuid.UUID, day: DayPath, data: ClosedDayIn, actor: Writer, session: WriteSession
 ) -> ClosedDay:
-    """Generating sessions skips the day. Refused (409 `day-has-sessions`) while the facility
-    holds open sessions on it: cancel them first, so that everyone booked is told. 201 when
-    the day was open, 200 when only its reason changed."""
-    if not await calendar.close_day(session, actor, facility_id, day, data.reason):
-        response.status_code = status.HTTP_200_OK
+    """Generating sessions skips the day; closing it again only changes the reason. Refused
+    (409 `day-has-sessions`) while the facility holds open sessions on it: cancel them first,
+    so that everyone booked is told."""
+    await calendar.close_day(session, actor, facility_id, day, data.reason)
     return ClosedDay(date=day, kind="facility", reason=data.reason)
 
 

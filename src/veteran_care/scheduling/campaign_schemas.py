@@ -59,6 +59,9 @@ class CampaignCreate(InputSchema):
         min_length=1, max_length=20, json_schema_extra=UNIQUE_ITEMS
     )
     """The specialties every check of the drive includes."""
+    sponsor: Line200 | None = None
+    """The sponsor who pays for the drive's medicines: when named, what its checks dispense
+    comes from this sponsor's lots only (`funding_source: sponsor` with the same name)."""
 
     @field_validator("ends_on")
     @classmethod
@@ -95,6 +98,8 @@ class CampaignRead(OutputSchema):
     """The categories of people it is for."""
     specialty_codes: list[str]
     """The specialties every check includes."""
+    sponsor: str | None
+    """The sponsor whose lots its medicines come from."""
     version: Version
     created_at: CreatedAt
     updated_at: UpdatedAt

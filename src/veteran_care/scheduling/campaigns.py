@@ -67,6 +67,7 @@ async def create(session: AsyncSession, actor: Actor, data: CampaignCreate) -> C
         ends_on=data.ends_on,
         target_categories=data.target_categories,
         specialties=data.specialty_codes,
+        sponsor=data.sponsor,
         facilities=[CampaignFacility(facility_id=f) for f in data.facility_ids],
     )
     session.add(campaign)

@@ -223,6 +223,7 @@ class SkippedDay(Schema):
     """A day of the timetable on which no session was made: the facility is closed."""
 
     date: Day
+    """The day."""
     kind: Literal["public-holiday", "facility"]
     """A public holiday (Tết, the Hùng Kings' day, … with the days off in lieu), or a day the
     facility closed (`PUT /facilities/{facility_id}/closed-days/{date}`)."""
@@ -246,18 +247,25 @@ class ClosedDayIn(InputSchema):
     model_config = examples({"reason": "Kiểm kê thuốc cuối năm"})
 
     reason: Line300
+    """Why, in words staff read, e.g. "Kiểm kê thuốc cuối năm"."""
 
 
 class ClosedDay(Schema):
     """A day without sessions at a facility."""
 
     date: Day
+    """The day."""
     kind: Literal["public-holiday", "facility"]
+    """A public holiday, or a day the facility closed."""
     reason: str
+    """The holiday's Vietnamese name, or the facility's reason."""
 
 
 class ClosedDayList(Schema):
+    """A facility's closed days in a range, by date."""
+
     items: list[ClosedDay]
+    """The days."""
 
 
 class PersonToCall(Schema):
