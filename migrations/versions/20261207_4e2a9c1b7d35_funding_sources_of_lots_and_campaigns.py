@@ -44,6 +44,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("stock_lots", schema=None) as batch_op:
+        batch_op.drop_constraint("funding_source", "check")
         batch_op.drop_column("sponsor")
         batch_op.drop_column("funding_source")
 

@@ -302,7 +302,7 @@ async def test_sessions_and_bookings_reach_the_last_date(client: httpx.AsyncClie
         },
     )
     assert generated.status_code == 200, generated.text
-    assert generated.json() == {"created": 7 * 2, "existing": 0}
+    assert generated.json() == {"created": 7 * 2, "existing": 0, "skipped": []}
     refused = await book(client, clinic, person, last, ["ultrasound", "ophthalmology"])
     body = assert_problem(refused, 409, "no-session")
     assert body["specialty_code"] == "ophthalmology"

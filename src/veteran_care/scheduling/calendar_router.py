@@ -13,11 +13,12 @@ from veteran_care.auth.principal import Actor
 from veteran_care.db.session import ReadSession, WriteSession
 from veteran_care.errors import problem_responses
 from veteran_care.facilities import service as facilities
+from veteran_care.kit.json_body import JsonBodyRoute
 from veteran_care.kit.schemas import Day
 from veteran_care.scheduling import calendar
 from veteran_care.scheduling.schemas import ClosedDay, ClosedDayIn, ClosedDayList, check_range
 
-router = APIRouter(tags=["scheduling"])
+router = APIRouter(route_class=JsonBodyRoute, tags=["scheduling"])
 
 Reader = Annotated[Actor, allow(Permission.scheduling_read)]
 Writer = Annotated[Actor, allow(Permission.scheduling_write)]
