@@ -9,6 +9,11 @@ updates and checks them; a test walks every catalog.
 Placeholders are ``str.format`` names: ``translate("Beneficiary {id} was not found.", "vi",
 id=...)``. A domain groups what one part of the house says (``messages`` for problems and
 validation, ``reports`` for report headers and labels).
+
+What is said before anyone knows to whom (a rule's verdict, an error raised deep in a service)
+is a :class:`Message`, an id with its values, translated when the response is written. The
+extractor finds the ids by these names: ``Message``, ``InvalidValue``, ``N_`` and the error
+classes (see ``tests/kit/test_catalog.py``).
 """
 
 from collections.abc import Mapping
@@ -38,9 +43,56 @@ def catalog(language: str, domain: str = "messages") -> Mapping[str, str]:
 
 def translate(message: str, language: str, domain: str = "messages", **values: Any) -> str:
     """``message`` in ``language`` (the English id itself where no translation is written),
-    with ``values`` put in its ``{placeholders}``."""
+    with ``values`` put in its ``{placeholders}`` (a value that is a :class:`Message` is
+    translated too)."""
     text = catalog(language, domain).get(message, message)
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    return text.format(
+        **{
+            name: value.in_language(language, domain) if isinstance(value, Message) else value
+            for name, value in values.items()
+        }
+    )
+
+
+def N_(message: str) -> str:
+    """Marks a text for the catalog where it is written; it is translated where it is sent."""
+    return message
+
+
+class Message(str):
+    """A text to say, not yet in a language: its English id and the values of its
+    placeholders. As a ``str`` it is the English text (for logs, the CLI and comparisons);
+    the response translates it into the request's language."""
+
+    id: str
+    values: dict[str, Any]
+
+    def __new__(cls, id: str, /, **values: Any) -> "Message":
+        made = super().__new__(cls, translate(id, "en", **values))
+        made.id = id
+        made.values = values
+        return made
+
+    def in_language(self, language: str, domain: str = "messages") -> str:
+        return translate(self.id, language, domain, **self.values)
+
+
+def translated(text: str, language: str, domain: str = "messages") -> str:
+    """A :class:`Message`, or a plain text taken as an id, in ``language``."""
+    if isinstance(text, Message):
+        return text.in_language(language, domain)
+    return translate(text, language, domain)
+
+
+class InvalidValue(ValueError):
+    """What a field validator raises: pydantic reports it as a ``value_error`` whose message
+    the error renderer translates, from its id and values, into the request's language."""
+
+    def __init__(self, message: str, /, **values: Any) -> None:
+        self.message = message if isinstance(message, Message) else Message(message, **values)
+        super().__init__(str(self.message))
 
 
 def negotiate(accept_language: str | None, default: str) -> str:
