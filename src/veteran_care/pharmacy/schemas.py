@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from veteran_care.kit.i18n import InvalidValue
 from veteran_care.kit.schemas import (
     Bool,
     CreatedAt,
@@ -77,7 +78,7 @@ class MedicineUpdate(InputSchema):
     @classmethod
     def _not_null(cls, value: object) -> object:
         if value is None:
-            raise ValueError("cannot be null; leave the field out to keep it")
+            raise InvalidValue("cannot be null; leave the field out to keep it")
         return value
 
 
@@ -147,7 +148,7 @@ class AdjustmentIn(InputSchema):
     @classmethod
     def _not_zero(cls, value: int) -> int:
         if value == 0:
-            raise ValueError("must not be 0")
+            raise InvalidValue("must not be 0")
         return value
 
 

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.errors import Unprocessable
+from veteran_care.kit.i18n import Message
 from veteran_care.models import BeneficiaryCategory
 from veteran_care.reference import repository
 
@@ -15,12 +16,18 @@ class UnknownCode(Unprocessable):
 
 async def ensure_commune(session: AsyncSession, code: str | None, field: str) -> None:
     if code is not None and not await repository.commune_exists(session, code):
-        raise UnknownCode(f"{field}: there is no commune with code {code}.", field=field)
+        raise UnknownCode(
+            Message("{field}: there is no commune with code {code}.", field=field, code=code),
+            field=field,
+        )
 
 
 async def ensure_ethnic_group(session: AsyncSession, code: str | None, field: str) -> None:
     if code is not None and not await repository.ethnic_group_exists(session, code):
-        raise UnknownCode(f"{field}: there is no ethnic group with code {code}.", field=field)
+        raise UnknownCode(
+            Message("{field}: there is no ethnic group with code {code}.", field=field, code=code),
+            field=field,
+        )
 
 
 async def categories(
@@ -30,8 +37,11 @@ async def categories(
     unknown = [code for code in codes if code not in found]
     if unknown:
         raise UnknownCode(
-            f"{field}: unknown beneficiary categor{'y' if len(unknown) == 1 else 'ies'} "
-            f"{', '.join(unknown)}.",
+            Message(
+                "{field}: unknown beneficiary category codes {codes}.",
+                field=field,
+                codes=", ".join(unknown),
+            ),
             field=field,
         )
     return found
