@@ -6,7 +6,7 @@ bad data, stale version, database unreachable) are translated here, centrally, s
 answers with SQL text or a bare 500 for bad input.
 
 ``title``, ``detail`` and ``errors[].message`` are in the request's language (``Accept-Language``):
-a detail is a message id, or a ``kit.i18n.Message`` with values; ``code`` stays English.
+a detail is a message id, or a ``i18n.Message`` with values; ``code`` stays English.
 """
 
 import logging
@@ -24,8 +24,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from veteran_care.db.errors import sqlstate, unique_violation_fields
-from veteran_care.kit.i18n import Message, translate, translated
-from veteran_care.kit.problem_texts import field_error, field_message, request_language, title
+from veteran_care.i18n import Message, translate, translated
+from veteran_care.i18n.problems import field_error, field_message, request_language, title
 
 logger = logging.getLogger(__name__)
 

@@ -149,9 +149,7 @@ class IntakeMiddleware(Collector):
             # The rest of the body is not read: the connection cannot be reused.
             code, headers = "payload-too-large", {"Connection": "close"}
         else:
-            detail = i18n.Message(
-                "The server is at its limit of concurrent requests; retry shortly."
-            )
+            detail = i18n.N_("The server is at its limit of concurrent requests; retry shortly.")
             code, headers = "busy", {"Retry-After": "1"}
         response = edge_problem(Request(scope), status, code, detail, headers=headers)
         await response(scope, receive, send)

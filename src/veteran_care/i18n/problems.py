@@ -10,7 +10,7 @@ from typing import Any, Final
 
 from starlette.requests import Request
 
-from veteran_care.kit.i18n import N_, InvalidValue, Message, negotiate, translated
+from veteran_care.i18n import N_, InvalidValue, Message, negotiate, translated
 
 TITLES: Final[Mapping[int, str]] = {
     400: N_("Bad Request"),
