@@ -24,7 +24,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from veteran_care.db.errors import sqlstate, unique_violation_fields
-from veteran_care.i18n import Message, translate, translated
+from veteran_care.i18n import Message as Message  # the type of a detail with values
+from veteran_care.i18n import translate, translated
 from veteran_care.i18n.problems import field_error, field_message, request_language, title
 
 logger = logging.getLogger(__name__)

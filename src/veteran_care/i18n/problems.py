@@ -93,6 +93,14 @@ VALIDATION: Final[Mapping[str, str]] = {
     "uuid_version": N_("UUID version {expected_version} expected"),
 }
 INVALID: Final = N_("Invalid value")
+# What the edge answers itself, before the app (web/intake.py).
+BUSY: Final = N_("The server is at its limit of concurrent requests; retry shortly.")
+
+
+def too_large(limit: int) -> Message:
+    return Message("The request body is larger than the limit of {limit} bytes.", limit=limit)
+
+
 # What the framework itself says in a 400 (a form or multipart body it cannot parse).
 FRAMEWORK: Final = (N_("There was an error parsing the body"),)
 
