@@ -14,6 +14,7 @@ FLOORS = {
     "__init__": 0,
     "config": 0,
     "db": 1,
+    "i18n": 1,
     "errors": 2,
     "kit": 2,
     "models": 2,

@@ -53,6 +53,11 @@ medicines handed out and the reports the social-affairs department pulls.
 Conventions: errors are RFC 9457 `application/problem+json` with a stable `code`; lists use
 keyset pagination (`cursor` / `next_cursor`, `limit` ≤ 200); reads return an `ETag` and updates
 need `If-Match` (412 when stale, 428 when missing).
+
+Language: a problem's `title` and `detail` and each `errors[].message` are in Vietnamese or
+English as `Accept-Language` asks (`vi`, `en`; the server's default, `vi`, otherwise), and the
+response's `Content-Language` says which; `code`, `type`, field names and enum values are English
+whatever the language. The problem examples in this document show the English texts.
 """
 
 

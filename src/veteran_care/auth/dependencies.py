@@ -15,7 +15,7 @@ from veteran_care.auth import tokens
 from veteran_care.auth.account import read_principal
 from veteran_care.auth.permissions import Permission, describe, is_allowed
 from veteran_care.auth.principal import Actor
-from veteran_care.errors import DomainError
+from veteran_care.errors import DomainError, Message
 from veteran_care.web.openapi import problem
 
 TOKEN_URL = "/api/v1/auth/token"
@@ -78,7 +78,7 @@ async def current_actor(
     request.state.principal = principal
     for scope in security_scopes.scopes:
         if not is_allowed(principal.roles, Permission(scope)):
-            raise Forbidden(f"Your roles do not allow this operation ({scope}).")
+            raise Forbidden(Message("Your roles do not allow {scope}.", scope=scope))
     return request_actor(request)
 
 

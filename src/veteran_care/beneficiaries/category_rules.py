@@ -2,6 +2,7 @@
 21 % for a wounded soldier and from 41 % for a sick soldier (Ordinance 02/2020/UBTVQH14, Arts.
 23 and 26), up to 100 %. The lowest is the category's ``min_disability_rate``."""
 
+from veteran_care.kit.i18n import Message
 from veteran_care.models import BeneficiaryCategory
 
 
@@ -14,17 +15,26 @@ def disability_rate_problem(
             return None
         return (
             "disability-rate-not-applicable",
-            f"the category {category.code} has no disability rate",
+            Message("the category {code} has no disability rate", code=category.code),
         )
     lowest = category.min_disability_rate or 1
     if rate is None:
         return (
             "disability-rate-required",
-            f"a {category.code} carries a disability rate ({lowest}-100 %)",
+            Message(
+                "a {code} carries a disability rate ({lowest}-100 %)",
+                code=category.code,
+                lowest=lowest,
+            ),
         )
     if rate < lowest:
         return (
             "disability-rate-out-of-range",
-            f"a {category.code}'s disability rate is {lowest}-100 %, not {rate} %",
+            Message(
+                "a {code}'s disability rate is {lowest}-100 %, not {rate} %",
+                code=category.code,
+                lowest=lowest,
+                rate=rate,
+            ),
         )
     return None

@@ -1,66 +1,24 @@
-"""Message catalogs: what people read, in Vietnamese or English, from gettext ``.po`` files.
+"""Message catalogs for the domains: the ground floor's :mod:`veteran_care.i18n`, as the kit
+hands it out (``errors`` sits below the kit and reads the same module directly)."""
 
-The message ids are the English texts; ``locale/<language>/LC_MESSAGES/<domain>.po`` holds each
-language's translations (an English catalog may leave a text untranslated: the id is English).
-Babel reads the ``.po`` files at first use, so there is no compile step and the two README
-commands need nothing but Python. ``python -m babel.messages.frontend`` (``pybabel``) extracts,
-updates and checks them; a test walks every catalog.
+from veteran_care.i18n import (
+    LANGUAGES,
+    N_,
+    InvalidValue,
+    Message,
+    catalog,
+    negotiate,
+    translate,
+    translated,
+)
 
-Placeholders are ``str.format`` names: ``translate("Beneficiary {id} was not found.", "vi",
-id=...)``. A domain groups what one part of the house says (``messages`` for problems and
-validation, ``reports`` for report headers and labels).
-"""
-
-from collections.abc import Mapping
-from functools import cache
-from importlib.resources import files
-from typing import Any, Final
-
-from babel import Locale
-from babel.core import UnknownLocaleError
-from babel.messages.pofile import read_po
-
-LANGUAGES: Final = ("vi", "en")
-
-
-@cache
-def catalog(language: str, domain: str = "messages") -> Mapping[str, str]:
-    """Message id -> translation for a language and domain (empty when there is no such file)."""
-    path = files("veteran_care") / "locale" / language / "LC_MESSAGES" / f"{domain}.po"
-    if not path.is_file():
-        return {}
-    with path.open("rb") as po:
-        read = read_po(po, locale=language, domain=domain)
-    return {
-        str(m.id): str(m.string) for m in read if m.id and isinstance(m.string, str) and m.string
-    }
-
-
-def translate(message: str, language: str, domain: str = "messages", **values: Any) -> str:
-    """``message`` in ``language`` (the English id itself where no translation is written),
-    with ``values`` put in its ``{placeholders}``."""
-    text = catalog(language, domain).get(message, message)
-    return text.format(**values) if values else text
-
-
-def negotiate(accept_language: str | None, default: str) -> str:
-    """The language an ``Accept-Language`` header asks for, among :data:`LANGUAGES`, by its
-    q-values; ``default`` when it asks for none of them (or is absent or malformed)."""
-    if not accept_language:
-        return default
-    ranked: list[tuple[float, int, str]] = []
-    for position, part in enumerate(accept_language.split(",")):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                continue
-        ranked.append((-quality, position, tag.strip()))
-    preferred = [tag.replace("-", "_") for q, _, tag in sorted(ranked) if q < 0 and tag != "*"]
-    try:
-        chosen = Locale.negotiate(preferred, list(LANGUAGES), sep="_")
-    except (UnknownLocaleError, ValueError):
-        chosen = None
-    return chosen.language if chosen is not None else default
+__all__ = [
+    "LANGUAGES",
+    "N_",
+    "InvalidValue",
+    "Message",
+    "catalog",
+    "negotiate",
+    "translate",
+    "translated",
+]

@@ -6,6 +6,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.errors import Conflict
+from veteran_care.kit.i18n import Message
 from veteran_care.models import FundingSource, StockLot
 from veteran_care.pharmacy.schemas import ReceiptIn
 from veteran_care.scheduling import repository as scheduling
@@ -19,9 +20,12 @@ def record_source(lot: StockLot, data: ReceiptIn) -> None:
     if lot.funding_source is None:
         lot.funding_source, lot.sponsor = data.funding_source, data.sponsor
     elif (lot.funding_source, lot.sponsor) != (data.funding_source, data.sponsor):
-        paid_by = lot.sponsor or lot.funding_source.value
         raise Conflict(
-            f"Lot {lot.lot_number} was received as paid by {paid_by}; a lot has one payer.",
+            Message(
+                "Lot {lot_number} was received as paid by {payer}; a lot has one payer.",
+                lot_number=lot.lot_number,
+                payer=lot.sponsor or lot.funding_source.value,
+            ),
             code="lot-funding-mismatch",
         )
 
@@ -44,7 +48,11 @@ def paid_by(lot: StockLot, sponsor: str) -> bool:
 def ensure_sponsored(lot: StockLot, sponsor: str | None) -> None:
     if sponsor is not None and not paid_by(lot, sponsor):
         raise Conflict(
-            f"Lot {lot.lot_number} is not one of {sponsor}'s, who pays for this drive's "
-            "medicines: dispense from their lots.",
+            Message(
+                "Lot {lot_number} is not one of {sponsor}'s, who pays for this drive's "
+                "medicines: dispense from their lots.",
+                lot_number=lot.lot_number,
+                sponsor=sponsor,
+            ),
             code="lot-not-sponsored",
         )

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from veteran_care.kit.i18n import InvalidValue
 from veteran_care.kit.schemas import (
     Bool,
     CreatedAt,
@@ -77,7 +78,7 @@ class MedicineUpdate(InputSchema):
     @classmethod
     def _not_null(cls, value: object) -> object:
         if value is None:
-            raise ValueError("cannot be null; leave the field out to keep it")
+            raise InvalidValue("cannot be null; leave the field out to keep it")
         return value
 
 
@@ -136,9 +137,9 @@ class ReceiptIn(InputSchema):
     def _sponsor_named(cls, sponsor: str | None, info: ValidationInfo) -> str | None:
         paid_by_sponsor = info.data.get("funding_source") == FundingSource.sponsor
         if paid_by_sponsor and sponsor is None:
-            raise ValueError("name the sponsor of a lot whose funding_source is sponsor")
+            raise InvalidValue("name the sponsor of a lot whose funding_source is sponsor")
         if sponsor is not None and not paid_by_sponsor:
-            raise ValueError("a sponsor is named only when funding_source is sponsor")
+            raise InvalidValue("a sponsor is named only when funding_source is sponsor")
         return sponsor
 
 
@@ -163,7 +164,7 @@ class AdjustmentIn(InputSchema):
     @classmethod
     def _not_zero(cls, value: int) -> int:
         if value == 0:
-            raise ValueError("must not be 0")
+            raise InvalidValue("must not be 0")
         return value
 
 

@@ -10,6 +10,7 @@ from veteran_care.auth.permissions import Permission
 from veteran_care.auth.principal import Actor
 from veteran_care.db.session import ReadSession, WriteSession
 from veteran_care.errors import NotFound, problem_responses
+from veteran_care.kit.i18n import Message
 from veteran_care.kit.json_body import JsonBodyRoute
 from veteran_care.models import BeneficiaryCategory
 from veteran_care.reference import repository
@@ -70,7 +71,7 @@ async def update_beneficiary_category(
 ) -> CategoryRead:
     category = await session.get(BeneficiaryCategory, code)
     if category is None:
-        raise NotFound(f"There is no beneficiary category {code}.")
+        raise NotFound(Message("There is no beneficiary category {code}.", code=code))
     for name, value in data.model_dump(exclude_unset=True).items():
         setattr(category, name, value)
     await session.flush()

@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from veteran_care.kit.i18n import InvalidValue
 from veteran_care.kit.schemas import InputSchema, Int, OutputSchema, Schema, examples
 
 
@@ -68,7 +69,7 @@ class CategoryUpdate(InputSchema):
     @classmethod
     def _not_null(cls, value: int | None) -> int | None:
         if value is None:
-            raise ValueError("cannot be null; leave the field out to keep it")
+            raise InvalidValue("cannot be null; leave the field out to keep it")
         return value
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.config import get_settings
 from veteran_care.errors import Unprocessable
+from veteran_care.kit.i18n import Message
 from veteran_care.models import BeneficiaryCategory
 from veteran_care.reference import repository
 
@@ -30,11 +31,20 @@ async def ensure_commune(session: AsyncSession, code: str | None, field: str) ->
         return
     commune = await repository.commune(session, code)
     if commune is None:
-        raise UnknownCode(f"{field}: there is no commune with code {code}.", field=field)
+        raise UnknownCode(
+            Message("{field}: there is no commune with code {code}.", field=field, code=code),
+            field=field,
+        )
     if commune.province_code not in served_provinces():
         raise OutsideProvince(
-            f"{field}: {commune.name} ({code}) is in {commune.province_name}, a province this "
-            "deployment does not serve (VETERAN_CARE_PROVINCES).",
+            Message(
+                "{field}: {commune} ({code}) is in {province}, a province this deployment does "
+                "not serve (VETERAN_CARE_PROVINCES).",
+                field=field,
+                commune=commune.name,
+                code=code,
+                province=commune.province_name,
+            ),
             field=field,
         )
 
@@ -69,7 +79,10 @@ def province_title(name: str) -> str:
 
 async def ensure_ethnic_group(session: AsyncSession, code: str | None, field: str) -> None:
     if code is not None and not await repository.ethnic_group_exists(session, code):
-        raise UnknownCode(f"{field}: there is no ethnic group with code {code}.", field=field)
+        raise UnknownCode(
+            Message("{field}: there is no ethnic group with code {code}.", field=field, code=code),
+            field=field,
+        )
 
 
 async def categories(
@@ -79,8 +92,11 @@ async def categories(
     unknown = [code for code in codes if code not in found]
     if unknown:
         raise UnknownCode(
-            f"{field}: unknown beneficiary categor{'y' if len(unknown) == 1 else 'ies'} "
-            f"{', '.join(unknown)}.",
+            Message(
+                "{field}: unknown beneficiary category codes {codes}.",
+                field=field,
+                codes=", ".join(unknown),
+            ),
             field=field,
         )
     return found

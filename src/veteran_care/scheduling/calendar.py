@@ -18,6 +18,7 @@ from veteran_care.audit import service as audit
 from veteran_care.auth.principal import Actor
 from veteran_care.errors import Conflict, NotFound
 from veteran_care.facilities import service as facilities
+from veteran_care.kit.i18n import Message
 from veteran_care.models import FacilityClosedDay, Session, SessionStatus
 
 PUBLIC_HOLIDAY = "public-holiday"
@@ -73,8 +74,11 @@ async def close_day(
     )
     if held is not None:
         raise DayHasSessions(
-            f"{day:%d/%m/%Y} has open sessions at this facility: cancel them first "
-            "(POST /api/v1/sessions/{session_id}/cancel lists the people to tell)."
+            Message(
+                "{day} has open sessions at this facility: cancel them first (cancelling a "
+                "session lists the people to tell).",
+                day=f"{day:%d/%m/%Y}",
+            )
         )
     found = await session.get(FacilityClosedDay, (facility_id, day))
     if found is not None:

@@ -13,6 +13,7 @@ from veteran_care.auth.principal import Actor
 from veteran_care.db.session import ReadSession, WriteSession
 from veteran_care.errors import problem_responses
 from veteran_care.facilities import service as facilities
+from veteran_care.kit.i18n import Message
 from veteran_care.kit.json_body import JsonBodyRoute
 from veteran_care.kit.schemas import Day
 from veteran_care.scheduling import calendar
@@ -64,4 +65,6 @@ async def reopen_day(
 ) -> None:
     """404 when the facility had not closed that day (a public holiday cannot be opened)."""
     if not await calendar.reopen_day(session, actor, facility_id, day):
-        raise calendar.NotClosed(f"The facility is not closed on {day:%d/%m/%Y}.")
+        raise calendar.NotClosed(
+            Message("The facility is not closed on {day}.", day=f"{day:%d/%m/%Y}")
+        )

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from veteran_care.kit.i18n import InvalidValue
 from veteran_care.kit.schemas import (
     UNIQUE_ITEMS,
     CreatedAt,
@@ -68,14 +69,14 @@ class CampaignCreate(InputSchema):
     def _after_start(cls, ends_on: date, info: ValidationInfo) -> date:
         starts_on = info.data.get("starts_on")
         if starts_on is not None and ends_on < starts_on:
-            raise ValueError("ends_on must be on or after starts_on")
+            raise InvalidValue("ends_on must be on or after starts_on")
         return ends_on
 
     @field_validator("facility_ids", "target_categories", "specialty_codes")
     @classmethod
     def _no_repeats(cls, values: list[Any], info: ValidationInfo) -> list[Any]:
         if len(set(values)) != len(values):
-            raise ValueError(f"{info.field_name} must not repeat")
+            raise InvalidValue("{field_name} must not repeat", field_name=info.field_name)
         return values
 
 

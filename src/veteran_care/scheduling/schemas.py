@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from veteran_care.kit.i18n import InvalidValue
 from veteran_care.kit.schemas import (
     UNIQUE_ITEMS,
     Bool,
@@ -52,7 +53,7 @@ class SlotOut(Schema):
 
 def _unique_slots(slots: list[Slot] | None) -> list[Slot] | None:
     if slots is not None and len({(s.weekday, s.part_of_day) for s in slots}) != len(slots):
-        raise ValueError("a timetable slot may be listed once")
+        raise InvalidValue("a timetable slot may be listed once")
     return slots
 
 
@@ -97,7 +98,7 @@ class ServiceUpdate(InputSchema):
     def _not_null(self) -> "ServiceUpdate":
         for name in self.model_fields_set:
             if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
+                raise InvalidValue("{name} cannot be null", name=name)
         return self
 
 
@@ -137,9 +138,9 @@ class DateRange(InputSchema):
     def _range(cls, date_to: date, info: ValidationInfo) -> date:
         date_from = info.data.get("date_from")
         if date_from is not None and date_to < date_from:
-            raise ValueError("date_to must be on or after date_from")
+            raise InvalidValue("date_to must be on or after date_from")
         if date_from is not None and (date_to - date_from).days >= MAX_RANGE_DAYS:
-            raise ValueError(f"at most {MAX_RANGE_DAYS} days at a time")
+            raise InvalidValue("at most {max_days} days at a time", max_days=MAX_RANGE_DAYS)
         return date_to
 
 
