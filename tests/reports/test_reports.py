@@ -225,8 +225,17 @@ async def test_csv_has_a_bom_and_xlsx_is_a_workbook(client, dataset) -> None:
     assert response.headers["content-type"].startswith("text/csv")
     assert "attachment; filename=" in response.headers["content-disposition"]
     assert response.content.startswith("\ufeff".encode())
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert {r["commune"]: int(r["booked"]) for r in rows} == {"03127": 3, "03325": 3, "03328": 2}
+    lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    # The title block, a blank line, then the table under Vietnamese headers, then the totals.
+    rows = [dict(zip(lines[5], line, strict=True)) for line in lines[6:]]
+    assert {r["Mã xã"]: int(r["Số lượt hẹn khám"]) for r in rows} == {
+        "03127": 3,
+        "03325": 3,
+        "03328": 2,
+        "": 8,
+    }
+    assert rows[0]["Xã, phường"] == "Phường Điện Biên Phủ"
+    assert rows[-1]["Xã, phường"] == "Tổng cộng"
     by_accept = await client.get(
         "/api/v1/reports/attendance",
         headers={"Accept": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},

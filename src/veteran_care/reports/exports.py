@@ -154,7 +154,12 @@ def csv_copy_stream(
     return Document(stem, "csv", CSV_TYPE, body())
 
 
-def bar_chart_svg(title: str, subtitle: str, bars: Sequence[tuple[str, float | None, str]]) -> str:
+def bar_chart_svg(
+    title: str,
+    subtitle: str,
+    bars: Sequence[tuple[str, float | None, str]],
+    empty: str = "Không có lượt khám nào.",
+) -> str:
     """A horizontal bar chart of rates (0-100 %): a bar per label, with its note beside it (the
     counts behind the rate, or why there is none), an axis, and room for the longest label."""
     longest = max((len(label) for label, _, _ in bars), default=10)
@@ -192,6 +197,6 @@ def bar_chart_svg(title: str, subtitle: str, bars: Sequence[tuple[str, float | N
             f"{escape(note)}</text>"
         )
     if not bars:
-        parts.append(f'<text x="10" y="{top + 12}" fill="#777">Không có lượt khám nào.</text>')
+        parts.append(f'<text x="10" y="{top + 12}" fill="#777">{escape(empty)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)

@@ -23,7 +23,8 @@ from veteran_care.kit.pagination import Page, SortKey, page_of, paginate
 from veteran_care.kit.text import mask
 from veteran_care.kit.validation import check_date_range
 from veteran_care.models import Checkup
-from veteran_care.reports import exports, labels, queries
+from veteran_care.reports import exports, labels, queries, sheets
+from veteran_care.reports.filing import Filing, columns, title_block, total_label
 from veteran_care.reports.schemas import AttendancePerson, ReportTable
 
 ATTENDANCE_FIGURES = [
@@ -105,15 +106,26 @@ async def _deliver(
     actor: Actor,
     fmt: str,
     table: ReportTable,
-    columns: list[str],
+    figures: Sequence[str],
+    filing: Filing,
+    period: str,
 ) -> ReportTable | exports.Document:
-    """Audit the pull, then hand the table over as it is (JSON) or as a file of these columns."""
+    """Audit the pull, name each grouping's codes, then hand the table over as it is (JSON) or as
+    the file an officer files (CSV, XLSX): title block, headers, rows, totals."""
     await _audit(session, actor, table.report, fmt)
-    if fmt == "csv":
-        return exports.csv_file(table.report, columns, table.rows)
-    if fmt == "xlsx":
-        return exports.xlsx_file(table.report, columns, table.rows)
-    return table
+    language = filing.language
+    table.rows = await labels.with_names(session, table.group_by, table.rows, language)
+    if fmt not in ("csv", "xlsx"):
+        return table
+    block = await title_block(session, actor, filing, table.report, period, table.generated_at)
+    sheet = sheets.Sheet(
+        name=labels.text("Report", language),
+        columns=columns(table.group_by, figures, language),
+        rows=table.rows,
+        total=table.total if table.group_by else None,
+        total_label=total_label(language),
+    )
+    return sheets.document(fmt, table.report, block, [sheet])
 
 
 async def attendance(
@@ -122,6 +134,7 @@ async def attendance(
     period: Period,
     group_by: Sequence[str] | None,
     fmt: str,
+    filing: Filing = Filing(),
 ) -> ReportTable | exports.Document:
     """Booked, attended, no-show, cancelled by whom, rate; `svg` charts the rate by the first
     grouping (commune by default)."""
@@ -133,8 +146,12 @@ async def attendance(
     rows = _with_rate(_json_safe(await queries.rows(session, statement)))
     if fmt == "svg":
         await _audit(session, actor, "attendance", fmt)
-        svg = await _attendance_chart(session, groups[0], period, rows)
+        svg = await _attendance_chart(session, groups[0], period, rows, filing.language)
         return exports.Document("attendance", "svg", exports.SVG_TYPE, svg, attachment=False)
+    total = rows[0] if not groups else None
+    if groups:
+        ungrouped = queries.attendance_statement(scope, [], period.year)
+        total = _with_rate(_json_safe(await queries.rows(session, ungrouped)))[0]
     table = ReportTable(
         report="attendance",
         generated_at=datetime.now().astimezone(),
@@ -143,33 +160,55 @@ async def attendance(
         figures=queries.STATUS_NOTES | {"attendance_rate": queries.RATE_FORMULA},
         formula=queries.RATE_FORMULA,
         rows=rows,
+        total=total,
     )
-    return await _deliver(session, actor, fmt, table, groups + ATTENDANCE_FIGURES)
+    words = _period_words(period, filing.language)
+    return await _deliver(session, actor, fmt, table, ATTENDANCE_FIGURES, filing, words)
 
 
-def _rate_note(row: dict[str, Any]) -> str:
+def _period_words(period: Period, language: str) -> str:
+    campaign = str(period.campaign_id) if period.campaign_id else None
+    return labels.period(period.date_from, period.date_to, campaign, language)
+
+
+def _rate_note(row: dict[str, Any], language: str) -> str:
     attended, seen = row["attended"], row["attended"] + row["noshow"]
     if not seen:
-        return f"chưa có lượt khám nào đã diễn ra ({row['booked']} lượt đặt)"
-    rate = f"{row['attendance_rate']:.1f}".replace(".", ",")
-    return f"{rate} % ({attended}/{seen} lượt đến hẹn)"
+        return labels.text("no checkup held yet ({booked} booked)", language, booked=row["booked"])
+    rate = f"{row['attendance_rate']:.1f}"
+    if language == "vi":
+        rate = rate.replace(".", ",")
+    return labels.text(
+        "{rate} % ({attended}/{seen} came or missed)",
+        language,
+        rate=rate,
+        attended=attended,
+        seen=seen,
+    )
 
 
 async def _attendance_chart(
-    session: AsyncSession, group: str, period: Period, rows: list[dict[str, Any]]
+    session: AsyncSession, group: str, period: Period, rows: list[dict[str, Any]], language: str
 ) -> str:
     """The attendance rate by a grouping, with names, the period and the counts behind it."""
-    known = await labels.names(session, group)
-    campaign = str(period.campaign_id) if period.campaign_id else None
+    known = await labels.names(session, group, language)
     bars = [
-        (labels.label(group, row[group], known), row["attendance_rate"], _rate_note(row))
+        (
+            labels.label(group, row[group], known, language),
+            row["attendance_rate"],
+            _rate_note(row, language),
+        )
         for row in rows
     ]
     return exports.bar_chart_svg(
-        f"Tỷ lệ đến khám theo {labels.GROUP_NAMES[group]}",
-        f"Thời gian: {labels.period(period.date_from, period.date_to, campaign)}. Tỷ lệ = "
-        "lượt đến khám / lượt đến hẹn (đến khám hoặc vắng mặt).",
+        labels.text(labels.CHART_TITLES[group], language),
+        labels.text(
+            "Period: {period}. Rate = attended / (attended or did not come).",
+            language,
+            period=_period_words(period, language),
+        ),
         bars,
+        empty=labels.text("No checkup at all.", language),
     )
 
 
@@ -237,38 +276,59 @@ async def _people_page(
 
 
 async def coverage(
-    session: AsyncSession, actor: Actor, group_by: Sequence[str] | None, fmt: str
+    session: AsyncSession,
+    actor: Actor,
+    group_by: Sequence[str] | None,
+    fmt: str,
+    filing: Filing = Filing(),
 ) -> ReportTable | exports.Document:
     """Active people checked within their interval, due, overdue, never checked; as of today."""
     groups = _groups(group_by)
     principal = actor.require()
-    stmt = await queries.coverage_statement(session, today(), groups, principal.scope)
+    on = today()
+    stmt = await queries.coverage_statement(session, on, groups, principal.scope)
+    rows = _json_safe(await queries.rows(session, stmt))
+    total = rows[0] if not groups and rows else None
+    if groups:
+        ungrouped = await queries.coverage_statement(session, on, [], principal.scope)
+        total = _json_safe(await queries.rows(session, ungrouped))[0]
     table = ReportTable(
         report="coverage",
         generated_at=datetime.now().astimezone(),
-        filters={"on": today()},
+        filters={"on": on},
         group_by=groups,
         figures=queries.COVERAGE_NOTES,
-        rows=_json_safe(await queries.rows(session, stmt)),
+        rows=rows,
+        total=total,
     )
-    return await _deliver(session, actor, fmt, table, groups + list(queries.COVERAGE_NOTES))
+    words = labels.text("on {day}", filing.language, day=f"{on:%d/%m/%Y}")
+    return await _deliver(session, actor, fmt, table, list(queries.COVERAGE_NOTES), filing, words)
 
 
 async def dispensing(
-    session: AsyncSession, actor: Actor, period: Period, group_by: Sequence[str] | None, fmt: str
+    session: AsyncSession,
+    actor: Actor,
+    period: Period,
+    group_by: Sequence[str] | None,
+    fmt: str,
+    filing: Filing = Filing(),
 ) -> ReportTable | exports.Document:
     """Quantities and people by medicine (by default), ATC group, facility, month."""
     groups = _groups(group_by) or ["medicine"]
     scope = _scope(actor, period)
+    rows = await queries.rows(session, queries.dispensing_statement(scope, groups))
+    total = (await queries.rows(session, queries.dispensing_statement(scope, [])))[0]
     table = ReportTable(
         report="dispensing",
         generated_at=datetime.now().astimezone(),
         filters={"date_from": period.date_from, "date_to": period.date_to},
         group_by=groups,
         figures=DISPENSING_FIGURES,
-        rows=_json_safe(await queries.rows(session, queries.dispensing_statement(scope, groups))),
+        rows=_json_safe(rows),
+        total=total,
     )
-    return await _deliver(session, actor, fmt, table, [*groups, *DISPENSING_FIGURES])
+    words = _period_words(period, filing.language)
+    return await _deliver(session, actor, fmt, table, list(DISPENSING_FIGURES), filing, words)
 
 
 async def health(
@@ -278,6 +338,7 @@ async def health(
     group_by: Sequence[str] | None,
     top: int,
     fmt: str,
+    filing: Filing = Filing(),
 ) -> ReportTable | exports.Document:
     """Classification I-V distribution and the `top` ICD-10 diagnoses of each group."""
     groups = _groups(group_by)
@@ -291,7 +352,8 @@ async def health(
         figures=HEALTH_FIGURES,
         rows=rows,
     )
-    return await _deliver(session, actor, fmt, table, ["kind", *groups, *HEALTH_COLUMNS])
+    words = _period_words(period, filing.language)
+    return await _deliver(session, actor, fmt, table, ["kind", *HEALTH_COLUMNS], filing, words)
 
 
 async def _health_rows(
