@@ -18,7 +18,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import Integer, Select, and_, case, cast, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.audit import service as audit
@@ -143,6 +143,11 @@ def _dispensed(year: int, facilities: frozenset[uuid.UUID] | None) -> Any:
     )
 
 
+def _whole(total: Any) -> Any:
+    """A SUM as an integer, 0 over no rows (PostgreSQL sums bigints as numeric)."""
+    return cast(func.coalesce(total, 0), Integer)
+
+
 async def statement(
     session: AsyncSession, year: int, group: str | None, facilities: frozenset[uuid.UUID] | None
 ) -> Select[Any]:
@@ -178,8 +183,8 @@ async def statement(
             *(people(latest.c.health_class == c).label(f"class_{c.value}") for c in HealthClass),
             people(latest.c.follow_up_on.is_not(None)).label("referred"),
             people(given.c.dispenses > 0).label("medicine_people"),
-            func.coalesce(func.sum(given.c.dispenses), 0).label("dispenses"),
-            func.coalesce(func.sum(given.c.quantity), 0).label("quantity"),
+            _whole(func.sum(given.c.dispenses)).label("dispenses"),
+            _whole(func.sum(given.c.quantity)).label("quantity"),
         )
         .select_from(Beneficiary)
         .outerjoin(cutoffs, cutoffs.c.beneficiary_id == person)
