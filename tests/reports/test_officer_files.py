@@ -13,7 +13,6 @@ import openpyxl
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.reports.test_reports import dataset  # noqa: F401
 from tests.scheduling.conftest import day
 from veteran_care.config import Settings
 from veteran_care.kit.clock import today
@@ -87,7 +86,7 @@ async def _dispense(client_for: Any, facility: dict[str, Any], plan: list[Any]) 
 
 @pytest.fixture
 async def year_of_checks(
-    dataset: dict[str, Any],  # noqa: F811
+    dataset: dict[str, Any],
     session: AsyncSession,
     client_for: Any,
 ) -> dict[str, Any]:
@@ -109,13 +108,13 @@ async def year_of_checks(
     return dataset
 
 
-def expected_yearly(dataset: dict[str, Any], group: str, year: int) -> dict[str, Counter[str]]:
+def expected_yearly(data: dict[str, Any], group: str, year: int) -> dict[str, Counter[str]]:
     """The summary counted by hand from the cases, the conclusions and the dispenses."""
     figures: dict[str, Counter[str]] = defaultdict(Counter)
     given: dict[int, list[int]] = defaultdict(list)
     for index, _code, quantity in DISPENSES:
         given[index].append(quantity)
-    for index, (case, _person, checkup) in enumerate(dataset["people"]):
+    for index, (case, _person, checkup) in enumerate(data["people"]):
         keys = [case.commune] if group == "commune" else [c["code"] for c in case.categories]
         in_year = date.fromisoformat(checkup["date"]).year == year
         attended = case.outcome in ("attended", "attended-partly") and in_year
@@ -247,7 +246,7 @@ ATTENDANCE_FIGURES = [
 ]
 
 
-async def test_the_attendance_report_as_xlsx_and_csv(client, dataset) -> None:  # noqa: F811
+async def test_the_attendance_report_as_xlsx_and_csv(client, dataset) -> None:
     params = {"group_by": "category", "date_from": day(0), "date_to": day(5)}
     body = (await client.get("/api/v1/reports/attendance", params=params)).json()
     rows = body["rows"]

@@ -1,0 +1,1 @@
+from tests.reports.test_reports import dataset  # noqa: F401
