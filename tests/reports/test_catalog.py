@@ -6,7 +6,7 @@ from babel.messages.extract import extract_from_dir
 
 import veteran_care.reports
 from veteran_care.kit.i18n import LANGUAGES, catalog
-from veteran_care.reports import card_coverage, labels, yearly
+from veteran_care.reports import card_coverage, labels, people, yearly
 
 REPORTS = Path(veteran_care.reports.__file__).parent
 
@@ -31,6 +31,7 @@ def texts_in_use() -> set[str]:
         yearly.SHEETS,
         card_coverage.HEADERS,
         card_coverage.PEOPLE_HEADERS,
+        people.PEOPLE_HEADERS,
     ):
         found |= set(table.values())
     found |= {name for pair in labels.GROUPS.values() for name in pair if name}

@@ -27,7 +27,8 @@ from veteran_care.models import (
     Commune,
     InsuranceCard,
 )
-from veteran_care.reports.queries import NO_CATEGORY, masked_phone
+from veteran_care.reports.people import masked_phone
+from veteran_care.reports.queries import NO_CATEGORY
 
 Bucket = Literal["valid", "expiring_30", "expiring_60", "expired", "none"]
 BUCKETS: tuple[Bucket, ...] = ("valid", "expiring_30", "expiring_60", "expired", "none")

@@ -17,7 +17,7 @@ from veteran_care.kit.i18n import negotiate
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from veteran_care.kit.schemas import Day
 from veteran_care.kit.validation import InvalidInput
-from veteran_care.reports import card_coverage, exports, service, yearly
+from veteran_care.reports import card_coverage, exports, people, service, yearly
 from veteran_care.reports.cards import Bucket
 from veteran_care.reports.filing import Filing
 from veteran_care.reports.schemas import AttendancePerson, CardPerson, ReportTable, YearlySummary
@@ -138,8 +138,8 @@ async def attendance_people(
     fmt = _format(request, format, ("json", "csv"))
     period = service.Period(date_from, date_to, campaign_id)
     sessionmaker = request.app.state.sessionmaker
-    report = await service.attendance_people(
-        session, actor, sessionmaker, period, fmt, cursor=cursor, limit=limit
+    report = await people.attendance_people(
+        session, actor, sessionmaker, period, fmt, _filing(request), cursor=cursor, limit=limit
     )
     return _send(report)
 

@@ -40,6 +40,8 @@ class AttendancePerson(Schema):
     """Its day."""
     facility_id: uuid.UUID
     """Where."""
+    facility_name: str
+    """The facility's name."""
     beneficiary_id: uuid.UUID
     """The person."""
     full_name: str
@@ -48,6 +50,8 @@ class AttendancePerson(Schema):
     """Phone number, if known."""
     commune: str | None
     """Commune code of residence."""
+    commune_name: str | None
+    """Its name (2025 administrative units)."""
     sex: str
     """Sex (FHIR AdministrativeGender)."""
     age_band: str | None

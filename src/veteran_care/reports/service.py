@@ -6,26 +6,21 @@ The router parses the request and chooses the format (`fmt`: json, csv, xlsx or 
 the route offers); a report comes back as a table (JSON) or an :class:`exports.Document`."""
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.audit import service as audit
 from veteran_care.auth.principal import Actor
 from veteran_care.clinical import icd10
-from veteran_care.db.session import plan_each_execution
 from veteran_care.kit.clock import today
-from veteran_care.kit.pagination import Page, SortKey, page_of, paginate
-from veteran_care.kit.text import mask
 from veteran_care.kit.validation import check_date_range
-from veteran_care.models import Checkup
 from veteran_care.reports import exports, labels, queries, sheets
 from veteran_care.reports.filing import Filing, columns, title_block, total_label
-from veteran_care.reports.schemas import AttendancePerson, ReportTable
+from veteran_care.reports.schemas import ReportTable
 
 ATTENDANCE_FIGURES = [
     "booked",
@@ -47,10 +42,6 @@ HEALTH_FIGURES = {
     "people": "distinct beneficiaries with the diagnosis",
 }
 HEALTH_COLUMNS = ["health_class", "checkups", "icd10_code", "title", "diagnoses", "people"]
-EXPORT_BATCH = 2000  # rows per fetch of the CSV export on SQLite
-PEOPLE_KEY = SortKey(
-    Checkup.date, parse=lambda v: date.fromisoformat(v), dump=lambda v: v.isoformat()
-)
 
 
 @dataclass(frozen=True)
@@ -76,7 +67,7 @@ class Period:
         }
 
 
-def _scope(actor: Actor, period: Period) -> queries.Scope:
+def scope_of(actor: Actor, period: Period) -> queries.Scope:
     check_date_range(period.date_from, period.date_to)
     principal = actor.require()
     return queries.Scope(period.date_from, period.date_to, period.campaign_id, principal.scope)
@@ -97,7 +88,7 @@ def _with_rate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-async def _audit(session: AsyncSession, actor: Actor, what: str, fmt: str) -> None:
+async def audit_pull(session: AsyncSession, actor: Actor, what: str, fmt: str) -> None:
     await audit.record(session, actor, "export", resource_type="report", detail=f"{what} as {fmt}")
 
 
@@ -112,7 +103,7 @@ async def _deliver(
 ) -> ReportTable | exports.Document:
     """Audit the pull, name each grouping's codes, then hand the table over as it is (JSON) or as
     the file an officer files (CSV, XLSX): title block, headers, rows, totals."""
-    await _audit(session, actor, table.report, fmt)
+    await audit_pull(session, actor, table.report, fmt)
     language = filing.language
     table.rows = await labels.with_names(session, table.group_by, table.rows, language)
     if fmt not in ("csv", "xlsx"):
@@ -141,11 +132,11 @@ async def attendance(
     groups = _groups(group_by)
     if fmt == "svg" and not groups:
         groups = ["commune"]
-    scope = _scope(actor, period)
+    scope = scope_of(actor, period)
     statement = queries.attendance_statement(scope, groups, period.year)
     rows = _with_rate(_json_safe(await queries.rows(session, statement)))
     if fmt == "svg":
-        await _audit(session, actor, "attendance", fmt)
+        await audit_pull(session, actor, "attendance", fmt)
         svg = await _attendance_chart(session, groups[0], period, rows, filing.language)
         return exports.Document("attendance", "svg", exports.SVG_TYPE, svg, attachment=False)
     total = rows[0] if not groups else None
@@ -212,69 +203,6 @@ async def _attendance_chart(
     )
 
 
-async def attendance_people(
-    session: AsyncSession,
-    actor: Actor,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    period: Period,
-    fmt: str,
-    *,
-    cursor: str | None,
-    limit: int,
-) -> Page[AttendancePerson] | exports.Document:
-    """The people behind the attendance figures: JSON pages, or the whole list as a CSV stream
-    (read by its own session from `sessionmaker`, after this transaction has committed)."""
-    scope = _scope(actor, period)
-    masked = not actor.require().sees_identifiers
-    await _audit(session, actor, "attendance people", fmt)
-    if fmt == "csv":
-        listed = queries.attendance_people_statement(
-            scope, period.year, mask_phones=masked, keyed=False
-        )
-        return _people_csv(session, sessionmaker, listed)
-    statement = queries.attendance_people_statement(scope, period.year)
-    return await _people_page(session, statement, masked, cursor, limit)
-
-
-def _people_csv(
-    session: AsyncSession, sessionmaker: async_sessionmaker[AsyncSession], listed: Select[Any]
-) -> exports.Document:
-    stem = "attendance-people"
-    if session.get_bind().dialect.name == "postgresql":
-        return exports.csv_copy_stream(stem, sessionmaker, listed)
-
-    async def batches() -> AsyncIterator[Sequence[Row[Any]]]:
-        async with sessionmaker() as reader:
-            result = await reader.stream(listed.execution_options(yield_per=EXPORT_BATCH))
-            async for batch in result.partitions():
-                yield batch
-
-    return exports.csv_stream(stem, queries.PEOPLE_COLUMNS, batches())
-
-
-async def _people_page(
-    session: AsyncSession, statement: Select[Any], masked: bool, cursor: str | None, limit: int
-) -> Page[AttendancePerson]:
-    keyed = paginate(
-        statement.order_by(None),
-        id_column=Checkup.id,
-        sort="date",
-        key=PEOPLE_KEY,
-        cursor=cursor,
-        limit=limit,
-    )
-    await plan_each_execution(session)
-    rows = (await session.execute(keyed)).all()
-    items, next_cursor = page_of(rows, sort="date", key=PEOPLE_KEY, limit=limit)
-    people = []
-    for row in items:
-        item = dict(row._mapping)
-        if masked:
-            item["phone"] = mask(item["phone"])
-        people.append(AttendancePerson.model_validate(item))
-    return Page(items=people, next_cursor=next_cursor)
-
-
 async def coverage(
     session: AsyncSession,
     actor: Actor,
@@ -315,7 +243,7 @@ async def dispensing(
 ) -> ReportTable | exports.Document:
     """Quantities and people by medicine (by default), ATC group, facility, month."""
     groups = _groups(group_by) or ["medicine"]
-    scope = _scope(actor, period)
+    scope = scope_of(actor, period)
     rows = await queries.rows(session, queries.dispensing_statement(scope, groups))
     total = (await queries.rows(session, queries.dispensing_statement(scope, [])))[0]
     table = ReportTable(
@@ -342,7 +270,7 @@ async def health(
 ) -> ReportTable | exports.Document:
     """Classification I-V distribution and the `top` ICD-10 diagnoses of each group."""
     groups = _groups(group_by)
-    scope = _scope(actor, period)
+    scope = scope_of(actor, period)
     rows = await _health_rows(session, scope, groups, period.year, top)
     table = ReportTable(
         report="health",
