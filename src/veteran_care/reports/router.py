@@ -276,8 +276,13 @@ async def card_coverage_people(
     actor: Reporter,
     session: WriteSession,
     bucket: Annotated[Bucket, Query(description="Which figure's people.")],
-    commune: Annotated[str | None, Query(max_length=5, description="Commune code.")] = None,
-    category: Annotated[str | None, Query(max_length=40, description="Category code.")] = None,
+    commune: Annotated[
+        str | None, Query(pattern=r"^[0-9]{5}$", description="5-digit commune code.")
+    ] = None,
+    category: Annotated[
+        str | None,
+        Query(pattern=r"^[a-z][a-z-]{1,39}$", description="Category code, or `no-category`."),
+    ] = None,
     format: Annotated[Literal["json", "csv", "xlsx"] | None, Query()] = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
