@@ -137,8 +137,12 @@ def _figures(row: dict[str, Any]) -> dict[str, int]:
     return {name: row[name] for name in YEARLY_FIGURES}
 
 
-async def _yearly(client: httpx.AsyncClient, year: int, **params: Any) -> httpx.Response:
-    response = await client.get("/api/v1/reports/yearly-checks", params={"year": year, **params})
+async def _yearly(
+    client: httpx.AsyncClient, year: int, headers: dict[str, str] | None = None, **params: Any
+) -> httpx.Response:
+    response = await client.get(
+        "/api/v1/reports/yearly-checks", params={"year": year, **params}, headers=headers
+    )
     assert response.status_code == 200, response.text
     return response
 
@@ -209,7 +213,8 @@ def _csv_lines(response: httpx.Response) -> list[list[str]]:
 async def test_the_yearly_summary_as_a_csv(client, year_of_checks) -> None:
     year = today().year
     body = (await _yearly(client, year)).json()
-    lines = _csv_lines(await _yearly(client, year, format="csv"))
+    asked = {"Accept-Language": "vi-VN,vi;q=0.9,en;q=0.8"}
+    lines = _csv_lines(await _yearly(client, year, asked, format="csv"))
     assert lines[0] == [AGENCY]
     assert lines[2] == [f"Kỳ báo cáo: năm {year}"]
     assert lines[4:7] == [[], ["Theo đối tượng"], ["Đối tượng", "Mã đối tượng", *YEARLY_HEADERS]]
