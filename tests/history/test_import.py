@@ -32,8 +32,10 @@ async def due(client: httpx.AsyncClient, **params: Any) -> dict[str, dict[str, A
 async def coverage(client: httpx.AsyncClient) -> dict[str, int]:
     response = await client.get("/api/v1/reports/coverage", params={"group_by": "commune"})
     assert response.status_code == 200, response.text
-    row: dict[str, int] = {r["commune"]: r for r in response.json()["rows"]}[COMMUNE]
-    return row
+    row = {r["commune"]: r for r in response.json()["rows"]}[COMMUNE]
+    assert row.pop("commune_name")  # the commune's name beside its code
+    figures: dict[str, int] = row
+    return figures
 
 
 async def set_grace(client: httpx.AsyncClient, days: int) -> None:

@@ -19,6 +19,7 @@ from tests.test_conventions import assert_problem
 from veteran_care.kit.clock import today
 from veteran_care.kit.text import mask
 from veteran_care.models import Appointment, AppointmentStatus, CancelledBy, Role
+from veteran_care.reports.people import PEOPLE_COLUMNS
 from veteran_care.scheduling.lifecycle import refresh_checkups
 
 S = AppointmentStatus
@@ -225,8 +226,17 @@ async def test_csv_has_a_bom_and_xlsx_is_a_workbook(client, dataset) -> None:
     assert response.headers["content-type"].startswith("text/csv")
     assert "attachment; filename=" in response.headers["content-disposition"]
     assert response.content.startswith("\ufeff".encode())
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert {r["commune"]: int(r["booked"]) for r in rows} == {"03127": 3, "03325": 3, "03328": 2}
+    lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    # The title block, a blank line, then the table under Vietnamese headers, then the totals.
+    rows = [dict(zip(lines[5], line, strict=True)) for line in lines[6:]]
+    assert {r["Mã xã"]: int(r["Số lượt hẹn khám"]) for r in rows} == {
+        "03127": 3,
+        "03325": 3,
+        "03328": 2,
+        "": 8,
+    }
+    assert rows[0]["Xã, phường"] == "Phường Điện Biên Phủ"
+    assert rows[-1]["Xã, phường"] == "Tổng cộng"
     by_accept = await client.get(
         "/api/v1/reports/attendance",
         headers={"Accept": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
@@ -266,19 +276,18 @@ async def test_a_group_with_no_attended_or_missed_checkup_says_why(client, datas
 
 
 async def test_people_behind_the_figures_stream_as_csv(client, dataset) -> None:
-    response = await client.get(
-        "/api/v1/reports/attendance/people", params={"date_from": day(0), "format": "csv"}
-    )
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = await _people_csv(client)
     assert Counter(r["outcome"] for r in rows) == Counter(
         {
-            "attended": 3,
-            "noshow": 2,
-            "cancelled_by_patient": 1,
-            "cancelled_by_facility": 1,
-            "pending": 1,
+            "Đến khám": 3,
+            "Vắng mặt": 2,
+            "Hủy do người được khám": 1,
+            "Hủy do cơ sở khám": 1,
+            "Chưa đến ngày khám": 1,
         }
     )
+    assert {r["commune_name"] for r in rows} >= {"Phường Điện Biên Phủ"}
+    assert {r["facility_name"] for r in rows} == {dataset["clinic"]["name"]}
     page = (
         await client.get(
             "/api/v1/reports/attendance/people", params={"limit": 5, "date_from": day(0)}
@@ -350,13 +359,47 @@ async def test_a_period_that_ends_before_it_starts_is_refused(client) -> None:
         assert [error["field"] for error in body["errors"]] == ["query.date_to"]
 
 
+PEOPLE_HEADERS = [
+    "Mã lượt khám (id)",
+    "Ngày khám",
+    "Mã cơ sở khám (id)",
+    "Cơ sở khám",
+    "Mã người (id)",
+    "Họ và tên",
+    "Số điện thoại",
+    "Mã xã",
+    "Xã, phường",
+    "Giới tính",
+    "Nhóm tuổi",
+    "Kết quả hẹn khám",
+]
+IN_WORDS = {
+    "sex": {"male": "Nam", "female": "Nữ"},
+    "outcome": {
+        "attended": "Đến khám",
+        "noshow": "Vắng mặt",
+        "cancelled_by_patient": "Hủy do người được khám",
+        "cancelled_by_facility": "Hủy do cơ sở khám",
+        "pending": "Chưa đến ngày khám",
+    },
+}
+
+
 async def _people_csv(client: httpx.AsyncClient) -> list[dict[str, str]]:
+    """The list an officer files: the title block, a blank line, the Vietnamese header row,
+    then one line per checkup (read back under the JSON's field names)."""
     response = await client.get(
         "/api/v1/reports/attendance/people", params={"date_from": day(0), "format": "csv"}
     )
     assert response.status_code == 200, response.text
     assert response.content.startswith("\ufeff".encode())
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert lines[0] == ["Sở Nội vụ tỉnh Điện Biên"]
+    assert lines[1] == ["Danh sách người được hẹn khám sức khỏe định kỳ"]
+    assert lines[2] == [f"Kỳ báo cáo: từ {today():%d/%m/%Y}"]
+    assert lines[3][0].startswith("Lập lúc ")
+    assert lines[4:6] == [[], PEOPLE_HEADERS]
+    return [dict(zip(PEOPLE_COLUMNS, line, strict=True)) for line in lines[6:]]
 
 
 async def test_people_csv_says_what_the_json_pages_say(client, client_for, dataset) -> None:
@@ -365,7 +408,10 @@ async def test_people_csv_says_what_the_json_pages_say(client, client_for, datas
             "/api/v1/reports/attendance/people", params={"date_from": day(0), "limit": 100}
         )
     ).json()["items"]
-    as_text = [{k: "" if v is None else str(v) for k, v in item.items()} for item in pages]
+    as_text = [
+        {k: "" if v is None else IN_WORDS.get(k, {}).get(v, str(v)) for k, v in item.items()}
+        for item in pages
+    ]
     rows = await _people_csv(client)
     assert rows == as_text  # same columns, values and order (PostgreSQL writes it with COPY)
     assert {r["phone"] for r in rows} - {""}  # the dataset's people have phones

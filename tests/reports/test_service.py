@@ -36,8 +36,13 @@ async def test_a_table_comes_back_as_it_is_or_as_a_file(session: AsyncSession) -
         True,
     )
     assert isinstance(document.content, str)
-    header = "commune,active,checked_within_interval,due,overdue,never_checked"
-    assert document.content.startswith(exports.BOM + header)
+    lines = document.content.removeprefix(exports.BOM).splitlines()
+    assert lines[1] == "Báo cáo tình hình khám sức khỏe định kỳ theo kỳ hạn"
+    header = (
+        "Xã, phường,Mã xã,Số người đang quản lý,Đã khám trong kỳ hạn,Đến hạn khám,Quá hạn khám,"
+        "Chưa khám lần nào"
+    )
+    assert lines[5] == header.replace("Xã, phường", '"Xã, phường"')
 
 
 async def test_the_chart_is_shown_not_downloaded(session: AsyncSession) -> None:

@@ -1,5 +1,6 @@
 """Report formats: JSON (the route's model), CSV (UTF-8 with BOM, so spreadsheet programs show
-Vietnamese), XLSX (XlsxWriter, constant memory) and an SVG bar chart; person-level lists stream.
+Vietnamese) and an SVG bar chart; person-level lists stream (the officer's CSV and XLSX of a
+table: :mod:`veteran_care.reports.sheets`).
 
 A report in a file format is a :class:`Document`: its content, whole or as a stream of chunks. The
 router sends it (media type, Content-Disposition); nothing here knows about HTTP."""
@@ -8,14 +9,12 @@ import asyncio
 import contextlib
 import csv
 import io
-import tempfile
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from typing import Any
 
-import xlsxwriter  # type: ignore[import-untyped]
 from sqlalchemy import Select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -41,51 +40,25 @@ class Document:
         return f"{self.stem}-{stamp}.{self.extension}"
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if hasattr(value, "value"):  # enums
-        return value.value
-    if isinstance(value, float | int | str):
-        return value
-    return str(value)
-
-
-def csv_file(stem: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> Document:
+def preamble_lines(lines: Sequence[str]) -> str:
+    """Lines above a CSV's table (a title block), one cell each, as CSV text."""
     buffer = io.StringIO()
-    buffer.write(BOM)
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
-    return Document(stem, "csv", CSV_TYPE, buffer.getvalue())
-
-
-def xlsx_file(stem: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> Document:
-    with tempfile.TemporaryFile() as handle:
-        workbook = xlsxwriter.Workbook(handle, {"constant_memory": True, "in_memory": False})
-        sheet = workbook.add_worksheet(stem[:31])
-        bold = workbook.add_format({"bold": True})
-        for col, name in enumerate(columns):
-            sheet.write(0, col, name, bold)
-        for line, row in enumerate(rows, start=1):
-            for col, name in enumerate(columns):
-                sheet.write(line, col, _cell(row.get(name)))
-        workbook.close()
-        handle.seek(0)
-        content = handle.read()
-    return Document(stem, "xlsx", XLSX_TYPE, content)
+    csv.writer(buffer, lineterminator="\n").writerows([[line] if line else [] for line in lines])
+    return buffer.getvalue()
 
 
 def csv_stream(
-    stem: str, columns: Sequence[str], batches: AsyncIterator[Sequence[Sequence[Any]]]
+    stem: str,
+    columns: Sequence[str],
+    batches: AsyncIterator[Sequence[Sequence[Any]]],
+    preamble: Sequence[str] = (),
 ) -> Document:
     """Flat memory however long the list: batches of rows (tuples of plain values: str, numbers,
     dates, UUIDs, None) are written as they come from the database, by the csv module's C loop."""
 
     async def body() -> AsyncIterator[str]:
         buffer = io.StringIO()
-        buffer.write(BOM)
+        buffer.write(BOM + preamble_lines(preamble))
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
         async for batch in batches:
@@ -100,14 +73,17 @@ def csv_stream(
 
 
 def csv_copy_stream(
-    stem: str, sessionmaker: async_sessionmaker[AsyncSession], stmt: Select[Any]
+    stem: str,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    stmt: Select[Any],
+    preamble: Sequence[str] = (),
 ) -> Document:
     """PostgreSQL writes the CSV itself (COPY (SELECT ...) TO STDOUT, header from the column
     labels): Python only passes the bytes on, in chunks of about 256 kB. Flat memory: the copy
     waits while the client has not taken the previous chunks."""
 
     async def body() -> AsyncIterator[bytes]:
-        yield BOM.encode()
+        yield (BOM + preamble_lines(preamble)).encode()
         async with sessionmaker() as reader:
             connection = await reader.connection()
             compiled = stmt.compile(
@@ -154,7 +130,12 @@ def csv_copy_stream(
     return Document(stem, "csv", CSV_TYPE, body())
 
 
-def bar_chart_svg(title: str, subtitle: str, bars: Sequence[tuple[str, float | None, str]]) -> str:
+def bar_chart_svg(
+    title: str,
+    subtitle: str,
+    bars: Sequence[tuple[str, float | None, str]],
+    empty: str = "Không có lượt khám nào.",
+) -> str:
     """A horizontal bar chart of rates (0-100 %): a bar per label, with its note beside it (the
     counts behind the rate, or why there is none), an axis, and room for the longest label."""
     longest = max((len(label) for label, _, _ in bars), default=10)
@@ -192,6 +173,6 @@ def bar_chart_svg(title: str, subtitle: str, bars: Sequence[tuple[str, float | N
             f"{escape(note)}</text>"
         )
     if not bars:
-        parts.append(f'<text x="10" y="{top + 12}" fill="#777">Không có lượt khám nào.</text>')
+        parts.append(f'<text x="10" y="{top + 12}" fill="#777">{escape(empty)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)

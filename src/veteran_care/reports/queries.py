@@ -24,7 +24,6 @@ from typing import Any
 from sqlalchemy import (
     Integer,
     Select,
-    String,
     and_,
     case,
     cast,
@@ -90,7 +89,7 @@ class Scope:
     facilities: frozenset[uuid.UUID] | None  # None: province-wide
 
 
-def _age_band(reference_year: int) -> ColumnElement[Any]:
+def age_band(reference_year: int) -> ColumnElement[Any]:
     age = literal(reference_year) - Beneficiary.birth_year
     return case(*((and_(age >= lo, age <= hi), literal(label)) for lo, hi, label in AGE_BANDS))
 
@@ -119,7 +118,7 @@ def _dimension(name: str, reference_year: int) -> Any:
         "category": _category(),
         "sex": Beneficiary.sex,
         "ethnicity": Beneficiary.ethnicity_code,
-        "age_band": _age_band(reference_year),
+        "age_band": age_band(reference_year),
         "month": _month(Checkup.date),
     }[name]
 
@@ -137,7 +136,7 @@ def _in_scope(checkup: Any, scope: Scope) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _scoped(stmt: Select[Any], scope: Scope) -> Select[Any]:
+def scoped(stmt: Select[Any], scope: Scope) -> Select[Any]:
     """The checkups of the scope, less those rescheduled to one that is in it too."""
     successor = aliased(Checkup)
     moved_within = (
@@ -173,63 +172,10 @@ def attendance_statement(scope: Scope, group_by: Sequence[str], reference_year: 
         stmt = stmt.join(Beneficiary, Beneficiary.id == Checkup.beneficiary_id)
     if "category" in group_by:
         stmt = _by_category(stmt, Checkup.beneficiary_id)
-    stmt = _scoped(stmt, scope).where(Checkup.outcome.is_not(None))
+    stmt = scoped(stmt, scope).where(Checkup.outcome.is_not(None))
     if dims:
         stmt = stmt.group_by(*dims).order_by(*dims)
     return stmt
-
-
-_PHONE = Beneficiary.__table__.c.phone.type
-PHONE_LENGTH = _PHONE.length if isinstance(_PHONE, String) and _PHONE.length else 16
-PEOPLE_COLUMNS = (
-    "checkup_id",
-    "date",
-    "facility_id",
-    "beneficiary_id",
-    "full_name",
-    "phone",
-    "commune",
-    "sex",
-    "age_band",
-    "outcome",
-)
-
-
-def masked_phone(phone: Any) -> ColumnElement[Any]:
-    """``kit.text.mask`` in SQL (PostgreSQL and SQLite): all but the last 4 characters hidden."""
-    length = func.length(phone)
-    hidden = func.substr(literal("*" * PHONE_LENGTH), 1, length - 4, type_=String)
-    shown = func.substr(phone, length - 3, type_=String)
-    return case((length > 4, hidden.concat(shown)), else_=phone)
-
-
-def attendance_people_statement(
-    scope: Scope, reference_year: int, *, mask_phones: bool = False, keyed: bool = True
-) -> Select[Any]:
-    """Who was booked and whether they came: one row per checkup, for follow-up. The columns
-    are PEOPLE_COLUMNS (after ``id``, the pagination key, when ``keyed``)."""
-    phone = masked_phone(Beneficiary.phone) if mask_phones else Beneficiary.phone
-    columns: list[Any] = [
-        Checkup.id.label("checkup_id"),
-        Checkup.date.label("date"),
-        Checkup.facility_id.label("facility_id"),
-        Beneficiary.id.label("beneficiary_id"),
-        Beneficiary.full_name.label("full_name"),
-        phone.label("phone"),
-        Beneficiary.commune_code.label("commune"),
-        Beneficiary.sex.label("sex"),
-        _age_band(reference_year).label("age_band"),
-        Checkup.outcome.label("outcome"),
-    ]
-    if keyed:
-        columns.insert(0, Checkup.id.label("id"))
-    stmt: Select[Any] = (
-        select(*columns)
-        .select_from(Checkup)
-        .join(Beneficiary, Beneficiary.id == Checkup.beneficiary_id)
-    )
-    stmt = _scoped(stmt, scope).where(Checkup.outcome.is_not(None))
-    return stmt.order_by(Checkup.date, Beneficiary.name_search, Checkup.id)
 
 
 def dispensing_statement(scope: Scope, group_by: Sequence[str]) -> Select[Any]:
@@ -266,7 +212,7 @@ def classification_statement(scope: Scope, group_by: Sequence[str], year: int) -
     dims: list[Any] = [
         {
             "category": _category(),
-            "age_band": _age_band(year),
+            "age_band": age_band(year),
         }[name].label(name)
         for name in group_by
     ]
@@ -282,7 +228,7 @@ def classification_statement(scope: Scope, group_by: Sequence[str], year: int) -
     )
     if "category" in group_by:
         stmt = _by_category(stmt, Beneficiary.id)
-    stmt = _scoped(stmt, scope)
+    stmt = scoped(stmt, scope)
     return stmt.group_by(*dims, CheckupConclusion.health_class).order_by(
         *dims, CheckupConclusion.health_class
     )
@@ -292,7 +238,7 @@ def diagnoses_statement(scope: Scope, group_by: Sequence[str], year: int, top: i
     dims: list[Any] = [
         {
             "category": _category(),
-            "age_band": _age_band(year),
+            "age_band": age_band(year),
         }[name].label(name)
         for name in group_by
     ]
@@ -312,7 +258,7 @@ def diagnoses_statement(scope: Scope, group_by: Sequence[str], year: int, top: i
     )
     if "category" in group_by:
         stmt = _by_category(stmt, Beneficiary.id)
-    stmt = _scoped(stmt, scope)
+    stmt = scoped(stmt, scope)
     stmt = stmt.group_by(*dims, Diagnosis.icd10_code)
     return stmt.order_by(*dims, func.count().desc(), Diagnosis.icd10_code)
 

@@ -1,22 +1,28 @@
-"""/api/v1/reports: attendance, coverage, dispensing, health. JSON, CSV, XLSX (and SVG charts),
-chosen by `format` or the Accept header; every pull is audited as an export (by the service)."""
+"""/api/v1/reports: attendance, coverage, dispensing, health, the yearly summary, card coverage.
+JSON, CSV, XLSX (and SVG charts), chosen by `format` or the Accept header, in the language of
+`Accept-Language`; every pull is audited as an export (by the service)."""
 
 import uuid
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.auth.dependencies import allow
 from veteran_care.auth.permissions import Permission
 from veteran_care.auth.principal import Actor
 from veteran_care.db.session import WriteSession
 from veteran_care.errors import problem_responses
+from veteran_care.kit.i18n import negotiate
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from veteran_care.kit.schemas import Day
 from veteran_care.kit.validation import InvalidInput
-from veteran_care.reports import exports, service
-from veteran_care.reports.schemas import AttendancePerson, ReportTable
+from veteran_care.reference.service import agency_name
+from veteran_care.reports import card_coverage, exports, people, service, yearly
+from veteran_care.reports.cards import Bucket
+from veteran_care.reports.filing import Filing
+from veteran_care.reports.schemas import AttendancePerson, CardPerson, ReportTable, YearlySummary
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -42,6 +48,14 @@ def file_responses(*extra: str) -> dict[int | str, dict[str, Any]]:
 
 
 FILE_RESPONSES = file_responses()
+
+
+async def _filing(request: Request, session: AsyncSession) -> Filing:
+    """The language the request asks for (``Accept-Language``, else the setting) and the agency
+    a file is made for (``VETERAN_CARE_AGENCY_NAME``, else the first province's)."""
+    settings = request.app.state.settings
+    language = negotiate(request.headers.get("accept-language"), settings.default_language)
+    return Filing(language=language, agency=await agency_name(session))
 
 
 def _format(request: Request, requested: Format | None, allowed: tuple[str, ...]) -> str:
@@ -101,7 +115,11 @@ async def attendance_report(
 ) -> Any:
     fmt = _format(request, format, ("json", "csv", "xlsx", "svg"))
     period = service.Period(date_from, date_to, campaign_id)
-    return _send(await service.attendance(session, actor, period, group_by, fmt))
+    return _send(
+        await service.attendance(
+            session, actor, period, group_by, fmt, await _filing(request, session)
+        )
+    )
 
 
 @router.get(
@@ -126,8 +144,15 @@ async def attendance_people(
     fmt = _format(request, format, ("json", "csv"))
     period = service.Period(date_from, date_to, campaign_id)
     sessionmaker = request.app.state.sessionmaker
-    report = await service.attendance_people(
-        session, actor, sessionmaker, period, fmt, cursor=cursor, limit=limit
+    report = await people.attendance_people(
+        session,
+        actor,
+        sessionmaker,
+        period,
+        fmt,
+        await _filing(request, session),
+        cursor=cursor,
+        limit=limit,
     )
     return _send(report)
 
@@ -146,7 +171,9 @@ async def coverage_report(
     format: Annotated[Literal["json", "csv", "xlsx"] | None, Query()] = None,
 ) -> Any:
     fmt = _format(request, format, ("json", "csv", "xlsx"))
-    return _send(await service.coverage(session, actor, group_by, fmt))
+    return _send(
+        await service.coverage(session, actor, group_by, fmt, await _filing(request, session))
+    )
 
 
 @router.get(
@@ -168,7 +195,11 @@ async def dispensing_report(
 ) -> Any:
     fmt = _format(request, format, ("json", "csv", "xlsx"))
     period = service.Period(date_from, date_to)
-    return _send(await service.dispensing(session, actor, period, group_by, fmt))
+    return _send(
+        await service.dispensing(
+            session, actor, period, group_by, fmt, await _filing(request, session)
+        )
+    )
 
 
 @router.get(
@@ -191,4 +222,105 @@ async def health_report(
 ) -> Any:
     fmt = _format(request, format, ("json", "csv", "xlsx"))
     period = service.Period(date_from, date_to, campaign_id)
-    return _send(await service.health(session, actor, period, group_by, top, fmt))
+    return _send(
+        await service.health(
+            session, actor, period, group_by, top, fmt, await _filing(request, session)
+        )
+    )
+
+
+@router.get(
+    "/yearly-checks",
+    response_model=YearlySummary,
+    summary="Yearly summary of periodic health checks: by category and by commune",
+    description=(
+        "As the department receives it: the people on the registry, those due, those examined, "
+        "their health class I-V, those referred for treatment and the medicines handed out, by "
+        "category and by commune, with the totals. On the registry: active people today; a "
+        "person of several categories counts in each, a person of none under `no-category`, "
+        "and the totals count each person once. Due: not checked within their interval as "
+        "reckoned on 31 December, counting checks before 1 January. Examined: an attended "
+        "checkup in the year. Health class and referred (a follow-up visit named): the latest "
+        "concluded checkup of the year. Medicines: completed dispenses of the year. "
+        "`format=xlsx` gives one sheet per breakdown, ready to print (A4 landscape); "
+        "`format=csv` the two tables one after the other."
+    ),
+    responses=problem_responses() | FILE_RESPONSES,
+)
+async def yearly_checks(
+    request: Request,
+    actor: Reporter,
+    session: WriteSession,
+    year: Annotated[int, Query(ge=2000, le=2100, description="The calendar year.")],
+    format: Annotated[Literal["json", "csv", "xlsx"] | None, Query()] = None,
+) -> Any:
+    fmt = _format(request, format, ("json", "csv", "xlsx"))
+    return _send(await yearly.summary(session, actor, year, fmt, await _filing(request, session)))
+
+
+@router.get(
+    "/card-coverage",
+    response_model=ReportTable,
+    summary="Card coverage: cards valid today, ending within 30 or 60 days, expired, none",
+    description=(
+        "Active people as of today, by commune and/or category. Only cards of status `active` "
+        "count. Each person is in one of valid, expired or none (they add up to `active`); "
+        "expiring_30 and expiring_60 are among the valid (the card valid today ends within 30 "
+        "or 60 days, that day included; expiring_60 includes expiring_30). A person of several "
+        "categories counts in each, of none under `no-category`; `total` counts each person "
+        "once. The people behind a figure: `/reports/card-coverage/people?bucket=...`."
+    ),
+    responses=problem_responses() | FILE_RESPONSES,
+)
+async def card_coverage_report(
+    request: Request,
+    actor: Reporter,
+    session: WriteSession,
+    group_by: Annotated[list[Literal["commune", "category"]] | None, Query(max_length=2)] = None,
+    format: Annotated[Literal["json", "csv", "xlsx"] | None, Query()] = None,
+) -> Any:
+    fmt = _format(request, format, ("json", "csv", "xlsx"))
+    return _send(
+        await card_coverage.report(session, actor, group_by, fmt, await _filing(request, session))
+    )
+
+
+@router.get(
+    "/card-coverage/people",
+    response_model=Page[CardPerson],
+    summary="The people behind a card coverage figure",
+    description=(
+        "The active people of a bucket (valid, expiring_30, expiring_60, expired, none, as in "
+        "the report), of a commune and/or a category if given (`no-category`: people of none), "
+        "by name. JSON pages (keyset), or the whole list as CSV or XLSX."
+    ),
+    responses=problem_responses() | FILE_RESPONSES,
+)
+async def card_coverage_people(
+    request: Request,
+    actor: Reporter,
+    session: WriteSession,
+    bucket: Annotated[Bucket, Query(description="Which figure's people.")],
+    commune: Annotated[
+        str | None, Query(pattern=r"^[0-9]{5}$", description="5-digit commune code.")
+    ] = None,
+    category: Annotated[
+        str | None,
+        Query(pattern=r"^[a-z][a-z-]{1,39}$", description="Category code, or `no-category`."),
+    ] = None,
+    format: Annotated[Literal["json", "csv", "xlsx"] | None, Query()] = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Any:
+    fmt = _format(request, format, ("json", "csv", "xlsx"))
+    report = await card_coverage.people(
+        session,
+        actor,
+        bucket,
+        (commune, category),
+        fmt,
+        await _filing(request, session),
+        cursor=cursor,
+        limit=limit,
+    )
+    return _send(report)

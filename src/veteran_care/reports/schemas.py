@@ -24,7 +24,11 @@ class ReportTable(Schema):
     formula: str | None = None
     """How a derived figure is computed (the attendance rate), if the report has one."""
     rows: list[dict[str, Any]]
-    """One object per group: the group_by columns, then the figures."""
+    """One object per group: the group_by columns (each code with its name beside it,
+    ``<group>_name``, in the language asked for), then the figures."""
+    total: dict[str, Any] | None = None
+    """The figures over all groups, counted once each (a person of two categories counts once
+    here, in both category rows); the one row itself when the report is not grouped."""
 
 
 class AttendancePerson(Schema):
@@ -36,6 +40,8 @@ class AttendancePerson(Schema):
     """Its day."""
     facility_id: uuid.UUID
     """Where."""
+    facility_name: str
+    """The facility's name."""
     beneficiary_id: uuid.UUID
     """The person."""
     full_name: str
@@ -44,9 +50,53 @@ class AttendancePerson(Schema):
     """Phone number, if known."""
     commune: str | None
     """Commune code of residence."""
+    commune_name: str | None
+    """Its name (2025 administrative units)."""
     sex: str
     """Sex (FHIR AdministrativeGender)."""
     age_band: str | None
     """Age band by birth year (<70, 70-74, 75-79, ...)."""
     outcome: str
     """attended, noshow, pending, cancelled_by_patient or cancelled_by_facility."""
+
+
+class YearlySummary(Schema):
+    """The yearly summary of periodic health checks, by category and by commune."""
+
+    report: str
+    """yearly-checks."""
+    year: int
+    """The calendar year summarised."""
+    generated_at: datetime
+    """When it was computed."""
+    figures: dict[str, str] = Field(description="What each figure counts.")
+    by_category: list[dict[str, Any]]
+    """One row per category (`category`, `category_name`, then the figures); a person of
+    several categories counts in each, a person of none under `no-category`."""
+    by_commune: list[dict[str, Any]]
+    """One row per commune of residence (`commune`, `commune_name`, then the figures)."""
+    total: dict[str, Any]
+    """The figures over everyone, each person counted once."""
+
+
+class CardPerson(Schema):
+    """A person behind a card coverage figure."""
+
+    beneficiary_id: uuid.UUID
+    """The person."""
+    full_name: str
+    """Full name."""
+    birth_year: int
+    """Year of birth."""
+    sex: str
+    """Sex (FHIR AdministrativeGender)."""
+    phone: str | None
+    """Phone number, if known (masked for those who may not see identifiers)."""
+    commune: str | None
+    """Commune code of residence."""
+    commune_name: str | None
+    """Its name (2025 administrative units)."""
+    card_valid_to: date | None
+    """The last day of the card valid today, if there is one."""
+    card_ended_on: date | None
+    """The last day of the latest card that ended before today, if any."""

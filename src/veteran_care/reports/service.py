@@ -6,25 +6,21 @@ The router parses the request and chooses the format (`fmt`: json, csv, xlsx or 
 the route offers); a report comes back as a table (JSON) or an :class:`exports.Document`."""
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.audit import service as audit
 from veteran_care.auth.principal import Actor
 from veteran_care.clinical import icd10
-from veteran_care.db.session import plan_each_execution
 from veteran_care.kit.clock import today
-from veteran_care.kit.pagination import Page, SortKey, page_of, paginate
-from veteran_care.kit.text import mask
 from veteran_care.kit.validation import check_date_range
-from veteran_care.models import Checkup
-from veteran_care.reports import exports, labels, queries
-from veteran_care.reports.schemas import AttendancePerson, ReportTable
+from veteran_care.reports import exports, labels, queries, sheets
+from veteran_care.reports.filing import Filing, columns, title_block, total_label
+from veteran_care.reports.schemas import ReportTable
 
 ATTENDANCE_FIGURES = [
     "booked",
@@ -46,10 +42,6 @@ HEALTH_FIGURES = {
     "people": "distinct beneficiaries with the diagnosis",
 }
 HEALTH_COLUMNS = ["health_class", "checkups", "icd10_code", "title", "diagnoses", "people"]
-EXPORT_BATCH = 2000  # rows per fetch of the CSV export on SQLite
-PEOPLE_KEY = SortKey(
-    Checkup.date, parse=lambda v: date.fromisoformat(v), dump=lambda v: v.isoformat()
-)
 
 
 @dataclass(frozen=True)
@@ -75,7 +67,7 @@ class Period:
         }
 
 
-def _scope(actor: Actor, period: Period) -> queries.Scope:
+def scope_of(actor: Actor, period: Period) -> queries.Scope:
     check_date_range(period.date_from, period.date_to)
     principal = actor.require()
     return queries.Scope(period.date_from, period.date_to, period.campaign_id, principal.scope)
@@ -96,7 +88,7 @@ def _with_rate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-async def _audit(session: AsyncSession, actor: Actor, what: str, fmt: str) -> None:
+async def audit_pull(session: AsyncSession, actor: Actor, what: str, fmt: str) -> None:
     await audit.record(session, actor, "export", resource_type="report", detail=f"{what} as {fmt}")
 
 
@@ -105,15 +97,26 @@ async def _deliver(
     actor: Actor,
     fmt: str,
     table: ReportTable,
-    columns: list[str],
+    figures: Sequence[str],
+    filing: Filing,
+    period: str,
 ) -> ReportTable | exports.Document:
-    """Audit the pull, then hand the table over as it is (JSON) or as a file of these columns."""
-    await _audit(session, actor, table.report, fmt)
-    if fmt == "csv":
-        return exports.csv_file(table.report, columns, table.rows)
-    if fmt == "xlsx":
-        return exports.xlsx_file(table.report, columns, table.rows)
-    return table
+    """Audit the pull, name each grouping's codes, then hand the table over as it is (JSON) or as
+    the file an officer files (CSV, XLSX): title block, headers, rows, totals."""
+    await audit_pull(session, actor, table.report, fmt)
+    language = filing.language
+    table.rows = await labels.with_names(session, table.group_by, table.rows, language)
+    if fmt not in ("csv", "xlsx"):
+        return table
+    block = await title_block(session, actor, filing, table.report, period, table.generated_at)
+    sheet = sheets.Sheet(
+        name=labels.text("Report", language),
+        columns=columns(table.group_by, figures, language),
+        rows=table.rows,
+        total=table.total if table.group_by else None,
+        total_label=total_label(language),
+    )
+    return sheets.document(fmt, table.report, block, [sheet])
 
 
 async def attendance(
@@ -122,19 +125,24 @@ async def attendance(
     period: Period,
     group_by: Sequence[str] | None,
     fmt: str,
+    filing: Filing = Filing(),
 ) -> ReportTable | exports.Document:
     """Booked, attended, no-show, cancelled by whom, rate; `svg` charts the rate by the first
     grouping (commune by default)."""
     groups = _groups(group_by)
     if fmt == "svg" and not groups:
         groups = ["commune"]
-    scope = _scope(actor, period)
+    scope = scope_of(actor, period)
     statement = queries.attendance_statement(scope, groups, period.year)
     rows = _with_rate(_json_safe(await queries.rows(session, statement)))
     if fmt == "svg":
-        await _audit(session, actor, "attendance", fmt)
-        svg = await _attendance_chart(session, groups[0], period, rows)
+        await audit_pull(session, actor, "attendance", fmt)
+        svg = await _attendance_chart(session, groups[0], period, rows, filing.language)
         return exports.Document("attendance", "svg", exports.SVG_TYPE, svg, attachment=False)
+    total = rows[0] if not groups else None
+    if groups:
+        ungrouped = queries.attendance_statement(scope, [], period.year)
+        total = _with_rate(_json_safe(await queries.rows(session, ungrouped)))[0]
     table = ReportTable(
         report="attendance",
         generated_at=datetime.now().astimezone(),
@@ -143,132 +151,112 @@ async def attendance(
         figures=queries.STATUS_NOTES | {"attendance_rate": queries.RATE_FORMULA},
         formula=queries.RATE_FORMULA,
         rows=rows,
+        total=total,
     )
-    return await _deliver(session, actor, fmt, table, groups + ATTENDANCE_FIGURES)
+    words = _period_words(period, filing.language)
+    return await _deliver(session, actor, fmt, table, ATTENDANCE_FIGURES, filing, words)
 
 
-def _rate_note(row: dict[str, Any]) -> str:
+def _period_words(period: Period, language: str) -> str:
+    campaign = str(period.campaign_id) if period.campaign_id else None
+    return labels.period(period.date_from, period.date_to, campaign, language)
+
+
+def _rate_note(row: dict[str, Any], language: str) -> str:
     attended, seen = row["attended"], row["attended"] + row["noshow"]
     if not seen:
-        return f"chưa có lượt khám nào đã diễn ra ({row['booked']} lượt đặt)"
-    rate = f"{row['attendance_rate']:.1f}".replace(".", ",")
-    return f"{rate} % ({attended}/{seen} lượt đến hẹn)"
+        return labels.text("no checkup held yet ({booked} booked)", language, booked=row["booked"])
+    rate = f"{row['attendance_rate']:.1f}"
+    if language == "vi":
+        rate = rate.replace(".", ",")
+    return labels.text(
+        "{rate} % ({attended}/{seen} came or missed)",
+        language,
+        rate=rate,
+        attended=attended,
+        seen=seen,
+    )
 
 
 async def _attendance_chart(
-    session: AsyncSession, group: str, period: Period, rows: list[dict[str, Any]]
+    session: AsyncSession, group: str, period: Period, rows: list[dict[str, Any]], language: str
 ) -> str:
     """The attendance rate by a grouping, with names, the period and the counts behind it."""
-    known = await labels.names(session, group)
-    campaign = str(period.campaign_id) if period.campaign_id else None
+    known = await labels.names(session, group, language)
     bars = [
-        (labels.label(group, row[group], known), row["attendance_rate"], _rate_note(row))
+        (
+            labels.label(group, row[group], known, language),
+            row["attendance_rate"],
+            _rate_note(row, language),
+        )
         for row in rows
     ]
     return exports.bar_chart_svg(
-        f"Tỷ lệ đến khám theo {labels.GROUP_NAMES[group]}",
-        f"Thời gian: {labels.period(period.date_from, period.date_to, campaign)}. Tỷ lệ = "
-        "lượt đến khám / lượt đến hẹn (đến khám hoặc vắng mặt).",
+        labels.text(labels.CHART_TITLES[group], language),
+        labels.text(
+            "Period: {period}. Rate = attended / (attended or did not come).",
+            language,
+            period=_period_words(period, language),
+        ),
         bars,
+        empty=labels.text("No checkup at all.", language),
     )
-
-
-async def attendance_people(
-    session: AsyncSession,
-    actor: Actor,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    period: Period,
-    fmt: str,
-    *,
-    cursor: str | None,
-    limit: int,
-) -> Page[AttendancePerson] | exports.Document:
-    """The people behind the attendance figures: JSON pages, or the whole list as a CSV stream
-    (read by its own session from `sessionmaker`, after this transaction has committed)."""
-    scope = _scope(actor, period)
-    masked = not actor.require().sees_identifiers
-    await _audit(session, actor, "attendance people", fmt)
-    if fmt == "csv":
-        listed = queries.attendance_people_statement(
-            scope, period.year, mask_phones=masked, keyed=False
-        )
-        return _people_csv(session, sessionmaker, listed)
-    statement = queries.attendance_people_statement(scope, period.year)
-    return await _people_page(session, statement, masked, cursor, limit)
-
-
-def _people_csv(
-    session: AsyncSession, sessionmaker: async_sessionmaker[AsyncSession], listed: Select[Any]
-) -> exports.Document:
-    stem = "attendance-people"
-    if session.get_bind().dialect.name == "postgresql":
-        return exports.csv_copy_stream(stem, sessionmaker, listed)
-
-    async def batches() -> AsyncIterator[Sequence[Row[Any]]]:
-        async with sessionmaker() as reader:
-            result = await reader.stream(listed.execution_options(yield_per=EXPORT_BATCH))
-            async for batch in result.partitions():
-                yield batch
-
-    return exports.csv_stream(stem, queries.PEOPLE_COLUMNS, batches())
-
-
-async def _people_page(
-    session: AsyncSession, statement: Select[Any], masked: bool, cursor: str | None, limit: int
-) -> Page[AttendancePerson]:
-    keyed = paginate(
-        statement.order_by(None),
-        id_column=Checkup.id,
-        sort="date",
-        key=PEOPLE_KEY,
-        cursor=cursor,
-        limit=limit,
-    )
-    await plan_each_execution(session)
-    rows = (await session.execute(keyed)).all()
-    items, next_cursor = page_of(rows, sort="date", key=PEOPLE_KEY, limit=limit)
-    people = []
-    for row in items:
-        item = dict(row._mapping)
-        if masked:
-            item["phone"] = mask(item["phone"])
-        people.append(AttendancePerson.model_validate(item))
-    return Page(items=people, next_cursor=next_cursor)
 
 
 async def coverage(
-    session: AsyncSession, actor: Actor, group_by: Sequence[str] | None, fmt: str
+    session: AsyncSession,
+    actor: Actor,
+    group_by: Sequence[str] | None,
+    fmt: str,
+    filing: Filing = Filing(),
 ) -> ReportTable | exports.Document:
     """Active people checked within their interval, due, overdue, never checked; as of today."""
     groups = _groups(group_by)
     principal = actor.require()
-    stmt = await queries.coverage_statement(session, today(), groups, principal.scope)
+    on = today()
+    stmt = await queries.coverage_statement(session, on, groups, principal.scope)
+    rows = _json_safe(await queries.rows(session, stmt))
+    total = rows[0] if not groups and rows else None
+    if groups:
+        ungrouped = await queries.coverage_statement(session, on, [], principal.scope)
+        total = _json_safe(await queries.rows(session, ungrouped))[0]
     table = ReportTable(
         report="coverage",
         generated_at=datetime.now().astimezone(),
-        filters={"on": today()},
+        filters={"on": on},
         group_by=groups,
         figures=queries.COVERAGE_NOTES,
-        rows=_json_safe(await queries.rows(session, stmt)),
+        rows=rows,
+        total=total,
     )
-    return await _deliver(session, actor, fmt, table, groups + list(queries.COVERAGE_NOTES))
+    words = labels.text("on {day}", filing.language, day=f"{on:%d/%m/%Y}")
+    return await _deliver(session, actor, fmt, table, list(queries.COVERAGE_NOTES), filing, words)
 
 
 async def dispensing(
-    session: AsyncSession, actor: Actor, period: Period, group_by: Sequence[str] | None, fmt: str
+    session: AsyncSession,
+    actor: Actor,
+    period: Period,
+    group_by: Sequence[str] | None,
+    fmt: str,
+    filing: Filing = Filing(),
 ) -> ReportTable | exports.Document:
     """Quantities and people by medicine (by default), ATC group, facility, month."""
     groups = _groups(group_by) or ["medicine"]
-    scope = _scope(actor, period)
+    scope = scope_of(actor, period)
+    rows = await queries.rows(session, queries.dispensing_statement(scope, groups))
+    total = (await queries.rows(session, queries.dispensing_statement(scope, [])))[0]
     table = ReportTable(
         report="dispensing",
         generated_at=datetime.now().astimezone(),
         filters={"date_from": period.date_from, "date_to": period.date_to},
         group_by=groups,
         figures=DISPENSING_FIGURES,
-        rows=_json_safe(await queries.rows(session, queries.dispensing_statement(scope, groups))),
+        rows=_json_safe(rows),
+        total=total,
     )
-    return await _deliver(session, actor, fmt, table, [*groups, *DISPENSING_FIGURES])
+    words = _period_words(period, filing.language)
+    return await _deliver(session, actor, fmt, table, list(DISPENSING_FIGURES), filing, words)
 
 
 async def health(
@@ -278,10 +266,11 @@ async def health(
     group_by: Sequence[str] | None,
     top: int,
     fmt: str,
+    filing: Filing = Filing(),
 ) -> ReportTable | exports.Document:
     """Classification I-V distribution and the `top` ICD-10 diagnoses of each group."""
     groups = _groups(group_by)
-    scope = _scope(actor, period)
+    scope = scope_of(actor, period)
     rows = await _health_rows(session, scope, groups, period.year, top)
     table = ReportTable(
         report="health",
@@ -291,7 +280,8 @@ async def health(
         figures=HEALTH_FIGURES,
         rows=rows,
     )
-    return await _deliver(session, actor, fmt, table, ["kind", *groups, *HEALTH_COLUMNS])
+    words = _period_words(period, filing.language)
+    return await _deliver(session, actor, fmt, table, ["kind", *HEALTH_COLUMNS], filing, words)
 
 
 async def _health_rows(

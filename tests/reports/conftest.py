@@ -1,0 +1,11 @@
+import pytest
+
+from tests.reports.test_reports import dataset  # noqa: F401
+from veteran_care.config import Settings
+
+
+@pytest.fixture(scope="session")
+def settings(settings: Settings) -> Settings:
+    """The department files its reports in Vietnamese, the deployment's default; the tests of
+    English ask for it with Accept-Language."""
+    return settings.model_copy(update={"default_language": "vi"})
