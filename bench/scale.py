@@ -182,7 +182,24 @@ async def build(args: argparse.Namespace, backend: str, size: int) -> tuple[str,
         return url, time.perf_counter() - started, 0.0
     started = time.perf_counter()
     await asyncio.to_thread(migrate.upgrade, url)  # a newer head's migrations (and backfills)
-    return url, 0.0, time.perf_counter() - started
+    took = time.perf_counter() - started
+    if took > 1:  # something was migrated: statistics for new columns, a fresh visibility map
+        await analyze(backend, url, other)
+    return url, 0.0, took
+
+
+async def analyze(backend: str, url: str, other: str) -> None:
+    if backend == "postgresql":
+        connection = await asyncpg.connect(other)
+        try:
+            await connection.execute("VACUUM ANALYZE")
+        finally:
+            await connection.close()
+    else:
+        engine = sqlalchemy.create_engine(other)
+        with engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE")
+        engine.dispose()
 
 
 @contextmanager
@@ -308,6 +325,7 @@ def report(found: dict[tuple[str, int], dict[str, Any]], sizes: list[int]) -> No
 
 async def run(args: argparse.Namespace) -> None:
     found: dict[tuple[str, int], dict[str, Any]] = {}
+    print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     for backend in args.backends:
         for size in args.sizes:
             url, built, migrated = await build(args, backend, size)

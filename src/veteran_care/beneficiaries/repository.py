@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, bindparam, exists, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from veteran_care.db.session import plan_each_execution
 from veteran_care.kit.pagination import SortKey, datetime_key, fetch_page, paginate, text_key
 from veteran_care.kit.text import fold, like_escape
 from veteran_care.models import (
@@ -189,6 +190,8 @@ async def list_beneficiaries(
     words = name_words(filters.q)
     if words and key.column is Beneficiary.name_search:
         stmt = _by_name(filters, words, sort=sort, cursor=cursor, limit=limit)
+        # A generic plan cannot know where the words' range starts nor how common they are.
+        await plan_each_execution(session)
     else:
         stmt = _filtered(filters)
     return await fetch_page(
