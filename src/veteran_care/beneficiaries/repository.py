@@ -178,6 +178,12 @@ def _by_name(
     return select(Beneficiary).where(Beneficiary.id.in_(select(found.c.id)))
 
 
+def _indexed_words(session: AsyncSession) -> bool:
+    """PostgreSQL indexes the later words by trigrams; SQLite cannot, and walks the name index
+    for them either way: one statement (as before decision 0035) reads fewer rows there."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 async def list_beneficiaries(
     session: AsyncSession,
     filters: BeneficiaryFilters,
@@ -188,7 +194,7 @@ async def list_beneficiaries(
 ) -> tuple[list[Beneficiary], str | None]:
     key = BENEFICIARY_SORTS[sort]
     words = name_words(filters.q)
-    if words and key.column is Beneficiary.name_search:
+    if words and key.column is Beneficiary.name_search and _indexed_words(session):
         stmt = _by_name(filters, words, sort=sort, cursor=cursor, limit=limit)
         # A generic plan cannot know where the words' range starts nor how common they are.
         await plan_each_execution(session)
