@@ -1,4 +1,5 @@
-"""Import benchmark on PostgreSQL: a generated province list of beneficiaries, imported twice.
+"""Import benchmark on PostgreSQL: a generated province list of beneficiaries with their cards
+and last checks, imported twice.
 
     .venv/bin/python bench/import_bench.py [--rows 100000] [--batch-size 1000] [--keep] [--profile]
 
@@ -6,13 +7,15 @@
    demo facilities of Điện Biên.
 2. A CSV of ``--rows`` realistic rows (Vietnamese headers, names of the province's ethnic groups,
    DD/MM/YYYY or year-only births, CCCD and/or BHXH number, categories with disability rates,
-   facility codes), written to a temporary file.
+   facility codes), a card for most (number, validity, ``ma_kcb_bd``) and the last check of two
+   in three (``ngay_kham_gan_nhat``, ``phan_loai_suc_khoe``, ``noi_kham``), written to a
+   temporary file.
 3. ``veteran_care.registry_import.importer.import_beneficiaries`` on it, as the CLI runs it
    (``system_actor("import")``): every row created. Then the same file again: every row
    unchanged, nothing written. Rows per second for both; ``--profile`` prints the top of a
    cProfile of the first import.
 
-Target (issue 6): 100,000 rows at 5,000 rows/s or more.
+Target (issues 6 and 24): 100,000 rows, with cards and past checks, at 5,000 rows/s or more.
 """
 
 import argparse
@@ -60,6 +63,13 @@ HEADER = [
     "Huyện cũ",
     "Đối tượng",
     "Mã cơ sở",
+    "so_the_bhyt",
+    "the_tu_ngay",
+    "the_den_ngay",
+    "ma_kcb_bd",
+    "ngay_kham_gan_nhat",
+    "phan_loai_suc_khoe",
+    "noi_kham",
 ]
 
 
@@ -79,6 +89,23 @@ def _categories(rng: random.Random, female: bool) -> str:
     if rng.random() < 0.12:
         codes.append(f"Bệnh binh:{rng.randint(41, 100)}")
     return ";".join(codes or ["veteran"])
+
+
+def _card(rng: random.Random, bhxh: str, facility_codes: list[str]) -> list[str]:
+    """A card valid this year (nine in ten people with a BHXH number), legacy 15 characters."""
+    if not bhxh or rng.random() >= 0.9:
+        return ["", "", "", ""]
+    year = date.today().year
+    return [f"CB211{bhxh}", f"01/01/{year}", f"31/12/{year}", rng.choice(facility_codes)]
+
+
+def _last_check(rng: random.Random, facility_codes: list[str]) -> list[str]:
+    """The last check of two people in three, within two years, here or somewhere in words."""
+    if rng.random() >= 0.67:
+        return ["", "", ""]
+    day = date.today() - timedelta(days=rng.randint(20, 730))
+    place = rng.choice(facility_codes) if rng.random() < 0.7 else "Bệnh viện tỉnh bạn"
+    return [day.strftime("%d/%m/%Y"), rng.choice(["I", "II", "III", "IV", "V"]), place]
 
 
 def write_csv(path: Path, rows: int, seed: int) -> None:
@@ -115,6 +142,8 @@ def write_csv(path: Path, rows: int, seed: int) -> None:
                     DIEN_BIEN.district_of[commune],
                     _categories(rng, female),
                     rng.choice(facility_codes),
+                    *_card(rng, bhxh, facility_codes),
+                    *_last_check(rng, facility_codes),
                 ]
             )
 

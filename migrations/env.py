@@ -82,6 +82,9 @@ def run_migrations_online() -> None:
         url = config.attributes.get("database_url")
         if url is not None:
             settings = settings.model_copy(update={"database_url": url})
+        # No per-statement timeout: a backfill of a registry of a million people takes longer
+        # than a request may (bench/scale.py times the migrations it runs).
+        settings = settings.model_copy(update={"db_statement_timeout_ms": 0})
         asyncio.run(_run_async(create_engine(settings)))
     elif isinstance(connectable, AsyncEngine):
         asyncio.run(_run_async(connectable))

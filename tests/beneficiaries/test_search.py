@@ -6,6 +6,7 @@ import httpx
 
 from tests.factories import create_beneficiary
 from tests.test_conventions import assert_problem
+from veteran_care.kit.text import fold
 
 URL = "/api/v1/beneficiaries"
 
@@ -129,3 +130,45 @@ async def test_cursor_of_another_sort_is_refused(client: httpx.AsyncClient) -> N
         URL, params={"q": "thao a lu", "cursor": page["next_cursor"], "sort": "created_at"}
     )
     assert_problem(response, 422, "invalid-cursor")
+
+
+async def test_a_word_first_or_later_in_the_name_pages_in_name_order(
+    client: httpx.AsyncClient,
+) -> None:
+    """A family name that is also someone's middle or given name: both kinds of match, merged in
+    name order across pages, each person once, in either direction."""
+    names = [
+        "Nguyễn Văn An",
+        "Trần Nguyễn Bình",  # later word
+        "Nguyễn Thị Cúc",
+        "Lê Văn Nguyên",  # later word, prefix of it
+        "Nguyễn Văn Dũng",
+        "Phạm Thị Hà",  # no match
+        "Nguyên Văn Xuân",  # first word, "nguyen" folded
+        "Anguyen Văn Tư",  # no word starts with it
+    ]
+    people = {n: (await create_beneficiary(client, full_name=n))["id"] for n in names}
+    expected = [
+        people[n]
+        for n in sorted(
+            (n for n in names if n not in ("Phạm Thị Hà", "Anguyen Văn Tư")),
+            key=lambda n: (fold(n), people[n]),
+        )
+    ]
+    for sort, order in (("full_name", expected), ("-full_name", expected[::-1])):
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params: dict[str, object] = {"q": "nguyen", "limit": 2, "sort": sort}
+            if cursor:
+                params["cursor"] = cursor
+            response = await client.get(URL, params=params)
+            assert response.status_code == 200, response.text
+            seen += [item["id"] for item in response.json()["items"]]
+            cursor = response.json()["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == order
+    assert await _ids(client, q="nguyen binh") == [people["Trần Nguyễn Bình"]]
+    assert await _ids(client, q="binh nguyen") == [people["Trần Nguyễn Bình"]]
+    assert await _ids(client, q="nguyen xuan") == [people["Nguyên Văn Xuân"]]

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, exists, or_, select
+from sqlalchemy import Select, and_, bindparam, exists, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from veteran_care.kit.pagination import SortKey, datetime_key, fetch_page, text_key
+from veteran_care.db.session import plan_each_execution
+from veteran_care.kit.pagination import SortKey, datetime_key, fetch_page, paginate, text_key
 from veteran_care.kit.text import fold, like_escape
 from veteran_care.models import (
     Beneficiary,
@@ -73,8 +74,35 @@ async def visible(
     return bool(await session.scalar(stmt))
 
 
-def _search_clause(q: str) -> Any:
-    """Identifiers match exactly; anything else matches every folded word of the name."""
+def name_words(q: str | None) -> list[str]:
+    """The folded words of a name query; none for an identifier (matched exactly)."""
+    return [] if not q or is_identifier(q) else fold(q).split()
+
+
+def _word_clause(word: str) -> Any:
+    """``word`` starts a word of the name: "nguyen an" finds "Nguyễn Văn An", "van an" does
+    not find "Nguyễn Văn Bình". Both LIKE forms can use the trigram index."""
+    name, word = Beneficiary.name_search, like_escape(word)
+    return or_(name.like(f"{word}%", escape="\\"), name.like(f"% {word}%", escape="\\"))
+
+
+def _first_word(word: str) -> Any:
+    """The name's first word starts with ``word``: a range of the name index as well as the
+    LIKE (the range is what lets the database walk the index from the right place)."""
+    name = Beneficiary.name_search
+    clause = and_(name.like(f"{like_escape(word)}%", escape="\\"), name >= word)
+    if ord(word[-1]) < 0x10FFFF:
+        clause = and_(clause, name < word[:-1] + chr(ord(word[-1]) + 1))
+    return clause
+
+
+def _later_word(word: str) -> Any:
+    """A later word of the name starts with ``word`` (trigram-indexed on PostgreSQL)."""
+    return Beneficiary.later_names_search.like(f"% {like_escape(word)}%", escape="\\")
+
+
+def _identifier_clause(q: str) -> Any:
+    """Identifiers match exactly: CCCD/CMND, BHXH number (the person's or a card's), card."""
     compact = q.replace(" ", "")
     if _NATIONAL_ID.match(compact):
         return Beneficiary.national_id == compact
@@ -84,26 +112,17 @@ def _search_clause(q: str) -> Any:
             Beneficiary.bhxh_number == compact,
             Beneficiary.id.in_(card_holders.where(InsuranceCard.number == compact)),
         )
-    if _LEGACY_CARD.match(compact):
-        return Beneficiary.id.in_(card_holders.where(InsuranceCard.number == compact.upper()))
-    # Every word of the query starts a word of the name: "nguyen an" finds "Nguyễn Văn An",
-    # "van an" does not find "Nguyễn Văn Bình". Both LIKE forms can use the trigram index.
-    name = Beneficiary.name_search
-    return and_(
-        *(
-            or_(
-                name.like(f"{like_escape(word)}%", escape="\\"),
-                name.like(f"% {like_escape(word)}%", escape="\\"),
-            )
-            for word in fold(q).split()
-        )
-    )
+    return Beneficiary.id.in_(card_holders.where(InsuranceCard.number == compact.upper()))
 
 
-def _filtered(filters: BeneficiaryFilters) -> Select[Beneficiary]:
+def _filtered(filters: BeneficiaryFilters, *, name: bool = True) -> Select[Beneficiary]:
+    """The filters as a statement; without the name words when ``name`` is false (the caller
+    splits them, ``_by_name``)."""
     stmt = select(Beneficiary)
-    if filters.q:
-        stmt = stmt.where(_search_clause(filters.q))
+    if filters.q and is_identifier(filters.q):
+        stmt = stmt.where(_identifier_clause(filters.q))
+    elif filters.q and name:
+        stmt = stmt.where(*(_word_clause(w) for w in name_words(filters.q)))
     if filters.commune_code is not None:
         stmt = stmt.where(Beneficiary.commune_code == filters.commune_code)
     if filters.ethnicity_code is not None:
@@ -131,6 +150,40 @@ def _filtered(filters: BeneficiaryFilters) -> Select[Beneficiary]:
     return stmt
 
 
+def _by_name(
+    filters: BeneficiaryFilters, words: list[str], *, sort: str, cursor: str | None, limit: int
+) -> Select[Beneficiary]:
+    """A name search in name order, as two pages merged (decision 0035): people whose first
+    word starts with the query's first word (a walk of the name index from that word on, the
+    right plan however common the word: "nguyen" is a third of the country), and people with
+    a later word starting with it (the trigram index of the later words: few for a family
+    name). Each branch stops at a page; the people of both, in order, are the page."""
+    key = BENEFICIARY_SORTS[sort]
+    base = _filtered(filters, name=False).with_only_columns(Beneficiary.id, key.column)
+    others = [_word_clause(w) for w in words[1:]]
+    branches = [
+        paginate(
+            base.where(clause, *others),
+            id_column=Beneficiary.id,
+            sort=sort,
+            key=key,
+            cursor=cursor,
+            limit=limit,
+        )
+        .subquery()
+        .select()
+        for clause in (_first_word(words[0]), _later_word(words[0]))
+    ]
+    found = union_all(*branches).subquery()
+    return select(Beneficiary).where(Beneficiary.id.in_(select(found.c.id)))
+
+
+def _indexed_words(session: AsyncSession) -> bool:
+    """PostgreSQL indexes the later words by trigrams; SQLite cannot, and walks the name index
+    for them either way: one statement (as before decision 0035) reads fewer rows there."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 async def list_beneficiaries(
     session: AsyncSession,
     filters: BeneficiaryFilters,
@@ -140,9 +193,16 @@ async def list_beneficiaries(
     limit: int,
 ) -> tuple[list[Beneficiary], str | None]:
     key = BENEFICIARY_SORTS[sort]
+    words = name_words(filters.q)
+    if words and key.column is Beneficiary.name_search and _indexed_words(session):
+        stmt = _by_name(filters, words, sort=sort, cursor=cursor, limit=limit)
+        # A generic plan cannot know where the words' range starts nor how common they are.
+        await plan_each_execution(session)
+    else:
+        stmt = _filtered(filters)
     return await fetch_page(
         session,
-        _filtered(filters),
+        stmt,
         id_column=Beneficiary.id,
         sort=sort,
         key=key,

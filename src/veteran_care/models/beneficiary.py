@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
+    Computed,
     Date,
     ForeignKey,
     Index,
@@ -60,12 +61,24 @@ class CardStatus(StrEnum):
     entered_in_error = "entered-in-error"
 
 
+# The first word's letters and digits trimmed from the left (ltrim with a set of characters
+# means the same on PostgreSQL and SQLite): " van an" of "nguyen van an", "" of a one-word name.
+LATER_NAMES_SQL = "ltrim(name_search, 'abcdefghijklmnopqrstuvwxyz0123456789')"
+
+
 class Beneficiary(IdMixin, TimestampMixin, VersionedMixin, Base):
     __tablename__ = "beneficiaries"
 
     full_name: Mapped[str] = mapped_column(String(200))
     # Accent-folded, lower-cased full name: the search key ("nguyen van an").
     name_search: Mapped[str] = mapped_column(String(200))
+    # The search key from the end of its first word on (" van an"): where a query word may start
+    # a later word of the name. Computed by the database (the same SQL on both); PostgreSQL
+    # indexes it by trigrams, so a family name that is also a middle name somewhere is found
+    # without reading every person of that family (decision 0035).
+    later_names_search: Mapped[str] = mapped_column(
+        String(200), Computed(LATER_NAMES_SQL, persisted=True)
+    )
     birth_date: Mapped[date | None] = mapped_column(Date, default=None)
     birth_year: Mapped[int] = mapped_column(SmallInteger, index=True)
     sex: Mapped[Sex] = mapped_column(enum_column(Sex, "sex"))
@@ -90,6 +103,11 @@ class Beneficiary(IdMixin, TimestampMixin, VersionedMixin, Base):
         default=BeneficiaryStatus.active,
     )
     date_of_death: Mapped[date | None] = mapped_column(Date, default=None)
+    # The day of the person's last check: the latest fulfilled appointment or past check (one
+    # entered in error aside). Kept by the database's triggers in the transaction of the write
+    # that changes it, so that the due list reads one column instead of every check (decision
+    # 0036). Never written by the application.
+    last_checked_on: Mapped[date | None] = mapped_column(Date, default=None)
 
     categories: Mapped[list["BeneficiaryCategoryMembership"]] = relationship(
         lazy="raise",
@@ -108,6 +126,14 @@ class Beneficiary(IdMixin, TimestampMixin, VersionedMixin, Base):
             "(national_id IS NULL) = (national_id_type IS NULL)", name="national_id_typed"
         ),
         Index("ix_beneficiaries_name_search_id", "name_search", "id"),
+        # The due list of a commune, in name order: a page is a walk of this index.
+        Index("ix_beneficiaries_commune_name_search_id", "commune_code", "name_search", "id"),
+        Index(
+            "ix_beneficiaries_later_names_search_trgm",
+            "later_names_search",
+            postgresql_using="gin",
+            postgresql_ops={"later_names_search": "gin_trgm_ops"},
+        ),
         Index("ix_beneficiaries_created_at_id", "created_at", "id"),
         Index(
             "ix_beneficiaries_name_search_trgm",

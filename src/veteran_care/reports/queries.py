@@ -270,8 +270,8 @@ async def coverage_statement(
     facilities: frozenset[uuid.UUID] | None,
 ) -> Select[Any]:
     """Active people: checked within their interval, due (not within), overdue, never checked."""
-    cutoffs, last_check = await person_cutoffs(session, on)
-    last = last_check.c.last_checked_on
+    cutoffs = await person_cutoffs(session, on)
+    last = Beneficiary.last_checked_on
     within = and_(last.is_not(None), last > cutoffs.c.due_cutoff)
     overdue = or_(last.is_(None), last < cutoffs.c.overdue_cutoff)
     dims: list[Any] = [
@@ -296,7 +296,6 @@ async def coverage_statement(
         )
         .select_from(Beneficiary)
         .join(cutoffs, cutoffs.c.beneficiary_id == Beneficiary.id)
-        .outerjoin(last_check, last_check.c.beneficiary_id == Beneficiary.id)
         .where(Beneficiary.status == BeneficiaryStatus.active)
     )
     if "category" in group_by:

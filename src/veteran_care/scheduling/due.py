@@ -1,8 +1,9 @@
 """The due list: active people with no fulfilled check (nor past check recorded at go-live)
 within their interval and none booked ahead; overdue past the grace period. Computed in SQL
-(cut-off dates are computed here, per category, since month arithmetic differs between
-PostgreSQL and SQLite). And the same question about one person (``person_due``): due or not,
-why, since when and under which category."""
+from each person's last check, a column the database keeps (decision 0036); cut-off dates are
+computed here, per category, since month arithmetic differs between PostgreSQL and SQLite.
+And the same question about one person (``person_due``): due or not, why, since when and under
+which category."""
 
 import calendar
 import uuid
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, literal, or_, select, union_all
+from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.db.session import plan_each_execution
@@ -26,8 +27,6 @@ from veteran_care.models import (
     BeneficiaryStatus,
     Checkup,
     CheckupStatus,
-    PastCheck,
-    PastCheckStatus,
 )
 
 DUE_SORT = "full_name"
@@ -52,17 +51,23 @@ class DueFilters:
     beneficiary_id: uuid.UUID | None = None
 
 
-async def person_cutoffs(session: AsyncSession, on: date) -> tuple[Any, Any]:
-    """Per person: the due and overdue cut-off dates (shortest interval of their categories),
-    and the date of their last check: a fulfilled examination, or a past check recorded at
-    go-live (one withdrawn as entered in error aside)."""
+async def category_cutoffs(session: AsyncSession, on: date) -> tuple[dict[str, date], ...]:
+    """Per category: the due cut-off (a last check on or before it is due) and the overdue one
+    (the due cut-off less the grace)."""
     categories = (await session.scalars(select(BeneficiaryCategory))).all()
     due_cutoff = {c.code: months_before(on, c.check_interval_months) for c in categories}
     overdue_cutoff = {
         c.code: due_cutoff[c.code] - timedelta(days=c.overdue_grace_days) for c in categories
     }
+    return due_cutoff, overdue_cutoff
+
+
+async def person_cutoffs(session: AsyncSession, on: date) -> Any:
+    """Per person: the due and overdue cut-off dates (shortest interval of their categories),
+    as a subquery to join (the coverage report counts every person at once)."""
+    due_cutoff, overdue_cutoff = await category_cutoffs(session, on)
     member = BeneficiaryCategoryMembership
-    cutoffs = (
+    return (
         select(
             member.beneficiary_id.label("beneficiary_id"),
             func.max(case(due_cutoff, value=member.category_code)).label("due_cutoff"),
@@ -71,53 +76,45 @@ async def person_cutoffs(session: AsyncSession, on: date) -> tuple[Any, Any]:
         .group_by(member.beneficiary_id)
         .subquery()
     )
-    checked = union_all(
-        select(Appointment.beneficiary_id, Appointment.date).where(
-            Appointment.status == AppointmentStatus.fulfilled
-        ),
-        # Checks done before go-live count as checks (never as attendance: reports.queries).
-        select(PastCheck.beneficiary_id, PastCheck.date).where(
-            PastCheck.status != PastCheckStatus.entered_in_error
-        ),
-    ).subquery()
-    last_check = (
-        select(
-            checked.c.beneficiary_id.label("beneficiary_id"),
-            func.max(checked.c.date).label("last_checked_on"),
-        )
-        .group_by(checked.c.beneficiary_id)
-        .subquery()
+
+
+def _some_category(cutoff: dict[str, date], before: bool) -> Any:
+    """One of the person's categories has its cut-off after (``before``: strictly) or on the
+    day of their last check. Per person, through the membership's primary key: a page of the
+    due list reads its own people's categories, not everyone's (decision 0036)."""
+    member = BeneficiaryCategoryMembership
+    last, bound = Beneficiary.last_checked_on, case(cutoff, value=member.category_code)
+    return exists().where(
+        member.beneficiary_id == Beneficiary.id, last < bound if before else last <= bound
     )
-    return cutoffs, last_check
 
 
 async def due_statement(session: AsyncSession, on: date, filters: DueFilters) -> Select[Any]:
+    """Active people with a category and no check (a fulfilled appointment, or a past check
+    recorded at go-live: ``Beneficiary.last_checked_on``, kept by the database) since the due
+    cut-off of one of their categories, and none booked ahead."""
     member = BeneficiaryCategoryMembership
-    cutoffs, last_check = await person_cutoffs(session, on)
+    due_cutoff, overdue_cutoff = await category_cutoffs(session, on)
     booked_ahead = exists().where(
         Appointment.beneficiary_id == Beneficiary.id,
         Appointment.status.in_((AppointmentStatus.booked, AppointmentStatus.checked_in)),
         Appointment.date >= on,
     )
-    last = last_check.c.last_checked_on
-    overdue = or_(last.is_(None), last < cutoffs.c.overdue_cutoff)
-    stmt = (
-        select(
-            Beneficiary.id.label("id"),
-            Beneficiary.full_name,
-            Beneficiary.name_search,
-            Beneficiary.commune_code,
-            Beneficiary.registered_facility_id,
-            last.label("last_checked_on"),
-            case((overdue, literal(True)), else_=literal(False)).label("overdue"),
-        )
-        .join(cutoffs, cutoffs.c.beneficiary_id == Beneficiary.id)
-        .outerjoin(last_check, last_check.c.beneficiary_id == Beneficiary.id)
-        .where(
-            Beneficiary.status == BeneficiaryStatus.active,
-            or_(last.is_(None), last <= cutoffs.c.due_cutoff),
-            ~booked_ahead,
-        )
+    last = Beneficiary.last_checked_on
+    has_category = exists().where(member.beneficiary_id == Beneficiary.id)
+    overdue = or_(last.is_(None), _some_category(overdue_cutoff, before=True))
+    stmt = select(
+        Beneficiary.id.label("id"),
+        Beneficiary.full_name,
+        Beneficiary.name_search,
+        Beneficiary.commune_code,
+        Beneficiary.registered_facility_id,
+        last.label("last_checked_on"),
+        case((overdue, literal(True)), else_=literal(False)).label("overdue"),
+    ).where(
+        Beneficiary.status == BeneficiaryStatus.active,
+        or_(and_(last.is_(None), has_category), _some_category(due_cutoff, before=False)),
+        ~booked_ahead,
     )
     if filters.overdue_only:
         stmt = stmt.where(overdue)
