@@ -32,6 +32,7 @@ from veteran_care.kit import json_body
 from veteran_care.kit.openapi import refine
 from veteran_care.migrate import head_revisions
 from veteran_care.pharmacy.router import router as pharmacy_router
+from veteran_care.printouts.router import router as printouts_router
 from veteran_care.reference.router import router as reference_router
 from veteran_care.registry_import.router import router as beneficiaries_import_router
 from veteran_care.reports.router import router as reports_router
@@ -94,6 +95,7 @@ def api_routers() -> tuple[APIRouter, ...]:
         clinical_router,
         pharmacy_router,
         reports_router,
+        printouts_router,
     )
 
 
