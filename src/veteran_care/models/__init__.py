@@ -40,6 +40,7 @@ from veteran_care.models.pharmacy import (
     Medicine,
     StockLot,
 )
+from veteran_care.models.queue import QueueCounter, QueueTicket, TicketStatus
 from veteran_care.models.reference import BeneficiaryCategory, Commune, EthnicGroup
 from veteran_care.models.scheduling import (
     ACTIVE,
@@ -107,6 +108,8 @@ __all__ = [
     "PastCheck",
     "PastCheckSource",
     "PastCheckStatus",
+    "QueueCounter",
+    "QueueTicket",
     "RefreshToken",
     "ResultAmendment",
     "ResultStatus",
@@ -116,4 +119,5 @@ __all__ = [
     "Sex",
     "Specialty",
     "StockLot",
+    "TicketStatus",
 ]
