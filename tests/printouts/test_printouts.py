@@ -10,6 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.printouts.conftest import pdf_pages, session_of
+from tests.scheduling.conftest import book, day, person_with_card
 from tests.test_conventions import assert_problem
 from veteran_care.config import Settings
 from veteran_care.kit.clock import today
@@ -192,3 +193,28 @@ async def test_who_may_print_what(
 def test_a_code_not_signed_here_is_refused(settings: Settings, bad: str) -> None:
     with pytest.raises(slip_token.BadToken):
         slip_token.verify(settings.secret_key, bad)
+
+
+async def test_a_campaigns_slips_name_the_campaign(
+    client: httpx.AsyncClient, clinic: dict[str, Any]
+) -> None:
+    campaign = await client.post(
+        "/api/v1/campaigns",
+        json={
+            "name": "Khám sức khỏe dịp 27/7",
+            "starts_on": day(0),
+            "ends_on": day(1),
+            "facility_ids": [clinic["id"]],
+            "target_categories": ["veteran"],
+            "specialty_codes": ["ultrasound"],
+        },
+    )
+    assert campaign.status_code == 201, campaign.text
+    person = await person_with_card(client, full_name="Vì Văn Sáng")
+    booked = await book(
+        client, clinic, person, day(1), ["ultrasound"], campaign_id=campaign.json()["id"]
+    )
+    assert booked.status_code == 201, booked.text
+    [page] = pdf_pages(await client.get(f"/api/v1/campaigns/{campaign.json()['id']}/slips"))
+    assert "Khám sức khỏe dịp 27/7" in page
+    assert "Vì Văn Sáng" in page
