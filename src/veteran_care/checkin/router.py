@@ -11,8 +11,9 @@ from veteran_care.checkin import service
 from veteran_care.checkin.schemas import CheckInScan, CheckInScanResult
 from veteran_care.db.session import WriteSession
 from veteran_care.errors import problem_responses
+from veteran_care.kit.json_body import JsonBodyRoute
 
-router = APIRouter(tags=["checkups"])
+router = APIRouter(route_class=JsonBodyRoute, tags=["checkups"])
 
 Desk = Annotated[Actor, allow(Permission.scheduling_read)]
 
