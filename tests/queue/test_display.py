@@ -135,6 +135,8 @@ def test_the_display_changes_when_the_next_number_is_called(
             page.goto(f"/display/queue?facility={facility['code']}")
             row = page.locator("tr[data-specialty='ultrasound']")
             expect(row.locator("td.current")).to_have_text("—", timeout=15_000)
+            # Vietnamese, the server's language, whatever the screen's browser asks for.
+            expect(row.locator("td.specialty")).to_contain_text("Siêu âm")
             expect(row.locator("td.next")).to_have_text("1  2")
             expect(row.locator("td.waiting")).to_have_text("2")
             _ok(api.post(f"/api/v1/sessions/{session_id}/queue/call-next"))

@@ -9,14 +9,13 @@ worker wakes it, and at least every second, so calls made on other workers show 
 
 from collections.abc import AsyncIterator
 from importlib.resources import files
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from veteran_care.errors import NotFound
 from veteran_care.kit.clock import today
-from veteran_care.kit.i18n import negotiate
 from veteran_care.queue import repository, service
 
 PAGE_URL = "/display/queue"
@@ -39,6 +38,8 @@ POLICY = "; ".join(
     )
 )
 FacilityCode = Annotated[str, Query(pattern=r"^[0-9A-Za-z]{1,10}$", description="Its code.")]
+# The hall's language is the server's (a screen's browser often says English), unless asked.
+Language = Annotated[Literal["vi", "en"] | None, Query()]
 
 
 def _static(name: str) -> str:
@@ -58,9 +59,11 @@ def install_display(app: FastAPI) -> frozenset[str]:
     """Add the page, its two files and its event stream; returns their paths (free of the
     admission limit: a display holds its stream open all day)."""
 
-    async def page(request: Request, facility: FacilityCode) -> HTMLResponse:
+    async def page(request: Request, facility: FacilityCode, lang: Language = None) -> HTMLResponse:
         await _board_json(request, facility, "vi")  # a 404 for an unknown code, not a blank page
+        language = lang or request.app.state.settings.default_language
         html = _static("queue.html").replace("{{facility}}", facility)
+        html = html.replace("{{language}}", language)
         return HTMLResponse(html, headers={"Content-Security-Policy": POLICY})
 
     async def script() -> Response:
@@ -69,9 +72,10 @@ def install_display(app: FastAPI) -> frozenset[str]:
     async def style() -> Response:
         return Response(_static("queue.css"), media_type="text/css")
 
-    async def events(request: Request, facility: FacilityCode) -> StreamingResponse:
-        settings = request.app.state.settings
-        language = negotiate(request.headers.get("accept-language"), settings.default_language)
+    async def events(
+        request: Request, facility: FacilityCode, lang: Language = None
+    ) -> StreamingResponse:
+        language = lang or request.app.state.settings.default_language
         first = await _board_json(request, facility, language)
 
         async def stream() -> AsyncIterator[str]:

@@ -40,8 +40,10 @@ function tick() {
 
 function connect() {
   const facility = document.body.dataset.facility;
+  const language = document.body.dataset.language;
   const status = document.getElementById("status");
-  const source = new EventSource("queue/events?facility=" + encodeURIComponent(facility));
+  const query = "?facility=" + encodeURIComponent(facility) + "&lang=" + encodeURIComponent(language);
+  const source = new EventSource("queue/events" + query);
   source.onopen = () => {
     status.textContent = "";
   };
