@@ -16,6 +16,7 @@ from veteran_care.audit.sealer import sealing
 from veteran_care.audit.service import record_problem
 from veteran_care.auth.dependencies import document_permission
 from veteran_care.beneficiaries.router import router as beneficiaries_router
+from veteran_care.checkin.router import router as checkin_router
 from veteran_care.clinical.router import router as clinical_router
 from veteran_care.config import Settings, get_settings
 from veteran_care.db.engine import create_engine, create_sessionmaker
@@ -32,6 +33,9 @@ from veteran_care.kit import json_body
 from veteran_care.kit.openapi import refine
 from veteran_care.migrate import head_revisions
 from veteran_care.pharmacy.router import router as pharmacy_router
+from veteran_care.printouts.router import router as printouts_router
+from veteran_care.queue.display import install_display
+from veteran_care.queue.router import router as queue_router
 from veteran_care.reference.router import router as reference_router
 from veteran_care.reference.service import check_served_provinces
 from veteran_care.registry_import.router import router as beneficiaries_import_router
@@ -102,6 +106,9 @@ def api_routers() -> tuple[APIRouter, ...]:
         clinical_router,
         pharmacy_router,
         reports_router,
+        printouts_router,
+        checkin_router,
+        queue_router,
     )
 
 
@@ -148,7 +155,7 @@ def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAP
     app.state.schema_heads = head_revisions()
     install_error_handlers(app)
     app.state.problem_hook = record_problem
-    edge_layers = edge_for(app, settings, install_docs(app))
+    edge_layers = edge_for(app, settings, install_docs(app) | install_display(app))
     if edge:
         app.edge = edge_layers
     app.include_router(health_router)

@@ -2,8 +2,7 @@
 
 Every `/api/v1` operation declares one permission (an OAuth2 scope in the OpenAPI document); the
 `allow()` dependency in `auth.dependencies` enforces it against this table. Deny by default:
-a permission absent from the table is granted to nobody.
-"""
+a permission absent from the table is granted to nobody."""
 
 from enum import StrEnum
 
@@ -25,6 +24,7 @@ class Permission(StrEnum):
     medicines_write = "medicines:write"  # the catalogue
     pharmacy_read = "pharmacy:read"  # stock, ledger, dispensing log
     pharmacy_write = "pharmacy:write"
+    queue_call = "queue:call"  # call the next number of a specialty's line, served, absent
     reports_read = "reports:read"  # attendance, coverage, dispensing aggregates
     reports_health = "reports:health"  # classification and diagnoses
     accounts_manage = "accounts:manage"
@@ -50,6 +50,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.medicines_write: frozenset({Role.admin, Role.pharmacist}),
     Permission.pharmacy_read: frozenset({Role.admin, Role.pharmacist, Role.clinician}),
     Permission.pharmacy_write: frozenset({Role.pharmacist}),
+    Permission.queue_call: frozenset({Role.admin, Role.scheduler, Role.clinician}),
     Permission.reports_read: frozenset(
         {Role.admin, Role.reporter, Role.scheduler, Role.clinician, Role.pharmacist}
     ),
@@ -57,7 +58,6 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.accounts_manage: frozenset({Role.admin}),
     Permission.audit_read: frozenset({Role.auditor}),
 }
-
 # Roles that see national ID, BHXH and card numbers in full; others see the last 4 digits.
 IDENTIFIER_ROLES = frozenset({Role.admin, Role.scheduler, Role.clinician, Role.pharmacist})
 

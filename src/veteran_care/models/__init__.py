@@ -41,6 +41,7 @@ from veteran_care.models.pharmacy import (
     Medicine,
     StockLot,
 )
+from veteran_care.models.queue import QueueCounter, QueueTicket, TicketStatus
 from veteran_care.models.reference import BeneficiaryCategory, Commune, EthnicGroup
 from veteran_care.models.scheduling import (
     ACTIVE,
@@ -110,6 +111,8 @@ __all__ = [
     "PastCheck",
     "PastCheckSource",
     "PastCheckStatus",
+    "QueueCounter",
+    "QueueTicket",
     "RefreshToken",
     "ResultAmendment",
     "ResultStatus",
@@ -119,4 +122,5 @@ __all__ = [
     "Sex",
     "Specialty",
     "StockLot",
+    "TicketStatus",
 ]

@@ -31,6 +31,7 @@ from veteran_care.models import (
     Checkup,
     PartOfDay,
 )
+from veteran_care.queue import service as queue
 from veteran_care.scheduling import (
     booking_at_once,
     booking_facts,
@@ -220,6 +221,7 @@ async def check_in(session: AsyncSession, actor: Actor, checkup_id: uuid.UUID) -
         await change_status(session, actor, appointment, AppointmentStatus.checked_in, None)
     refresh(checkup)
     await session.flush()
+    await queue.issue(session, booked)  # a ticket per specialty (the hall's queue)
     return checkup
 
 
@@ -322,6 +324,8 @@ async def transition(
         raise Conflict("Check-in happens on the day.", code="not-today")
     await change_status(session, actor, appointment, to, reason)
     await _refresh_checkup_of(session, appointment)
+    if to == AppointmentStatus.checked_in:
+        await queue.issue(session, [appointment])
     return appointment
 
 

@@ -1,0 +1,1 @@
+"""The queue of a drive day: tickets per specialty, calls, and the waiting hall's display."""
