@@ -152,7 +152,7 @@ async def statement(
     session: AsyncSession, year: int, group: str | None, facilities: frozenset[uuid.UUID] | None
 ) -> Select[Any]:
     """The summary's figures by ``group`` (category or commune), or over everyone (None)."""
-    cutoffs, _ = await person_cutoffs(session, date(year, 12, 31))
+    cutoffs = await person_cutoffs(session, date(year, 12, 31))
     last = _last_before(date(year, 1, 1))
     examined, latest, given = (
         _examined(year, facilities),
