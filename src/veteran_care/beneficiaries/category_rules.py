@@ -1,6 +1,7 @@
-"""What a category's disability rate may be: none for most categories; a body-injury rate from
-21 % for a wounded soldier and from 41 % for a sick soldier (Ordinance 02/2020/UBTVQH14, Arts.
-23 and 26), up to 100 %. The lowest is the category's ``min_disability_rate``."""
+"""What a category's disability rate may be, as its row in ``beneficiary_categories`` says: none
+for most categories; within the category's legal range for the others (a wounded soldier's
+body-injury rate is 21-100 %, a sick soldier's 41-100 %; Ordinance 02/2020/UBTVQH14), required
+when the row says so (a person exposed to toxic chemicals may be recognised without one)."""
 
 from veteran_care.models import BeneficiaryCategory
 
@@ -17,14 +18,17 @@ def disability_rate_problem(
             f"the category {category.code} has no disability rate",
         )
     lowest = category.min_disability_rate or 1
+    highest = category.max_disability_rate or 100
     if rate is None:
+        if not category.disability_rate_required:
+            return None
         return (
             "disability-rate-required",
-            f"a {category.code} carries a disability rate ({lowest}-100 %)",
+            f"a {category.code} carries a disability rate ({lowest}-{highest} %)",
         )
-    if rate < lowest:
+    if not lowest <= rate <= highest:
         return (
             "disability-rate-out-of-range",
-            f"a {category.code}'s disability rate is {lowest}-100 %, not {rate} %",
+            f"a {category.code}'s disability rate is {lowest}-{highest} %, not {rate} %",
         )
     return None

@@ -134,9 +134,21 @@ def _date(cell: Cell, text: str) -> Any:
     return text
 
 
+def _category_parts(text: str, ref: Reference) -> list[str]:
+    """The cell's categories: split at ; and |, and at commas unless the part is a name that
+    has commas of its own (Người hoạt động cách mạng, hoạt động kháng chiến bị địch bắt tù, đày)."""
+    parts = []
+    for part in re.split(r"[;|]", text):
+        if _folded(part.partition(":")[0]) in ref.category_names:
+            parts.append(part)
+        else:
+            parts.extend(part.split(","))
+    return parts
+
+
 def _categories(text: str, ref: Reference) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
-    for part in re.split(r"[;,|]", text):
+    for part in _category_parts(text, ref):
         if not part.strip():
             continue
         name, _, rate = part.partition(":")
