@@ -1,9 +1,24 @@
-"""What a category's disability rate may be, as its row in ``beneficiary_categories`` says: none
-for most categories; within the category's legal range for the others (a wounded soldier's
-body-injury rate is 21-100 %, a sick soldier's 41-100 %; Ordinance 02/2020/UBTVQH14), required
-when the row says so (a person exposed to toxic chemicals may be recognised without one)."""
+"""Which of a person's categories is the main one, and what a category's disability rate may
+be, as its row in ``beneficiary_categories`` says: none for most categories; within the
+category's legal range for the others (a wounded soldier's body-injury rate is 21-100 %, a sick
+soldier's 41-100 %; Ordinance 02/2020/UBTVQH14), required when the row says so (a person exposed
+to toxic chemicals may be recognised without one)."""
+
+from collections.abc import Sequence
+from typing import Protocol
 
 from veteran_care.models import BeneficiaryCategory
+
+
+class _Listed(Protocol):
+    @property
+    def main(self) -> bool | None: ...
+
+
+def main_index(categories: Sequence[_Listed]) -> int:
+    """Which of a person's listed categories is the main one: the one marked ``main``, else the
+    first listed (schemas refuse two marked)."""
+    return next((i for i, c in enumerate(categories) if c.main), 0)
 
 
 def disability_rate_problem(

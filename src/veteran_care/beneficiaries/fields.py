@@ -43,6 +43,16 @@ EthnicityCode = Annotated[
     Field(description="2-digit national ethnic-group code (99 = unknown).", examples=["03"]),
 ]
 
+DecisionNumber = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9A-Za-zĐđ][0-9A-Za-zĐđ/.\- ]{0,49}$",
+        max_length=50,
+        description="A decision's number as written on it, e.g. 1234/QĐ-LĐTBXH.",
+        examples=["1234/QĐ-LĐTBXH"],
+    ),
+]
+
 
 def _phone(value: Any) -> Any:
     if not isinstance(value, str):
