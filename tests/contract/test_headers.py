@@ -110,9 +110,23 @@ async def _person(api: httpx.AsyncClient, world: World) -> dict[str, Any]:
         f"/api/v1/beneficiaries/{person['id']}/past-checks",
         {"date": day(-200), "place": "Bệnh viện Quân y 6", "health_class": "II"},
     )
+    contact = await world.create(
+        api,
+        "create_contact",
+        f"/api/v1/beneficiaries/{person['id']}/contacts",
+        {"full_name": "Lò Thị Xuân", "relationship": "caregiver", "phone": "0912345678"},
+    )
+    consent = await world.create(
+        api,
+        "create_consent",
+        f"/api/v1/beneficiaries/{person['id']}/consents",
+        {"status": "given", "decided_on": day(-1), "channel": "sms"},
+    )
     world.ids["beneficiary_id"] = person["id"]
     world.ids["card_id"] = card["id"]
     world.ids["past_check_id"] = past_check["id"]
+    world.ids["contact_id"] = contact["id"]
+    world.ids["consent_id"] = consent["id"]
     return person
 
 

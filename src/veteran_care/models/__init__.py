@@ -19,6 +19,13 @@ from veteran_care.models.clinical import (
     ResultAmendment,
     ResultStatus,
 )
+from veteran_care.models.contact import (
+    BeneficiaryContact,
+    ConsentStatus,
+    ContactChannel,
+    ContactConsent,
+    ContactRelationship,
+)
 from veteran_care.models.facility import Facility, FacilityLevel
 from veteran_care.models.history import PastCheck, PastCheckSource, PastCheckStatus
 from veteran_care.models.idempotency import IdempotencyKey, IdempotencyState
@@ -74,6 +81,7 @@ __all__ = [
     "Beneficiary",
     "BeneficiaryCategory",
     "BeneficiaryCategoryMembership",
+    "BeneficiaryContact",
     "BeneficiaryStatus",
     "Campaign",
     "CampaignFacility",
@@ -85,6 +93,10 @@ __all__ = [
     "CheckupOutcome",
     "CheckupStatus",
     "Commune",
+    "ConsentStatus",
+    "ContactChannel",
+    "ContactConsent",
+    "ContactRelationship",
     "Diagnosis",
     "Dispense",
     "DispenseLot",
