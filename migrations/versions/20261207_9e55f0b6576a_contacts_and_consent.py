@@ -15,7 +15,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "9e55f0b6576a"
 down_revision: str | None = "8a4fd37d2f4a"
 branch_labels: str | Sequence[str] | None = None
