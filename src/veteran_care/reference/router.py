@@ -9,7 +9,7 @@ from veteran_care.auth.permissions import Permission
 from veteran_care.auth.principal import Actor
 from veteran_care.db.session import ReadSession, WriteSession
 from veteran_care.errors import problem_responses
-from veteran_care.kit.json_body import JsonBodyRoute
+from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
 from veteran_care.reference import categories, repository
 from veteran_care.reference.schemas import (
     CATEGORY_CODE_PATTERN,
@@ -23,7 +23,7 @@ from veteran_care.reference.schemas import (
     EthnicGroupRead,
 )
 
-router = APIRouter(route_class=JsonBodyRoute, tags=["reference"], responses=problem_responses())
+router = APIRouter(route_class=IdempotentRoute, tags=["reference"], responses=problem_responses())
 
 Reader = Annotated[Actor, allow(Permission.reference_read)]
 
@@ -48,6 +48,7 @@ async def list_ethnic_groups(actor: Reader, session: ReadSession) -> EthnicGroup
 
 
 Admin = Annotated[Actor, allow(Permission.reference_write)]
+IdempotentAdmin = Annotated[Actor, idempotent(Permission.reference_write)]
 CategoryPath = Annotated[str, Path(pattern=CATEGORY_CODE_PATTERN, max_length=40)]
 
 
@@ -60,7 +61,7 @@ CategoryPath = Annotated[str, Path(pattern=CATEGORY_CODE_PATTERN, max_length=40)
     responses=problem_responses(409),
 )
 async def create_beneficiary_category(
-    data: CategoryCreate, actor: Admin, session: WriteSession, response: Response
+    data: CategoryCreate, actor: IdempotentAdmin, session: WriteSession, response: Response
 ) -> CategoryRead:
     category = await categories.create(session, data, actor)
     response.headers["Location"] = f"/api/v1/beneficiary-categories/{category.code}"
