@@ -66,7 +66,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from trees import Tree
 
 from veteran_care import migrate
-from veteran_care.demo import COMMUNES, ETHNIC_WEIGHTS, NAMINGS
+from veteran_care.demo import ETHNIC_WEIGHTS, NAMINGS
+from veteran_care.demo_places import DIEN_BIEN
 from veteran_care.kit.clock import today
 from veteran_care.kit.text import fold
 from veteran_care.models import (
@@ -180,7 +181,7 @@ def person_rows(
         "national_id": f"011{serial:09d}",
         "national_id_type": NationalIdType.cccd,
         "bhxh_number": bhxh,
-        "commune_code": rng.choice(COMMUNES),
+        "commune_code": rng.choice(DIEN_BIEN.communes),
         "status": BeneficiaryStatus.active,
         "version": 1,
         "created_at": now,

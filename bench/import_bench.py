@@ -37,7 +37,8 @@ from veteran_care import migrate
 from veteran_care.auth.principal import system_actor
 from veteran_care.config import Settings
 from veteran_care.db.engine import create_engine, create_sessionmaker
-from veteran_care.demo import COMMUNES, DISTRICT_OF, ETHNIC_WEIGHTS, FACILITIES, NAMINGS, VILLAGES
+from veteran_care.demo import ETHNIC_WEIGHTS, NAMINGS
+from veteran_care.demo_places import DIEN_BIEN
 from veteran_care.kit.clock import utcnow
 from veteran_care.models import Facility
 from veteran_care.registry_import.importer import ImportSummary, import_beneficiaries
@@ -83,8 +84,8 @@ def _categories(rng: random.Random, female: bool) -> str:
 def write_csv(path: Path, rows: int, seed: int) -> None:
     rng = random.Random(seed)
     groups, weights = list(ETHNIC_WEIGHTS), list(ETHNIC_WEIGHTS.values())
-    facility_codes = [code for code, *_ in FACILITIES]
-    villages = VILLAGES.split("|")
+    facility_codes = [code for code, *_ in DIEN_BIEN.facilities]
+    villages = DIEN_BIEN.villages.split("|")
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(HEADER)
@@ -97,7 +98,7 @@ def write_csv(path: Path, rows: int, seed: int) -> None:
             kind = rng.random()
             cccd = f"011{int(female)}{year % 100:02d}{serial:06d}" if kind < 0.9 else ""
             bhxh = f"11{serial:08d}" if kind >= 0.05 or not cccd else ""
-            commune = rng.choice(COMMUNES)
+            commune = rng.choice(DIEN_BIEN.communes)
             writer.writerow(
                 [
                     serial + 1,
@@ -111,7 +112,7 @@ def write_csv(path: Path, rows: int, seed: int) -> None:
                     f"09{rng.randint(0, 99_999_999):08d}" if rng.random() < 0.6 else "",
                     commune,
                     f"Bản {rng.choice(villages)}",
-                    DISTRICT_OF[commune],
+                    DIEN_BIEN.district_of[commune],
                     _categories(rng, female),
                     rng.choice(facility_codes),
                 ]
@@ -151,7 +152,7 @@ async def import_twice(
                         "created_at": now,
                         "updated_at": now,
                     }
-                    for code, name, level, commune in FACILITIES
+                    for code, name, level, commune in DIEN_BIEN.facilities
                 ],
             )
         for run in ("first import (all created)", "same file again (all unchanged)"):

@@ -67,7 +67,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from veteran_care import migrate
 from veteran_care.config import Settings
 from veteran_care.db.engine import create_engine, create_sessionmaker
-from veteran_care.demo import ETHNIC_WEIGHTS, FACILITIES, NAMINGS
+from veteran_care.demo import ETHNIC_WEIGHTS, NAMINGS
+from veteran_care.demo_places import DIEN_BIEN
 from veteran_care.identity.passwords import hash_secret
 from veteran_care.kit.clock import today
 from veteran_care.kit.text import fold
@@ -285,7 +286,7 @@ async def generate(
         "updated_at, version) VALUES ($1, $2, $3, $4, $5, true, $6, $6, 1)",
         [
             (facility_ids[i], code, name, level.value, commune, now)
-            for i, (code, name, level, commune) in enumerate(FACILITIES[:FACILITY_COUNT])
+            for i, (code, name, level, commune) in enumerate(DIEN_BIEN.facilities[:FACILITY_COUNT])
         ],
     )
     await connection.execute(

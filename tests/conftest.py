@@ -87,6 +87,8 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         environment="test",
         secret_key=TEST_SECRET,
         data_dir=tmp_path_factory.mktemp("data"),
+        # The tests read English texts; tests/test_language.py tries the default, vi.
+        default_language="en",
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from asgi_correlation_id import CorrelationIdFilter, correlation_id
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
@@ -18,12 +19,10 @@ from starlette.types import Message, Receive, Scope, Send
 from veteran_care.config import Environment, Settings
 from veteran_care.errors import PROBLEM_MEDIA_TYPE
 from veteran_care.main import create_app
-from veteran_care.web.edge import request_id_var
 from veteran_care.web.intake import IntakeMiddleware
 from veteran_care.web.logs import (
+    PLAIN_FORMAT,
     JsonFormatter,
-    PlainFormatter,
-    RequestIdFilter,
     configure_logging,
 )
 
@@ -137,14 +136,13 @@ async def test_request_id_is_on_request_state_and_contextvar(
     app = _app(settings, engine, sessionmaker)
 
     async def whoami(request: Request) -> dict[str, str | None]:
-        return {"state": request.state.request_id, "context": request_id_var.get()}
+        return {"context": correlation_id.get()}
 
     app.add_api_route("/test/whoami", whoami, methods=["GET"])
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         response = await client.get("/test/whoami", headers={"X-Request-ID": "abc-123"})
-    assert response.json() == {"state": "abc-123", "context": "abc-123"}
-    assert request_id_var.get() is None
+    assert response.json() == {"context": "abc-123"}
 
 
 # Security headers and caching
@@ -217,9 +215,7 @@ async def test_an_unhandled_error_still_has_the_edge_headers(
     assert response.headers["x-request-id"] == "crash-1"
     assert response.headers["x-frame-options"] == "DENY"
     access = [r for r in caplog.records if r.name == "veteran_care.access"]
-    assert [(r.route, r.status, r.request_id) for r in access] == [  # type: ignore[attr-defined]
-        ("/test/crash", 500, "crash-1")
-    ]
+    assert [(r.route, r.status) for r in access] == [("/test/crash", 500)]  # type: ignore[attr-defined]
 
 
 # Body size limit
@@ -367,7 +363,6 @@ async def test_access_log_names_the_route_template_and_no_personal_data(
         f"GET {BENEFICIARY_TEMPLATE} {response.status_code} {record.duration_ms:.1f}ms"  # type: ignore[attr-defined]
     )
     assert record.levelno == logging.INFO
-    assert record.request_id == response.headers["x-request-id"]  # type: ignore[attr-defined]
     everything = line + repr(vars(record))
     assert beneficiary_id not in everything
     assert "Nguy" not in everything
@@ -445,11 +440,13 @@ def test_json_lines_carry_the_request_id_and_no_exception_message() -> None:
         raise ValueError(f"Key (national_id)=({national_id}) already exists")
     except ValueError:
         exc_info = sys.exc_info()
-    token = request_id_var.set("req-42")
+    token = correlation_id.set("req-42")
     try:
-        line = JsonFormatter().format(_record("insert failed", exc_info))
+        record = _record("insert failed", exc_info)
+        CorrelationIdFilter().filter(record)
+        line = JsonFormatter().format(record)
     finally:
-        request_id_var.reset(token)
+        correlation_id.reset(token)
     entry = json.loads(line)
     assert entry["level"] == "ERROR"
     assert entry["logger"] == "veteran_care.test"
@@ -474,13 +471,16 @@ def test_json_lines_carry_extra_fields_but_not_terminal_colours() -> None:
 
 def test_plain_lines_show_the_request_id() -> None:
     record = _record("hello")
-    token = request_id_var.set("req-43")
+    token = correlation_id.set("req-43")
     try:
-        RequestIdFilter().filter(record)
+        CorrelationIdFilter(default_value="-").filter(record)
     finally:
-        request_id_var.reset(token)
-    assert "[req-43] hello" in PlainFormatter().format(record)
-    assert "[-] outside" in PlainFormatter().format(_record("outside"))
+        correlation_id.reset(token)
+    outside = _record("outside")
+    CorrelationIdFilter(default_value="-").filter(outside)
+    plain = logging.Formatter(PLAIN_FORMAT)
+    assert "[req-43] hello" in plain.format(record)
+    assert "[-] outside" in plain.format(outside)
 
 
 @contextmanager
@@ -517,7 +517,10 @@ def test_configure_logging_is_idempotent_and_quiets_uvicorn_access(settings: Set
         assert len(root.handlers) == 1
         assert logging.getLogger("uvicorn.access").level == logging.WARNING
         configure_logging(settings.model_copy(update={"log_json": False}))
-        assert [type(h.formatter) for h in root.handlers] == [PlainFormatter]
+        (handler,) = root.handlers
+        record = _record("plain again")
+        handler.filter(record)
+        assert handler.format(record).endswith("veteran_care.test [-] plain again")
 
 
 async def test_production_writes_one_json_access_line_per_request(

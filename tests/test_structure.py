@@ -14,6 +14,7 @@ FLOORS = {
     "__init__": 0,
     "config": 0,
     "db": 1,
+    "i18n": 1,
     "errors": 2,
     "kit": 2,
     "models": 2,
@@ -22,15 +23,16 @@ FLOORS = {
     "main": 5,
     "cli": 5,
     "demo": 5,
+    "demo_places": 5,
     "demo_activity": 5,
     "backup": 5,
     "role_tables": 5,
 }
 DOMAIN_FLOOR = 4  # every other top-level package: beneficiaries, scheduling, audit, ...
 PLUMBING = ("db", "web", "auth")
-# Issue 21 asks for under 900; the floor is about 1,135 lines (the intake, the account check,
-# the token check and the role matrix included). A ceiling, so that it only shrinks.
-PLUMBING_MOST_LINES = 1150
+# Issue 21 asks for under 900; the floor is about 1,117 lines, 769 of them code (the intake,
+# the account check, the token check and the role matrix included). A ceiling: it only shrinks.
+PLUMBING_MOST_LINES = 1120
 # Documented public APIs despite their underscore: SQLAlchemy's Row._mapping, namedtuple's.
 DOCUMENTED_UNDERSCORE = frozenset({"_mapping", "_asdict", "_fields", "_replace", "_make"})
 MODULE_MOST_LINES = 420

@@ -8,7 +8,7 @@ group the department adds). The four existing categories keep their codes and th
 the Ordinance's other groups and the martyrs' relatives are added with a 12-month check interval.
 
 Revision ID: ac863bcb0f85
-Revises: f70db23c4f40
+Revises: 4e2a9c1b7d35
 Create Date: 2026-12-07 14:40:00.000000
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "ac863bcb0f85"
-down_revision: str | None = "f70db23c4f40"
+down_revision: str | None = "4e2a9c1b7d35"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,6 +4,7 @@ in a container, Docker secrets (``/run/secrets/veteran_care_admin_password`` and
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,9 +61,22 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(
         5000, ge=0, description="How long SQLite waits for a lock before giving up."
     )
-    agency_name: str = Field(
-        "Sở Nội vụ tỉnh Điện Biên",
-        description="Name of the social-affairs agency that receives reports.",
+    provinces: list[Annotated[str, Field(pattern=r"^[0-9]{2}$")]] = Field(
+        default_factory=lambda: ["11"],
+        min_length=1,
+        description="The provinces this deployment serves (2-digit codes of 2025, e.g. "
+        '`["11"]` for Điện Biên, `["11", "12"]` with Lai Châu): their communes are the ones a '
+        "person or facility may be registered in.",
+    )
+    agency_name: str | None = Field(
+        None,
+        description="Name of the social-affairs agency that receives reports; default: the "
+        "Department of Home Affairs of the first province served (Sở Nội vụ tỉnh …).",
+    )
+    default_language: Literal["vi", "en"] = Field(
+        "vi",
+        description="Language of messages, report headers and printouts when a request's "
+        "`Accept-Language` asks for neither `vi` nor `en`.",
     )
     timezone: str = Field(
         "Asia/Ho_Chi_Minh", description="Time zone that decides what 'today' is for bookings."

@@ -1,5 +1,6 @@
-"""Deterministic demo data for Điện Biên: facilities, beneficiaries and their BHYT cards, and
-the provincial hospital's working week (``demo_activity``).
+"""Deterministic demo data for the first province served (``demo_places``: Điện Biên by
+default): facilities, beneficiaries and their BHYT cards, and the provincial hospital's working
+week (``demo_activity``).
 
 Everything goes through the domain services, so every registry rule applies. The caller commits.
 """
@@ -14,46 +15,14 @@ from veteran_care.auth.principal import Actor, system_actor
 from veteran_care.beneficiaries import service as beneficiaries
 from veteran_care.beneficiaries.schemas import BeneficiaryCreate, CardCreate, CategoryIn
 from veteran_care.demo_activity import seed_activity
+from veteran_care.demo_places import demo_place
 from veteran_care.facilities import repository as facility_repository
 from veteran_care.facilities import service as facilities
 from veteran_care.facilities.schemas import FacilityCreate
 from veteran_care.identity import service as identity
 from veteran_care.identity.schemas import UserCreate
 from veteran_care.models import BeneficiaryStatus, Facility, FacilityLevel, Role, Sex
-
-_L = FacilityLevel
-FACILITIES: list[tuple[str, str, FacilityLevel, str]] = [
-    ("11001", "Bệnh viện Đa khoa tỉnh Điện Biên", _L.provincial_hospital, "03127"),
-    ("11002", "Trung tâm Y tế Tuần Giáo", _L.regional_medical_centre, "03253"),
-    ("11003", "Trung tâm Y tế Mường Chà", _L.regional_medical_centre, "03166"),
-    ("11004", "Trung tâm Y tế Tủa Chùa", _L.regional_medical_centre, "03217"),
-    ("11005", "Trung tâm Y tế Mường Nhé", _L.regional_medical_centre, "03160"),
-    ("11006", "Trung tâm Y tế Mường Ảng", _L.regional_medical_centre, "03256"),
-    ("11007", "Bệnh xá Quân y Bộ Chỉ huy Quân sự tỉnh Điện Biên", _L.military_hospital, "03334"),
-    ("11008", "Trạm Y tế xã Mường Phăng", _L.commune_health_station, "03325"),
-    ("11009", "Trạm Y tế xã Thanh Nưa", _L.commune_health_station, "03328"),
-    ("11010", "Trạm Y tế xã Na Sang", _L.commune_health_station, "03172"),
-]
-FIRST_CODE = FACILITIES[0][0]
-
-# The 45 communes and wards (codes from the registry migration), by the district they were in
-# before the July 2025 reform.
-DISTRICTS: dict[str, list[str]] = {
-    "Thành phố Điện Biên Phủ": ["03127", "03334", "03325", "03316"],
-    "Thị xã Mường Lay": ["03151"],
-    "Huyện Mường Nhé": ["03158", "03160", "03162", "03163", "03164"],
-    "Huyện Nậm Pồ": ["03169", "03175", "03176", "03199"],
-    "Huyện Mường Chà": ["03166", "03172", "03181", "03193", "03194"],
-    "Huyện Tủa Chùa": ["03217", "03220", "03226", "03241", "03244"],
-    "Huyện Tuần Giáo": ["03253", "03260", "03268", "03283", "03295"],
-    "Huyện Mường Ảng": ["03256", "03301", "03313"],
-    "Huyện Điện Biên": ["03202", "03328", "03349", "03352", "03356", "03358", "03368"],
-    "Huyện Điện Biên Đông": ["03203", "03208", "03214", "03370", "03382", "03385"],
-}
-COMMUNES = sorted(code for codes in DISTRICTS.values() for code in codes)
-DISTRICT_OF = {code: name for name, codes in DISTRICTS.items() for code in codes}
-WARDS = {"03127", "03151", "03334"}
-VILLAGES = "Na Sang|Pá Khoang|Huổi Phạ|Nà Nọi|Co Mận|Him Lam|Hua Ca|Tà Lèng|Nậm Ngám|Pú Vạ"
+from veteran_care.reference.service import served_provinces
 
 
 @dataclass(frozen=True)
@@ -218,17 +187,21 @@ async def _demo_users(session: AsyncSession, actor: Actor, hospital: Facility) -
         await identity.create_user(session, actor, data)
 
 
-async def seed_demo(session: AsyncSession, *, count: int = 300, seed: int = 2027) -> DemoSummary:
-    """Create the demo facilities and `count` beneficiaries with cards; flush, never commit.
+async def seed_demo(
+    session: AsyncSession, *, count: int = 300, seed: int = 2027, province: str | None = None
+) -> DemoSummary:
+    """Create the demo facilities and `count` beneficiaries with cards in ``province`` (default:
+    the first served); flush, never commit.
 
-    Skipped (nothing written) when the facility 11001 already exists.
+    Skipped (nothing written) when the province's first demo facility (11001) already exists.
     """
-    if await facility_repository.id_by_code(session, FIRST_CODE) is not None:
+    place = await demo_place(session, province or served_provinces()[0])
+    if await facility_repository.id_by_code(session, place.first_facility) is not None:
         return DemoSummary(facilities=0, beneficiaries=0, cards=0, skipped=True)
     rng = random.Random(seed)
     actor = system_actor("seed-demo")
     created: list[Facility] = []
-    for code, name, level, commune in FACILITIES:
+    for code, name, level, commune in place.facilities:
         data = FacilityCreate(code=code, name=name, level=level, commune_code=commune)
         created.append(await facilities.create(session, data, actor))
     await _demo_users(session, actor, created[0])
@@ -251,22 +224,25 @@ async def seed_demo(session: AsyncSession, *, count: int = 300, seed: int = 2027
             birth_date = _day_between(rng, date(birth_year, 1, 1), date(birth_year, 12, 31))
         id_kind = rng.random()
         national_id = None
+        province = place.province_code
         if id_kind < 0.05:
-            national_id = _unique(rng, national_ids, "04", 7)  # legacy CMND (Lai Châu series)
+            series = place.legacy_id_prefix or province
+            national_id = _unique(rng, national_ids, series, 9 - len(series))  # legacy CMND
         elif id_kind < 0.95:
             sex_digit = "0" if sex == Sex.male else "1"
-            national_id = _unique(rng, national_ids, f"011{sex_digit}{birth_year % 100:02d}", 6)
+            born = f"0{province}{sex_digit}{birth_year % 100:02d}"
+            national_id = _unique(rng, national_ids, born, 6)
         has_card = rng.random() < 0.9
-        bhxh = _unique(rng, bhxh_numbers, "11", 8) if has_card or rng.random() < 0.5 else None
+        bhxh = _unique(rng, bhxh_numbers, province, 8) if has_card or rng.random() < 0.5 else None
         phone = None
         if rng.random() < 0.6:
             phone = rng.choice(["09", "03"]) + _digits(rng, 8)
-        commune = rng.choice(COMMUNES)
-        if commune in WARDS:
+        commune = rng.choice(place.communes)
+        if commune in place.wards:
             address = f"Tổ dân phố {rng.randint(1, 12)}"
         else:
-            address = f"Bản {_pick(rng, VILLAGES)} {rng.randint(1, 3)}"
-        district = DISTRICT_OF[commune] if rng.random() < 0.2 else None
+            address = f"{_pick(rng, place.villages)} {rng.randint(1, 3)}"
+        district = place.district_of.get(commune) if rng.random() < 0.2 else None
         facility = by_commune.get(commune) or rng.choice(created)
         categories = _categories(rng, sex, birth_year)
         person = await beneficiaries.create(
@@ -299,7 +275,7 @@ async def seed_demo(session: AsyncSession, *, count: int = 300, seed: int = 2027
             await session.flush()
         if bhxh is None or not has_card:
             continue
-        legacy = f"{_card_prefix(rng, categories)}11{bhxh}"
+        legacy = f"{_card_prefix(rng, categories)}{province}{bhxh}"
         number = legacy if rng.random() < 0.5 else bhxh
         validity = rng.random()
         if validity < 0.15:  # expired last year, not renewed

@@ -70,7 +70,7 @@ async def seed_activity(
     for code, capacity in SPECIALTIES.items():
         data = ServiceCreate(specialty_code=code, timetable=TIMETABLE, default_capacity=capacity)
         await sessions.create_service(session, actor, hospital.id, data)
-    created, _ = await sessions.generate(
+    created, _, _ = await sessions.generate(
         session,
         actor,
         SessionGenerate(

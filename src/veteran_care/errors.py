@@ -4,6 +4,9 @@ Domain code raises :class:`DomainError` (or a subclass) with an HTTP status and 
 Framework errors (validation, unknown route, wrong method) and database errors (unique violation,
 bad data, stale version, database unreachable) are translated here, centrally, so no route ever
 answers with SQL text or a bare 500 for bad input.
+
+``title``, ``detail`` and ``errors[].message`` are in the request's language (``Accept-Language``):
+a detail is a message id, or a ``i18n.Message`` with values; ``code`` stays English.
 """
 
 import logging
@@ -21,6 +24,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from veteran_care.db.errors import sqlstate, unique_violation_fields
+from veteran_care.i18n import Message as Message  # the type of a detail with values
+from veteran_care.i18n import translate, translated
+from veteran_care.i18n.problems import field_error, field_message, request_language, title
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +63,9 @@ class Problem(BaseModel):
     )
 
     type: str = Field(description="URI of the problem type: `urn:veteran-care:problem:<code>`.")
-    title: str = Field(description="The HTTP status's reason phrase, e.g. Not Found.")
+    title: str = Field(description="The status's reason phrase in the request's language.")
     status: int = Field(description="The HTTP status code.")
-    detail: str = Field(description="What went wrong, in words a person can act on.")
+    detail: str = Field(description="What went wrong, in words to act on, in that language.")
     code: str = Field(description="Stable machine-readable code, e.g. not-found, duplicate.")
     instance: str | None = Field(None, description="The path of the request that failed.")
     errors: list[FieldError] | None = Field(
@@ -79,7 +85,8 @@ class Problem(BaseModel):
 
 
 class DomainError(Exception):
-    """An error the API user can act on. ``extra`` members are added to the problem body."""
+    """An error the API user can act on. ``extra`` members are added to the problem body.
+    ``detail`` is a message id, or a :class:`Message` when it has values to fill in."""
 
     status: int = 400
     code: str = "bad-request"
@@ -137,16 +144,22 @@ def problem_response(
     headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
+    """The problem body, its ``title``, ``detail`` and ``errors[].message`` translated into the
+    request's language (``Content-Language`` says which)."""
+    language = request_language(request)
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + code,
-        "title": HTTPStatus(status).phrase,
+        "title": translate(title(status), language),
         "status": status,
-        "detail": detail,
+        "detail": translated(detail, language),
         "code": code,
     }
     if request is not None:
         body["instance"] = request.url.path
     body.update({k: v for k, v in extra.items() if v is not None})
+    if isinstance(body.get("errors"), list):
+        body["errors"] = [field_error(e, language) for e in body["errors"]]
+    headers = {**(headers or {}), "Content-Language": language}
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
@@ -186,12 +199,12 @@ def _field_path(loc: Sequence[Any]) -> str:
 
 
 def _validation_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
-    # The offending input is deliberately not echoed back: it may be personal data.
+    # The offending input is deliberately not echoed back: it may be personal data. The
+    # message is an id (by the error's type) that the problem's writer translates.
     return [
         {
             "field": _field_path(err.get("loc", ())),
-            # A rule's own message, without the "Value error, " pydantic puts before it.
-            "message": str(err.get("msg", "invalid value")).removeprefix("Value error, "),
+            "message": field_message(err),
             "type": str(err.get("type", "value_error")),
         }
         for err in errors
@@ -201,12 +214,12 @@ def _validation_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
 def _integrity_problem(request: Request, error: sa_exc.IntegrityError) -> JSONResponse:
     fields = unique_violation_fields(error)
     if fields is not None:
-        named = ", ".join(fields) or "a unique field"
+        named = ", ".join(fields) if fields else Message("a unique field")
         return problem_response(
             request,
             409,
             "duplicate",
-            f"Another record already has this value of {named}.",
+            Message("Another record already has this value of {fields}.", fields=named),
             fields=fields or None,
         )
     message = str(error.orig).lower()
@@ -279,7 +292,11 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = _validation_errors(exc.errors())
         fields = ", ".join(e["field"] for e in errors[:5])
         response = problem_response(
-            request, 422, "validation-error", f"Invalid input: {fields}.", errors=errors
+            request,
+            422,
+            "validation-error",
+            Message("Invalid input: {fields}.", fields=fields),
+            errors=errors,
         )
         return await _after_problem(request, response, "validation-error")
 
@@ -289,10 +306,14 @@ def install_error_handlers(app: FastAPI) -> None:
         code = _STATUS_CODES.get(status, "error")
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).phrase
         if status == 404 and detail == "Not Found":
-            detail = f"No route matches {request.url.path}."
+            detail = Message("No route matches {path}.", path=request.url.path)
         headers = dict(exc.headers or {})
         if status == 405:
-            detail = f"Method {request.method} is not allowed on {request.url.path}."
+            detail = Message(
+                "Method {method} is not allowed on {path}.",
+                method=request.method,
+                path=request.url.path,
+            )
             headers["Allow"] = ", ".join(_allowed_methods(request))
         return await _after_problem(
             request, problem_response(request, status, code, detail, headers=headers), code

@@ -34,8 +34,10 @@ from veteran_care.kit.openapi import refine
 from veteran_care.migrate import head_revisions
 from veteran_care.pharmacy.router import router as pharmacy_router
 from veteran_care.reference.router import router as reference_router
+from veteran_care.reference.service import check_served_provinces
 from veteran_care.registry_import.router import router as beneficiaries_import_router
 from veteran_care.reports.router import router as reports_router
+from veteran_care.scheduling.calendar_router import router as calendar_router
 from veteran_care.scheduling.campaigns_router import router as campaigns_router
 from veteran_care.scheduling.checkups_router import router as checkups_router
 from veteran_care.scheduling.router import router as scheduling_router
@@ -52,6 +54,11 @@ medicines handed out and the reports the social-affairs department pulls.
 Conventions: errors are RFC 9457 `application/problem+json` with a stable `code`; lists use
 keyset pagination (`cursor` / `next_cursor`, `limit` ≤ 200); reads return an `ETag` and updates
 need `If-Match` (412 when stale, 428 when missing).
+
+Language: a problem's `title` and `detail` and each `errors[].message` are in Vietnamese or
+English as `Accept-Language` asks (`vi`, `en`; the server's default, `vi`, otherwise), and the
+response's `Content-Language` says which; `code`, `type`, field names and enum values are English
+whatever the language. The problem examples in this document show the English texts.
 """
 
 
@@ -91,6 +98,7 @@ def api_routers() -> tuple[APIRouter, ...]:
         contacts_router,
         history_router,
         scheduling_router,
+        calendar_router,
         checkups_router,
         campaigns_router,
         clinical_router,
@@ -115,6 +123,8 @@ def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAP
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
         use_engine(app, engine)
+        async with app.state.sessionmaker() as session:
+            await check_served_provinces(session, settings.provinces)
         try:
             async with (
                 sealing(app.state.sessionmaker, settings.audit_seal_interval_seconds),

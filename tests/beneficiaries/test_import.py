@@ -272,9 +272,10 @@ async def test_invalid_rows_are_reported_with_their_line_and_not_written(
         person("Lò Văn Chín", doi_tuong="veteran:40"),
         person("Lò Văn Mười", gioi_tinh="robot"),
         person("Lò Văn Mười Một", doi_tuong="sick-soldier:30"),
+        person("Lò Văn Mười Hai", ma_xa="03388"),  # Lai Châu's: not served by default
     ]
     summary = await run(sessionmaker, csv_bytes(rows))
-    assert (summary.created, summary.rejected) == (1, 10)
+    assert (summary.created, summary.rejected) == (1, 11)
     found = errors_by_line(summary)
     assert found == {
         3: [("national_id", "String should match pattern '^([0-9]{9}|[0-9]{12})$'")],
@@ -287,6 +288,7 @@ async def test_invalid_rows_are_reported_with_their_line_and_not_written(
         10: [("categories", "the category veteran has no disability rate")],
         11: [("sex", "male or female (nam / nữ), other or unknown")],
         12: [("categories", "a sick-soldier's disability rate is 41-100 %, not 30 %")],
+        13: [("commune_code", "commune 03388 is in Lai Châu, which is not served here")],
     }
     assert await stored(session, rows[0]["ma_bhxh"]) is not None
     for row in rows[1:]:

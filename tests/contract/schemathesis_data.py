@@ -60,7 +60,12 @@ def _bookings(client: httpx.Client, facility_id: str, people: list[str]) -> None
     _ok(
         client.post(
             "/api/v1/sessions/generate",
-            json={"facility_id": facility_id, "date_from": str(first), "date_to": str(last)},
+            json={
+                "facility_id": facility_id,
+                "date_from": str(first),
+                "date_to": str(last),
+                "skip_public_holidays": False,
+            },
         )
     )
     sessions = client.get("/api/v1/sessions", params={"facility_id": facility_id, "limit": 5})

@@ -34,7 +34,13 @@ async def make_clinic(
         assert response.status_code == 201, response.text
     generated = await client.post(
         "/api/v1/sessions/generate",
-        json={"facility_id": facility["id"], "date_from": day(0), "date_to": day(days)},
+        json={
+            "facility_id": facility["id"],
+            "date_from": day(0),
+            "date_to": day(days),
+            # every day open, whatever the date the tests run on (holidays: test_calendar.py)
+            "skip_public_holidays": False,
+        },
     )
     assert generated.status_code == 200, generated.text
     return facility

@@ -23,9 +23,14 @@ from veteran_care.models import AuditEvent
 async def test_generation_is_idempotent(client: httpx.AsyncClient, clinic) -> None:
     again = await client.post(
         "/api/v1/sessions/generate",
-        json={"facility_id": clinic["id"], "date_from": day(0), "date_to": day(14)},
+        json={
+            "facility_id": clinic["id"],
+            "date_from": day(0),
+            "date_to": day(14),
+            "skip_public_holidays": False,
+        },
     )
-    assert again.json() == {"created": 0, "existing": 15 * 2 * len(SPECIALTIES)}
+    assert again.json() == {"created": 0, "existing": 15 * 2 * len(SPECIALTIES), "skipped": []}
     assert len(await sessions_on(client, clinic, day(3))) == 2 * len(SPECIALTIES)
 
 
@@ -297,7 +302,7 @@ async def test_sessions_and_bookings_reach_the_last_date(client: httpx.AsyncClie
         },
     )
     assert generated.status_code == 200, generated.text
-    assert generated.json() == {"created": 7 * 2, "existing": 0}
+    assert generated.json() == {"created": 7 * 2, "existing": 0, "skipped": []}
     refused = await book(client, clinic, person, last, ["ultrasound", "ophthalmology"])
     body = assert_problem(refused, 409, "no-session")
     assert body["specialty_code"] == "ophthalmology"

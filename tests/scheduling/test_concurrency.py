@@ -587,7 +587,12 @@ async def test_bookings_falling_back_to_their_second_choice_do_not_deadlock(
         when = day(offset)
         generated = await api.post(
             "/api/v1/sessions/generate",
-            json={"facility_id": clinic["id"], "date_from": when, "date_to": when},
+            json={
+                "facility_id": clinic["id"],
+                "date_from": when,
+                "date_to": when,
+                "skip_public_holidays": False,
+            },
         )
         assert generated.status_code == 200, generated.text
         by_key = {

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from asgi_correlation_id import correlation_id
 from fastapi import Request
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -113,7 +114,7 @@ async def record_problem(request: Request, status: int, code: str) -> None:
         beneficiary = None
     actor = Actor(
         principal,
-        getattr(request.state, "request_id", None),
+        correlation_id.get(),
         request.client.host if request.client else None,
         getattr(route, "name", None),
     )

@@ -7,6 +7,7 @@ permission is declared as an OAuth2 scope, so every operation's OpenAPI entry na
 
 from typing import Annotated, Any
 
+from asgi_correlation_id import correlation_id
 from fastapi import Depends, Request, Security
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 
@@ -14,7 +15,7 @@ from veteran_care.auth import tokens
 from veteran_care.auth.account import read_principal
 from veteran_care.auth.permissions import Permission, describe, is_allowed
 from veteran_care.auth.principal import Actor
-from veteran_care.errors import DomainError
+from veteran_care.errors import DomainError, Message
 from veteran_care.web.openapi import problem
 
 TOKEN_URL = "/api/v1/auth/token"
@@ -50,7 +51,7 @@ def request_actor(request: Request) -> Actor:
     route = request.scope.get("route")
     return Actor(
         principal=getattr(request.state, "principal", None),
-        request_id=getattr(request.state, "request_id", None),
+        request_id=correlation_id.get(),
         client_address=request.client.host if request.client else None,
         operation=getattr(route, "name", None),
     )
@@ -77,7 +78,7 @@ async def current_actor(
     request.state.principal = principal
     for scope in security_scopes.scopes:
         if not is_allowed(principal.roles, Permission(scope)):
-            raise Forbidden(f"Your roles do not allow this operation ({scope}).")
+            raise Forbidden(Message("Your roles do not allow {scope}.", scope=scope))
     return request_actor(request)
 
 

@@ -7,6 +7,7 @@ to toxic chemicals may be recognised without one)."""
 from collections.abc import Sequence
 from typing import Protocol
 
+from veteran_care.kit.i18n import Message
 from veteran_care.models import BeneficiaryCategory
 
 
@@ -30,7 +31,7 @@ def disability_rate_problem(
             return None
         return (
             "disability-rate-not-applicable",
-            f"the category {category.code} has no disability rate",
+            Message("the category {code} has no disability rate", code=category.code),
         )
     lowest = category.min_disability_rate or 1
     highest = category.max_disability_rate or 100
@@ -39,11 +40,22 @@ def disability_rate_problem(
             return None
         return (
             "disability-rate-required",
-            f"a {category.code} carries a disability rate ({lowest}-{highest} %)",
+            Message(
+                "a {code} carries a disability rate ({lowest}-{highest} %)",
+                code=category.code,
+                lowest=lowest,
+                highest=highest,
+            ),
         )
     if not lowest <= rate <= highest:
         return (
             "disability-rate-out-of-range",
-            f"a {category.code}'s disability rate is {lowest}-{highest} %, not {rate} %",
+            Message(
+                "a {code}'s disability rate is {lowest}-{highest} %, not {rate} %",
+                code=category.code,
+                lowest=lowest,
+                highest=highest,
+                rate=rate,
+            ),
         )
     return None

@@ -20,6 +20,7 @@ from veteran_care.beneficiaries.contacts_schemas import (
 from veteran_care.errors import NotFound
 from veteran_care.kit.clock import utcnow
 from veteran_care.kit.etag import check_if_match
+from veteran_care.kit.i18n import Message
 from veteran_care.kit.validation import InvalidInput
 from veteran_care.models import BeneficiaryContact, ContactConsent
 
@@ -61,7 +62,13 @@ async def _contact(
     await beneficiaries.get(session, beneficiary_id, actor)
     contact = await session.get(BeneficiaryContact, contact_id)
     if contact is None or contact.beneficiary_id != beneficiary_id:
-        raise NotFound(f"Contact {contact_id} of beneficiary {beneficiary_id} was not found.")
+        raise NotFound(
+            Message(
+                "Contact {contact_id} of beneficiary {beneficiary_id} was not found.",
+                contact_id=contact_id,
+                beneficiary_id=beneficiary_id,
+            )
+        )
     return contact
 
 
@@ -151,7 +158,13 @@ async def read_consent(
     await beneficiaries.get(session, beneficiary_id, actor)
     consent = await session.get(ContactConsent, consent_id)
     if consent is None or consent.beneficiary_id != beneficiary_id:
-        raise NotFound(f"Consent {consent_id} of beneficiary {beneficiary_id} was not found.")
+        raise NotFound(
+            Message(
+                "Consent {consent_id} of beneficiary {beneficiary_id} was not found.",
+                consent_id=consent_id,
+                beneficiary_id=beneficiary_id,
+            )
+        )
     await _audit(session, actor, "read", ("contact_consent", consent.id), beneficiary_id)
     return consent
 

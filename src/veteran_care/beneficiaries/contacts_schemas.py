@@ -8,6 +8,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from veteran_care.beneficiaries.fields import FullName, PastDate, Phone
+from veteran_care.kit.i18n import InvalidValue
 from veteran_care.kit.schemas import (
     Bool,
     CreatedAt,
@@ -45,7 +46,7 @@ class ContactCreate(InputSchema):
     @classmethod
     def _needs_phone(cls, value: bool, info: ValidationInfo) -> bool:
         if value and info.data.get("phone") is None and "phone" in info.data:
-            raise ValueError("a contact who receives messages needs a phone")
+            raise InvalidValue("a contact who receives messages needs a phone")
         return value
 
 
@@ -111,9 +112,9 @@ class ConsentCreate(InputSchema):
     def _channel(cls, value: ContactChannel | None, info: ValidationInfo) -> ContactChannel:
         status = info.data.get("status")
         if status == ConsentStatus.given and value in (None, ContactChannel.none):
-            raise ValueError("a consent given names the channel: sms, zalo or printed-list")
+            raise InvalidValue("a consent given names the channel: sms, zalo or printed-list")
         if status == ConsentStatus.withdrawn and value not in (None, ContactChannel.none):
-            raise ValueError("a withdrawal has no channel")
+            raise InvalidValue("a withdrawal has no channel")
         return value or ContactChannel.none
 
 

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BeforeValidator, Field
 
 from veteran_care.beneficiaries.identifiers import BHXH_PATTERN, NATIONAL_ID_PATTERN
 from veteran_care.kit import clock
+from veteran_care.kit.i18n import InvalidValue
 from veteran_care.kit.schemas import Day, Int
 from veteran_care.kit.text import Line200
 
@@ -58,10 +59,10 @@ def _phone(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     if not re.fullmatch(r"\+?[0-9][0-9 .()-]{6,22}[0-9]", value):
-        raise ValueError("a phone number: digits, optionally + first and spaces . - ( )")
+        raise InvalidValue("a phone number: digits, optionally + first and spaces . - ( )")
     digits = "".join(ch for ch in value if ch not in " .-()")
     if not re.fullmatch(r"\+?[0-9]{8,15}", digits):
-        raise ValueError("a phone number has 8 to 15 digits")
+        raise InvalidValue("a phone number has 8 to 15 digits")
     return digits
 
 
@@ -79,7 +80,7 @@ Phone = Annotated[
 
 def _not_future(value: date | None) -> date | None:
     if value is not None and value > clock.today():  # the province's today
-        raise ValueError("must not be in the future")
+        raise InvalidValue("must not be in the future")
     return value
 
 
@@ -88,7 +89,7 @@ PastDate = Annotated[Day, AfterValidator(_not_future)]
 
 def _not_future_year(value: int | None) -> int | None:
     if value is not None and value > clock.today().year:
-        raise ValueError("must not be in the future")
+        raise InvalidValue("must not be in the future")
     return value
 
 

@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 
+from veteran_care.kit.i18n import InvalidValue, Message
 from veteran_care.models import CardNumberFormat, NationalIdType
 
 CCCD_PATTERN = r"^[0-9]{12}$"
@@ -46,7 +47,7 @@ def parse_card_number(number: str) -> ParsedCard:
         )
     if _BHXH_CARD.match(number):
         return ParsedCard(number=number, number_format=CardNumberFormat.bhxh_10, bhxh_number=number)
-    raise ValueError(
+    raise InvalidValue(
         "a card number is 15 characters (2 letters, benefit level 1-5, 2-digit province, "
         "10-digit BHXH number) or the 10-digit BHXH number"
     )
@@ -58,11 +59,11 @@ def card_holder_problem(card: ParsedCard, bhxh_number: str | None) -> tuple[str,
     if bhxh_number is None:
         return (
             "bhxh-number-missing",
-            "the beneficiary has no BHXH number yet; record it before adding a card",
+            Message("the beneficiary has no BHXH number yet; record it before adding a card"),
         )
     if card.bhxh_number != bhxh_number:
         return (
             "card-bhxh-mismatch",
-            "the card's BHXH number (its last 10 digits) is not this person's BHXH number",
+            Message("the card's BHXH number (its last 10 digits) is not this person's BHXH number"),
         )
     return None

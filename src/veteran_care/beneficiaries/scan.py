@@ -13,6 +13,7 @@ from veteran_care.beneficiaries import cccd_qr, repository, service
 from veteran_care.beneficiaries.cccd_qr import ScannedCard
 from veteran_care.errors import NotFound, Unprocessable
 from veteran_care.kit import clock
+from veteran_care.kit.i18n import Message
 from veteran_care.kit.schemas import InputSchema, OutputSchema, examples
 from veteran_care.kit.text import fold
 from veteran_care.models import Beneficiary, Sex
@@ -83,7 +84,9 @@ async def identify(session: AsyncSession, actor: Actor, text: str) -> ScanResult
     try:
         card = cccd_qr.parse(text, clock.today())
     except cccd_qr.UnreadableScan as exc:
-        raise Unprocessable(f"text: {exc}.", code="unreadable-cccd-qr", field="text") from None
+        raise Unprocessable(
+            Message("text: {exc}.", exc=exc), code="unreadable-cccd-qr", field="text"
+        ) from None
     found = await _registered(session, actor, card)
     await audit.record(session, actor, "search", resource_type="beneficiary", detail="CCCD QR scan")
     if found is not None:

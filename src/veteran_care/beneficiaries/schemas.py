@@ -29,6 +29,7 @@ from veteran_care.beneficiaries.identifiers import (
     CARD_NUMBER_PATTERN,
     FACILITY_CODE_PATTERN,
 )
+from veteran_care.kit.i18n import InvalidValue
 from veteran_care.kit.schemas import (
     Bool,
     CreatedAt,
@@ -92,7 +93,7 @@ class CategoryOut(OutputSchema):
 
 def _born_since(value: date | None) -> date | None:
     if value is not None and value.year < MIN_BIRTH_YEAR:
-        raise ValueError(f"birth_date must be in {MIN_BIRTH_YEAR} or later")
+        raise InvalidValue("birth_date must be in {year} or later", year=MIN_BIRTH_YEAR)
     return value
 
 
@@ -101,18 +102,18 @@ def _year_of_birth(value: int | None, info: ValidationInfo, *, required: bool) -
     names birth_year rather than the whole body."""
     born = info.data.get("birth_date")
     if required and value is None and "birth_date" in info.data and born is None:
-        raise ValueError("give birth_date or birth_year")
+        raise InvalidValue("give birth_date or birth_year")
     if born is not None and value is not None and born.year != value:
-        raise ValueError("birth_year must be the year of birth_date")
+        raise InvalidValue("birth_year must be the year of birth_date")
     return value
 
 
 def _check_categories(categories: list[CategoryIn] | None) -> list[CategoryIn] | None:
     codes = [c.code for c in categories or []]
     if len(codes) != len(set(codes)):
-        raise ValueError("a category may be listed once")
+        raise InvalidValue("a category may be listed once")
     if sum(1 for c in categories or [] if c.main) > 1:
-        raise ValueError("one category at most is marked main")
+        raise InvalidValue("one category at most is marked main")
     return categories
 
 
@@ -230,7 +231,7 @@ class BeneficiaryUpdate(_BirthAndCategories):
     def _not_null(cls, value: Any) -> Any:
         # Runs only for fields the client sent: leaving a field out keeps it, null is refused.
         if value is None:
-            raise ValueError("cannot be null; leave the field out to keep it")
+            raise InvalidValue("cannot be null; leave the field out to keep it")
         return value
 
 
@@ -378,7 +379,7 @@ class CardCreate(InputSchema):
     def _order(cls, value: date, info: ValidationInfo) -> date:
         valid_from = info.data.get("valid_from")
         if valid_from is not None and value < valid_from:
-            raise ValueError("valid_to must be on or after valid_from")
+            raise InvalidValue("valid_to must be on or after valid_from")
         return value
 
 

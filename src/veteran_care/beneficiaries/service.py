@@ -27,6 +27,7 @@ from veteran_care.facilities import service as facilities
 from veteran_care.kit import clock
 from veteran_care.kit.clock import utcnow
 from veteran_care.kit.etag import check_if_match
+from veteran_care.kit.i18n import Message
 from veteran_care.kit.races import Taken, unique_writes
 from veteran_care.kit.text import fold
 from veteran_care.models import (
@@ -53,7 +54,9 @@ async def get(session: AsyncSession, beneficiary_id: uuid.UUID, actor: Actor) ->
         principal.province_wide
         or await repository.visible(session, beneficiary, principal.facility_ids)
     ):
-        raise NotFound(f"Beneficiary {beneficiary_id} was not found.")
+        raise NotFound(
+            Message("Beneficiary {beneficiary_id} was not found.", beneficiary_id=beneficiary_id)
+        )
     return beneficiary
 
 
@@ -106,7 +109,9 @@ async def _refuse_taken(
         await _ensure_unique(session, field, wanted.get(field), own_id)
     named = ", ".join(taken.columns)
     raise Conflict(
-        f"Another beneficiary already has this {named}.", code="duplicate", fields=taken.columns
+        Message("Another beneficiary already has this {named}.", named=named),
+        code="duplicate",
+        fields=taken.columns,
     )
 
 
@@ -119,7 +124,7 @@ async def _ensure_unique(
     existing = await repository.id_by(session, column, value)
     if existing is not None and existing != own_id:
         raise Conflict(
-            f"Another beneficiary already has this {field}.",
+            Message("Another beneficiary already has this {field}.", field=field),
             code="duplicate",
             fields=[field],
             existing_id=str(existing),
@@ -136,7 +141,11 @@ async def _memberships(
         field = f"categories.{index}.disability_rate"
         problem = disability_rate_problem(known[item.code], item.disability_rate)
         if problem is not None:
-            raise Unprocessable(f"{field}: {problem[1]}.", code=problem[0], field=field)
+            raise Unprocessable(
+                Message("{field}: {problem}.", field=field, problem=problem[1]),
+                code=problem[0],
+                field=field,
+            )
         memberships.append(
             BeneficiaryCategoryMembership(
                 category_code=item.code,
@@ -325,7 +334,13 @@ async def get_card(
     await get(session, beneficiary_id, actor)
     card = await repository.get_card(session, beneficiary_id, card_id)
     if card is None:
-        raise NotFound(f"Card {card_id} of beneficiary {beneficiary_id} was not found.")
+        raise NotFound(
+            Message(
+                "Card {card_id} of beneficiary {beneficiary_id} was not found.",
+                card_id=card_id,
+                beneficiary_id=beneficiary_id,
+            )
+        )
     return card
 
 
@@ -349,7 +364,11 @@ async def set_card_status(
     if status != card.status:
         if status not in _CARD_TRANSITIONS[card.status]:
             raise Conflict(
-                f"A card that is {card.status.value} cannot become {status.value}.",
+                Message(
+                    "A card that is {status} cannot become {status2}.",
+                    status=card.status.value,
+                    status2=status.value,
+                ),
                 code="invalid-status-transition",
             )
         card.status = status

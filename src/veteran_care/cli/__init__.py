@@ -60,7 +60,7 @@ def _refuse_demo_in_production(settings: Settings) -> None:
 
 @app.command()
 def serve(
-    demo: Annotated[bool, typer.Option(help="Load demo data of Điện Biên first.")] = False,
+    demo: Annotated[bool, typer.Option(help="Load demo data first.")] = False,
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,

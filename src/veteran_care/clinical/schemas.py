@@ -10,6 +10,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from veteran_care.clinical import examples as ex
 from veteran_care.clinical.icd10 import CODE_PATTERN
+from veteran_care.kit.i18n import InvalidValue
 from veteran_care.kit.schemas import (
     Bool,
     CreatedAt,
@@ -72,7 +73,7 @@ def _below_systolic(diastolic: Decimal | int | None, info: ValidationInfo) -> An
     """diastolic_mmhg against systolic_mmhg (validated before it), named on its own field."""
     systolic = info.data.get("systolic_mmhg")
     if systolic is not None and diastolic is not None and diastolic >= systolic:
-        raise ValueError("diastolic_mmhg must be below systolic_mmhg")
+        raise InvalidValue("diastolic_mmhg must be below systolic_mmhg")
     return diastolic
 
 
@@ -81,11 +82,11 @@ def _one_principal(diagnoses: list[DiagnosisIn] | None) -> list[DiagnosisIn] | N
         return diagnoses
     codes = [d.code for d in diagnoses]
     if len(set(codes)) != len(codes):
-        raise ValueError("a diagnosis may be listed once")
+        raise InvalidValue("a diagnosis may be listed once")
     if len(diagnoses) == 1 and diagnoses[0].principal is None:
         diagnoses[0].principal = True
     if sum(d.principal is True for d in diagnoses) != 1:
-        raise ValueError("mark exactly one diagnosis as principal")
+        raise InvalidValue("mark exactly one diagnosis as principal")
     return diagnoses
 
 
@@ -182,7 +183,7 @@ class ResultAmend(ResultRules):
     @model_validator(mode="after")
     def _something(self) -> "ResultAmend":
         if self.model_fields_set <= {"reason"}:
-            raise ValueError("nothing to amend")
+            raise InvalidValue("nothing to amend")
         return self
 
 

@@ -23,6 +23,7 @@ from veteran_care.clinical.schemas import (
 from veteran_care.errors import Conflict, NotFound, Unprocessable
 from veteran_care.kit.clock import today, utcnow
 from veteran_care.kit.etag import check_if_match
+from veteran_care.kit.i18n import Message
 from veteran_care.kit.races import unique_writes
 from veteran_care.kit.validation import InvalidInput
 from veteran_care.models import (
@@ -59,7 +60,11 @@ def _diagnoses(result: ExaminationResult, items: list[DiagnosisIn]) -> list[Diag
     for position, item in enumerate(items):
         if icd10.title(item.code) is None:
             raise Unprocessable(
-                f"diagnoses.{position}.code: {item.code} is not an ICD-10 code.",
+                Message(
+                    "diagnoses.{position}.code: {code} is not an ICD-10 code.",
+                    position=position,
+                    code=item.code,
+                ),
                 code="unknown-icd10-code",
                 field=f"diagnoses.{position}.code",
             )
@@ -116,7 +121,10 @@ async def _new_result(
         await change_status(session, actor, appointment, AppointmentStatus.checked_in, None)
     if appointment.status != AppointmentStatus.checked_in:
         raise Conflict(
-            f"The appointment is {appointment.status.value}: no result can be recorded.",
+            Message(
+                "The appointment is {status}: no result can be recorded.",
+                status=appointment.status.value,
+            ),
             code="appointment-not-open",
         )
     result = ExaminationResult(
@@ -190,7 +198,9 @@ async def get(session: AsyncSession, actor: Actor, appointment_id: uuid.UUID) ->
     await booking.get_appointment(session, actor, appointment_id)
     result = await load_result(session, appointment_id)
     if result is None:
-        raise NotFound(f"Appointment {appointment_id} has no result.")
+        raise NotFound(
+            Message("Appointment {appointment_id} has no result.", appointment_id=appointment_id)
+        )
     return result
 
 
@@ -316,5 +326,7 @@ async def get_conclusion(
     checkup: Checkup = await booking.get_checkup(session, actor, checkup_id)
     conclusion = await session.get(CheckupConclusion, checkup.id)
     if conclusion is None:
-        raise NotFound(f"Checkup {checkup_id} has no conclusion yet.")
+        raise NotFound(
+            Message("Checkup {checkup_id} has no conclusion yet.", checkup_id=checkup_id)
+        )
     return conclusion

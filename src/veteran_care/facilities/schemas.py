@@ -7,6 +7,7 @@ from pydantic import Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from veteran_care.facilities import examples as ex
+from veteran_care.kit.i18n import InvalidValue
 from veteran_care.kit.schemas import (
     Bool,
     CreatedAt,
@@ -68,7 +69,7 @@ class FacilityUpdate(InputSchema):
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         if value is None:
-            raise ValueError("cannot be null; leave the field out to keep it")
+            raise InvalidValue("cannot be null; leave the field out to keep it")
         return value
 
 

@@ -10,6 +10,7 @@ from veteran_care.errors import Conflict, NotFound, Unprocessable
 from veteran_care.facilities import repository
 from veteran_care.facilities.schemas import FacilityCreate, FacilityUpdate
 from veteran_care.kit.etag import check_if_match
+from veteran_care.kit.i18n import Message
 from veteran_care.models import Facility
 from veteran_care.reference import service as reference
 
@@ -25,13 +26,17 @@ async def get(session: AsyncSession, facility_id: uuid.UUID, actor: Actor) -> Fa
 def ensure_visible(facility_id: uuid.UUID, actor: Actor, *, exists: bool) -> None:
     """``get``'s rule, for a caller that read whether the facility exists with other things."""
     if not exists or not actor.require().in_scope(facility_id):
-        raise NotFound(f"Facility {facility_id} was not found.")
+        raise NotFound(Message("Facility {facility_id} was not found.", facility_id=facility_id))
 
 
 async def ensure_exists(session: AsyncSession, facility_id: uuid.UUID | None, field: str) -> None:
     if facility_id is not None and await repository.get(session, facility_id) is None:
         raise Unprocessable(
-            f"{field}: there is no facility {facility_id}.", code="unknown-facility", field=field
+            Message(
+                "{field}: there is no facility {facility_id}.", field=field, facility_id=facility_id
+            ),
+            code="unknown-facility",
+            field=field,
         )
 
 
@@ -41,7 +46,7 @@ async def _ensure_code_free(
     existing = await repository.id_by_code(session, code)
     if existing is not None and existing != own_id:
         raise Conflict(
-            f"A facility with code {code} already exists.",
+            Message("A facility with code {code} already exists.", code=code),
             code="duplicate",
             fields=["code"],
             existing_id=str(existing),

@@ -20,6 +20,7 @@ from veteran_care.fhir import clinical_mapping as mapping
 from veteran_care.fhir import service as registry
 from veteran_care.fhir.queries import Found
 from veteran_care.fhir.search import Controls
+from veteran_care.kit.i18n import Message
 from veteran_care.kit.pagination import MAX_LIMIT
 from veteran_care.models import Appointment, Checkup, Diagnosis, Dispense, ExaminationResult
 from veteran_care.pharmacy import service as pharmacy
@@ -109,14 +110,16 @@ async def search_encounters(
 async def _result(session: AsyncSession, actor: Actor, result_id: uuid.UUID) -> ExaminationResult:
     result = await repository.result(session, result_id)
     if result is None or not actor.require().in_scope(result.facility_id):
-        raise NotFound(f"Result {result_id} was not found.")
+        raise NotFound(Message("Result {result_id} was not found.", result_id=result_id))
     return result
 
 
 async def read_observation(session: AsyncSession, actor: Actor, observation_id: str) -> Resource:
     match = _OBSERVATION_ID.match(observation_id)
     if match is None:
-        raise NotFound(f"Observation {observation_id} was not found.")
+        raise NotFound(
+            Message("Observation {observation_id} was not found.", observation_id=observation_id)
+        )
     owner = uuid.UUID(observation_id[:36])
     kind = match.group(1)
     if kind == mapping.HEALTH_CLASS_KIND:
@@ -128,7 +131,9 @@ async def read_observation(session: AsyncSession, actor: Actor, observation_id: 
         found = [o for o in mapping.observations(result) if o["id"] == observation_id]
         beneficiary_id, resource_type = result.beneficiary_id, "result"
     if not found:
-        raise NotFound(f"Observation {observation_id} was not found.")
+        raise NotFound(
+            Message("Observation {observation_id} was not found.", observation_id=observation_id)
+        )
     await auditing.read(session, actor, resource_type, owner, beneficiary_id)
     return found[0]
 
@@ -207,11 +212,15 @@ async def _conditions(session: AsyncSession, rows: Sequence[Diagnosis]) -> list[
 async def read_condition(session: AsyncSession, actor: Actor, condition_id: uuid.UUID) -> Resource:
     diagnosis = await repository.diagnosis(session, condition_id)
     if diagnosis is None:
-        raise NotFound(f"Condition {condition_id} was not found.")
+        raise NotFound(
+            Message("Condition {condition_id} was not found.", condition_id=condition_id)
+        )
     try:
         await _result(session, actor, diagnosis.result_id)
     except NotFound as exc:
-        raise NotFound(f"Condition {condition_id} was not found.") from exc
+        raise NotFound(
+            Message("Condition {condition_id} was not found.", condition_id=condition_id)
+        ) from exc
     await auditing.read(session, actor, "diagnosis", diagnosis.id, diagnosis.beneficiary_id)
     return (await _conditions(session, [diagnosis]))[0]
 

@@ -20,6 +20,7 @@ from veteran_care.fhir import search as params
 from veteran_care.fhir.capability import SEARCH
 from veteran_care.fhir.queries import SORTS
 from veteran_care.fhir.search import BadSearch, Controls
+from veteran_care.kit.i18n import Message
 from veteran_care.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 JSON_FORMATS = ("json", "application/json", "application/fhir+json", "application/json+fhir")
@@ -67,17 +68,25 @@ async def negotiate(
     """Every /fhir route: 406 (an OperationOutcome, in JSON) for a format other than JSON."""
     _once(request, "_format")
     if format_ is not None and _media(format_) not in JSON_FORMATS:
-        raise NotAcceptable(f"_format={format_}: this server answers application/fhir+json only.")
+        raise NotAcceptable(
+            Message(
+                "_format={format}: this server answers application/fhir+json only.", format=format_
+            )
+        )
     accept = request.headers.get("accept", "").strip()
     if accept and not _json_accepted(accept):
-        raise NotAcceptable(f"Accept: {accept}: this server answers application/fhir+json only.")
+        raise NotAcceptable(
+            Message(
+                "Accept: {accept}: this server answers application/fhir+json only.", accept=accept
+            )
+        )
 
 
 def _once(request: Request, *names: str) -> None:
     """A single-valued parameter given twice is malformed (400), not merely unsupported."""
     for name in names:
         if len(request.query_params.getlist(name)) > 1:
-            raise BadSearch(f"{name}: given more than once.")
+            raise BadSearch(Message("{name}: given more than once.", name=name))
 
 
 def is_strict(prefer: str | None) -> bool:
@@ -88,9 +97,10 @@ def is_strict(prefer: str | None) -> bool:
 
 def _refuse(unsupported: list[str]) -> None:
     raise BadSearch(
-        "Unknown or unsupported search parameters (Prefer: handling=strict): "
-        + ", ".join(unsupported)
-        + "."
+        Message(
+            "Unknown or unsupported search parameters (Prefer: handling=strict): {names}.",
+            names=", ".join(unsupported),
+        )
     )
 
 

@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from veteran_care.errors import PROBLEM_MEDIA_TYPE
 from veteran_care.fhir.codes import FHIR_MEDIA_TYPE, FHIR_PREFIX, ISSUE_TYPE
+from veteran_care.kit.i18n import Message
 
 
 class FhirResponse(JSONResponse):
@@ -70,7 +71,10 @@ def _as_outcome(response: Response) -> Response:
     detail = str(problem.get("detail", ""))
     fields = [e.get("field") for e in problem.get("errors") or [] if isinstance(e, dict)]
     if fields and problem.get("code") == "validation-error":
-        detail = "Invalid search parameters: " + ", ".join(str(f) for f in fields[:5]) + "."
+        named = ", ".join(str(f) for f in fields[:5])
+        detail = Message("Invalid search parameters: {fields}.", fields=named).in_language(
+            response.headers.get("content-language", "en")
+        )
     headers = {
         k: v
         for k, v in response.headers.items()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from veteran_care.errors import DomainError
+from veteran_care.kit.i18n import Message
 from veteran_care.kit.pagination import DEFAULT_LIMIT
 
 # The OpenAPI patterns of the parameters (checked before any of this runs).
@@ -29,11 +30,23 @@ def reference(value: str, resource_type: str, parameter: str) -> uuid.UUID:
     """`Patient/<uuid>` or `<uuid>` (the type, when given, must be the one expected)."""
     kind, _, raw = value.rpartition("/")
     if kind and kind != resource_type:
-        raise BadSearch(f"{parameter}: a reference to a {resource_type} is expected.")
+        raise BadSearch(
+            Message(
+                "{parameter}: a reference to a {resource_type} is expected.",
+                parameter=parameter,
+                resource_type=resource_type,
+            )
+        )
     try:
         return uuid.UUID(raw)
     except ValueError as exc:
-        raise BadSearch(f"{parameter}: {raw!r} is not an id of this server.") from exc
+        raise BadSearch(
+            Message(
+                "{parameter}: {raw} is not an id of this server.",
+                parameter=parameter,
+                raw=repr(raw),
+            )
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -96,7 +109,9 @@ def _day(text: str, parameter: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise BadSearch(f"{parameter}: {text} is not a date.") from exc
+        raise BadSearch(
+            Message("{parameter}: {text} is not a date.", parameter=parameter, text=text)
+        ) from exc
 
 
 def birth_range(values: list[str], parameter: str = "birthdate") -> DateRange:
@@ -109,7 +124,12 @@ def birth_range(values: list[str], parameter: str = "birthdate") -> DateRange:
         text = value[2:] if value[:2].isalpha() else value
         if len(text) > 4:
             if prefix != "eq":
-                raise BadSearch(f"{parameter}: a full date is searched with eq only; use a year.")
+                raise BadSearch(
+                    Message(
+                        "{parameter}: a full date is searched with eq only; use a year.",
+                        parameter=parameter,
+                    )
+                )
             day = _day(text, parameter)
             year_from = year_to = day.year
             continue
@@ -132,7 +152,7 @@ def day_range(values: list[str], parameter: str = "date") -> tuple[date | None, 
         text = value[2:] if value[:2].isalpha() else value
         if len(text) == 4:
             if int(text) < 1:
-                raise BadSearch(f"{parameter}: there is no year 0.")
+                raise BadSearch(Message("{parameter}: there is no year 0.", parameter=parameter))
             low, high = date(int(text), 1, 1), date(int(text), 12, 31)
         else:
             low = high = _day(text, parameter)

@@ -18,6 +18,7 @@ from veteran_care.fhir import auditing, queries, repository
 from veteran_care.fhir import registry_mapping as mapping
 from veteran_care.fhir.queries import Found
 from veteran_care.fhir.search import Controls, DateRange, Token
+from veteran_care.kit.i18n import Message
 from veteran_care.models import Beneficiary, Facility, FacilityService, InsuranceCard, Medicine
 from veteran_care.pharmacy import service as pharmacy
 from veteran_care.reference import repository as reference
@@ -105,11 +106,11 @@ async def search_patients(
 async def _card(session: AsyncSession, actor: Actor, card_id: uuid.UUID) -> InsuranceCard:
     card = await session.get(InsuranceCard, card_id)
     if card is None:
-        raise NotFound(f"Coverage {card_id} was not found.")
+        raise NotFound(Message("Coverage {card_id} was not found.", card_id=card_id))
     try:
         await beneficiaries.get(session, card.beneficiary_id, actor)
     except NotFound as exc:
-        raise NotFound(f"Coverage {card_id} was not found.") from exc
+        raise NotFound(Message("Coverage {card_id} was not found.", card_id=card_id)) from exc
     return card
 
 
@@ -168,7 +169,9 @@ async def search_facilities(
 async def read_service(session: AsyncSession, actor: Actor, service_id: uuid.UUID) -> Resource:
     service = await scheduling_repository.service(session, service_id)
     if service is None or not actor.require().in_scope(service.facility_id):
-        raise NotFound(f"HealthcareService {service_id} was not found.")
+        raise NotFound(
+            Message("HealthcareService {service_id} was not found.", service_id=service_id)
+        )
     return mapping.healthcare_service(service, await specialty_names(session))
 
 

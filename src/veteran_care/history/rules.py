@@ -7,6 +7,7 @@ from typing import Any
 
 from veteran_care.clinical import icd10
 from veteran_care.clinical.schemas import VITALS, DiagnosisIn
+from veteran_care.kit.i18n import Message
 
 Problem = tuple[str, str]  # (field, message)
 
@@ -17,25 +18,31 @@ def date_problem(
     """Not in the future; not before the person's birth (its year, when only that is known);
     not after their death."""
     if day > today:
-        return "date", f"a past check is done already: {day.isoformat()} is in the future"
+        return "date", Message(
+            "a past check is done already: {day} is in the future", day=day.isoformat()
+        )
     if (birth_date is not None and day < birth_date) or day.year < birth_year:
-        return "date", "the check cannot be before the person's birth"
+        return "date", Message("the check cannot be before the person's birth")
     if died_on is not None and day > died_on:
-        return "date", "the check cannot be after the person's death"
+        return "date", Message("the check cannot be after the person's death")
     return None
 
 
 def place_problem(facility_id: Any, place: str | None) -> Problem | None:
     """Where: one of our facilities or a place in words, not both and not neither."""
     if (facility_id is None) == (place is None):
-        return "place", "give either facility_id (one of ours) or place (in words), one of them"
+        return "place", Message(
+            "give either facility_id (one of ours) or place (in words), one of them"
+        )
     return None
 
 
 def diagnoses_problem(diagnoses: list[DiagnosisIn]) -> Problem | None:
     for position, item in enumerate(diagnoses):
         if icd10.title(item.code) is None:
-            return f"diagnoses.{position}.code", f"{item.code} is not an ICD-10 code"
+            return f"diagnoses.{position}.code", Message(
+                "{code} is not an ICD-10 code", code=item.code
+            )
     return None
 
 

@@ -21,6 +21,7 @@ from veteran_care.history.rules import (
 )
 from veteran_care.history.schemas import PastCheckCreate
 from veteran_care.kit.clock import today, utcnow
+from veteran_care.kit.i18n import Message
 from veteran_care.kit.races import unique_writes
 from veteran_care.kit.validation import InvalidInput
 from veteran_care.models import PastCheck, PastCheckSource, PastCheckStatus
@@ -50,7 +51,9 @@ async def record(
     problem = diagnoses_problem(data.diagnoses)
     if problem is not None:
         raise Unprocessable(
-            f"{problem[0]}: {problem[1]}.", code="unknown-icd10-code", field=problem[0]
+            Message("{field}: {problem}.", field=problem[0], problem=problem[1]),
+            code="unknown-icd10-code",
+            field=problem[0],
         )
     await _refuse_same_day(session, beneficiary_id, data.date)
     check = PastCheck(
@@ -85,8 +88,11 @@ async def _refuse_same_day(session: AsyncSession, beneficiary_id: uuid.UUID, day
     existing = await _same_day(session, beneficiary_id, day)
     if existing is not None:
         raise Conflict(
-            f"A past check of this person on {day.isoformat()} is recorded already: "
-            "mark it entered-in-error first to replace it.",
+            Message(
+                "A past check of this person on {day} is recorded already: "
+                "mark it entered-in-error first to replace it.",
+                day=day.isoformat(),
+            ),
             code="duplicate",
             fields=["beneficiary_id", "date"],
             existing_id=str(existing.id),
@@ -116,7 +122,7 @@ async def get(
     await beneficiaries.get(session, beneficiary_id, actor)
     check = await session.get(PastCheck, check_id)
     if check is None or check.beneficiary_id != beneficiary_id:
-        raise NotFound(f"Past check {check_id} was not found.")
+        raise NotFound(Message("Past check {check_id} was not found.", check_id=check_id))
     return check
 
 

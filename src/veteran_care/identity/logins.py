@@ -25,10 +25,11 @@ from veteran_care.identity.passwords import verify_secret
 from veteran_care.identity.schemas import PasswordChange, Token
 from veteran_care.identity.service import Refusal
 from veteran_care.kit.clock import utcnow
+from veteran_care.kit.i18n import Message
 from veteran_care.models import AccountKind
 
-WRONG_CREDENTIALS = "The login or password is wrong."
-WRONG_PASSWORD = "The current password is wrong."
+WRONG_CREDENTIALS = Message("The login or password is wrong.")
+WRONG_PASSWORD = Message("The current password is wrong.")
 PURGE_BATCH = 20  # rows forgotten per failed attempt: more than the one it may add
 
 
@@ -104,8 +105,17 @@ def _delayed(wait: timedelta, prefix: str = "") -> Refusal:
     return Refusal(
         429,
         "login-delayed",
-        f"{prefix}Too many failed attempts for this login from your address: "
-        f"try again in {seconds} s.",
+        Message(
+            "{refusal} Too many failed attempts for this login from your address: "
+            "try again in {seconds} s.",
+            refusal=prefix,
+            seconds=seconds,
+        )
+        if prefix
+        else Message(
+            "Too many failed attempts for this login from your address: try again in {seconds} s.",
+            seconds=seconds,
+        ),
         {"Retry-After": str(seconds)},
     )
 
@@ -155,7 +165,7 @@ async def _record_failure(
         detail=f"{attempt.failures} failed attempts from this address; "
         f"the next one waits {math.ceil(wait.total_seconds())} s",
     )
-    return _delayed(wait, f"{refusal.detail} ")
+    return _delayed(wait, refusal.detail)
 
 
 async def login(

@@ -8,6 +8,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from veteran_care.identity import examples as ex
 from veteran_care.identity.passwords import MIN_PASSWORD_LENGTH
+from veteran_care.kit.i18n import InvalidValue
 from veteran_care.kit.schemas import (
     UNIQUE_ITEMS,
     Bool,
@@ -41,7 +42,7 @@ FacilityIds = Annotated[list[uuid.UUID], Field(max_length=50, json_schema_extra=
 
 def _unique(values: list[Any] | None, name: str) -> None:
     if values is not None and len(values) != len(set(values)):
-        raise ValueError(f"{name} must not repeat")
+        raise InvalidValue("{name} must not repeat", name=name)
 
 
 # An account's scope, as JSON Schema states it: facility_ids (at least one) unless province-wide.
@@ -67,7 +68,7 @@ class _ScopeIn(InputSchema):
         _unique(self.roles, "roles")
         _unique(self.facility_ids, "facility_ids")
         if not self.province_wide and not self.facility_ids:
-            raise ValueError("give facility_ids or set province_wide")
+            raise InvalidValue("give facility_ids or set province_wide")
         return self
 
 
@@ -121,7 +122,7 @@ class AccountUpdate(InputSchema):
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         if value is None:
-            raise ValueError("cannot be null; leave the field out to keep it")
+            raise InvalidValue("cannot be null; leave the field out to keep it")
         return value
 
     @model_validator(mode="after")
@@ -165,7 +166,7 @@ class PasswordChange(InputSchema):
     @model_validator(mode="after")
     def _differs(self) -> "PasswordChange":
         if self.new_password == self.current_password:
-            raise ValueError("new_password must differ from current_password")
+            raise InvalidValue("new_password must differ from current_password")
         return self
 
 

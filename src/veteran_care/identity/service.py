@@ -22,6 +22,7 @@ from veteran_care.identity.schemas import (
 )
 from veteran_care.kit.clock import utcnow
 from veteran_care.kit.etag import check_if_match
+from veteran_care.kit.i18n import Message
 from veteran_care.models import (
     Account,
     AccountFacility,
@@ -146,7 +147,11 @@ def _require_province_admin(actor: Actor) -> None:
 async def get_account(session: AsyncSession, account_id: uuid.UUID, kind: AccountKind) -> Account:
     account = await repository.get(session, account_id)
     if account is None or account.kind != kind:
-        raise NotFound(f"{kind.value.capitalize()} {account_id} was not found.")
+        raise NotFound(
+            Message("User {id} was not found.", id=account_id)
+            if kind == AccountKind.user
+            else Message("Client {id} was not found.", id=account_id)
+        )
     return account
 
 
@@ -154,7 +159,7 @@ async def _ensure_login_free(session: AsyncSession, login: str, field_name: str)
     existing = await repository.by_login(session, login)
     if existing is not None:
         raise Conflict(
-            f"The {field_name} {login} is taken.",
+            Message("The {field_name} {login} is taken.", field_name=field_name, login=login),
             code="duplicate",
             fields=[field_name],
             existing_id=str(existing.id),
@@ -314,9 +319,11 @@ async def set_secret(
     _require_province_admin(actor)
     if account_id == actor.require().account_id:
         own = (
-            "Change your own password with POST /api/v1/auth/password, giving the current one."
+            Message(
+                "Change your own password with POST /api/v1/auth/password, giving the current one."
+            )
             if kind == AccountKind.user
-            else "A client's secret is rotated by another admin."
+            else Message("A client's secret is rotated by another admin.")
         )
         raise Forbidden(own, code="own-secret")
     account = await get_account(session, account_id, kind)

@@ -18,6 +18,7 @@ from fastapi.params import Form
 from fastapi.routing import APIRoute
 
 from veteran_care.errors import PROBLEM_MEDIA_TYPE, DomainError
+from veteran_care.kit.i18n import Message
 from veteran_care.kit.validation import InvalidInput
 
 JSON_MEDIA_TYPE = "application/json"
@@ -91,7 +92,10 @@ async def _read_strictly(request: StrictJsonRequest) -> None:
         return
     if not is_json(request.headers.get("content-type", "")):
         raise UnsupportedMediaType(
-            f"The body must be JSON: send it with Content-Type: {JSON_MEDIA_TYPE}.",
+            Message(
+                "The body must be JSON: send it with Content-Type: {media_type}.",
+                media_type=JSON_MEDIA_TYPE,
+            ),
             accepted=[JSON_MEDIA_TYPE],
         )
     try:
@@ -111,7 +115,9 @@ def _repeated(body: bytes) -> InvalidInput:
     path = path or ("body",)
     return InvalidInput(
         ".".join(str(part) for part in path),
-        f'The key "{path[-1]}" appears more than once in one object: send it once.',
+        Message(
+            'The key "{key}" appears more than once in one object: send it once.', key=path[-1]
+        ),
         error_type="duplicate_key",
     )
 

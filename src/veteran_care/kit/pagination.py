@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from veteran_care.errors import DomainError
+from veteran_care.kit.i18n import Message
 from veteran_care.kit.schemas import Schema
 
 T = TypeVar("T")
@@ -98,8 +99,12 @@ def decode_cursor(cursor: str, sort: str, key: SortKey) -> tuple[Any, uuid.UUID]
         cursor_sort, value, row_id = json.loads(base64.urlsafe_b64decode(padded))
         if cursor_sort != sort:
             raise InvalidCursor(
-                f"This cursor belongs to sort '{cursor_sort}', not '{sort}'; "
-                "start again without a cursor."
+                Message(
+                    "This cursor belongs to sort '{cursor_sort}', not '{sort}'; "
+                    "start again without a cursor.",
+                    cursor_sort=cursor_sort,
+                    sort=sort,
+                )
             )
         return key.parse(value), uuid.UUID(row_id)
     except InvalidCursor:

@@ -51,7 +51,7 @@ EXAMPLES = (
         403,
         "forbidden",
         "A role without the permission",
-        "Your roles do not allow this operation (registry:write).",
+        "Your roles do not allow registry:write.",
     ),
     problem_example(
         404, "not-found", "No such record", f"Beneficiary {BENEFICIARY_ID} was not found.", _ONE

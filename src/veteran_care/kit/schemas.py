@@ -22,6 +22,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from veteran_care.kit.clock import as_utc
+from veteran_care.kit.i18n import InvalidValue
 
 # JSON bodies take booleans and integers as they are: `0` is not `false`, `"12"` is not `12`
 # (the OpenAPI types say so, and generated clients send the real types).
@@ -84,7 +85,7 @@ class InputSchema(Schema):
     def _no_hidden_null(cls, value: Any, info: ValidationInfo) -> Any:
         """A field the schema offers no null for may be left out, but not sent as null."""
         if value is None and info.field_name in _not_nullable(cls):
-            raise ValueError("leave it out rather than send null")
+            raise InvalidValue("leave it out rather than send null")
         return value
 
 
@@ -100,7 +101,7 @@ def _iso_date(value: Any) -> Any:
     if isinstance(value, date):
         return value
     if not isinstance(value, str) or not _ISO_DATE.match(value):
-        raise ValueError("a date is written YYYY-MM-DD")
+        raise InvalidValue("a date is written YYYY-MM-DD")
     return value
 
 
@@ -108,7 +109,7 @@ def _iso_datetime(value: Any) -> Any:
     if isinstance(value, datetime):
         return value
     if not isinstance(value, str) or not _ISO_DATE.match(value[:10]):
-        raise ValueError("a timestamp is ISO 8601 with a time zone, e.g. 2027-07-27T08:00:00Z")
+        raise InvalidValue("a timestamp is ISO 8601 with a time zone, e.g. 2027-07-27T08:00:00Z")
     return value
 
 

@@ -12,6 +12,8 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, StringConstraints
 
+from veteran_care.kit.i18n import InvalidValue
+
 _LINE_FORBIDDEN = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
 _TEXT_FORBIDDEN = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 LINE_PATTERN = rf"^[^{_LINE_FORBIDDEN}]*[^\s{_LINE_FORBIDDEN}][^{_LINE_FORBIDDEN}]*$"
@@ -36,9 +38,9 @@ def fold(value: str) -> str:
 
 def _check_raw(value: str, max_length: int, controls: re.Pattern[str], what: str) -> None:
     if len(value) > max_length:
-        raise ValueError(f"at most {max_length} characters")
+        raise InvalidValue("at most {max_length} characters", max_length=max_length)
     if controls.search(value):
-        raise ValueError(f"control characters ({what}) are not allowed")
+        raise InvalidValue("control characters ({what}) are not allowed", what=what)
 
 
 def _clean_line(value: Any, max_length: int) -> Any:
@@ -47,7 +49,7 @@ def _clean_line(value: Any, max_length: int) -> Any:
     _check_raw(value, max_length, _LINE_CONTROLS, "including NUL and line breaks")
     cleaned = _SPACES.sub(" ", nfc(value)).strip()
     if not cleaned:
-        raise ValueError("must not be blank")
+        raise InvalidValue("must not be blank")
     return cleaned
 
 

@@ -4,6 +4,7 @@ validation errors (``422 validation-error`` with ``errors[]``, as the framework'
 from datetime import date
 
 from veteran_care.errors import DomainError
+from veteran_care.kit.i18n import Message
 
 
 class InvalidInput(DomainError):
@@ -16,7 +17,7 @@ class InvalidInput(DomainError):
 
     def __init__(self, field: str, message: str, *, error_type: str = "value_error") -> None:
         super().__init__(
-            f"Invalid input: {field}.",
+            Message("Invalid input: {fields}.", fields=field),
             errors=[{"field": field, "message": message, "type": error_type}],
         )
 
@@ -35,6 +36,11 @@ def check_date_range(
         return
     first, last = names
     if date_to < date_from:
-        raise InvalidInput(f"{location}.{last}", f"{last} must be on or after {first}")
+        raise InvalidInput(
+            f"{location}.{last}",
+            Message("{last} must be on or after {first}", last=last, first=first),
+        )
     if max_days is not None and (date_to - date_from).days >= max_days:
-        raise InvalidInput(f"{location}.{last}", f"at most {max_days} days at a time")
+        raise InvalidInput(
+            f"{location}.{last}", Message("at most {max_days} days at a time", max_days=max_days)
+        )

@@ -26,7 +26,7 @@ from veteran_care.models.contact import (
     ContactConsent,
     ContactRelationship,
 )
-from veteran_care.models.facility import Facility, FacilityLevel
+from veteran_care.models.facility import Facility, FacilityClosedDay, FacilityLevel
 from veteran_care.models.history import PastCheck, PastCheckSource, PastCheckStatus
 from veteran_care.models.idempotency import IdempotencyKey, IdempotencyState
 from veteran_care.models.identity import (
@@ -42,6 +42,7 @@ from veteran_care.models.pharmacy import (
     Dispense,
     DispenseLot,
     DispenseStatus,
+    FundingSource,
     LedgerEntry,
     LedgerKind,
     Medicine,
@@ -104,8 +105,10 @@ __all__ = [
     "EthnicGroup",
     "ExaminationResult",
     "Facility",
+    "FacilityClosedDay",
     "FacilityLevel",
     "FacilityService",
+    "FundingSource",
     "HealthClass",
     "IdempotencyKey",
     "IdempotencyState",

@@ -45,6 +45,15 @@ class AdjustmentReason(StrEnum):
     count_correction = "count-correction"
 
 
+class FundingSource(StrEnum):
+    """Who paid for a lot: the state budget, health insurance, or a sponsor of a drive (a
+    military unit, the Red Cross, a company)."""
+
+    state_budget = "state-budget"
+    health_insurance = "health-insurance"
+    sponsor = "sponsor"
+
+
 class DispenseStatus(StrEnum):
     """FHIR MedicationDispense.status (the subset used)."""
 
@@ -77,6 +86,11 @@ class StockLot(IdMixin, TimestampMixin, Base):
     lot_number: Mapped[str] = mapped_column(String(40))
     expiry_date: Mapped[date] = mapped_column(Date)
     on_hand: Mapped[int] = mapped_column(Integer, default=0)
+    # None: received before funding sources were recorded
+    funding_source: Mapped[FundingSource | None] = mapped_column(
+        enum_column(FundingSource, "funding_source"), default=None
+    )
+    sponsor: Mapped[str | None] = mapped_column(String(200), default=None)
 
     __table_args__ = (
         UniqueConstraint("facility_id", "medicine_id", "lot_number"),

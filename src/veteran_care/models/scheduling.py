@@ -163,6 +163,8 @@ class Campaign(IdMixin, TimestampMixin, VersionedMixin, Base):
     ends_on: Mapped[date] = mapped_column(Date)
     target_categories: Mapped[list[str]] = mapped_column(JSON)
     specialties: Mapped[list[str]] = mapped_column(JSON)
+    # set: the medicines of its checks come from this sponsor's lots only
+    sponsor: Mapped[str | None] = mapped_column(String(200), default=None)
     facilities: Mapped[list["CampaignFacility"]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="CampaignFacility.facility_id"
     )

@@ -38,6 +38,8 @@ RECEIPT_IN: dict[str, Any] = {
     "expiry_date": "2029-06-30",
     "quantity": 5000,
     "supplier": "Công ty Cổ phần Dược phẩm Điện Biên",
+    "funding_source": "sponsor",
+    "sponsor": "Hội Chữ thập đỏ tỉnh Điện Biên",
 }
 ADJUSTMENT_IN: dict[str, Any] = {
     "lot_id": LOT_ID,

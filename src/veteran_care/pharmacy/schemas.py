@@ -4,9 +4,10 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from veteran_care.kit.i18n import InvalidValue
 from veteran_care.kit.schemas import (
     Bool,
     CreatedAt,
@@ -20,7 +21,7 @@ from veteran_care.kit.schemas import (
     examples,
 )
 from veteran_care.kit.text import Line30, Line60, Line200, Line300
-from veteran_care.models import AdjustmentReason, DispenseStatus, LedgerKind
+from veteran_care.models import AdjustmentReason, DispenseStatus, FundingSource, LedgerKind
 from veteran_care.pharmacy import examples as ex
 
 # ATC: anatomical group (A), therapeutic (A11), pharmacological (A11D), chemical (A11DA),
@@ -77,7 +78,7 @@ class MedicineUpdate(InputSchema):
     @classmethod
     def _not_null(cls, value: object) -> object:
         if value is None:
-            raise ValueError("cannot be null; leave the field out to keep it")
+            raise InvalidValue("cannot be null; leave the field out to keep it")
         return value
 
 
@@ -124,6 +125,22 @@ class ReceiptIn(InputSchema):
     """How many units were received."""
     supplier: Line200
     """Who supplied it (company, or the sponsor of a drive)."""
+    funding_source: FundingSource | None = None
+    """Who paid for it: `state-budget`, `health-insurance` or `sponsor`; a lot topped up
+    keeps the source it was first received with."""
+    sponsor: Line200 | None = Field(None, validate_default=True)
+    """The sponsor who paid (a military unit, the Red Cross, a company): given exactly when
+    `funding_source` is `sponsor`."""
+
+    @field_validator("sponsor")
+    @classmethod
+    def _sponsor_named(cls, sponsor: str | None, info: ValidationInfo) -> str | None:
+        paid_by_sponsor = info.data.get("funding_source") == FundingSource.sponsor
+        if paid_by_sponsor and sponsor is None:
+            raise InvalidValue("name the sponsor of a lot whose funding_source is sponsor")
+        if sponsor is not None and not paid_by_sponsor:
+            raise InvalidValue("a sponsor is named only when funding_source is sponsor")
+        return sponsor
 
 
 class AdjustmentIn(InputSchema):
@@ -147,7 +164,7 @@ class AdjustmentIn(InputSchema):
     @classmethod
     def _not_zero(cls, value: int) -> int:
         if value == 0:
-            raise ValueError("must not be 0")
+            raise InvalidValue("must not be 0")
         return value
 
 
@@ -166,6 +183,10 @@ class LotRead(OutputSchema):
     """Expiry date."""
     on_hand: int
     """Units in stock now."""
+    funding_source: FundingSource | None
+    """Who paid for it (null: received before sources were recorded)."""
+    sponsor: str | None
+    """The sponsor, when a sponsor paid."""
 
 
 class LedgerRead(OutputSchema):

@@ -15,6 +15,7 @@ from veteran_care.errors import Conflict, NotFound, Unprocessable
 from veteran_care.facilities import service as facilities
 from veteran_care.kit.clock import today, utcnow
 from veteran_care.kit.etag import check_if_match
+from veteran_care.kit.i18n import Message
 from veteran_care.kit.validation import InvalidInput
 from veteran_care.models import (
     Dispense,
@@ -25,7 +26,7 @@ from veteran_care.models import (
     Medicine,
     StockLot,
 )
-from veteran_care.pharmacy import repository
+from veteran_care.pharmacy import funding, repository
 from veteran_care.pharmacy.schemas import (
     AdjustmentIn,
     DispenseIn,
@@ -60,7 +61,7 @@ async def create_medicine(session: AsyncSession, actor: Actor, data: MedicineCre
     existing = await repository.medicine_by_code(session, data.code)
     if existing is not None:
         raise Conflict(
-            f"A medicine with code {data.code} exists.",
+            Message("A medicine with code {code} exists.", code=data.code),
             code="duplicate",
             fields=["code"],
             existing_id=str(existing.id),
@@ -75,7 +76,7 @@ async def create_medicine(session: AsyncSession, actor: Actor, data: MedicineCre
 async def get_medicine(session: AsyncSession, medicine_id: uuid.UUID) -> Medicine:
     medicine = await repository.medicine(session, medicine_id)
     if medicine is None:
-        raise NotFound(f"Medicine {medicine_id} was not found.")
+        raise NotFound(Message("Medicine {medicine_id} was not found.", medicine_id=medicine_id))
     return medicine
 
 
@@ -106,7 +107,7 @@ async def _known_medicine(session: AsyncSession, medicine_id: uuid.UUID) -> Medi
     medicine = await repository.medicine(session, medicine_id)
     if medicine is None:
         raise Unprocessable(
-            f"medicine_id: there is no medicine {medicine_id}.",
+            Message("medicine_id: there is no medicine {medicine_id}.", medicine_id=medicine_id),
             code="unknown-medicine",
             field="medicine_id",
         )
@@ -137,12 +138,17 @@ async def receive(
             on_hand=0,
         )
         session.add(lot)
-        await session.flush()
     elif lot.expiry_date != data.expiry_date:
         raise Conflict(
-            f"Lot {data.lot_number} is recorded with expiry {lot.expiry_date}.",
+            Message(
+                "Lot {lot_number} is recorded with expiry {expiry_date}.",
+                lot_number=data.lot_number,
+                expiry_date=lot.expiry_date,
+            ),
             code="lot-expiry-mismatch",
         )
+    funding.record_source(lot, data)
+    await session.flush()
     await repository.put(session, lot.id, data.quantity)
     session.add(_entry(actor, lot, LedgerKind.receipt, data.quantity, supplier=data.supplier))
     await session.flush()
@@ -163,7 +169,13 @@ async def get_lot(
     await facilities.get(session, facility_id, actor)
     lot = await repository.lot(session, lot_id)
     if lot is None or lot.facility_id != facility_id:
-        raise NotFound(f"Lot {lot_id} of facility {facility_id} was not found.")
+        raise NotFound(
+            Message(
+                "Lot {lot_id} of facility {facility_id} was not found.",
+                lot_id=lot_id,
+                facility_id=facility_id,
+            )
+        )
     return lot
 
 
@@ -179,7 +191,11 @@ async def _facility_lot(
     lot = await repository.lot(session, lot_id)
     if lot is None or lot.facility_id != facility_id:
         raise Unprocessable(
-            f"{field}: there is no lot {lot_id} at this facility.", code="unknown-lot", field=field
+            Message(
+                "{field}: there is no lot {lot_id} at this facility.", field=field, lot_id=lot_id
+            ),
+            code="unknown-lot",
+            field=field,
         )
     return lot
 
@@ -193,7 +209,7 @@ async def adjust(
         if not await repository.remove(session, lot.id, -data.quantity):
             lot = await _fresh_lot(session, lot.id)
             raise Conflict(
-                f"Only {lot.on_hand} are on hand in this lot.",
+                Message("Only {on_hand} are on hand in this lot.", on_hand=lot.on_hand),
                 code="insufficient-stock",
                 available=lot.on_hand,
             )
@@ -221,11 +237,22 @@ async def _take_named(
     session: AsyncSession, lot: StockLot, quantity: int
 ) -> list[tuple[StockLot, int]]:
     if lot.expiry_date <= today():
-        raise Conflict(f"Lot {lot.lot_number} expired on {lot.expiry_date}.", code="lot-expired")
+        raise Conflict(
+            Message(
+                "Lot {lot_number} expired on {expiry_date}.",
+                lot_number=lot.lot_number,
+                expiry_date=lot.expiry_date,
+            ),
+            code="lot-expired",
+        )
     if not await repository.take(session, lot.id, quantity, today()):
         lot = await _fresh_lot(session, lot.id)
         raise Conflict(
-            f"Only {lot.on_hand} are available in lot {lot.lot_number}.",
+            Message(
+                "Only {on_hand} are available in lot {lot_number}.",
+                on_hand=lot.on_hand,
+                lot_number=lot.lot_number,
+            ),
             code="insufficient-stock",
             available=lot.on_hand,
         )
@@ -233,15 +260,32 @@ async def _take_named(
 
 
 async def _take_fefo(
-    session: AsyncSession, facility_id: uuid.UUID, medicine_id: uuid.UUID, quantity: int
+    session: AsyncSession,
+    facility_id: uuid.UUID,
+    medicine_id: uuid.UUID,
+    quantity: int,
+    sponsor: str | None = None,
 ) -> list[tuple[StockLot, int]]:
-    """First expiry first, split across lots; expired lots are never used."""
+    """First expiry first, split across lots (of ``sponsor``'s only, when named); expired
+    lots are never used."""
     for _ in range(RETRIES):
         lots = await repository.usable_lots(session, facility_id, medicine_id, today())
+        if sponsor is not None:
+            lots = [lot for lot in lots if funding.paid_by(lot, sponsor)]
         available = sum(lot.on_hand for lot in lots)
         if available < quantity:
             raise Conflict(
-                f"Only {available} are available (unexpired) at this facility.",
+                Message(
+                    "Only {available} are available (unexpired) at this facility.",
+                    available=available,
+                )
+                if sponsor is None
+                else Message(
+                    "Only {available} are available (unexpired) from {sponsor}'s lots at this "
+                    "facility.",
+                    available=available,
+                    sponsor=sponsor,
+                ),
                 code="insufficient-stock",
                 available=available,
             )
@@ -269,7 +313,10 @@ async def dispense(session: AsyncSession, actor: Actor, data: DispenseIn) -> Dis
     await facilities.get(session, data.facility_id, actor)
     if await beneficiaries.get(session, data.beneficiary_id) is None:
         raise Unprocessable(
-            f"beneficiary_id: there is no beneficiary {data.beneficiary_id}.",
+            Message(
+                "beneficiary_id: there is no beneficiary {beneficiary_id}.",
+                beneficiary_id=data.beneficiary_id,
+            ),
             code="unknown-beneficiary",
             field="beneficiary_id",
         )
@@ -286,13 +333,17 @@ async def dispense(session: AsyncSession, actor: Actor, data: DispenseIn) -> Dis
                 code="unknown-checkup",
                 field="checkup_id",
             )
+    sponsor = await funding.campaign_sponsor(session, data.checkup_id)
     if data.lot_id is not None:
         lot = await _facility_lot(session, data.facility_id, data.lot_id)
         if lot.medicine_id != data.medicine_id:
             raise InvalidInput("body.lot_id", "the lot is of another medicine")
+        funding.ensure_sponsored(lot, sponsor)
         portions = await _take_named(session, lot, data.quantity)
     else:
-        portions = await _take_fefo(session, data.facility_id, data.medicine_id, data.quantity)
+        portions = await _take_fefo(
+            session, data.facility_id, data.medicine_id, data.quantity, sponsor
+        )
     record = Dispense(
         beneficiary_id=data.beneficiary_id,
         checkup_id=data.checkup_id,
@@ -326,7 +377,7 @@ async def dispense(session: AsyncSession, actor: Actor, data: DispenseIn) -> Dis
 async def get_dispense(session: AsyncSession, actor: Actor, dispense_id: uuid.UUID) -> Dispense:
     record = await repository.dispense(session, dispense_id)
     if record is None or not actor.require().in_scope(record.facility_id):
-        raise NotFound(f"Dispense {dispense_id} was not found.")
+        raise NotFound(Message("Dispense {dispense_id} was not found.", dispense_id=dispense_id))
     return record
 
 
@@ -343,7 +394,8 @@ async def set_status(
         raise InvalidInput("body.status", "a dispense is completed when it is made")
     if record.status != DispenseStatus.completed:
         raise Conflict(
-            f"The dispense is {record.status.value} already.", code="invalid-status-transition"
+            Message("The dispense is {status} already.", status=record.status.value),
+            code="invalid-status-transition",
         )
     for portion in record.lots:
         lot = await _fresh_lot(session, portion.lot_id)

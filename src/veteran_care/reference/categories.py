@@ -7,29 +7,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from veteran_care.audit import service as audit
 from veteran_care.auth.principal import Actor
 from veteran_care.errors import Conflict, NotFound, Unprocessable
+from veteran_care.kit.i18n import Message
 from veteran_care.models import BeneficiaryCategory
 from veteran_care.reference.schemas import CategoryCreate, CategoryUpdate
 
 
-def _range_problem(data: CategoryCreate) -> tuple[str, str] | None:
+def _range_problem(data: CategoryCreate) -> tuple[str, Message] | None:
     """``(field, message)`` when the rate columns do not agree with each other."""
     lowest, highest = data.min_disability_rate, data.max_disability_rate
     if not data.carries_disability_rate:
         for field, value in (("min_disability_rate", lowest), ("max_disability_rate", highest)):
             if value is not None:
-                return field, "only a category that carries a disability rate has a range"
+                return field, Message("only a category that carries a disability rate has a range")
         if data.disability_rate_required:
             return (
                 "disability_rate_required",
-                "a category without a disability rate cannot require one",
+                Message("a category without a disability rate cannot require one"),
             )
         return None
     if lowest is None:
-        return "min_disability_rate", "a category with a disability rate gives its lowest rate"
+        return "min_disability_rate", Message("a rated category gives its lowest rate")
     if highest is None:
-        return "max_disability_rate", "a category with a disability rate gives its highest rate"
+        return "max_disability_rate", Message("a rated category gives its highest rate")
     if highest < lowest:
-        return "max_disability_rate", f"must be at least min_disability_rate ({lowest})"
+        return "max_disability_rate", Message("must be at least {lowest}", lowest=lowest)
     return None
 
 
@@ -37,10 +38,14 @@ async def create(session: AsyncSession, data: CategoryCreate, actor: Actor) -> B
     problem = _range_problem(data)
     if problem is not None:
         field, message = problem
-        raise Unprocessable(f"{field}: {message}.", code="invalid-rate-range", field=field)
+        raise Unprocessable(
+            Message("{field}: {problem}.", field=field, problem=message),
+            code="invalid-rate-range",
+            field=field,
+        )
     if await session.get(BeneficiaryCategory, data.code) is not None:
         raise Conflict(
-            f"There is already a beneficiary category {data.code}.",
+            Message("There is already a beneficiary category {code}.", code=data.code),
             code="duplicate",
             fields=["code"],
         )
@@ -61,7 +66,7 @@ async def create(session: AsyncSession, data: CategoryCreate, actor: Actor) -> B
 async def get(session: AsyncSession, code: str) -> BeneficiaryCategory:
     category = await session.get(BeneficiaryCategory, code)
     if category is None:
-        raise NotFound(f"There is no beneficiary category {code}.")
+        raise NotFound(Message("There is no beneficiary category {code}.", code=code))
     return category
 
 

@@ -1,6 +1,6 @@
 """Queries over the reference tables."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -8,11 +8,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from veteran_care.models import BeneficiaryCategory, Commune, EthnicGroup
 
 
-async def communes(session: AsyncSession, province_code: str | None) -> Sequence[Commune]:
+async def communes(
+    session: AsyncSession, province_codes: Collection[str] | None
+) -> Sequence[Commune]:
+    """The communes of these provinces (None: of every province)."""
     stmt = select(Commune).order_by(Commune.code)
-    if province_code is not None:
-        stmt = stmt.where(Commune.province_code == province_code)
+    if province_codes is not None:
+        stmt = stmt.where(Commune.province_code.in_(province_codes))
     return (await session.scalars(stmt)).all()
+
+
+async def commune(session: AsyncSession, code: str) -> Commune | None:
+    return await session.get(Commune, code)
+
+
+async def provinces_known(session: AsyncSession, codes: Collection[str]) -> set[str]:
+    """Those of ``codes`` that have communes."""
+    stmt = select(Commune.province_code).where(Commune.province_code.in_(codes)).distinct()
+    return set((await session.scalars(stmt)).all())
 
 
 async def ethnic_groups(session: AsyncSession) -> Sequence[EthnicGroup]:
@@ -22,10 +35,6 @@ async def ethnic_groups(session: AsyncSession) -> Sequence[EthnicGroup]:
 async def categories(session: AsyncSession) -> Sequence[BeneficiaryCategory]:
     stmt = select(BeneficiaryCategory).order_by(BeneficiaryCategory.code)
     return (await session.scalars(stmt)).all()
-
-
-async def commune_exists(session: AsyncSession, code: str) -> bool:
-    return await session.get(Commune, code) is not None
 
 
 async def ethnic_group_exists(session: AsyncSession, code: str) -> bool:

@@ -22,6 +22,7 @@ from veteran_care.reference.schemas import (
     EthnicGroupList,
     EthnicGroupRead,
 )
+from veteran_care.reference.service import served_provinces
 
 router = APIRouter(route_class=IdempotentRoute, tags=["reference"], responses=problem_responses())
 
@@ -34,10 +35,16 @@ async def list_communes(
     session: ReadSession,
     province_code: Annotated[
         str | None,
-        Query(pattern=r"^[0-9]{2}$", max_length=2, description="2-digit province code, e.g. 11."),
+        Query(
+            pattern=r"^[0-9]{2}$",
+            max_length=2,
+            description="2-digit province code, e.g. 12 (any of the 34); default: the "
+            "provinces this deployment serves.",
+        ),
     ] = None,
 ) -> CommuneList:
-    rows = await repository.communes(session, province_code)
+    provinces = [province_code] if province_code else served_provinces()
+    rows = await repository.communes(session, provinces)
     return CommuneList(items=[CommuneRead.model_validate(r) for r in rows])
 
 

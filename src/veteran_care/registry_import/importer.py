@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from veteran_care.auth.principal import Actor
+from veteran_care.kit.i18n import Message
 from veteran_care.registry_import.reading import Cell, InvalidFile, Table, open_table
 from veteran_care.registry_import.validation import (
     Reference,
@@ -113,7 +114,9 @@ def _default_facility(ref: Reference, code: str | None, actor: Actor) -> uuid.UU
         return None
     facility = ref.facilities.get(code.upper())
     if facility is None:
-        raise InvalidFile(f"There is no facility with code {code}.", code="unknown-facility")
+        raise InvalidFile(
+            Message("There is no facility with code {code}.", code=code), code="unknown-facility"
+        )
     if not actor.require().in_scope(facility):
         raise InvalidFile("You can only register people at your own facilities.")
     return facility

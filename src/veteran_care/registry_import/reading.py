@@ -21,6 +21,7 @@ import openpyxl  # type: ignore[import-untyped]  # no stubs in the dev dependenc
 from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped]
 
 from veteran_care.errors import DomainError
+from veteran_care.kit.i18n import Message
 from veteran_care.kit.text import fold
 from veteran_care.registry_import import cards as import_cards
 from veteran_care.registry_import import past_checks as import_history
@@ -97,7 +98,14 @@ def _header(
         if name is None and label:
             ignored.append(label)
         if name is not None and name in seen:
-            raise InvalidFile(f"The columns {seen[name]!r} and {label!r} both mean {name}.")
+            raise InvalidFile(
+                Message(
+                    "The columns {first} and {second} both mean {name}.",
+                    first=repr(seen[name]),
+                    second=repr(label),
+                    name=name,
+                )
+            )
         if name is not None:
             seen[name] = label
         columns.append(name)
@@ -120,7 +128,10 @@ def _table(records: Records, total: int | None, required: Required) -> Table:
         if best is None:
             raise InvalidFile("The file is empty.")
         raise InvalidFile(
-            f"Missing column(s): {'; '.join(best[1])}. See docs/import-template.csv.",
+            Message(
+                "Missing column(s): {columns}. See docs/import-template.csv.",
+                columns="; ".join(best[1]),
+            ),
             missing=best[1],
         )
     except BaseException:
@@ -155,7 +166,7 @@ def _csv_table(source: BinaryIO, required: Required) -> Table:
             "(in a spreadsheet program, save it as 'CSV UTF-8')."
         ) from exc
     except csv.Error as exc:
-        raise UnreadableFile(f"The CSV file cannot be read: {exc}.") from exc
+        raise UnreadableFile(Message("The CSV file cannot be read: {exc}.", exc=exc)) from exc
     return _table(_csv_records(source, delimiter), total, required)
 
 
@@ -176,7 +187,9 @@ def _xlsx_table(source: BinaryIO, required: Required) -> Table:
                 if not is_blank(cells):
                     yield line, cells
         except _XLSX_ERRORS as exc:  # a damaged sheet, found while reading it
-            raise UnreadableFile(f"The XLSX workbook is damaged: {type(exc).__name__}.") from exc
+            raise UnreadableFile(
+                Message("The XLSX workbook is damaged: {name}.", name=type(exc).__name__)
+            ) from exc
         finally:
             workbook.close()
 

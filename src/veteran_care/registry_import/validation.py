@@ -26,6 +26,7 @@ from veteran_care.history.schemas import PastCheckCreate
 from veteran_care.kit.text import fold
 from veteran_care.models import BeneficiaryCategory, Facility, Sex
 from veteran_care.reference import repository as reference
+from veteran_care.reference.service import served_provinces
 from veteran_care.registry_import import cards
 from veteran_care.registry_import import past_checks as history
 from veteran_care.registry_import.reading import COLUMN_OF, FIELD_OF, Cell, is_blank
@@ -45,7 +46,8 @@ class _CellError(ValueError):
 
 @dataclass(frozen=True)
 class Reference:
-    communes: frozenset[str]
+    communes: dict[str, str]  # code -> province name, of the provinces served
+    elsewhere: dict[str, str]  # code -> province name, of the others
     ethnic_groups: dict[str, str]  # folded name or code -> code
     ethnic_codes: frozenset[str]
     categories: dict[str, BeneficiaryCategory]  # by code
@@ -54,11 +56,13 @@ class Reference:
 
 
 async def load_reference(session: AsyncSession) -> Reference:
+    communes, served = await reference.communes(session, None), set(served_provinces())
     groups = await reference.ethnic_groups(session)
     categories = await reference.categories(session)
     facilities = (await session.execute(select(Facility.code, Facility.id))).all()
     return Reference(
-        communes=frozenset(c.code for c in await reference.communes(session, None)),
+        communes={c.code: c.province_name for c in communes if c.province_code in served},
+        elsewhere={c.code: c.province_name for c in communes if c.province_code not in served},
         ethnic_groups={fold(g.name): g.code for g in groups} | {g.code: g.code for g in groups},
         ethnic_codes=frozenset(g.code for g in groups),
         categories={c.code: c for c in categories},
@@ -306,8 +310,12 @@ class Validator:
                 error(name, f"the same {name} as line {first}")
         if data.ethnicity_code not in self.ref.ethnic_codes:
             error("ethnicity_code", f"there is no ethnic group with code {data.ethnicity_code}")
-        if data.commune_code is not None and data.commune_code not in self.ref.communes:
-            error("commune_code", f"there is no commune with code {data.commune_code}")
+        commune = data.commune_code
+        if commune is not None and commune in self.ref.elsewhere:
+            province = self.ref.elsewhere[commune]
+            error("commune_code", f"commune {commune} is in {province}, which is not served here")
+        elif commune is not None and commune not in self.ref.communes:
+            error("commune_code", f"there is no commune with code {commune}")
         unknown = [c.code for c in data.categories if c.code not in self.ref.categories]
         if unknown:
             error("categories", f"unknown beneficiary category {', '.join(unknown)}")

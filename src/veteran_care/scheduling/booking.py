@@ -22,6 +22,7 @@ from veteran_care.auth.principal import Actor
 from veteran_care.errors import Conflict, DomainError, NotFound, Unprocessable
 from veteran_care.facilities import service as facilities
 from veteran_care.kit.clock import today, utcnow
+from veteran_care.kit.i18n import Message
 from veteran_care.kit.validation import InvalidInput
 from veteran_care.models import (
     Appointment,
@@ -176,7 +177,7 @@ async def _record(
 async def get_checkup(session: AsyncSession, actor: Actor, checkup_id: uuid.UUID) -> Checkup:
     checkup = await repository.get_checkup(session, checkup_id)
     if checkup is None or not actor.require().in_scope(checkup.facility_id):
-        raise NotFound(f"Checkup {checkup_id} was not found.")
+        raise NotFound(Message("Checkup {checkup_id} was not found.", checkup_id=checkup_id))
     return checkup
 
 
@@ -198,7 +199,9 @@ async def get_appointment(
 ) -> Appointment:
     appointment = await repository.get_appointment(session, appointment_id)
     if appointment is None or not actor.require().in_scope(appointment.facility_id):
-        raise NotFound(f"Appointment {appointment_id} was not found.")
+        raise NotFound(
+            Message("Appointment {appointment_id} was not found.", appointment_id=appointment_id)
+        )
     return appointment
 
 
@@ -207,7 +210,7 @@ async def check_in(session: AsyncSession, actor: Actor, checkup_id: uuid.UUID) -
     checkup = await get_checkup(session, actor, checkup_id)
     if checkup.date != today():
         raise Conflict(
-            f"The checkup is on {checkup.date}; check-in happens on the day.",
+            Message("The checkup is on {date}; check-in happens on the day.", date=checkup.date),
             code="not-today",
         )
     booked = [a for a in checkup.appointments if a.status == AppointmentStatus.booked]
@@ -309,7 +312,7 @@ async def transition(
     appointment = await get_appointment(session, actor, appointment_id)
     if to not in ALLOWED_BY_TRANSITION:
         raise Unprocessable(
-            f"status: use the {to.value} operation of its own, not this one.",
+            Message("status: use the {to} operation of its own, not this one.", to=to.value),
             code="use-another-operation",
             field="status",
         )
@@ -337,8 +340,12 @@ async def mark_noshows(
     if before is not None and before > today():
         raise InvalidInput(
             "body.before",
-            f"{before} is in the future: only appointments of days that have passed (before "
-            f"today, {today()}, at the latest) can be marked as no-shows.",
+            Message(
+                "{before} is in the future: only appointments of days that have passed "
+                "(before today, {today}, at the latest) can be marked as no-shows.",
+                before=before,
+                today=today(),
+            ),
             error_type="date_in_future",
         )
     cutoff = before or today()

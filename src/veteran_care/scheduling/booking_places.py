@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.errors import Conflict
 from veteran_care.kit.clock import add_days, today, utcnow
+from veteran_care.kit.i18n import Message
 from veteran_care.models import PartOfDay, Session
 from veteran_care.scheduling import booking_repository, repository
 from veteran_care.scheduling.schemas import AvailableDay, AvailableSession
@@ -78,9 +79,11 @@ async def no_place(
 ) -> Conflict:
     dates = await next_dates(session, facility_id, codes, day)
     if no_session:
-        detail = f"There is no open {code} session at this facility on {day}."
+        detail = Message(
+            "There is no open {code} session at this facility on {day}.", code=code, day=day
+        )
     else:
-        detail = f"The {code} sessions on {day} are full."
+        detail = Message("The {code} sessions on {day} are full.", code=code, day=day)
     return Conflict(
         detail,
         code="no-session" if no_session else "session-full",

@@ -10,6 +10,7 @@ one statement applies the same rules before it writes, and these say which one r
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.errors import Conflict, Unprocessable
+from veteran_care.kit.i18n import Message
 from veteran_care.models import BeneficiaryStatus
 from veteran_care.scheduling import repository
 from veteran_care.scheduling.booking_facts import BookingCheck
@@ -21,21 +22,29 @@ async def check_rules(session: AsyncSession, data: CheckupCreate, facts: Booking
     ``book_at_once`` applies before it writes anything)."""
     if facts.status is None:
         raise Unprocessable(
-            f"beneficiary_id: there is no beneficiary {data.beneficiary_id}.",
+            Message(
+                "beneficiary_id: there is no beneficiary {beneficiary_id}.",
+                beneficiary_id=data.beneficiary_id,
+            ),
             code="unknown-beneficiary",
             field="beneficiary_id",
         )
     if facts.status != BeneficiaryStatus.active:
         raise Conflict(
-            f"The beneficiary is {facts.status.value}: no check can be booked.",
+            Message(
+                "The beneficiary is {status}: no check can be booked.", status=facts.status.value
+            ),
             code="beneficiary-not-active",
         )
     if data.campaign_id is not None:
         _ensure_campaign_fits(data, facts)
     if not data.card_override_reason and not facts.has_valid_card:
         raise Unprocessable(
-            f"No health-insurance card of this person is valid on {data.date}; add one, or "
-            "book with card_override_reason.",
+            Message(
+                "No health-insurance card of this person is valid on {date}; add one, or book "
+                "with card_override_reason.",
+                date=data.date,
+            ),
             code="card-not-valid",
             field="card_override_reason",
         )
@@ -44,7 +53,11 @@ async def check_rules(session: AsyncSession, data: CheckupCreate, facts: Booking
             session, data.beneficiary_id, data.date, data.specialty_codes
         )
         raise Conflict(
-            f"Already booked on {data.date} for {', '.join(already)}.",
+            Message(
+                "Already booked on {date} for {already}.",
+                date=data.date,
+                already=", ".join(already),
+            ),
             code="already-booked",
             specialty_codes=already,
         )
@@ -53,7 +66,9 @@ async def check_rules(session: AsyncSession, data: CheckupCreate, facts: Booking
 def _ensure_campaign_fits(data: CheckupCreate, facts: BookingCheck) -> None:
     if facts.campaign_starts_on is None or facts.campaign_ends_on is None:
         raise Unprocessable(
-            f"campaign_id: there is no campaign {data.campaign_id}.",
+            Message(
+                "campaign_id: there is no campaign {campaign_id}.", campaign_id=data.campaign_id
+            ),
             code="unknown-campaign",
             field="campaign_id",
         )
@@ -65,7 +80,11 @@ def _ensure_campaign_fits(data: CheckupCreate, facts: BookingCheck) -> None:
         )
     if not facts.campaign_starts_on <= data.date <= facts.campaign_ends_on:
         raise Unprocessable(
-            f"date: the campaign runs {facts.campaign_starts_on} to {facts.campaign_ends_on}.",
+            Message(
+                "date: the campaign runs {campaign_starts_on} to {campaign_ends_on}.",
+                campaign_starts_on=facts.campaign_starts_on,
+                campaign_ends_on=facts.campaign_ends_on,
+            ),
             code="date-outside-campaign",
             field="date",
         )

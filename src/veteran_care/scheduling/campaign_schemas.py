@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from veteran_care.kit.i18n import InvalidValue
 from veteran_care.kit.schemas import (
     UNIQUE_ITEMS,
     CreatedAt,
@@ -59,20 +60,23 @@ class CampaignCreate(InputSchema):
         min_length=1, max_length=20, json_schema_extra=UNIQUE_ITEMS
     )
     """The specialties every check of the drive includes."""
+    sponsor: Line200 | None = None
+    """The sponsor who pays for the drive's medicines: when named, what its checks dispense
+    comes from this sponsor's lots only (`funding_source: sponsor` with the same name)."""
 
     @field_validator("ends_on")
     @classmethod
     def _after_start(cls, ends_on: date, info: ValidationInfo) -> date:
         starts_on = info.data.get("starts_on")
         if starts_on is not None and ends_on < starts_on:
-            raise ValueError("ends_on must be on or after starts_on")
+            raise InvalidValue("ends_on must be on or after starts_on")
         return ends_on
 
     @field_validator("facility_ids", "target_categories", "specialty_codes")
     @classmethod
     def _no_repeats(cls, values: list[Any], info: ValidationInfo) -> list[Any]:
         if len(set(values)) != len(values):
-            raise ValueError(f"{info.field_name} must not repeat")
+            raise InvalidValue("{field_name} must not repeat", field_name=info.field_name)
         return values
 
 
@@ -95,6 +99,8 @@ class CampaignRead(OutputSchema):
     """The categories of people it is for."""
     specialty_codes: list[str]
     """The specialties every check includes."""
+    sponsor: str | None
+    """The sponsor whose lots its medicines come from."""
     version: Version
     created_at: CreatedAt
     updated_at: UpdatedAt

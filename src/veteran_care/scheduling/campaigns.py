@@ -23,6 +23,7 @@ from veteran_care.db.session import plan_each_execution
 from veteran_care.errors import NotFound, Unprocessable
 from veteran_care.facilities import service as facilities
 from veteran_care.kit.clock import today
+from veteran_care.kit.i18n import Message
 from veteran_care.models import (
     ACTIVE,
     Appointment,
@@ -55,7 +56,11 @@ async def create(session: AsyncSession, actor: Actor, data: CampaignCreate) -> C
             await facilities.get(session, facility_id, actor)
         except NotFound as exc:
             raise Unprocessable(
-                f"facility_ids.{index}: there is no facility {facility_id} you may use.",
+                Message(
+                    "facility_ids.{index}: there is no facility {facility_id} you may use.",
+                    index=index,
+                    facility_id=facility_id,
+                ),
                 code="unknown-facility",
                 field=f"facility_ids.{index}",
             ) from exc
@@ -67,6 +72,7 @@ async def create(session: AsyncSession, actor: Actor, data: CampaignCreate) -> C
         ends_on=data.ends_on,
         target_categories=data.target_categories,
         specialties=data.specialty_codes,
+        sponsor=data.sponsor,
         facilities=[CampaignFacility(facility_id=f) for f in data.facility_ids],
     )
     session.add(campaign)
@@ -79,7 +85,7 @@ async def get(session: AsyncSession, actor: Actor, campaign_id: uuid.UUID) -> Ca
     campaign = await repository.get_campaign(session, campaign_id)
     principal = actor.require()
     if campaign is None or not any(principal.in_scope(f.facility_id) for f in campaign.facilities):
-        raise NotFound(f"Campaign {campaign_id} was not found.")
+        raise NotFound(Message("Campaign {campaign_id} was not found.", campaign_id=campaign_id))
     return campaign
 
 

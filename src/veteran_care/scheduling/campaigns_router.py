@@ -50,6 +50,7 @@ def campaign_read(campaign: Campaign) -> CampaignRead:
         facility_ids=[f.facility_id for f in campaign.facilities],
         target_categories=campaign.target_categories,
         specialty_codes=campaign.specialties,
+        sponsor=campaign.sponsor,
         version=campaign.version,
         created_at=campaign.created_at,
         updated_at=campaign.updated_at,

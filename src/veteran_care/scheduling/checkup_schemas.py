@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic.json_schema import WithJsonSchema
 
+from veteran_care.kit.i18n import InvalidValue
 from veteran_care.kit.schemas import (
     UNIQUE_ITEMS,
     CreatedAt,
@@ -52,7 +53,7 @@ class CheckupCreate(InputSchema):
     @classmethod
     def _unique(cls, codes: list[str]) -> list[str]:
         if len(set(codes)) != len(codes):
-            raise ValueError("a specialty may be listed once")
+            raise InvalidValue("a specialty may be listed once")
         return codes
 
 

@@ -108,6 +108,7 @@ CAMPAIGN_CREATE: dict[str, Any] = {
     "facility_ids": [FACILITY_ID],
     "target_categories": ["wounded-soldier", "sick-soldier", "veteran"],
     "specialty_codes": ["internal-medicine", "ultrasound", "electrocardiography"],
+    "sponsor": "Hội Chữ thập đỏ tỉnh Điện Biên",
 }
 CAMPAIGN_READ: dict[str, Any] = {
     "id": CAMPAIGN_ID,

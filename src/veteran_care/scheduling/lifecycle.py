@@ -12,6 +12,7 @@ from veteran_care.audit import service as audit
 from veteran_care.auth.principal import Actor
 from veteran_care.errors import Conflict
 from veteran_care.kit.clock import utcnow
+from veteran_care.kit.i18n import Message
 from veteran_care.models import (
     SEAT_HOLDING,
     Appointment,
@@ -81,7 +82,11 @@ async def change_status(
     current = appointment.status
     if to not in TRANSITIONS[current]:
         raise Conflict(
-            f"An appointment that is {current.value} cannot become {to.value}.",
+            Message(
+                "An appointment that is {current} cannot become {to}.",
+                current=current.value,
+                to=to.value,
+            ),
             code="invalid-status-transition",
             appointment_id=str(appointment.id),
         )

@@ -151,8 +151,8 @@ async def update_facility_service(
 async def generate_sessions(
     data: SessionGenerate, actor: IdempotentWriter, session: WriteSession
 ) -> GenerateResult:
-    created, existing = await sessions.generate(session, actor, data)
-    return GenerateResult(created=created, existing=existing)
+    created, existing, skipped = await sessions.generate(session, actor, data)
+    return GenerateResult(created=created, existing=existing, skipped=skipped)
 
 
 @router.post(

@@ -3,11 +3,12 @@ appointments: checkup_schemas.py; campaigns and the due list: campaign_schemas.p
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from veteran_care.kit.i18n import InvalidValue
 from veteran_care.kit.schemas import (
     UNIQUE_ITEMS,
     Bool,
@@ -52,7 +53,7 @@ class SlotOut(Schema):
 
 def _unique_slots(slots: list[Slot] | None) -> list[Slot] | None:
     if slots is not None and len({(s.weekday, s.part_of_day) for s in slots}) != len(slots):
-        raise ValueError("a timetable slot may be listed once")
+        raise InvalidValue("a timetable slot may be listed once")
     return slots
 
 
@@ -97,7 +98,7 @@ class ServiceUpdate(InputSchema):
     def _not_null(self) -> "ServiceUpdate":
         for name in self.model_fields_set:
             if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
+                raise InvalidValue("{name} cannot be null", name=name)
         return self
 
 
@@ -137,9 +138,9 @@ class DateRange(InputSchema):
     def _range(cls, date_to: date, info: ValidationInfo) -> date:
         date_from = info.data.get("date_from")
         if date_from is not None and date_to < date_from:
-            raise ValueError("date_to must be on or after date_from")
+            raise InvalidValue("date_to must be on or after date_from")
         if date_from is not None and (date_to - date_from).days >= MAX_RANGE_DAYS:
-            raise ValueError(f"at most {MAX_RANGE_DAYS} days at a time")
+            raise InvalidValue("at most {max_days} days at a time", max_days=MAX_RANGE_DAYS)
         return date_to
 
 
@@ -153,6 +154,10 @@ class SessionGenerate(DateRange):
     specialty_codes: Annotated[list[SpecialtyCode], Field(max_length=20)] | None = Field(
         None, description="Only these services (default: every active one)."
     )
+    skip_public_holidays: Bool = True
+    """No sessions on Vietnam's public holidays (Tết and the Hùng Kings' day by the lunar
+    calendar, the days off in lieu); false for a facility that works on them. The facility's
+    own closed days are skipped either way."""
 
 
 class SessionCreate(InputSchema):
@@ -215,11 +220,53 @@ class SessionRead(OutputSchema):
     updated_at: UpdatedAt
 
 
+class SkippedDay(Schema):
+    """A day of the timetable on which no session was made: the facility is closed."""
+
+    date: Day
+    """The day."""
+    kind: Literal["public-holiday", "facility"]
+    """A public holiday (Tết, the Hùng Kings' day, … with the days off in lieu), or a day the
+    facility closed (`PUT /facilities/{facility_id}/closed-days/{date}`)."""
+    reason: str
+    """The holiday's Vietnamese name, or the facility's reason."""
+
+
 class GenerateResult(Schema):
     """What generating sessions did (a second call with the same range creates none)."""
 
     created: int = Field(description="Sessions created by this call.")
     existing: int = Field(description="Sessions of the timetable that were already there.")
+    skipped: list[SkippedDay] = Field(
+        description="Days of the timetable left without sessions: the facility is closed."
+    )
+
+
+class ClosedDayIn(InputSchema):
+    """Why a facility holds no sessions on a day."""
+
+    model_config = examples({"reason": "Kiểm kê thuốc cuối năm"})
+
+    reason: Line300
+    """Why, in words staff read, e.g. "Kiểm kê thuốc cuối năm"."""
+
+
+class ClosedDay(Schema):
+    """A day without sessions at a facility."""
+
+    date: Day
+    """The day."""
+    kind: Literal["public-holiday", "facility"]
+    """A public holiday, or a day the facility closed."""
+    reason: str
+    """The holiday's Vietnamese name, or the facility's reason."""
+
+
+class ClosedDayList(Schema):
+    """A facility's closed days in a range, by date."""
+
+    items: list[ClosedDay]
+    """The days."""
 
 
 class PersonToCall(Schema):

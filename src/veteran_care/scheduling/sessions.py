@@ -12,6 +12,7 @@ from veteran_care.errors import Conflict, NotFound, PreconditionFailed, Unproces
 from veteran_care.facilities import service as facilities
 from veteran_care.kit.clock import each_day, utcnow
 from veteran_care.kit.etag import check_if_match
+from veteran_care.kit.i18n import Message
 from veteran_care.models import (
     AppointmentStatus,
     CancelledBy,
@@ -19,7 +20,7 @@ from veteran_care.models import (
     Session,
     SessionStatus,
 )
-from veteran_care.scheduling import repository
+from veteran_care.scheduling import calendar, repository
 from veteran_care.scheduling.lifecycle import change_status, refresh_checkups
 from veteran_care.scheduling.schemas import (
     PersonToCall,
@@ -27,6 +28,7 @@ from veteran_care.scheduling.schemas import (
     ServiceUpdate,
     SessionCreate,
     SessionGenerate,
+    SkippedDay,
 )
 
 
@@ -34,7 +36,9 @@ async def ensure_specialties(session: AsyncSession, codes: list[str], field: str
     unknown = await repository.unknown_specialties(session, codes)
     if unknown:
         raise Unprocessable(
-            f"{field}: unknown specialt{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}.",
+            Message(
+                "{field}: unknown specialty codes {codes}.", field=field, codes=", ".join(unknown)
+            ),
             code="unknown-specialty",
             field=field,
         )
@@ -51,7 +55,9 @@ async def create_service(
     existing = await repository.service_by_specialty(session, facility_id, data.specialty_code)
     if existing is not None:
         raise Conflict(
-            f"The facility already offers {data.specialty_code}.",
+            Message(
+                "The facility already offers {specialty_code}.", specialty_code=data.specialty_code
+            ),
             code="duplicate",
             fields=["specialty_code"],
             existing_id=str(existing.id),
@@ -76,7 +82,13 @@ async def get_service(
     await facilities.get(session, facility_id, actor)
     service = await repository.service(session, service_id)
     if service is None or service.facility_id != facility_id:
-        raise NotFound(f"Service {service_id} of facility {facility_id} was not found.")
+        raise NotFound(
+            Message(
+                "Service {service_id} of facility {facility_id} was not found.",
+                service_id=service_id,
+                facility_id=facility_id,
+            )
+        )
     return service
 
 
@@ -115,8 +127,11 @@ def _slots(service: FacilityService) -> list[tuple[int, str]]:
     return [(int(str(s["weekday"])), str(s["part_of_day"])) for s in service.timetable]
 
 
-async def generate(session: AsyncSession, actor: Actor, data: SessionGenerate) -> tuple[int, int]:
-    """Sessions for every timetable slot in the range; existing ones are left alone."""
+async def generate(
+    session: AsyncSession, actor: Actor, data: SessionGenerate
+) -> tuple[int, int, list[SkippedDay]]:
+    """Sessions for every timetable slot in the range, but on the days the facility is closed
+    (public holidays, its own closed days: returned as skipped); existing ones are left alone."""
     await facilities.get(session, data.facility_id, actor)
     if data.specialty_codes:
         await ensure_specialties(session, data.specialty_codes, "specialty_codes")
@@ -127,7 +142,16 @@ async def generate(session: AsyncSession, actor: Actor, data: SessionGenerate) -
     ]
     now = utcnow()
     rows: list[dict[str, object]] = []
+    closed = await calendar.closed_days(session, data.facility_id, data.date_from, data.date_to)
+    if not data.skip_public_holidays:
+        closed = {day: why for day, why in closed.items() if why[0] != calendar.PUBLIC_HOLIDAY}
+    skipped: list[SkippedDay] = []
     for day in each_day(data.date_from, data.date_to):
+        if day in closed:
+            if any(day.isoweekday() == weekday for s in services for weekday, _ in _slots(s)):
+                kind, reason = closed[day]
+                skipped.append(SkippedDay(date=day, kind=kind, reason=reason))
+            continue
         for service in services:
             for weekday, part in _slots(service):
                 if day.isoweekday() == weekday:
@@ -155,14 +179,14 @@ async def generate(session: AsyncSession, actor: Actor, data: SessionGenerate) -
         resource_type="session",
         detail=f"generated {created} sessions {data.date_from}..{data.date_to}",
     )
-    return created, len(rows) - created
+    return created, len(rows) - created, skipped
 
 
 async def create_session(session: AsyncSession, actor: Actor, data: SessionCreate) -> Session:
     service = await repository.service(session, data.service_id)
     if service is None or not actor.require().in_scope(service.facility_id):
         raise Unprocessable(
-            f"service_id: there is no service {data.service_id}.",
+            Message("service_id: there is no service {service_id}.", service_id=data.service_id),
             code="unknown-service",
             field="service_id",
         )
@@ -211,7 +235,7 @@ async def create_session(session: AsyncSession, actor: Actor, data: SessionCreat
 async def get_session(session: AsyncSession, actor: Actor, session_id: uuid.UUID) -> Session:
     found = await repository.get_session(session, session_id)
     if found is None or not actor.require().in_scope(found.facility_id):
-        raise NotFound(f"Session {session_id} was not found.")
+        raise NotFound(Message("Session {session_id} was not found.", session_id=session_id))
     return found
 
 
@@ -225,7 +249,10 @@ async def set_capacity(
         if fresh.version != current.version:
             raise PreconditionFailed("The session changed meanwhile; read it again and retry.")
         raise Conflict(
-            f"{fresh.booked} places are booked: the capacity cannot go below that.",
+            Message(
+                "{booked} places are booked: the capacity cannot go below that.",
+                booked=fresh.booked,
+            ),
             code="capacity-below-booked",
             booked=fresh.booked,
         )
@@ -243,7 +270,10 @@ async def set_capacity(
 async def close(session: AsyncSession, actor: Actor, session_id: uuid.UUID) -> Session:
     current = await get_session(session, actor, session_id)
     if current.status != SessionStatus.open:
-        raise Conflict(f"The session is {current.status.value}.", code="session-not-open")
+        raise Conflict(
+            Message("The session is {status}.", status=current.status.value),
+            code="session-not-open",
+        )
     await repository.set_session_status(session, session_id, SessionStatus.closed, None)
     await audit.record(
         session,
@@ -304,4 +334,8 @@ async def cancel(
 
 def ensure_not_past(day: date, today: date, field: str = "date") -> None:
     if day < today:
-        raise Unprocessable(f"{field}: {day} is in the past.", code="date-in-past", field=field)
+        raise Unprocessable(
+            Message("{field}: {day} is in the past.", field=field, day=day),
+            code="date-in-past",
+            field=field,
+        )

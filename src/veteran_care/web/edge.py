@@ -1,7 +1,7 @@
-"""The outermost layer: the request id, the security headers, the access line and the metrics.
+"""The security headers, the access line and the metrics, inside the request id's layer.
 
 Plain ASGI, wrapped around the whole stack Starlette builds (``stack.VeteranCareAPI``), so that
-a 500 still carries the request id and the headers, and is counted and logged. Logs and metrics
+a 500 still carries the headers, and is counted and logged. Logs and metrics
 name the route *template* (``/api/v1/beneficiaries/{beneficiary_id}``), never the path or the
 query string: those hold ids, names and national id numbers.
 """
@@ -9,19 +9,13 @@ query string: those hold ids, names and national id numbers.
 import logging
 import re
 import time
-import uuid
 from collections.abc import Iterable
-from contextvars import ContextVar
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 access_logger = logging.getLogger("veteran_care.access")
-# The id of the request being served, for every log line and audit event below the edge.
-request_id_var: ContextVar[str | None] = ContextVar("veteran_care_request_id", default=None)
-
-_REQUEST_ID = b"x-request-id"
-_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"content-security-policy", b"frame-ancestors 'none'"),
@@ -49,24 +43,14 @@ def route_template(scope: Scope) -> str | None:
     return template if isinstance(template, str) and template else None
 
 
-def _request_id(scope: Scope) -> str:
-    """A sane incoming ``X-Request-ID``, or a new one."""
-    for name, value in scope["headers"]:
-        if name == _REQUEST_ID:
-            candidate: str = value.decode("latin-1")
-            return candidate if _VALID_REQUEST_ID.fullmatch(candidate) else uuid.uuid4().hex
-    return uuid.uuid4().hex
-
-
 Headers = list[tuple[bytes, bytes]]
 
 
-def _headers(headers: Headers, request_id: str, no_store: bool) -> Headers:
-    """The response's headers, the request id ours; a security header or Cache-Control that
-    the route set is kept."""
-    raw = [h for h in headers if h[0] != _REQUEST_ID]
+def _headers(headers: Headers, no_store: bool) -> Headers:
+    """The response's headers; a security header or Cache-Control that the route set is kept,
+    not a request id (the request id's layer adds it)."""
+    raw = [h for h in headers if h[0] != b"x-request-id"]
     present = {name for name, _ in raw}
-    raw.append((_REQUEST_ID, request_id.encode()))
     raw.extend(h for h in _SECURITY_HEADERS if h[0] not in present)
     if no_store and _NO_STORE[0] not in present:
         raw.append(_NO_STORE)
@@ -74,9 +58,8 @@ def _headers(headers: Headers, request_id: str, no_store: bool) -> Headers:
 
 
 class EdgeMiddleware:
-    """Request id (echoed, in ``scope["state"]`` and in ``request_id_var``), hardening headers
-    (``no-store`` unless the route set a Cache-Control, or it is a static path such as the
-    docs), then the access line and the metrics with the status really sent."""
+    """Hardening headers (``no-store`` unless the route set a Cache-Control, or it is a static
+    path such as the docs), then the access line and the metrics with the status really sent."""
 
     def __init__(
         self, app: ASGIApp, registry: CollectorRegistry, static_paths: Iterable[str] = ()
@@ -101,7 +84,6 @@ class EdgeMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         started = time.perf_counter()
-        request_id = scope.setdefault("state", {})["request_id"] = _request_id(scope)
         path = route_path(scope)  # before routing: a mount (the docs' files) changes root_path
         no_store = path not in self.static_paths
         status = 500  # what the server answers if the app fails before starting a response
@@ -110,24 +92,20 @@ class EdgeMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = _headers(message.get("headers", ()), request_id, no_store)
+                message["headers"] = _headers(message.get("headers", ()), no_store)
             await send(message)
 
-        token = request_id_var.set(request_id)
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
-            self._account(scope, path, status, time.perf_counter() - started, request_id)
-            request_id_var.reset(token)
+            self._account(scope, path, status, time.perf_counter() - started)
 
-    def _account(
-        self, scope: Scope, path: str, status: int, seconds: float, request_id: str
-    ) -> None:
+    def _account(self, scope: Scope, path: str, status: int, seconds: float) -> None:
         method = scope["method"] if scope["method"] in _METHODS else "OTHER"
         route = route_template(scope) or (path if path in self.static_paths else "<unmatched>")
         self.requests.labels(method, route, str(status)).inc()
         self.durations.labels(method, route).observe(seconds)
-        fields = {"method": method, "route": route, "status": status, "request_id": request_id}
+        fields = {"method": method, "route": route, "status": status}
         fields["duration_ms"] = round(seconds * 1000, 1)
         access_logger.info(
             "%(method)s %(route)s %(status)d %(duration_ms).1fms", fields, extra=fields

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from veteran_care.errors import edge_problem
+from veteran_care.i18n.problems import BUSY, too_large
 from veteran_care.web.edge import route_path
 
 # HTTP/1 servers read no more than the declared length: only an open length needs counting.
@@ -140,13 +141,12 @@ class IntakeMiddleware(Collector):
         return False
 
     async def _refuse(self, status: int, scope: Scope, receive: Receive, send: Send) -> None:
-        if status == 413:
-            detail = f"The request body is larger than the limit of {self.max_body_bytes} bytes."
-            # The rest of the body is not read: the connection cannot be reused.
-            code, headers = "payload-too-large", {"Connection": "close"}
-        else:
-            detail = "The server is at its limit of concurrent requests; retry shortly."
-            code, headers = "busy", {"Retry-After": "1"}
+        # 413: the rest of the body is not read, so the connection cannot be reused.
+        detail, code, headers = (
+            (too_large(self.max_body_bytes), "payload-too-large", {"Connection": "close"})
+            if status == 413
+            else (BUSY, "busy", {"Retry-After": "1"})
+        )
         response = edge_problem(Request(scope), status, code, detail, headers=headers)
         await response(scope, receive, send)
 

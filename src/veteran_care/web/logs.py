@@ -1,77 +1,62 @@
 """Logging: stdlib ``logging`` through ``dictConfig``, one configuration for ``serve`` and every
-uvicorn worker.
+uvicorn worker; the request id on every line (asgi-correlation-id's filter).
 
-Production writes one JSON object per line (``time``, ``level``, ``logger``, ``message``,
-``request_id`` and any ``extra=`` fields); elsewhere a readable line that also shows the request
-id. Exceptions in JSON carry their type and stack frames but not their message: driver errors
-quote the offending values (``Key (national_id)=(…) already exists``), and personal data must
-not reach the logs.
+Production writes one JSON object per line (python-json-logger: ``time``, ``level``, ``logger``,
+``message``, ``request_id`` and any ``extra=`` fields); elsewhere a readable line that also
+shows the request id. Exceptions in JSON carry their type and stack frames but not their
+message: driver errors quote the offending values (``Key (national_id)=(…) already exists``),
+and personal data must not reach the logs.
 """
 
-import json
 import logging
 import logging.config
+import time
 import traceback
-from datetime import UTC, datetime
 from typing import Any
 
+from asgi_correlation_id import CorrelationIdFilter
+from pythonjsonlogger.core import RESERVED_ATTRS
+from pythonjsonlogger.json import JsonFormatter as LibraryJsonFormatter
+
 from veteran_care.config import Environment, Settings
-from veteran_care.web.edge import request_id_var
 
-PLAIN_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s"
-# Every attribute a bare record has; anything else came in through ``extra=`` (uvicorn's
-# ``color_message`` is its message again, with terminal escapes).
-_RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {
-    "message",
-    "asctime",
-    "request_id",
-    "color_message",
-}
+PLAIN_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(correlation_id)s] %(message)s"
 
 
-class RequestIdFilter(logging.Filter):
-    """Puts the current request id on the record (formatters show ``-`` outside a request)."""
+class JsonFormatter(LibraryJsonFormatter):
+    """One JSON object per line, times in UTC with milliseconds; the exception's type and
+    frames (``exc_type``, ``stack``), never its message."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "request_id", None) is None:
-            record.request_id = request_id_var.get()
-        return True
+    converter = staticmethod(time.gmtime)
+    default_time_format = "%Y-%m-%dT%H:%M:%S"
+    default_msec_format = "%s.%03dZ"
 
-
-class PlainFormatter(logging.Formatter):
     def __init__(self) -> None:
-        super().__init__(PLAIN_FORMAT, defaults={"request_id": "-"})
+        super().__init__(
+            "{asctime}{levelname}{name}{message}{correlation_id}",
+            style="{",
+            rename_fields={
+                "asctime": "time",
+                "levelname": "level",
+                "name": "logger",
+                "correlation_id": "request_id",
+                "exc_info": "stack",
+            },
+            # uvicorn's ``color_message`` is its message again, with terminal escapes
+            reserved_attrs=[*RESERVED_ATTRS, "color_message"],
+            json_ensure_ascii=False,
+        )
 
-    def format(self, record: logging.LogRecord) -> str:
-        if getattr(record, "request_id", None) is None:
-            record.request_id = "-"
-        return super().format(record)
+    def formatException(self, ei: Any) -> str:
+        return "".join(traceback.format_tb(ei[2]))
 
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line; the message of an exception is deliberately left out."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        fields = vars(record)
-        created = datetime.fromtimestamp(record.created, UTC)
-        entry: dict[str, Any] = {
-            "time": created.strftime("%Y-%m-%dT%H:%M:%S.") + f"{created.microsecond // 1000:03d}Z",
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": fields.get("request_id") or request_id_var.get(),
-        }
-        for key, value in fields.items():
-            if key not in _RECORD_ATTRIBUTES and key not in entry:
-                entry[key] = value
-        if record.exc_info and record.exc_info[0] is not None:
-            exc_type, _, tb = record.exc_info
+    def add_fields(
+        self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
+    ) -> None:
+        super().add_fields(log_data, record, message_dict)
+        if record.exc_info and (exc_type := record.exc_info[0]) is not None:
             module, name = exc_type.__module__, exc_type.__qualname__
-            entry["exc_type"] = name if module == "builtins" else f"{module}.{name}"
-            entry["stack"] = "".join(traceback.format_tb(tb))
-        if record.stack_info:
-            entry["stack_info"] = record.stack_info
-        return json.dumps(entry, ensure_ascii=False, default=str)
+            log_data["exc_type"] = name if module == "builtins" else f"{module}.{name}"
 
 
 def use_json(settings: Settings) -> bool:
@@ -82,12 +67,15 @@ def use_json(settings: Settings) -> bool:
 
 def logging_config(settings: Settings) -> dict[str, Any]:
     """A ``logging.config.dictConfig`` dict; also handed to uvicorn so workers log the same way."""
-    formatter = JsonFormatter if use_json(settings) else PlainFormatter
+    json_lines = use_json(settings)
+    formatter = {"()": JsonFormatter} if json_lines else {"format": PLAIN_FORMAT}
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": RequestIdFilter}},
-        "formatters": {"veteran_care": {"()": formatter}},
+        "filters": {
+            "request_id": {"()": CorrelationIdFilter, "default_value": None if json_lines else "-"}
+        },
+        "formatters": {"veteran_care": formatter},
         "handlers": {
             "veteran_care": {
                 "class": "logging.StreamHandler",
@@ -104,6 +92,8 @@ def logging_config(settings: Settings) -> dict[str, Any]:
             # ... except its access line, which prints raw paths with ids: veteran_care.access
             # writes one without personal data.
             "uvicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},
+            # a warning per request whose X-Request-ID it replaced: a client could fill the log
+            "asgi_correlation_id": {"level": "ERROR"},
         },
     }
 

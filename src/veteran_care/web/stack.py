@@ -1,24 +1,28 @@
 """The middleware every request passes, outermost first, and the app's metrics registry.
 
-1. :class:`~veteran_care.web.edge.EdgeMiddleware`: request id, security headers, access line
-   and metrics, with the status really sent (a 413 or a CORS answer included).
-2. Starlette's ``CORSMiddleware``, only when origins are allowed: outside the intake, so that a
+1. asgi-correlation-id's ``CorrelationIdMiddleware``: the ``X-Request-ID`` a load balancer sent
+   (if sane) or a new one, echoed, and in ``correlation_id`` for every log line and audit event.
+2. :class:`~veteran_care.web.edge.EdgeMiddleware`: security headers, access line and metrics,
+   with the status really sent (a 413 or a CORS answer included).
+3. Starlette's ``CORSMiddleware``, only when origins are allowed: outside the intake, so that a
    browser can read a 413 or a 503.
-3. :class:`~veteran_care.web.intake.IntakeMiddleware`: the body limit and admission.
+4. :class:`~veteran_care.web.intake.IntakeMiddleware`: the body limit and admission.
 
 They wrap the whole stack Starlette builds, ``ServerErrorMiddleware`` included, so that the 500
 our catch-all handler renders still has the request id and headers and is counted and logged.
 """
 
+import uuid
 from collections.abc import Callable, Iterable
 
+from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 from prometheus_client import GC_COLLECTOR, PLATFORM_COLLECTOR, PROCESS_COLLECTOR, CollectorRegistry
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
 from veteran_care.config import Settings
-from veteran_care.web.edge import EdgeMiddleware
+from veteran_care.web.edge import VALID_REQUEST_ID, EdgeMiddleware
 from veteran_care.web.intake import IntakeMiddleware
 
 CORS_METHODS = ["GET", "POST", "PATCH", "DELETE", "OPTIONS"]
@@ -70,6 +74,10 @@ def edge_for(
                 allow_headers=CORS_HEADERS,
                 expose_headers=CORS_EXPOSE_HEADERS,
             )
-        return EdgeMiddleware(inner, registry, static_paths=docs_paths)
+        return CorrelationIdMiddleware(
+            EdgeMiddleware(inner, registry, static_paths=docs_paths),
+            validator=lambda given: VALID_REQUEST_ID.fullmatch(given) is not None,
+            generator=lambda: uuid.uuid4().hex,
+        )
 
     return wrap
