@@ -15,6 +15,7 @@ from veteran_care.audit.router import router as audit_router
 from veteran_care.audit.sealer import sealing
 from veteran_care.audit.service import record_problem
 from veteran_care.auth.dependencies import document_permission
+from veteran_care.beneficiaries.contacts_router import router as contacts_router
 from veteran_care.beneficiaries.router import router as beneficiaries_router
 from veteran_care.checkin.router import router as checkin_router
 from veteran_care.clinical.router import router as clinical_router
@@ -98,6 +99,7 @@ def api_routers() -> tuple[APIRouter, ...]:
         facilities_router,
         beneficiaries_import_router,
         beneficiaries_router,
+        contacts_router,
         history_router,
         scheduling_router,
         calendar_router,

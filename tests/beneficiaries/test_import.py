@@ -194,7 +194,14 @@ async def test_categories_replace_the_list_and_keep_recognition_dates(
     read = (await client.get(f"/api/v1/beneficiaries/{existing['id']}")).json()
     assert read["version"] == 2
     assert read["categories"] == [
-        {"code": "wounded-soldier", "disability_rate": 71, "recognition_date": "1979-05-01"}
+        {
+            "code": "wounded-soldier",
+            "disability_rate": 71,
+            "recognition_date": "1979-05-01",
+            "decision_number": None,
+            "issuing_authority": None,
+            "main": True,
+        }
     ]
 
 

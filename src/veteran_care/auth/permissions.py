@@ -12,7 +12,7 @@ from veteran_care.models import Role
 class Permission(StrEnum):
     self = "self"  # one's own account: who am I, log out
     reference_read = "reference:read"
-    reference_write = "reference:write"  # check intervals of categories
+    reference_write = "reference:write"  # categories: add, names, check intervals
     facilities_read = "facilities:read"
     facilities_write = "facilities:write"
     registry_read = "registry:read"  # beneficiaries and cards (reporter: identifiers masked)

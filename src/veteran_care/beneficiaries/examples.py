@@ -24,7 +24,14 @@ BENEFICIARY_CREATE: dict[str, Any] = {
     "legacy_district": "Thành phố Điện Biên Phủ",
     "registered_facility_id": FACILITY_ID,
     "categories": [
-        {"code": "wounded-soldier", "disability_rate": 61, "recognition_date": "1975-06-12"},
+        {
+            "code": "wounded-soldier",
+            "disability_rate": 61,
+            "recognition_date": "1975-06-12",
+            "decision_number": "1234/QĐ-TB",
+            "issuing_authority": "Bộ Tư lệnh Quân khu 2",
+            "main": True,
+        },
         {"code": "veteran", "recognition_date": "1990-03-15"},
     ],
 }
@@ -71,8 +78,22 @@ BENEFICIARY_READ: dict[str, Any] = {
     "legacy_district": "Thành phố Điện Biên Phủ",
     "registered_facility_id": FACILITY_ID,
     "categories": [
-        {"code": "wounded-soldier", "disability_rate": 61, "recognition_date": "1975-06-12"},
-        {"code": "veteran", "disability_rate": None, "recognition_date": "1990-03-15"},
+        {
+            "code": "wounded-soldier",
+            "disability_rate": 61,
+            "recognition_date": "1975-06-12",
+            "decision_number": "1234/QĐ-TB",
+            "issuing_authority": "Bộ Tư lệnh Quân khu 2",
+            "main": True,
+        },
+        {
+            "code": "veteran",
+            "disability_rate": None,
+            "recognition_date": "1990-03-15",
+            "decision_number": None,
+            "issuing_authority": None,
+            "main": False,
+        },
     ],
     "status": "active",
     "date_of_death": None,

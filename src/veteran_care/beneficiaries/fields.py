@@ -13,8 +13,11 @@ from veteran_care.kit.i18n import InvalidValue
 from veteran_care.kit.schemas import Day, Int
 from veteran_care.kit.text import Line200
 
+# A category's code is the reference table's; the registry's fields name it too.
+from veteran_care.reference.schemas import CATEGORY_CODE_PATTERN as CATEGORY_CODE_PATTERN
+from veteran_care.reference.schemas import CategoryCode as CategoryCode
+
 MIN_BIRTH_YEAR = 1900
-CATEGORY_CODE_PATTERN = r"^[a-z][a-z-]{1,39}$"
 
 FullName = Annotated[Line200, Field(examples=["Nguyễn Văn An"])]
 NationalId = Annotated[
@@ -40,9 +43,15 @@ EthnicityCode = Annotated[
     Field(pattern=r"^[0-9]{2}$", max_length=2),
     Field(description="2-digit national ethnic-group code (99 = unknown).", examples=["03"]),
 ]
-CategoryCode = Annotated[
+
+DecisionNumber = Annotated[
     str,
-    Field(pattern=CATEGORY_CODE_PATTERN, max_length=40, examples=["wounded-soldier"]),
+    Field(
+        pattern=r"^[0-9A-Za-zĐđ][0-9A-Za-zĐđ/.\- ]{0,49}$",
+        max_length=50,
+        description="A decision's number as written on it, e.g. 1234/QĐ-LĐTBXH.",
+        examples=["1234/QĐ-LĐTBXH"],
+    ),
 ]
 
 

@@ -18,6 +18,7 @@ from veteran_care.beneficiaries.fields import (
     BirthYear,
     CategoryCode,
     CommuneCode,
+    DecisionNumber,
     EthnicityCode,
     FullName,
     NationalId,
@@ -30,6 +31,7 @@ from veteran_care.beneficiaries.identifiers import (
 )
 from veteran_care.kit.i18n import InvalidValue
 from veteran_care.kit.schemas import (
+    Bool,
     CreatedAt,
     Day,
     InputSchema,
@@ -39,7 +41,7 @@ from veteran_care.kit.schemas import (
     Version,
     examples,
 )
-from veteran_care.kit.text import Line100, Line300
+from veteran_care.kit.text import Line100, Line200, Line300
 from veteran_care.models import (
     BeneficiaryStatus,
     CardNumberFormat,
@@ -50,26 +52,43 @@ from veteran_care.models import (
 
 
 class CategoryIn(InputSchema):
-    """A category the person belongs to (veteran, wounded soldier, ...), with its recognition."""
+    """A category the person belongs to (veteran, wounded soldier, ...), with its recognition:
+    the decision's number, date and issuing authority."""
 
     code: CategoryCode
     """The category's code (`GET /beneficiary-categories`), e.g. wounded-soldier."""
     disability_rate: Annotated[Int, Field(ge=1, le=100)] | None = Field(
-        None, description="Percent; required for wounded and sick soldiers, refused otherwise."
+        None,
+        description="Percent, within the category's legal range (`min_disability_rate` to "
+        "`max_disability_rate`); required where the category says so, refused for a category "
+        "without one.",
     )
     recognition_date: PastDate | None = None
     """Date of the recognition decision (not in the future)."""
+    decision_number: DecisionNumber | None = None
+    """Number of the recognition decision, e.g. 1234/QĐ-LĐTBXH."""
+    issuing_authority: Line200 | None = None
+    """Who issued the decision, e.g. Sở Lao động - Thương binh và Xã hội tỉnh Điện Biên."""
+    main: Bool | None = None
+    """true: the person's main category (one at most). When none is marked, the first listed is
+    the main one."""
 
 
 class CategoryOut(OutputSchema):
-    """A category the person belongs to, with its disability rate and recognition date."""
+    """A category the person belongs to, with its disability rate and its recognition."""
 
     code: str = Field(validation_alias="category_code")
     """The category's code (`GET /beneficiary-categories`), e.g. wounded-soldier."""
     disability_rate: int | None
-    """Percent, for wounded and sick soldiers (81 and above: severe); null otherwise."""
+    """Percent, for a category with a rate (wounded soldier 21-100, 81 and above: severe)."""
     recognition_date: date | None
     """Date of the recognition decision, if recorded."""
+    decision_number: str | None
+    """Number of the recognition decision, if recorded."""
+    issuing_authority: str | None
+    """Who issued the decision, if recorded."""
+    main: bool = Field(validation_alias="is_main")
+    """true for the person's main category (exactly one when they have any)."""
 
 
 def _born_since(value: date | None) -> date | None:
@@ -93,6 +112,8 @@ def _check_categories(categories: list[CategoryIn] | None) -> list[CategoryIn] |
     codes = [c.code for c in categories or []]
     if len(codes) != len(set(codes)):
         raise InvalidValue("a category may be listed once")
+    if sum(1 for c in categories or [] if c.main) > 1:
+        raise InvalidValue("one category at most is marked main")
     return categories
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from veteran_care.audit import service as audit
 from veteran_care.auth.principal import Actor
 from veteran_care.beneficiaries import repository
-from veteran_care.beneficiaries.category_rules import disability_rate_problem
+from veteran_care.beneficiaries.category_rules import disability_rate_problem, main_index
 from veteran_care.beneficiaries.identifiers import (
     card_holder_problem,
     national_id_type,
@@ -135,6 +135,7 @@ async def _memberships(
     session: AsyncSession, categories: Sequence[CategoryIn]
 ) -> list[BeneficiaryCategoryMembership]:
     known = await reference.categories(session, [c.code for c in categories], "categories")
+    main = main_index(categories)
     memberships = []
     for index, item in enumerate(categories):
         field = f"categories.{index}.disability_rate"
@@ -150,6 +151,9 @@ async def _memberships(
                 category_code=item.code,
                 disability_rate=item.disability_rate,
                 recognition_date=item.recognition_date,
+                decision_number=item.decision_number,
+                issuing_authority=item.issuing_authority,
+                is_main=index == main,
             )
         )
     return memberships
@@ -264,7 +268,11 @@ async def update(
         for name, value in changes.items():
             setattr(beneficiary, name, value)
         if data.categories is not None:
-            beneficiary.categories = await _memberships(session, data.categories)
+            memberships = await _memberships(session, data.categories)
+            # The old list goes first: the one main category may move to another code.
+            beneficiary.categories = []
+            await session.flush()
+            beneficiary.categories = memberships
             # A change of categories alone is still a change of the record: touching the row
             # makes the UPDATE that bumps its version.
             beneficiary.updated_at = utcnow()

@@ -22,6 +22,7 @@ from veteran_care.kit.schemas import Schema
 SCHEMA_NAMES = {
     "Body_issue_token": "TokenRequest",
     "Body_import_beneficiaries": "BeneficiaryImportUpload",
+    "Body_import_past_checks": "PastCheckImportUpload",
 }
 # FastAPI builds those form bodies from the parameters: their description and example are here.
 GENERATED_SCHEMAS: dict[str, dict[str, Any]] = {
@@ -43,6 +44,16 @@ GENERATED_SCHEMAS: dict[str, dict[str, Any]] = {
             {
                 "file": "ho_ten,gioi_tinh,nam_sinh,so_cccd,ma_so_bhxh,ma_xa\n"
                 "Lò Văn Pấng,male,1951,011051004321,1122998877,03325\n"
+            }
+        ],
+    },
+    "PastCheckImportUpload": {
+        "description": "A file of past checks to import: CSV (UTF-8) or XLSX, one check per "
+        "row, the person found by BHXH number or CCCD.",
+        "examples": [
+            {
+                "file": "ma_bhxh,ngay_kham_gan_nhat,phan_loai_suc_khoe,noi_kham\n"
+                "1122998877,12/03/2026,II,Bệnh viện Quân y 6\n"
             }
         ],
     },

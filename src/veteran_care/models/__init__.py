@@ -19,6 +19,13 @@ from veteran_care.models.clinical import (
     ResultAmendment,
     ResultStatus,
 )
+from veteran_care.models.contact import (
+    BeneficiaryContact,
+    ConsentStatus,
+    ContactChannel,
+    ContactConsent,
+    ContactRelationship,
+)
 from veteran_care.models.facility import Facility, FacilityClosedDay, FacilityLevel
 from veteran_care.models.history import PastCheck, PastCheckSource, PastCheckStatus
 from veteran_care.models.idempotency import IdempotencyKey, IdempotencyState
@@ -76,6 +83,7 @@ __all__ = [
     "Beneficiary",
     "BeneficiaryCategory",
     "BeneficiaryCategoryMembership",
+    "BeneficiaryContact",
     "BeneficiaryStatus",
     "Campaign",
     "CampaignFacility",
@@ -87,6 +95,10 @@ __all__ = [
     "CheckupOutcome",
     "CheckupStatus",
     "Commune",
+    "ConsentStatus",
+    "ContactChannel",
+    "ContactConsent",
+    "ContactRelationship",
     "Diagnosis",
     "Dispense",
     "DispenseLot",

@@ -5,6 +5,7 @@ from datetime import date
 from enum import StrEnum
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Computed,
     Date,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -156,12 +158,24 @@ class BeneficiaryCategoryMembership(Base):
         ForeignKey("beneficiary_categories.code"), primary_key=True, index=True
     )
     disability_rate: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    # The recognition: the decision's date, number (e.g. 123/QĐ-LĐTBXH) and issuing authority.
     recognition_date: Mapped[date | None] = mapped_column(Date, default=None)
+    decision_number: Mapped[str | None] = mapped_column(String(50), default=None)
+    issuing_authority: Mapped[str | None] = mapped_column(String(200), default=None)
+    # The person's main category (one per person): the one their file is kept under.
+    is_main: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (
         CheckConstraint(
             "disability_rate IS NULL OR disability_rate BETWEEN 1 AND 100",
             name="disability_rate_range",
+        ),
+        Index(
+            "uq_beneficiary_category_memberships_one_main",
+            "beneficiary_id",
+            unique=True,
+            postgresql_where=text("is_main"),
+            sqlite_where=text("is_main"),
         ),
     )
 

@@ -2,19 +2,18 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response, status
 
-from veteran_care.audit import service as audit
 from veteran_care.auth.dependencies import allow
 from veteran_care.auth.permissions import Permission
 from veteran_care.auth.principal import Actor
 from veteran_care.db.session import ReadSession, WriteSession
-from veteran_care.errors import NotFound, problem_responses
-from veteran_care.kit.i18n import Message
-from veteran_care.kit.json_body import JsonBodyRoute
-from veteran_care.models import BeneficiaryCategory
-from veteran_care.reference import repository
+from veteran_care.errors import problem_responses
+from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
+from veteran_care.reference import categories, repository
 from veteran_care.reference.schemas import (
+    CATEGORY_CODE_PATTERN,
+    CategoryCreate,
     CategoryList,
     CategoryRead,
     CategoryUpdate,
@@ -25,7 +24,7 @@ from veteran_care.reference.schemas import (
 )
 from veteran_care.reference.service import served_provinces
 
-router = APIRouter(route_class=JsonBodyRoute, tags=["reference"], responses=problem_responses())
+router = APIRouter(route_class=IdempotentRoute, tags=["reference"], responses=problem_responses())
 
 Reader = Annotated[Actor, allow(Permission.reference_read)]
 
@@ -56,34 +55,46 @@ async def list_ethnic_groups(actor: Reader, session: ReadSession) -> EthnicGroup
 
 
 Admin = Annotated[Actor, allow(Permission.reference_write)]
+IdempotentAdmin = Annotated[Actor, idempotent(Permission.reference_write)]
+CategoryPath = Annotated[str, Path(pattern=CATEGORY_CODE_PATTERN, max_length=40)]
+
+
+@router.post(
+    "/beneficiary-categories",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a category of the department's own",
+    description="The groups the law defines are there already. 409 `duplicate` when the code "
+    "is taken; 422 `invalid-rate-range` naming the field when the rate range does not add up.",
+    responses=problem_responses(409),
+)
+async def create_beneficiary_category(
+    data: CategoryCreate, actor: IdempotentAdmin, session: WriteSession, response: Response
+) -> CategoryRead:
+    category = await categories.create(session, data, actor)
+    response.headers["Location"] = f"/api/v1/beneficiary-categories/{category.code}"
+    return CategoryRead.model_validate(category)
+
+
+@router.get(
+    "/beneficiary-categories/{code}",
+    summary="Read a beneficiary category",
+    responses=problem_responses(404),
+)
+async def get_beneficiary_category(
+    code: CategoryPath, actor: Reader, session: ReadSession
+) -> CategoryRead:
+    return CategoryRead.model_validate(await categories.get(session, code))
 
 
 @router.patch(
     "/beneficiary-categories/{code}",
-    summary="Set a category's check interval and overdue grace period",
+    summary="Set a category's names, check interval and overdue grace period",
     responses=problem_responses(404),
 )
 async def update_beneficiary_category(
-    code: Annotated[str, Path(pattern=r"^[a-z][a-z-]{1,39}$", max_length=40)],
-    data: CategoryUpdate,
-    actor: Admin,
-    session: WriteSession,
+    code: CategoryPath, data: CategoryUpdate, actor: Admin, session: WriteSession
 ) -> CategoryRead:
-    category = await session.get(BeneficiaryCategory, code)
-    if category is None:
-        raise NotFound(Message("There is no beneficiary category {code}.", code=code))
-    for name, value in data.model_dump(exclude_unset=True).items():
-        setattr(category, name, value)
-    await session.flush()
-    await audit.record(
-        session,
-        actor,
-        "update",
-        resource_type="beneficiary_category",
-        resource_id=code,
-        changed_fields=sorted(data.model_fields_set),
-    )
-    return CategoryRead.model_validate(category)
+    return CategoryRead.model_validate(await categories.update(session, code, data, actor))
 
 
 @router.get("/beneficiary-categories", summary="List beneficiary categories")

@@ -2,11 +2,17 @@
 
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
-from veteran_care.kit.i18n import InvalidValue
-from veteran_care.kit.schemas import InputSchema, Int, OutputSchema, Schema, examples
+from veteran_care.kit.schemas import Bool, InputSchema, Int, OutputSchema, Schema, examples
+from veteran_care.kit.text import Line100
+
+CATEGORY_CODE_PATTERN = r"^[a-z][a-z-]{1,39}$"
+CategoryCode = Annotated[
+    str,
+    Field(pattern=CATEGORY_CODE_PATTERN, max_length=40, examples=["wounded-soldier"]),
+]
 
 
 class CommuneRead(OutputSchema):
@@ -34,7 +40,8 @@ class EthnicGroupRead(OutputSchema):
 
 
 class CategoryRead(OutputSchema):
-    """A beneficiary category and its check interval."""
+    """A beneficiary category: its names, the legal range of its disability rate, its check
+    interval and the law that defines it."""
 
     code: str
     """Stable English code, e.g. wounded-soldier."""
@@ -43,34 +50,83 @@ class CategoryRead(OutputSchema):
     name_en: str
     """English name."""
     carries_disability_rate: bool
-    """true: a disability rate is required for this category."""
+    """true: a member may have a disability rate (within the range below)."""
+    disability_rate_required: bool
+    """true: every member must have one (wounded and sick soldiers); false for a category whose
+    members may be recognised without one (toxic chemicals: a child's deformity)."""
     min_disability_rate: int | None
     """The lowest disability rate the category admits, in percent (wounded soldiers 21, sick
     soldiers 41); null for a category without one."""
+    max_disability_rate: int | None
+    """The highest disability rate the category admits, in percent; null without one."""
     check_interval_months: int
     """A person is due when no check was fulfilled within this interval."""
     overdue_grace_days: int
     """Overdue this many days after becoming due."""
+    legal_basis: str | None
+    """The text that defines the group (e.g. Pháp lệnh 02/2020/UBTVQH14, Điều 3 khoản 1 điểm g);
+    null for a category the department added."""
+
+
+Interval = Annotated[Int, Field(ge=1, le=120)]
+Grace = Annotated[Int, Field(ge=0, le=3650)]
+Rate = Annotated[Int, Field(ge=1, le=100)]
+
+
+class CategoryCreate(InputSchema):
+    """A category of the department's own (a local programme's group). A category with a
+    disability rate gives its range (min_disability_rate to max_disability_rate); one without
+    gives neither."""
+
+    model_config = examples(
+        {
+            "code": "agent-orange-child",
+            "name_vi": "Con đẻ của người nhiễm chất độc hóa học",
+            "name_en": "Child of a person exposed to toxic chemicals",
+            "carries_disability_rate": True,
+            "disability_rate_required": False,
+            "min_disability_rate": 21,
+            "max_disability_rate": 100,
+            "check_interval_months": 12,
+        }
+    )
+
+    code: CategoryCode
+    """Stable English code: lower-case letters and hyphens, e.g. agent-orange-child."""
+    name_vi: Line100
+    """Vietnamese name."""
+    name_en: Line100
+    """English name."""
+    carries_disability_rate: Bool = False
+    """true: a member may have a disability rate, within the range given."""
+    disability_rate_required: Bool = False
+    """true: every member must have one (only with carries_disability_rate)."""
+    min_disability_rate: Rate | None = None
+    """Lowest rate, in percent; required with carries_disability_rate, refused without."""
+    max_disability_rate: Rate | None = None
+    """Highest rate, in percent (at least min_disability_rate); as min_disability_rate."""
+    check_interval_months: Interval = 12
+    """A person is due when no check was fulfilled within this interval."""
+    overdue_grace_days: Grace = 60
+    """Overdue this many days after becoming due."""
 
 
 class CategoryUpdate(InputSchema):
-    """A category's check interval and grace period. Only the fields present change."""
+    """A category's names, check interval and grace period. Only the fields present change;
+    the rate range stays (members were recorded by it)."""
 
     model_config = examples({"check_interval_months": 6, "overdue_grace_days": 30})
 
-    check_interval_months: Annotated[Int, Field(ge=1, le=120)] | SkipJsonSchema[None] = Field(
+    name_vi: Line100 | SkipJsonSchema[None] = None
+    """Vietnamese name."""
+    name_en: Line100 | SkipJsonSchema[None] = None
+    """English name."""
+    check_interval_months: Interval | SkipJsonSchema[None] = Field(
         None, description="A person is due when no check was fulfilled within this interval."
     )
-    overdue_grace_days: Annotated[Int, Field(ge=0, le=3650)] | SkipJsonSchema[None] = Field(
+    overdue_grace_days: Grace | SkipJsonSchema[None] = Field(
         None, description="Overdue this many days after becoming due."
     )
-
-    @field_validator("check_interval_months", "overdue_grace_days")
-    @classmethod
-    def _not_null(cls, value: int | None) -> int | None:
-        if value is None:
-            raise InvalidValue("cannot be null; leave the field out to keep it")
-        return value
 
 
 class CommuneList(Schema):

@@ -44,7 +44,7 @@ def place(text: str, facilities: dict[str, uuid.UUID]) -> dict[str, Any]:
 
 
 def past_check(
-    given: dict[str, Any], birth_date: date | None, birth_year: int
+    given: dict[str, Any], birth_date: date | None, birth_year: int, died_on: date | None = None
 ) -> PastCheckCreate | list[Problem] | None:
     """The row's last check (None when its cells are empty), or what is wrong with it."""
     if not given:
@@ -66,7 +66,7 @@ def past_check(
             (_FIELD_COLUMN.get(str(e["loc"][0]), DAY) if e["loc"] else DAY, str(e["msg"]))
             for e in exc.errors()
         ]
-    problem = date_problem(data.date, today(), birth_date, birth_year, None) or place_problem(
+    problem = date_problem(data.date, today(), birth_date, birth_year, died_on) or place_problem(
         data.facility_id, data.place
     )
     if problem is not None:

@@ -50,6 +50,14 @@ _ALIASES = {alias: name for name, aliases in COLUMNS.items() for alias in (name,
 # Column -> the `BeneficiaryCreate` field it fills, where they differ, and back.
 FIELD_OF = {"registered_facility_code": "registered_facility_id"}
 COLUMN_OF = {v: k for k, v in FIELD_OF.items()}
+# The columns a beneficiary list must have (each tuple: one of them).
+PEOPLE: tuple[tuple[str, ...], ...] = (
+    ("full_name",),
+    ("sex",),
+    ("birth_date", "birth_year"),
+    ("bhxh_number", "national_id"),
+)
+Required = Sequence[tuple[str, ...]]
 
 Cell = str | int | float | date | bool | None  # datetime is a date
 Records = Generator[tuple[int, Sequence[Cell]], None, None]  # (line, cells), blank rows skipped
@@ -77,7 +85,9 @@ def is_blank(cells: Sequence[Cell]) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
-def _header(cells: Sequence[Cell]) -> tuple[list[str | None], list[str], list[str]]:
+def _header(
+    cells: Sequence[Cell], required: Required
+) -> tuple[list[str | None], list[str], list[str]]:
     """The column at each position, the ignored labels and the required columns missing."""
     columns: list[str | None] = []
     ignored: list[str] = []
@@ -99,19 +109,16 @@ def _header(cells: Sequence[Cell]) -> tuple[list[str | None], list[str], list[st
         if name is not None:
             seen[name] = label
         columns.append(name)
-    missing = [name for name in ("full_name", "sex") if name not in seen]
-    for either in (("birth_date", "birth_year"), ("bhxh_number", "national_id")):
-        if not set(either) & set(seen):
-            missing.append(" or ".join(either))
+    missing = [" or ".join(either) for either in required if not set(either) & set(seen)]
     return columns, ignored, missing
 
 
-def _table(records: Records, total: int | None) -> Table:
+def _table(records: Records, total: int | None, required: Required) -> Table:
     """Find the header (title rows above it are skipped); `total`: non-blank rows, if known."""
     best: tuple[int, list[str]] | None = None
     try:
         for consumed, (_, cells) in enumerate(itertools.islice(records, HEADER_SEARCH), 1):
-            columns, ignored, missing = _header(cells)
+            columns, ignored, missing = _header(cells, required)
             if not missing:
                 rows = None if total is None else max(total - consumed, 0)
                 return Table(columns, ignored, records, rows)
@@ -147,7 +154,7 @@ def _csv_records(source: BinaryIO, delimiter: str) -> Records:
         text.detach()  # the caller owns the file
 
 
-def _csv_table(source: BinaryIO) -> Table:
+def _csv_table(source: BinaryIO, required: Required) -> Table:
     sample = source.read(65536).decode("utf-8-sig", errors="ignore")
     first = next((line for line in sample.splitlines() if line.strip()), "")
     delimiter = max((",", ";", "\t"), key=first.count)
@@ -160,14 +167,14 @@ def _csv_table(source: BinaryIO) -> Table:
         ) from exc
     except csv.Error as exc:
         raise UnreadableFile(Message("The CSV file cannot be read: {exc}.", exc=exc)) from exc
-    return _table(_csv_records(source, delimiter), total)
+    return _table(_csv_records(source, delimiter), total, required)
 
 
 # What openpyxl raises on a damaged workbook (ElementTree's ParseError is a SyntaxError).
 _XLSX_ERRORS = (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError)
 
 
-def _xlsx_table(source: BinaryIO) -> Table:
+def _xlsx_table(source: BinaryIO, required: Required) -> Table:
     try:
         workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
@@ -187,15 +194,16 @@ def _xlsx_table(source: BinaryIO) -> Table:
             workbook.close()
 
     rows = sheet.max_row
-    return _table(records(), rows if isinstance(rows, int) else None)
+    return _table(records(), rows if isinstance(rows, int) else None, required)
 
 
-def open_table(source: BinaryIO) -> Table:
-    """The header and rows of a CSV or XLSX file (told apart by content)."""
+def open_table(source: BinaryIO, required: Required = PEOPLE) -> Table:
+    """The header and rows of a CSV or XLSX file (told apart by content), whose header names
+    the ``required`` columns (a beneficiary list's by default)."""
     head = source.read(8)
     source.seek(0)
     if head.startswith(b"PK\x03\x04"):
-        return _xlsx_table(source)
+        return _xlsx_table(source, required)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnreadableFile("This is an old Excel .xls file: save it as .xlsx or 'CSV UTF-8'.")
-    return _csv_table(source)
+    return _csv_table(source, required)

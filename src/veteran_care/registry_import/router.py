@@ -1,4 +1,5 @@
-"""POST /api/v1/beneficiaries/import: a CSV or XLSX file of beneficiaries."""
+"""POST /api/v1/beneficiaries/import: a CSV or XLSX file of beneficiaries; POST
+/api/v1/beneficiaries/past-checks/import: one of past checks of people registered already."""
 
 from typing import Annotated
 
@@ -8,7 +9,7 @@ from veteran_care.auth.permissions import Permission
 from veteran_care.auth.principal import Actor
 from veteran_care.errors import problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
-from veteran_care.registry_import import importer
+from veteran_care.registry_import import importer, past_check_import
 
 router = APIRouter(route_class=IdempotentRoute, prefix="/beneficiaries", tags=["beneficiaries"])
 
@@ -36,3 +37,28 @@ async def import_beneficiaries(
     request: Request,
 ) -> importer.ImportSummary:
     return await importer.import_beneficiaries(request.app.state.sessionmaker, file.file, actor)
+
+
+@router.post(
+    "/past-checks/import",
+    summary="Import past checks of registered people from a CSV or XLSX file",
+    description=(
+        "Multipart upload (field `file`): one check done before go-live per row, the person "
+        "found by `ma_bhxh` (else `cccd`): `ngay_kham_gan_nhat` (the day), "
+        "`phan_loai_suc_khoe` (I-V or 1-5), `noi_kham` (one of our facility codes, or the "
+        "place in words). Each check is held to `POST /beneficiaries/{id}/past-checks`'s "
+        "rules; a person's check of a day already recorded is kept as it is "
+        "(`already_recorded`), so importing a file twice records nothing the second time. A row "
+        "whose person is not registered (or not yours) is rejected with its line. 415 "
+        "`unsupported-file`; 422 `invalid-file`: a required column is missing."
+    ),
+    responses=problem_responses(413, 415),
+)
+async def import_past_checks(
+    file: Annotated[UploadFile, File(description="The CSV or XLSX file.")],
+    actor: LongRunningWriter,
+    request: Request,
+) -> past_check_import.PastCheckImportSummary:
+    return await past_check_import.import_past_checks(
+        request.app.state.sessionmaker, file.file, actor
+    )

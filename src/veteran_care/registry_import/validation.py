@@ -138,9 +138,21 @@ def _date(cell: Cell, text: str) -> Any:
     return text
 
 
+def _category_parts(text: str, ref: Reference) -> list[str]:
+    """The cell's categories: split at ; and |, and at commas unless the part is a name that
+    has commas of its own (Người hoạt động cách mạng, hoạt động kháng chiến bị địch bắt tù, đày)."""
+    parts = []
+    for part in re.split(r"[;|]", text):
+        if _folded(part.partition(":")[0]) in ref.category_names:
+            parts.append(part)
+        else:
+            parts.extend(part.split(","))
+    return parts
+
+
 def _categories(text: str, ref: Reference) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
-    for part in re.split(r"[;,|]", text):
+    for part in _category_parts(text, ref):
         if not part.strip():
             continue
         name, _, rate = part.partition(":")
@@ -224,6 +236,26 @@ class Row:
         return values
 
 
+def read_cells(
+    line: int, columns: Sequence[str | None], cells: Sequence[Cell], ref: Reference
+) -> tuple[dict[str, Any], list[RowError]]:
+    """A row's non-empty cells converted from what a spreadsheet holds, by column name, and
+    the errors of those that cannot be read (any import's first step)."""
+    errors: list[RowError] = []
+    values: dict[str, Any] = {}
+    if not is_blank(cells[len(columns) :]):
+        errors.append(RowError(line=line, field=None, message="more cells than columns"))
+    for name, cell in zip(columns, cells, strict=False):
+        text = None if name is None else _text(cell)
+        if name is None or text is None:
+            continue
+        try:
+            values[name] = _convert(name, cell, text, ref)
+        except _CellError as exc:
+            errors.append(RowError(line=line, field=name, message=str(exc)))
+    return values, errors
+
+
 class Validator:
     def __init__(self, ref: Reference, columns: list[str | None], actor: Actor) -> None:
         self.ref = ref
@@ -232,26 +264,17 @@ class Validator:
         self.seen: dict[tuple[str, str], int] = {}  # (field, identifier) -> first line
 
     def row(self, line: int, cells: Sequence[Cell]) -> Row | list[RowError]:
-        errors: list[RowError] = []
         values: dict[str, Any] = {}
         last_check: dict[str, Any] = {}  # the last check's columns
         card: dict[str, Any] = {}  # the card's columns
-        if not is_blank(cells[len(self.columns) :]):
-            errors.append(RowError(line=line, field=None, message="more cells than columns"))
-        for name, cell in zip(self.columns, cells, strict=False):
-            text = None if name is None else _text(cell)
-            if name is None or text is None:
-                continue
-            try:
-                value = _convert(name, cell, text, self.ref)
-                if name in history.COLUMNS:
-                    last_check[name] = value
-                elif name in cards.COLUMNS:
-                    card[name] = value
-                else:
-                    values[FIELD_OF.get(name, name)] = value
-            except _CellError as exc:
-                errors.append(RowError(line=line, field=name, message=str(exc)))
+        converted, errors = read_cells(line, self.columns, cells, self.ref)
+        for name, value in converted.items():
+            if name in history.COLUMNS:
+                last_check[name] = value
+            elif name in cards.COLUMNS:
+                card[name] = value
+            else:
+                values[FIELD_OF.get(name, name)] = value
         try:
             data = BeneficiaryCreate.model_validate(values)
         except ValidationError as exc:

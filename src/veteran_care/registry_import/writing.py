@@ -24,8 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from veteran_care.audit import service as audit
 from veteran_care.auth.principal import Actor
+from veteran_care.beneficiaries.category_rules import main_index
 from veteran_care.beneficiaries.identifiers import national_id_type
 from veteran_care.beneficiaries.repository import in_scope_clause
+from veteran_care.beneficiaries.schemas import CategoryIn
 from veteran_care.db.engine import WRITE_OPTION
 from veteran_care.db.errors import unique_violation_fields
 from veteran_care.kit.clock import utcnow
@@ -87,7 +89,27 @@ class Plan:
         self.fields |= other.fields
 
 
-Held = dict[str, tuple[int | None, date | None]]  # category code -> (rate, recognition date)
+# category code -> (rate, recognition date, decision number, issuing authority, main)
+Recognition = tuple[int | None, date | None, str | None, str | None, bool]
+Held = dict[str, Recognition]
+KEPT = (None, None, None, None, False)  # what a category not held before keeps: nothing
+
+
+def _replacing(listed: Sequence[CategoryIn], held: Held) -> Held:
+    """The categories a row lists, keeping the recognition details it leaves out (a partial
+    row never wipes them); the main one is the one marked, else the first listed."""
+    main = main_index(listed)
+    replacing: Held = {}
+    for index, c in enumerate(listed):
+        _, recognised, number, authority, _ = held.get(c.code, KEPT)
+        replacing[c.code] = (
+            c.disability_rate,
+            c.recognition_date or recognised,
+            c.decision_number or number,
+            c.issuing_authority or authority,
+            index == main,
+        )
+    return replacing
 
 
 class Writer:
@@ -129,9 +151,14 @@ class Writer:
                 Membership.category_code,
                 Membership.disability_rate,
                 Membership.recognition_date,
+                Membership.decision_number,
+                Membership.issuing_authority,
+                Membership.is_main,
             ).where(one_of(Membership.beneficiary_id, [f["id"] for f in found], postgresql))
-            for person, code, rate, recognised in (await session.execute(stmt_m)).all():
-                held.setdefault(person, {})[code] = (rate, recognised)
+            for person, code, rate, day, number, authority, main in (
+                await session.execute(stmt_m)
+            ).all():
+                held.setdefault(person, {})[code] = (rate, day, number, authority, main)
         return found, held
 
     async def _plan(self, session: AsyncSession, rows: Sequence[Row]) -> Plan:
@@ -231,14 +258,18 @@ class Writer:
             "version": 1,
         }
         plan.inserts.append(values)
+        main = main_index(data.categories)
         plan.memberships += [
             {
                 "beneficiary_id": beneficiary_id,
                 "category_code": c.code,
                 "disability_rate": c.disability_rate,
                 "recognition_date": c.recognition_date,
+                "decision_number": c.decision_number,
+                "issuing_authority": c.issuing_authority,
+                "is_main": index == main,
             }
-            for c in data.categories
+            for index, c in enumerate(data.categories)
         ]
         plan.matched[beneficiary_id] = row.line
         plan.fields |= row.data.model_fields_set
@@ -264,10 +295,7 @@ class Writer:
             changes["birth_date"] = None  # a bare year replaces a date of another year
         categories = None
         if "categories" in row.data.model_fields_set:
-            categories = {
-                c.code: (c.disability_rate, c.recognition_date or held.get(c.code, (0, None))[1])
-                for c in row.data.categories
-            }
+            categories = _replacing(row.data.categories, held)
         if categories == held:
             categories = None
         if not changes and categories is None:
@@ -289,8 +317,11 @@ class Writer:
                     "category_code": code,
                     "disability_rate": rate,
                     "recognition_date": recognised,
+                    "decision_number": number,
+                    "issuing_authority": authority,
+                    "is_main": main,
                 }
-                for code, (rate, recognised) in categories.items()
+                for code, (rate, recognised, number, authority, main) in categories.items()
             ]
 
     async def _apply(self, session: AsyncSession, plan: Plan) -> None:
