@@ -30,6 +30,15 @@ from veteran_care.models.identity import (
     RefreshToken,
     Role,
 )
+from veteran_care.models.messaging import (
+    REMINDERS,
+    Message,
+    MessageAttempt,
+    MessageChannel,
+    MessageKind,
+    MessageStatus,
+    MessageTemplate,
+)
 from veteran_care.models.pharmacy import (
     AdjustmentReason,
     Dispense,
@@ -62,6 +71,7 @@ from veteran_care.models.scheduling import (
 
 __all__ = [
     "ACTIVE",
+    "REMINDERS",
     "SEAT_HOLDING",
     "Account",
     "AccountFacility",
@@ -102,6 +112,12 @@ __all__ = [
     "LedgerKind",
     "LoginThrottle",
     "Medicine",
+    "Message",
+    "MessageAttempt",
+    "MessageChannel",
+    "MessageKind",
+    "MessageStatus",
+    "MessageTemplate",
     "NationalIdType",
     "PartOfDay",
     "PastCheck",

@@ -23,11 +23,13 @@ from veteran_care.errors import Conflict, DomainError, NotFound, Unprocessable
 from veteran_care.facilities import service as facilities
 from veteran_care.kit.clock import today, utcnow
 from veteran_care.kit.validation import InvalidInput
+from veteran_care.messaging import outbox
 from veteran_care.models import (
     Appointment,
     AppointmentStatus,
     CancelledBy,
     Checkup,
+    MessageKind,
     PartOfDay,
 )
 from veteran_care.scheduling import (
@@ -109,6 +111,8 @@ async def book(
     ensure_not_past(data.date, on_the_day)
     await _settle(session, data, check, taken, checkup, appointments, first_change)
     await _record(session, actor, data, checkup_id)
+    kind = MessageKind.confirmation if rescheduled_from is None else MessageKind.rescheduled
+    await outbox.enqueue(session, kind, [(checkup_id, data.beneficiary_id)])
     return CheckupRead.model_validate({**checkup, "appointments": appointments})
 
 
@@ -238,6 +242,7 @@ async def cancel_checkup(
         )
     refresh(checkup)
     await session.flush()
+    await outbox.enqueue(session, MessageKind.cancellation, [(checkup.id, checkup.beneficiary_id)])
     return checkup
 
 
