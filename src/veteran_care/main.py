@@ -29,7 +29,9 @@ from veteran_care.history.router import router as history_router
 from veteran_care.idempotency.dependencies import document as document_idempotency
 from veteran_care.identity.router import router as identity_router
 from veteran_care.kit import json_body
+from veteran_care.kit.background import in_background
 from veteran_care.kit.openapi import refine
+from veteran_care.messaging.dispatcher import run_worker
 from veteran_care.migrate import head_revisions
 from veteran_care.pharmacy.router import router as pharmacy_router
 from veteran_care.reference.router import router as reference_router
@@ -105,6 +107,16 @@ def use_engine(app: FastAPI, engine: AsyncEngine) -> None:
     app.state.account_sessionmaker = create_sessionmaker(engine, autocommit=True)
 
 
+@asynccontextmanager
+async def _dispatching(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
+    """The message dispatcher beside the requests, unless a worker of its own runs."""
+    if not settings.messages_worker_in_serve:
+        yield
+        return
+    async with in_background(run_worker(app.state.sessionmaker, settings)):
+        yield
+
+
 def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAPI:
     """The app; ``edge=False`` leaves out the middleware (a benchmark's yardstick)."""
     settings = settings or get_settings()
@@ -117,6 +129,7 @@ def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAP
             async with (
                 sealing(app.state.sessionmaker, settings.audit_seal_interval_seconds),
                 checkpoints_on_schedule(app.state.sessionmaker, settings),
+                _dispatching(app, settings),
             ):
                 yield
         finally:
