@@ -14,6 +14,7 @@ class Gateway:
         self.id_field = id_field
         self.received: list[dict[str, Any]] = []
         self.mode = "ok"  # ok, fail (500) or hang (no answer until released)
+        self.delay = 0.0  # seconds before each answer
         self.released = threading.Event()
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -42,6 +43,8 @@ class Gateway:
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as a real gateway
+
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
@@ -49,6 +52,8 @@ class Gateway:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 mode = gateway.mode
+                if gateway.delay:
+                    time.sleep(gateway.delay)
                 if mode == "hang":
                     with gateway.lock:
                         gateway.received.append({**body, "_accepted": False})

@@ -184,11 +184,11 @@ def worker() -> None:
     """Send the messages of the outbox, and write reminders as they fall due, until stopped.
     Run as many as you like on PostgreSQL (they share the work); one on SQLite, or none and
     let `serve` send (VETERAN_CARE_MESSAGES_WORKER_IN_SERVE)."""
-    from veteran_care.cli import worker as dispatching
+    from veteran_care.cli import dispatch
 
     settings = load_settings()
     configure_logging(settings)
-    dispatching.run(settings)
+    dispatch.run(settings)
 
 
 @app.command("mark-noshows")
