@@ -32,6 +32,8 @@ from veteran_care.kit import json_body
 from veteran_care.kit.background import in_background
 from veteran_care.kit.openapi import refine
 from veteran_care.messaging.dispatcher import run_worker
+from veteran_care.messaging.metrics import OutboxGauges
+from veteran_care.messaging.router import router as messages_router
 from veteran_care.migrate import head_revisions
 from veteran_care.pharmacy.router import router as pharmacy_router
 from veteran_care.reference.router import router as reference_router
@@ -96,6 +98,7 @@ def api_routers() -> tuple[APIRouter, ...]:
         clinical_router,
         pharmacy_router,
         reports_router,
+        messages_router,
     )
 
 
@@ -154,6 +157,8 @@ def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAP
     edge_layers = edge_for(app, settings, install_docs(app))
     if edge:
         app.edge = edge_layers
+    app.state.outbox_gauges = OutboxGauges()
+    app.state.metrics_registry.register(app.state.outbox_gauges)
     app.include_router(health_router)
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX)

@@ -78,9 +78,10 @@ def test_two_workers_on_postgresql_send_each_message_once(
     full = os.environ.get("CI") or os.environ.get("VETERAN_CARE_SLOW_TESTS")
     count = 10_000 if full else 1_000
     ids = {str(i) for i in seed(empty_database, count)}
-    workers = [
-        WorkerProcess(empty_database, stand_in.url, tmp_path / str(n)).start() for n in (1, 2)
-    ]
+    folders = [tmp_path / "one", tmp_path / "two"]
+    for folder in folders:
+        folder.mkdir()
+    workers = [WorkerProcess(empty_database, stand_in.url, f).start() for f in folders]
     try:
         assert wait_for(lambda: all_sent(empty_database, count), 300), workers[0].log()
     finally:
