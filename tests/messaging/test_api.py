@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 import httpx
+import icalendar
 
 from tests.messaging.gateway import Gateway
 from tests.scheduling.conftest import book, day, person_with_card
@@ -124,3 +125,24 @@ async def test_the_commune_station_prints_the_list_of_people_without_a_phone(
     assert row[1] == "Xác nhận lịch khám"
     assert row[3] == day(9)
     assert "Quàng Thị Én" in row[4]
+
+
+async def test_a_checkup_as_a_calendar_file(
+    client: httpx.AsyncClient, clinic: dict[str, Any]
+) -> None:
+    person = await person_with_card(client)
+    checkup = (await book(client, clinic, person, day(9), part_of_day="afternoon")).json()
+    response = await client.get(f"/api/v1/checkups/{checkup['id']}/calendar.ics")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/calendar")
+    [event] = icalendar.Calendar.from_ical(response.content).walk("VEVENT")
+    assert str(event["summary"]) == "Khám sức khỏe định kỳ"
+    assert event.decoded("dtstart").isoformat().startswith(f"{day(9)}T13:30:00+07:00")
+    assert str(event["status"]) == "CONFIRMED"
+    assert clinic["name"] in str(event["location"])
+    await client.post(
+        f"/api/v1/checkups/{checkup['id']}/cancel", json={"cancelled_by": "patient", "reason": "ốm"}
+    )
+    again = await client.get(f"/api/v1/checkups/{checkup['id']}/calendar.ics")
+    [cancelled] = icalendar.Calendar.from_ical(again.content).walk("VEVENT")
+    assert (str(cancelled["status"]), str(cancelled["uid"])) == ("CANCELLED", str(event["uid"]))

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.models import (
     Checkup,
+    Facility,
     Message,
     MessageAttempt,
     MessageChannel,
@@ -88,3 +89,16 @@ async def printed(session: AsyncSession, commune_code: str, since: datetime) -> 
     )
     rows: list[Row[Any]] = [*found]
     return rows
+
+
+async def checkup_with_place(
+    session: AsyncSession, checkup_id: uuid.UUID
+) -> tuple[Checkup, str, str | None] | None:
+    found = (
+        await session.execute(
+            select(Checkup, Facility.name, Facility.address)
+            .join(Facility, Facility.id == Checkup.facility_id)
+            .where(Checkup.id == checkup_id)
+        )
+    ).one_or_none()
+    return None if found is None else (found[0], found[1], found[2])

@@ -126,3 +126,19 @@ async def printed_list(
         media_type=CSV_TYPE,
         headers={"Content-Disposition": f'attachment; filename="tin-nhan-{commune_code}.csv"'},
     )
+
+
+@router.get(
+    "/checkups/{checkup_id}/calendar.ics",
+    summary="A checkup as a calendar file (iCalendar), for a phone or another system",
+    response_class=Response,
+    responses=problem_responses(404)
+    | {200: {"content": {"text/calendar": {"schema": {"type": "string"}}}}},
+)
+async def checkup_calendar(checkup_id: uuid.UUID, actor: Reader, session: WriteSession) -> Response:
+    body = await service.checkup_calendar(session, actor, checkup_id)
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="lich-kham-{checkup_id}.ics"'},
+    )

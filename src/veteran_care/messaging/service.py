@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from veteran_care.audit import service as audit
 from veteran_care.auth.principal import Actor
 from veteran_care.beneficiaries import service as beneficiaries
+from veteran_care.errors import NotFound
 from veteran_care.kit.clock import utcnow
 from veteran_care.kit.etag import check_if_match
 from veteran_care.kit.validation import InvalidInput
-from veteran_care.messaging import repository, texts
+from veteran_care.messaging import calendar, repository, texts
 from veteran_care.messaging.schemas import (
     AttemptRead,
     MessageRead,
@@ -156,3 +157,20 @@ async def printed_list(
         session, actor, "export", resource_type="printed_messages", detail=commune_code
     )
     return out.getvalue()
+
+
+async def checkup_calendar(session: AsyncSession, actor: Actor, checkup_id: uuid.UUID) -> bytes:
+    found = await repository.checkup_with_place(session, checkup_id)
+    if found is None or not actor.require().in_scope(found[0].facility_id):
+        raise NotFound(f"Checkup {checkup_id} was not found.")
+    checkup, facility_name, address = found
+    await audit.record(
+        session,
+        actor,
+        "read",
+        resource_type="checkup",
+        resource_id=checkup.id,
+        beneficiary_id=checkup.beneficiary_id,
+        detail="calendar file",
+    )
+    return calendar.checkup_ics(checkup, facility_name, address)
