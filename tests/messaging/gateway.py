@@ -13,6 +13,7 @@ class Gateway:
     def __init__(self, id_field: str = "message_id") -> None:
         self.id_field = id_field
         self.received: list[dict[str, Any]] = []
+        self.accepted: set[str] = set()
         self.mode = "ok"  # ok, fail (500) or hang (no answer until released)
         self.delay = 0.0  # seconds before each answer
         self.released = threading.Event()
@@ -44,6 +45,7 @@ class Gateway:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as a real gateway
+            disable_nagle_algorithm = True  # headers and body apart: no delayed-ACK stall
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -65,9 +67,10 @@ class Gateway:
                     self._answer(500, {"error": "gateway down"})
                     return
                 with gateway.lock:
-                    seen = {r[gateway.id_field] for r in gateway.received if r["_accepted"]}
-                    duplicate = body.get(gateway.id_field) in seen
+                    duplicate = body.get(gateway.id_field) in gateway.accepted
                     gateway.received.append({**body, "_accepted": not duplicate})
+                    if not duplicate:
+                        gateway.accepted.add(body[gateway.id_field])
                 self._answer(200, {"status": "duplicate" if duplicate else "queued"})
 
             def _answer(self, status: int, body: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import date, timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -85,23 +86,26 @@ class Dispatcher:
             )
         if not rows:
             return 0
-        async with self._writing() as session:
-            ready = await prepare(session, rows, self.name, s, today)
-            waiting = [m for m in ready if m.channel not in self.channels]
-            for message in waiting:  # decided, but its channel is not configured
-                await queue.write(
-                    session,
-                    message.id,
-                    self.name,
-                    attempts=next(r.attempts for r in rows if r.id == message.id) - 1,
-                    claimed_by=None,
-                    claimed_until=None,
-                )
-        sending = [m for m in ready if m.channel in self.channels]
-        answers = await asyncio.gather(*(self._send(m) for m in sending))
         attempts = {r.id: r.attempts for r in rows}
+        sending = await self._decide(rows, attempts, today)
+        answers = await asyncio.gather(*(self._send(m) for m in sending))
         await self._record(sending, answers, attempts)
         return len(rows)
+
+    async def _decide(
+        self, rows: Sequence[Any], attempts: dict[uuid.UUID, int], today: date
+    ) -> list[Outgoing]:
+        """Decide the new messages; let go of those whose channel is not configured (they
+        wait, their attempt not counted); answer the others."""
+        async with self._writing() as session:
+            ready = await prepare(session, rows, self.name, self.settings, today)
+            waiting = [
+                (m.id, {"attempts": attempts[m.id] - 1, "claimed_by": None, "claimed_until": None})
+                for m in ready
+                if m.channel not in self.channels
+            ]
+            await queue.write_many(session, self.name, waiting)
+        return [m for m in ready if m.channel in self.channels]
 
     async def _send(self, message: Outgoing) -> Answer:
         async with self.limit:
@@ -116,11 +120,11 @@ class Dispatcher:
     ) -> None:
         now = utcnow()
         logged: list[queue.Attempt] = []
+        changes: list[tuple[uuid.UUID, dict[str, Any]]] = []
         async with self._writing() as session:
             for message, answer in zip(sent, answers, strict=True):
                 number = attempts.get(message.id, 1)
-                values = self._fate(answer, number)
-                await queue.write(session, message.id, self.name, updated_at=now, **values)
+                changes.append((message.id, {**self._fate(answer, number), "updated_at": now}))
                 logged.append(
                     queue.Attempt(
                         message.id, number, answer.outcome, answer.http_status, answer.text
@@ -135,9 +139,10 @@ class Dispatcher:
                     answer.outcome,
                     answer.http_status or "",
                 )
+            await queue.write_many(session, self.name, changes)
             await queue.log_attempts(session, logged, self.name, now)
 
-    def _fate(self, answer: Answer, number: int) -> dict[str, object]:
+    def _fate(self, answer: Answer, number: int) -> dict[str, Any]:
         released = {"claimed_by": None, "claimed_until": None, "status_detail": answer.text}
         if answer.outcome == "sent":
             return {

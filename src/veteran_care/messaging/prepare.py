@@ -8,7 +8,7 @@ is cancelled instead.
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -84,7 +84,9 @@ async def templates(session: AsyncSession) -> dict[MessageKind, str]:
     return {**texts.DEFAULTS, **{row.kind: row.body for row in saved}}
 
 
-def _decide(recipient: Recipient, settings: Settings, text: str) -> tuple[MessageChannel, str, str]:
+def _channel(
+    recipient: Recipient, settings: Settings, text: str
+) -> tuple[MessageChannel, str, str]:
     if recipient.phone is None:
         assert recipient.commune_code is not None
         return MessageChannel.printed, recipient.commune_code, text
@@ -94,6 +96,16 @@ def _decide(recipient: Recipient, settings: Settings, text: str) -> tuple[Messag
     return channel, recipient.phone, text
 
 
+@dataclass
+class Decisions:
+    """What the decisions of a batch write: changes to claimed messages, copies for further
+    recipients, and the messages to send now."""
+
+    changes: list[tuple[uuid.UUID, dict[str, Any]]] = field(default_factory=list)
+    copies: list[dict[str, Any]] = field(default_factory=list)
+    ready: list[Outgoing] = field(default_factory=list)
+
+
 async def prepare(
     session: AsyncSession,
     rows: Sequence[Row[Any]],
@@ -101,87 +113,106 @@ async def prepare(
     settings: Settings,
     today: date,
 ) -> list[Outgoing]:
-    """Decide the claimed messages not yet decided; answer every claimed message to send now.
-    Messages whose channel is not configured are decided and let go (they wait)."""
+    """Decide the claimed messages not yet decided; answer every claimed message to send now
+    (the caller lets go of those whose channel is not configured)."""
     fresh = [r for r in rows if r.channel is None]
-    about = await _about(session, {r.checkup_id for r in fresh}) if fresh else {}
-    bodies = await templates(session) if fresh else {}
-    ready = [
+    decisions = Decisions()
+    decisions.ready.extend(
         Outgoing(r.id, r.kind, r.channel, r.recipient, r.body, r.params or {})
         for r in rows
         if r.channel is not None
-    ]
+    )
+    if not fresh:
+        return decisions.ready
+    about = await _about(session, {r.checkup_id for r in fresh})
+    bodies = await templates(session)
+    people: dict[uuid.UUID, list[Recipient]] = {}
     for row in fresh:
-        decided = await _decide_one(
-            session, row, about[row.checkup_id], bodies, worker, settings, today
+        if row.beneficiary_id not in people:
+            people[row.beneficiary_id] = await message_recipients(session, row.beneficiary_id)
+        text = _decide_one(
+            row, about[row.checkup_id], bodies, people[row.beneficiary_id], today, decisions
         )
-        ready.extend(decided)
-    return ready
+        if text is None:
+            continue
+        for index, recipient in enumerate(people[row.beneficiary_id]):
+            _address(row, index, recipient, settings, text, about[row.checkup_id], today, decisions)
+    await queue.write_many(session, worker, decisions.changes)
+    if decisions.copies:
+        await session.execute(insert(Message), decisions.copies)
+    return decisions.ready
 
 
-async def _decide_one(
-    session: AsyncSession,
+def _decide_one(
     row: Row[Any],
     about: About,
     bodies: dict[MessageKind, str],
-    worker: str,
-    settings: Settings,
+    recipients: list[Recipient],
     today: date,
-) -> list[Outgoing]:
-    now = utcnow()
+    decisions: Decisions,
+) -> str | None:
+    """The message's text, or None when it is cancelled instead."""
+    why = None
     if row.kind in REMINDERS and (about.status != CheckupStatus.planned or about.day <= today):
-        await _cancel(session, row, worker, "the checkup is no longer planned")
-        return []
-    recipients = await message_recipients(session, row.beneficiary_id)
-    if not recipients:
-        await _cancel(session, row, worker, "nobody to tell (no contact, or no consent)")
-        return []
-    values = texts.values_for(
+        why = "the checkup is no longer planned"
+    elif not recipients:
+        why = "nobody to tell (no contact, or no consent)"
+    if why is not None:
+        cancelled = {
+            "status": MessageStatus.cancelled,
+            "status_detail": why,
+            "attempts": row.attempts - 1,
+            "claimed_by": None,
+            "claimed_until": None,
+            "updated_at": utcnow(),
+        }
+        decisions.changes.append((row.id, cancelled))
+        return None
+    return texts.render(bodies[row.kind], _values(about, today))
+
+
+def _values(about: About, today: date) -> dict[str, str]:
+    return texts.values_for(
         about.full_name, about.day, about.part_of_day, about.facility_name, today, about.reason
     )
-    text = texts.render(bodies[row.kind], values)
-    out: list[Outgoing] = []
-    for index, recipient in enumerate(recipients):
-        channel, address, body = _decide(recipient, settings, text)
-        decided = {
-            "channel": channel,
-            "recipient": address,
-            "recipient_name": recipient.name,
-            "body": body,
-            "params": values,
-            "updated_at": now,
+
+
+def _address(
+    row: Row[Any],
+    index: int,
+    recipient: Recipient,
+    settings: Settings,
+    text: str,
+    about: About,
+    today: date,
+    decisions: Decisions,
+) -> None:
+    """The first recipient's message is the claimed row; a further one is a copy of it, sent
+    in a later round (its id derived from the row's, so a copy is never made twice)."""
+    channel, address, body = _channel(recipient, settings, text)
+    now = utcnow()
+    values = _values(about, today)
+    decided = {
+        "channel": channel,
+        "recipient": address,
+        "recipient_name": recipient.name,
+        "body": body,
+        "params": values,
+        "updated_at": now,
+    }
+    if index == 0:
+        decisions.changes.append((row.id, decided))
+        decisions.ready.append(Outgoing(row.id, row.kind, channel, address, body, values))
+        return
+    decisions.copies.append(
+        {
+            **decided,
+            "id": uuid.uuid5(row.id, f"{channel.value}:{address}"),
+            "kind": row.kind,
+            "beneficiary_id": row.beneficiary_id,
+            "checkup_id": row.checkup_id,
+            "origin_id": row.id,
+            "next_attempt_at": now,
+            "created_at": now,
         }
-        if index == 0:
-            message_id = row.id
-            await queue.write(session, row.id, worker, **decided)
-        else:  # a copy for another recipient, sent in a later round
-            message_id = uuid.uuid5(row.id, f"{channel.value}:{address}")
-            await session.execute(
-                insert(Message).values(
-                    id=message_id,
-                    kind=row.kind,
-                    beneficiary_id=row.beneficiary_id,
-                    checkup_id=row.checkup_id,
-                    origin_id=row.id,
-                    next_attempt_at=now,
-                    created_at=now,
-                    **decided,
-                )
-            )
-            continue
-        out.append(Outgoing(message_id, row.kind, channel, address, body, values))
-    return out
-
-
-async def _cancel(session: AsyncSession, row: Row[Any], worker: str, why: str) -> None:
-    await queue.write(
-        session,
-        row.id,
-        worker,
-        status=MessageStatus.cancelled,
-        status_detail=why,
-        attempts=row.attempts - 1,
-        claimed_by=None,
-        claimed_until=None,
-        updated_at=utcnow(),
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, insert, or_, select, update
+from sqlalchemy import Row, Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.models import Message, MessageAttempt, MessageChannel, MessageStatus
@@ -109,6 +109,31 @@ async def write(session: AsyncSession, message_id: uuid.UUID, worker: str, **val
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(done, "rowcount", 0))
+
+
+async def write_many(
+    session: AsyncSession, worker: str, changes: Sequence[tuple[uuid.UUID, dict[str, Any]]]
+) -> None:
+    """``write`` for many messages: one executemany per set of columns changed."""
+    groups: dict[tuple[str, ...], list[tuple[uuid.UUID, dict[str, Any]]]] = {}
+    for message_id, values in changes:
+        groups.setdefault(tuple(sorted(values)), []).append((message_id, values))
+    table = Message.__table__
+    assert isinstance(table, Table)
+    for keys, members in groups.items():
+        statement = (
+            update(table)
+            .where(
+                table.c.id == bindparam("b_id"),
+                table.c.claimed_by == bindparam("b_worker"),
+                table.c.status == MessageStatus.pending.value,
+            )
+            .values({key: bindparam(f"v_{key}") for key in keys})
+        )
+        await session.execute(
+            statement,
+            [{"b_id": i, "b_worker": worker, **{f"v_{k}": v[k] for k in keys}} for i, v in members],
+        )
 
 
 @dataclass(frozen=True)

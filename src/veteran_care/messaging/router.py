@@ -45,7 +45,7 @@ async def list_templates(actor: Reader, session: ReadSession) -> list[TemplateRe
 @router.get(
     "/message-templates/{kind}",
     summary="The text of one kind of message",
-    responses=sends_etag(),
+    responses=problem_responses(422) | sends_etag(),
 )
 async def get_template(
     kind: MessageKind, actor: Reader, session: ReadSession, response: Response
@@ -90,7 +90,7 @@ async def preview_template(data: PreviewRequest, actor: Reader, session: ReadSes
 @router.get(
     "/beneficiaries/{beneficiary_id}/messages",
     summary="Every message about a person: status, attempts, the text as sent (newest first)",
-    responses=problem_responses(404),
+    responses=problem_responses(404, 422),
 )
 async def person_messages(
     beneficiary_id: uuid.UUID, actor: Reader, session: WriteSession
@@ -111,7 +111,8 @@ async def queue_state(actor: Reader, session: ReadSession) -> QueueState:
         "(default: the last 7 days) to a person of the commune without a phone."
     ),
     response_class=Response,
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    responses=problem_responses(422)
+    | {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 async def printed_list(
     actor: Reader,
@@ -132,7 +133,7 @@ async def printed_list(
     "/checkups/{checkup_id}/calendar.ics",
     summary="A checkup as a calendar file (iCalendar), for a phone or another system",
     response_class=Response,
-    responses=problem_responses(404)
+    responses=problem_responses(404, 422)
     | {200: {"content": {"text/calendar": {"schema": {"type": "string"}}}}},
 )
 async def checkup_calendar(checkup_id: uuid.UUID, actor: Reader, session: WriteSession) -> Response:

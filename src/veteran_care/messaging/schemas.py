@@ -29,6 +29,7 @@ class TemplateRead(OutputSchema):
     """A kind of message's text as it is sent now."""
 
     kind: MessageKind
+    """The kind of message the text is for."""
     body: str
     """The template: Vietnamese text with placeholders in braces (see `placeholders`)."""
     built_in: bool
@@ -55,6 +56,7 @@ class PreviewRequest(InputSchema):
     model_config = examples({"kind": "reminder_early", "body": _TEMPLATE})
 
     kind: MessageKind
+    """The kind of message (its current text is tried when `body` is left out)."""
     body: Text4000 | None = None
     """The text to try; left out: the kind's current text."""
 
@@ -75,10 +77,13 @@ class AttemptRead(OutputSchema):
     """One try at sending, with what the provider answered."""
 
     number: int
+    """1 for the first try."""
     at: datetime
+    """When the answer came (UTC)."""
     outcome: str
     """sent, retry (a later try follows unless it was the last) or failed."""
     http_status: int | None
+    """The provider's HTTP status; none when it was not reached or did not answer."""
     answer: str | None
     """The provider's answer, cut at 500 characters."""
 
@@ -89,21 +94,29 @@ class MessageRead(OutputSchema):
     id: uuid.UUID
     """Also the key the provider deduplicates on."""
     kind: MessageKind
+    """Why it is sent."""
     checkup_id: uuid.UUID
+    """The checkup it is about."""
     status: MessageStatus
+    """pending, sent, failed or cancelled."""
     channel: MessageChannel | None
     """Known once the dispatcher has taken the message."""
     recipient: str | None
     """A phone number, or the commune code of a printed list."""
     recipient_name: str | None
+    """Whom it is addressed to."""
     body: str | None
     """The text as sent."""
     attempts: int
+    """Tries so far."""
     next_attempt_at: datetime
+    """When it is (or was) due to be tried (UTC)."""
     sent_at: datetime | None
+    """When the provider took it (UTC)."""
     status_detail: str | None
     """Why it was cancelled or failed, or the provider's last answer."""
     created_at: datetime
+    """When the change that caused it was made (UTC)."""
     tries: list[AttemptRead]
     """Each attempt, first first."""
 
@@ -118,8 +131,11 @@ class QueueState(OutputSchema):
     in_flight: int
     """Claimed by a worker now."""
     sent: int
+    """Sent (all time)."""
     failed: int
+    """Failed for good (all time)."""
     cancelled: int
+    """Cancelled: nobody to tell, or the checkup changed."""
     oldest_due_at: datetime | None
     """When the longest-waiting due message fell due: far in the past means no worker runs,
     or its channel is not configured."""
