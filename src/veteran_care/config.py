@@ -226,6 +226,11 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='Zalo ZNS template id per message kind (JSON, e.g. {"confirmation": "2345"}).',
     )
+    sms_inbound_secret: SecretStr | None = Field(
+        None,
+        description="Shared secret the SMS gateway signs its reply webhook with (HMAC-SHA256 "
+        "of the body, header X-Signature); unset: replies are refused.",
+    )
     gateway_timeout_seconds: float = Field(
         10.0, gt=0, le=120, description="How long a gateway may take to answer one message."
     )

@@ -38,6 +38,7 @@ from veteran_care.migrate import head_revisions
 from veteran_care.pharmacy.router import router as pharmacy_router
 from veteran_care.reference.router import router as reference_router
 from veteran_care.registry_import.router import router as beneficiaries_import_router
+from veteran_care.replies.router import router as replies_router
 from veteran_care.reports.router import router as reports_router
 from veteran_care.scheduling.campaigns_router import router as campaigns_router
 from veteran_care.scheduling.checkups_router import router as checkups_router
@@ -99,6 +100,7 @@ def api_routers() -> tuple[APIRouter, ...]:
         pharmacy_router,
         reports_router,
         messages_router,
+        replies_router,
     )
 
 

@@ -102,3 +102,22 @@ async def checkup_with_place(
         )
     ).one_or_none()
     return None if found is None else (found[0], found[1], found[2])
+
+
+async def last_sent_to(
+    session: AsyncSession, addresses: Sequence[str]
+) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """(checkup, person) of the newest message sent to one of these numbers."""
+    found = (
+        await session.execute(
+            select(Message.checkup_id, Message.beneficiary_id)
+            .where(
+                Message.recipient.in_(list(addresses)),
+                Message.channel != MessageChannel.printed,
+                Message.status == MessageStatus.sent,
+            )
+            .order_by(Message.sent_at.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if found is None else (found[0], found[1])

@@ -36,6 +36,7 @@ from veteran_care.models.messaging import (
     MessageAttempt,
     MessageChannel,
     MessageKind,
+    MessageReply,
     MessageStatus,
     MessageTemplate,
 )
@@ -116,6 +117,7 @@ __all__ = [
     "MessageAttempt",
     "MessageChannel",
     "MessageKind",
+    "MessageReply",
     "MessageStatus",
     "MessageTemplate",
     "NationalIdType",

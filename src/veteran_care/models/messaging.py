@@ -127,3 +127,24 @@ class MessageTemplate(TimestampMixin, VersionedMixin, Base):
     )
     body: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
+
+
+class MessageReply(Base):
+    """A person's SMS reply, as the gateway's inbound webhook delivered it, and what came of it:
+    ``cancelled`` (HUY: the checkup cancelled, its places freed), ``confirmed`` (CO),
+    ``logged`` (any other text, for a person to read) or ``unmatched`` (no message of ours was
+    sent to that number, or its checkup is no longer planned)."""
+
+    __tablename__ = "message_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    # The gateway's id of the reply: a webhook delivered twice is recorded (and acted on) once.
+    provider_id: Mapped[str] = mapped_column(String(100), unique=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    phone: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(String(500))
+    action: Mapped[str] = mapped_column(String(10))
+    checkup_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("checkups.id"), default=None)
+    beneficiary_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("beneficiaries.id"), index=True, default=None
+    )
