@@ -17,6 +17,7 @@ from veteran_care.db.session import ReadSession, WriteSession
 from veteran_care.errors import problem_responses
 from veteran_care.kit.clock import utcnow
 from veteran_care.kit.etag import sends_etag, set_etag
+from veteran_care.kit.json_body import JsonBodyRoute
 from veteran_care.kit.schemas import Instant
 from veteran_care.messaging import service
 from veteran_care.messaging.schemas import (
@@ -29,7 +30,7 @@ from veteran_care.messaging.schemas import (
 )
 from veteran_care.models import MessageKind
 
-router = APIRouter(tags=["messages"])
+router = APIRouter(route_class=JsonBodyRoute, tags=["messages"])
 
 Reader = Annotated[Actor, allow(Permission.scheduling_read)]
 Admin = Annotated[Actor, allow(Permission.reference_write)]
@@ -37,7 +38,11 @@ IfMatch = Annotated[str | None, Header(max_length=200, description="ETag of your
 CSV_TYPE = "text/csv; charset=utf-8"
 
 
-@router.get("/message-templates", summary="The text of each kind of message, as sent now")
+@router.get(
+    "/message-templates",
+    summary="The text of each kind of message, as sent now",
+    responses=problem_responses(),
+)
 async def list_templates(actor: Reader, session: ReadSession) -> list[TemplateRead]:
     return await service.templates(session)
 
@@ -98,7 +103,11 @@ async def person_messages(
     return await service.of_person(session, actor, beneficiary_id)
 
 
-@router.get("/messages/queue", summary="The outbox at a glance: due, retrying, sent, failed")
+@router.get(
+    "/messages/queue",
+    summary="The outbox at a glance: due, retrying, sent, failed",
+    responses=problem_responses(),
+)
 async def queue_state(actor: Reader, session: ReadSession) -> QueueState:
     return await service.queue_state(session)
 

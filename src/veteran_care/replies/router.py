@@ -8,10 +8,11 @@ from fastapi import APIRouter, Header, Request
 
 from veteran_care.db.session import WriteSession
 from veteran_care.errors import DomainError, problem_responses
+from veteran_care.kit.json_body import JsonBodyRoute
 from veteran_care.replies import service
 from veteran_care.replies.schemas import InboundReply, ReplyRead
 
-router = APIRouter(tags=["messages"])
+router = APIRouter(route_class=JsonBodyRoute, tags=["messages"])
 
 
 class BadSignature(DomainError):
