@@ -229,7 +229,7 @@ class Settings(BaseSettings):
     sms_inbound_secret: SecretStr | None = Field(
         None,
         description="Shared secret the SMS gateway signs its reply webhook with (HMAC-SHA256 "
-        "of the body, header X-Signature); unset: replies are refused.",
+        "of the body, header X-Signature); unset: the webhook answers 404.",
     )
     gateway_timeout_seconds: float = Field(
         10.0, gt=0, le=120, description="How long a gateway may take to answer one message."

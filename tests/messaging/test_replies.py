@@ -95,4 +95,5 @@ async def test_an_unsigned_reply_is_refused(gateway_client: httpx.AsyncClient) -
 
 async def test_without_a_secret_replies_are_refused(anon_client: httpx.AsyncClient) -> None:
     response = await reply(anon_client, "HUY", "0912555004", "mo-6")
-    assert response.status_code == 503
+    assert response.status_code == 404
+    assert response.json()["code"] == "replies-not-configured"

@@ -21,7 +21,7 @@ class BadSignature(DomainError):
 
 
 class RepliesOff(DomainError):
-    status = 503
+    status = 404
     code = "replies-not-configured"
 
 
@@ -34,9 +34,9 @@ class RepliesOff(DomainError):
         "places, `CO` confirms it; any other text is kept for a person to read. A reply whose "
         "`id` was seen before is answered as the first time and not acted on again. 401 "
         "`bad-signature` when `X-Signature` is not the HMAC-SHA256 of the body with the "
-        "shared secret; 503 when no secret is configured."
+        "shared secret; 404 `replies-not-configured` while no secret is configured."
     ),
-    responses=problem_responses(401, 422, 503),
+    responses=problem_responses(401, 404),
 )
 async def receive_reply(
     request: Request,
