@@ -13,7 +13,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "6b2d1cf3f4eb"
 down_revision: str | None = "6a2ebd1263a7"
 branch_labels: str | Sequence[str] | None = None
