@@ -15,6 +15,15 @@ PLACEHOLDER_SECRET = "change-me-in-production"
 DOCKER_SECRETS = Path("/run/secrets")
 
 
+class SmsProvider(StrEnum):
+    """none (SMS messages wait), generic (an HTTP gateway described by the settings) or esms
+    (eSMS.vn's brandname API)."""
+
+    none = "none"
+    generic = "generic"
+    esms = "esms"
+
+
 class Environment(StrEnum):
     development = "development"
     test = "test"
@@ -159,6 +168,84 @@ class Settings(BaseSettings):
         description="Password of the first admin, created by `serve` when there are no users "
         "(generated and printed once when unset). Or a Docker secret "
         "`veteran_care_admin_password`.",
+    )
+
+    messages_worker_in_serve: bool = Field(
+        True,
+        description="`serve` sends messages itself (a background task per server process); "
+        "turn off when `veteran-care worker` runs apart.",
+    )
+    messages_poll_seconds: float = Field(
+        1.0, gt=0, le=300, description="Seconds a worker waits when nothing is due."
+    )
+    messages_batch_size: int = Field(
+        200, ge=1, le=5000, description="Messages a worker claims at once."
+    )
+    messages_concurrency: int = Field(
+        20, ge=1, le=500, description="Messages a worker sends at the same time."
+    )
+    messages_claim_seconds: int = Field(
+        60,
+        ge=5,
+        le=3600,
+        description="How long a worker's claim on a message lasts: after it, a message whose "
+        "worker died is sent again, with the same id (the provider deduplicates on it).",
+    )
+    messages_max_attempts: int = Field(
+        6, ge=1, le=50, description="Tries before a message is failed for good."
+    )
+    messages_retry_base_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=86400,
+        description="Wait before the second try; doubled at each further one (with jitter).",
+    )
+    reminder_early_days: int = Field(
+        7, ge=1, le=90, description="Days before a checkup of the first reminder."
+    )
+    reminder_late_days: int = Field(
+        2, ge=1, le=90, description="Days before a checkup of the second reminder."
+    )
+    phone_channel: Literal["sms", "zalo"] = Field(
+        "sms",
+        description="How people with a phone are reached: sms or zalo.",
+    )
+    sms_provider: SmsProvider = Field(SmsProvider.none, description="none, generic or esms.")
+    sms_without_diacritics: bool = Field(
+        True,
+        description="Send SMS without Vietnamese diacritics (160 characters a part, not 70).",
+    )
+    sms_url: str | None = Field(None, description="The SMS gateway's send URL.")
+    sms_username: str | None = Field(None, description="generic: HTTP basic user name.")
+    sms_password: SecretStr | None = Field(None, description="generic: HTTP basic password.")
+    sms_token: SecretStr | None = Field(None, description="generic: a Bearer token instead.")
+    sms_field_to: str = Field("to", description="generic: the JSON field of the phone number.")
+    sms_field_text: str = Field("text", description="generic: the JSON field of the text.")
+    sms_field_id: str = Field(
+        "message_id", description="generic: the JSON field of the id to deduplicate on."
+    )
+    sms_field_sender: str = Field("from", description="generic: the JSON field of the sender.")
+    sms_sender: str | None = Field(None, description="Sender name (brandname), if any.")
+    esms_api_key: SecretStr | None = Field(None, description="eSMS.vn ApiKey.")
+    esms_secret_key: SecretStr | None = Field(None, description="eSMS.vn SecretKey.")
+    esms_sms_type: str = Field("2", description="eSMS.vn SmsType (2 = brandname customer care).")
+    zalo_url: str = Field(
+        "https://business.openapi.zalo.me/message/template", description="Zalo ZNS send URL."
+    )
+    zalo_access_token: SecretStr | None = Field(
+        None, description="Zalo Official Account access token (unset: Zalo messages wait)."
+    )
+    zalo_template_ids: dict[str, str] = Field(
+        default_factory=dict,
+        description='Zalo ZNS template id per message kind (JSON, e.g. {"confirmation": "2345"}).',
+    )
+    sms_inbound_secret: SecretStr | None = Field(
+        None,
+        description="Shared secret the SMS gateway signs its reply webhook with (HMAC-SHA256 "
+        "of the body, header X-Signature); unset: the webhook answers 404.",
+    )
+    gateway_timeout_seconds: float = Field(
+        10.0, gt=0, le=120, description="How long a gateway may take to answer one message."
     )
 
     @model_validator(mode="after")

@@ -31,7 +31,11 @@ from veteran_care.history.router import router as history_router
 from veteran_care.idempotency.dependencies import document as document_idempotency
 from veteran_care.identity.router import router as identity_router
 from veteran_care.kit import json_body
+from veteran_care.kit.background import in_background
 from veteran_care.kit.openapi import refine
+from veteran_care.messaging.dispatcher import run_worker
+from veteran_care.messaging.metrics import OutboxGauges
+from veteran_care.messaging.router import router as messages_router
 from veteran_care.migrate import head_revisions
 from veteran_care.pharmacy.router import router as pharmacy_router
 from veteran_care.printouts.router import router as printouts_router
@@ -40,6 +44,7 @@ from veteran_care.queue.router import router as queue_router
 from veteran_care.reference.router import router as reference_router
 from veteran_care.reference.service import check_served_provinces
 from veteran_care.registry_import.router import router as beneficiaries_import_router
+from veteran_care.replies.router import router as replies_router
 from veteran_care.reports.router import router as reports_router
 from veteran_care.scheduling.calendar_router import router as calendar_router
 from veteran_care.scheduling.campaigns_router import router as campaigns_router
@@ -111,6 +116,8 @@ def api_routers() -> tuple[APIRouter, ...]:
         printouts_router,
         checkin_router,
         queue_router,
+        messages_router,
+        replies_router,
     )
 
 
@@ -120,6 +127,16 @@ def use_engine(app: FastAPI, engine: AsyncEngine) -> None:
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.account_sessionmaker = create_sessionmaker(engine, autocommit=True)
+
+
+@asynccontextmanager
+async def _dispatching(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
+    """The message dispatcher beside the requests, unless a worker of its own runs."""
+    if not settings.messages_worker_in_serve:
+        yield
+        return
+    async with in_background(run_worker(app.state.sessionmaker, settings)):
+        yield
 
 
 def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAPI:
@@ -136,6 +153,7 @@ def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAP
             async with (
                 sealing(app.state.sessionmaker, settings.audit_seal_interval_seconds),
                 checkpoints_on_schedule(app.state.sessionmaker, settings),
+                _dispatching(app, settings),
             ):
                 yield
         finally:
@@ -160,6 +178,8 @@ def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAP
     edge_layers = edge_for(app, settings, install_docs(app) | install_display(app))
     if edge:
         app.edge = edge_layers
+    app.state.outbox_gauges = OutboxGauges()
+    app.state.metrics_registry.register(app.state.outbox_gauges)
     app.include_router(health_router)
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX)

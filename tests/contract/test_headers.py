@@ -58,6 +58,7 @@ class World:
 async def _scheduling(api: httpx.AsyncClient, world: World) -> dict[str, Any]:
     clinic = await make_clinic(api, days=4)
     world.ids["facility_id"] = clinic["id"]
+    world.ids["kind"] = "confirmation"  # a message template
     service = await world.create(
         api,
         "create_facility_service",

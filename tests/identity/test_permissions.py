@@ -13,7 +13,7 @@ from veteran_care.auth.permissions import MATRIX, Permission, allowed_roles
 from veteran_care.models import Role
 from veteran_care.role_tables import matrix_markdown, operations_markdown
 
-PUBLIC = {("post", "/api/v1/auth/token")}
+PUBLIC = {("post", "/api/v1/auth/token"), ("post", "/api/v1/messages/replies")}
 
 
 def _operations() -> list[tuple[str, str, dict[str, Any]]]:

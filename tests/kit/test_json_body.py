@@ -42,7 +42,7 @@ async def test_every_json_body_is_refused_in_another_media_type(
     assert len(OPERATIONS) > 30
     document = app.openapi()
     for method, template in OPERATIONS:
-        path = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), template)
+        path = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), template.replace("{kind}", "confirmation"))
         for headers in ({"Content-Type": "text/plain"}, {}):
             response = await everyone.request(method, path, content=b"{}", headers=headers)
             body = assert_problem(response, 415, "unsupported-media-type")

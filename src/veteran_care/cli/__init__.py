@@ -1,4 +1,4 @@
-"""veteran-care: serve | migrate | seed-demo | create-user | backup | audit verify |
+"""veteran-care: serve | worker | migrate | seed-demo | create-user | backup | audit verify |
 audit checkpoint | purge-idempotency-keys (and more: `veteran-care --help`)"""
 
 import asyncio
@@ -179,6 +179,18 @@ def create_user(
         typer.echo(exc.detail, err=True)
         raise typer.Exit(2) from exc
     typer.echo(f"Created user {username} ({account_id}).")
+
+
+@app.command()
+def worker() -> None:
+    """Send the messages of the outbox, and write reminders as they fall due, until stopped.
+    Run as many as you like on PostgreSQL (they share the work); one on SQLite, or none and
+    let `serve` send (VETERAN_CARE_MESSAGES_WORKER_IN_SERVE)."""
+    from veteran_care.cli import dispatch
+
+    settings = load_settings()
+    configure_logging(settings)
+    dispatch.run(settings)
 
 
 @app.command("mark-noshows")

@@ -90,7 +90,8 @@ class PrometheusResponse(Response):
 @router.get(
     "/metrics",
     summary="Metrics in Prometheus text format",
-    description="Request counts and durations by route template, and process metrics.",
+    description="Request counts and durations by route template, process metrics, and the "
+    "messages of the outbox by status.",
     response_class=PrometheusResponse,
     responses={
         200: {
@@ -100,4 +101,5 @@ class PrometheusResponse(Response):
     },
 )
 async def metrics(request: Request) -> PrometheusResponse:
+    await request.app.state.outbox_gauges.refresh(request.app.state.sessionmaker)
     return PrometheusResponse(generate_latest(request.app.state.metrics_registry))

@@ -37,6 +37,16 @@ from veteran_care.models.identity import (
     RefreshToken,
     Role,
 )
+from veteran_care.models.messaging import (
+    REMINDERS,
+    Message,
+    MessageAttempt,
+    MessageChannel,
+    MessageKind,
+    MessageReply,
+    MessageStatus,
+    MessageTemplate,
+)
 from veteran_care.models.pharmacy import (
     AdjustmentReason,
     Dispense,
@@ -71,6 +81,7 @@ from veteran_care.models.scheduling import (
 
 __all__ = [
     "ACTIVE",
+    "REMINDERS",
     "SEAT_HOLDING",
     "Account",
     "AccountFacility",
@@ -118,6 +129,13 @@ __all__ = [
     "LedgerKind",
     "LoginThrottle",
     "Medicine",
+    "Message",
+    "MessageAttempt",
+    "MessageChannel",
+    "MessageKind",
+    "MessageReply",
+    "MessageStatus",
+    "MessageTemplate",
     "NationalIdType",
     "PartOfDay",
     "PastCheck",

@@ -24,11 +24,13 @@ from veteran_care.facilities import service as facilities
 from veteran_care.kit.clock import today, utcnow
 from veteran_care.kit.i18n import Message
 from veteran_care.kit.validation import InvalidInput
+from veteran_care.messaging import outbox
 from veteran_care.models import (
     Appointment,
     AppointmentStatus,
     CancelledBy,
     Checkup,
+    MessageKind,
     PartOfDay,
 )
 from veteran_care.queue import service as queue
@@ -111,6 +113,8 @@ async def book(
     ensure_not_past(data.date, on_the_day)
     await _settle(session, data, check, taken, checkup, appointments, first_change)
     await _record(session, actor, data, checkup_id)
+    kind = MessageKind.confirmation if rescheduled_from is None else MessageKind.rescheduled
+    await outbox.enqueue(session, kind, [(checkup_id, data.beneficiary_id)])
     return CheckupRead.model_validate({**checkup, "appointments": appointments})
 
 
@@ -243,6 +247,7 @@ async def cancel_checkup(
         )
     refresh(checkup)
     await session.flush()
+    await outbox.enqueue(session, MessageKind.cancellation, [(checkup.id, checkup.beneficiary_id)])
     return checkup
 
 

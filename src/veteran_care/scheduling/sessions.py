@@ -13,10 +13,12 @@ from veteran_care.facilities import service as facilities
 from veteran_care.kit.clock import each_day, utcnow
 from veteran_care.kit.etag import check_if_match
 from veteran_care.kit.i18n import Message
+from veteran_care.messaging import outbox
 from veteran_care.models import (
     AppointmentStatus,
     CancelledBy,
     FacilityService,
+    MessageKind,
     Session,
     SessionStatus,
 )
@@ -319,6 +321,8 @@ async def cancel(
             )
         )
     await refresh_checkups(session, {a.checkup_id for a in appointments})
+    told = {a.checkup_id: a.beneficiary_id for a in appointments}
+    await outbox.enqueue(session, MessageKind.session_cancelled, sorted(told.items()))
     await repository.set_session_status(session, session_id, SessionStatus.cancelled, reason)
     await audit.record(
         session,

@@ -1,0 +1,25 @@
+"""veteran-care worker: the message dispatcher as a process of its own."""
+
+import asyncio
+import signal
+
+from veteran_care.config import Settings
+from veteran_care.db.engine import create_engine, create_sessionmaker
+from veteran_care.messaging.dispatcher import run_worker
+
+
+def run(settings: Settings) -> None:
+    """Dispatch until SIGTERM or SIGINT; the round under way finishes first."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        engine = create_engine(settings)
+        try:
+            await run_worker(create_sessionmaker(engine), settings, stop)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())

@@ -1,0 +1,1 @@
+"""Messages to people: the outbox, its dispatcher, the channels and the templates."""

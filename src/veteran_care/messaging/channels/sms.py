@@ -1,0 +1,97 @@
+"""SMS through an HTTP gateway: a generic one described by the settings, and eSMS.vn.
+
+Generic: ``POST VETERAN_CARE_SMS_URL`` with a JSON object whose field names are settings
+(``to``, ``text``, ``message_id``, ``from`` by default), HTTP basic or Bearer credentials, and
+the message id also as an ``Idempotency-Key`` header. Any 2xx is taken as accepted.
+
+eSMS.vn (brandname customer-care SMS, ``SmsType`` 2): ``POST
+https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/`` with ``ApiKey``,
+``SecretKey``, ``Phone``, ``Content``, ``Brandname``, ``SmsType``, ``IsUnicode`` (0: the text
+has no diacritics), ``Sandbox`` and ``RequestId``, which eSMS documents as the key that keeps a
+request from being sent twice; our message id goes there. It answers 200 with ``CodeResult``:
+100 accepted (``SMSID`` its id), 124 a duplicate of a request already taken (accepted too),
+99 a connection error at eSMS (retried), anything else refused (e.g. 101 credentials, 104
+brandname, 146 template not registered).
+"""
+
+from typing import Any
+
+import httpx
+
+from veteran_care.config import Settings
+from veteran_care.messaging.channels.base import (
+    Answer,
+    Outgoing,
+    international,
+    json_of,
+    post_json,
+)
+from veteran_care.messaging.texts import sms_size
+
+ESMS_URL = "https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/"
+ESMS_ACCEPTED = frozenset({"100", "124"})
+ESMS_RETRY = frozenset({"99"})
+
+
+def _accepted(response: httpx.Response) -> Answer:
+    return Answer("sent", response.text[:500], response.status_code)
+
+
+class GenericSms:
+    def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
+        assert settings.sms_url is not None
+        self.client, self.settings, self.url = client, settings, settings.sms_url
+
+    def _auth(self) -> dict[str, Any]:
+        s = self.settings
+        if s.sms_token is not None:
+            return {"headers": {"Authorization": f"Bearer {s.sms_token.get_secret_value()}"}}
+        if s.sms_username and s.sms_password is not None:
+            return {"auth": (s.sms_username, s.sms_password.get_secret_value())}
+        return {}
+
+    async def send(self, message: Outgoing) -> Answer:
+        s = self.settings
+        body: dict[str, Any] = {
+            s.sms_field_to: international(message.recipient),
+            s.sms_field_text: message.body,
+            s.sms_field_id: str(message.id),
+        }
+        if s.sms_sender:
+            body[s.sms_field_sender] = s.sms_sender
+        options = self._auth()
+        options["headers"] = {**options.get("headers", {}), "Idempotency-Key": str(message.id)}
+        return await post_json(self.client, self.url, body, _accepted, **options)
+
+
+class Esms:
+    def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
+        self.client, self.settings = client, settings
+        self.url = settings.sms_url or ESMS_URL
+
+    async def send(self, message: Outgoing) -> Answer:
+        s = self.settings
+        assert s.esms_api_key is not None
+        assert s.esms_secret_key is not None
+        body = {
+            "ApiKey": s.esms_api_key.get_secret_value(),
+            "SecretKey": s.esms_secret_key.get_secret_value(),
+            "Phone": international(message.recipient),
+            "Content": message.body,
+            "Brandname": s.sms_sender or "",
+            "SmsType": s.esms_sms_type,
+            "IsUnicode": "0" if sms_size(message.body).encoding == "gsm-7" else "1",
+            "Sandbox": "0",
+            "RequestId": str(message.id),
+        }
+        return await post_json(self.client, self.url, body, _judge_esms)
+
+
+def _judge_esms(response: httpx.Response) -> Answer:
+    found = json_of(response)
+    code = str(found.get("CodeResult", ""))
+    text = response.text[:500]
+    if code in ESMS_ACCEPTED:
+        sms_id = found.get("SMSID")
+        return Answer("sent", text, response.status_code, str(sms_id) if sms_id else None)
+    return Answer("retry" if code in ESMS_RETRY else "failed", text, response.status_code)

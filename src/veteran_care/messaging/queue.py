@@ -1,0 +1,166 @@
+"""The statements of the dispatcher's queue: claim what is due, record what came of it.
+
+A claim is one UPDATE of the due rows picked by a sub-select, which takes them for a while
+(``claimed_by``, ``claimed_until``) and counts the attempt. On PostgreSQL the sub-select locks
+the rows it picks and skips those another worker is picking (``FOR UPDATE SKIP LOCKED``), so
+several workers share the queue and none takes a row another holds; SQLite runs one write at a
+time, which gives the same. A worker killed mid-send leaves its claim to expire; the message is
+then taken again and sent with the same id (decision 0037). Every outcome is written only where
+the claim is still the writer's: a worker that lost its claim does not overwrite another's.
+"""
+
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, Table, and_, bindparam, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from veteran_care.models import Message, MessageAttempt, MessageChannel, MessageStatus
+
+CLAIMED = (
+    Message.id,
+    Message.kind,
+    Message.beneficiary_id,
+    Message.checkup_id,
+    Message.channel,
+    Message.recipient,
+    Message.body,
+    Message.params,
+    Message.attempts,
+)
+
+
+async def give_up_on_expired(
+    session: AsyncSession, now: datetime, max_attempts: int, worker: str
+) -> None:
+    """Messages whose last allowed try was claimed and never answered (the worker died)."""
+    await session.execute(
+        update(Message)
+        .where(
+            Message.status == MessageStatus.pending,
+            Message.attempts >= max_attempts,
+            Message.claimed_until < now,
+        )
+        .values(
+            status=MessageStatus.failed,
+            status_detail=f"no answer recorded after {max_attempts} tries",
+            claimed_by=None,
+            claimed_until=None,
+            updated_at=now,
+        )
+    )
+
+
+async def claim(
+    session: AsyncSession,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    channels: Collection[MessageChannel],
+    max_attempts: int,
+) -> list[Row[Any]]:
+    due = (
+        select(Message.id)
+        .where(
+            Message.status == MessageStatus.pending,
+            Message.next_attempt_at <= now,
+            or_(Message.claimed_until.is_(None), Message.claimed_until < now),
+            or_(Message.channel.is_(None), Message.channel.in_(list(channels))),
+            Message.attempts < max_attempts,
+        )
+        .order_by(Message.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    taken = await session.execute(
+        update(Message)
+        .where(Message.id.in_(due.scalar_subquery()))
+        .values(
+            claimed_by=worker,
+            claimed_until=now + lease,
+            attempts=Message.attempts + 1,
+            updated_at=now,
+        )
+        .returning(*CLAIMED)
+        .execution_options(synchronize_session=False)
+    )
+    found: list[Row[Any]] = [*taken]
+    return found
+
+
+def _mine(message_id: uuid.UUID, worker: str) -> Any:
+    return and_(
+        Message.id == message_id,
+        Message.claimed_by == worker,
+        Message.status == MessageStatus.pending,
+    )
+
+
+async def write(session: AsyncSession, message_id: uuid.UUID, worker: str, **values: Any) -> bool:
+    """Change a message this worker still holds; False if it no longer does."""
+    done = await session.execute(
+        update(Message)
+        .where(_mine(message_id, worker))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(done, "rowcount", 0))
+
+
+async def write_many(
+    session: AsyncSession, worker: str, changes: Sequence[tuple[uuid.UUID, dict[str, Any]]]
+) -> None:
+    """``write`` for many messages: one executemany per set of columns changed."""
+    groups: dict[tuple[str, ...], list[tuple[uuid.UUID, dict[str, Any]]]] = {}
+    for message_id, values in changes:
+        groups.setdefault(tuple(sorted(values)), []).append((message_id, values))
+    table = Message.__table__
+    assert isinstance(table, Table)
+    for keys, members in groups.items():
+        statement = (
+            update(table)
+            .where(
+                table.c.id == bindparam("b_id"),
+                table.c.claimed_by == bindparam("b_worker"),
+                table.c.status == MessageStatus.pending.value,
+            )
+            .values({key: bindparam(f"v_{key}") for key in keys})
+        )
+        await session.execute(
+            statement,
+            [{"b_id": i, "b_worker": worker, **{f"v_{k}": v[k] for k in keys}} for i, v in members],
+        )
+
+
+@dataclass(frozen=True)
+class Attempt:
+    message_id: uuid.UUID
+    number: int
+    outcome: str
+    http_status: int | None
+    answer: str
+
+
+async def log_attempts(
+    session: AsyncSession, attempts: Sequence[Attempt], worker: str, at: datetime
+) -> None:
+    if attempts:
+        await session.execute(
+            insert(MessageAttempt),
+            [
+                {
+                    "message_id": a.message_id,
+                    "number": a.number,
+                    "at": at,
+                    "worker": worker,
+                    "outcome": a.outcome,
+                    "http_status": a.http_status,
+                    "answer": a.answer[:500],
+                }
+                for a in attempts
+            ],
+        )

@@ -1,0 +1,62 @@
+"""A clinic, people with cards, and reading the outbox."""
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tests.messaging.gateway import Gateway
+from tests.scheduling.conftest import clinic, make_clinic  # noqa: F401  (fixtures)
+from veteran_care.config import Settings, SmsProvider
+from veteran_care.messaging.dispatcher import Dispatcher, http_client
+from veteran_care.models import Message
+
+Outbox = Callable[[Any], Awaitable[list[Message]]]
+
+
+@pytest.fixture
+def outbox(sessionmaker: async_sessionmaker[AsyncSession]) -> Outbox:
+    """The messages about a person (oldest first), as the database has them now."""
+
+    async def read(beneficiary_id: Any) -> list[Message]:
+        async with sessionmaker() as session:
+            found = await session.scalars(
+                select(Message)
+                .where(Message.beneficiary_id == uuid.UUID(str(beneficiary_id)))
+                .order_by(Message.created_at, Message.kind)
+            )
+            return list(found)
+
+    return read
+
+
+@pytest.fixture
+def gateway() -> Iterator[Gateway]:
+    found = Gateway().start()
+    yield found
+    found.stop()
+
+
+@pytest.fixture
+def sms_settings(settings: Settings, gateway: Gateway) -> Settings:
+    """Messages to phones by SMS through the stand-in (a generic gateway), retried at once."""
+    return settings.model_copy(
+        update={
+            "sms_provider": SmsProvider.generic,
+            "sms_url": gateway.url,
+            "messages_retry_base_seconds": 0.001,
+            "messages_max_attempts": 3,
+            "gateway_timeout_seconds": 2.0,
+        }
+    )
+
+
+@pytest.fixture
+async def dispatcher(
+    sessionmaker: async_sessionmaker[AsyncSession], sms_settings: Settings
+) -> AsyncIterator[Dispatcher]:
+    async with http_client(sms_settings) as client:
+        yield Dispatcher(sessionmaker, sms_settings, client, name="test-worker")

@@ -1,0 +1,153 @@
+"""The dispatcher against a real gateway stand-in: what it sends, retries, gives up on, and
+whom it leaves out."""
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tests.messaging.conftest import Outbox
+from tests.messaging.gateway import Gateway
+from tests.scheduling.conftest import book, day, person_with_card
+from veteran_care.kit.clock import today
+from veteran_care.messaging.dispatcher import Dispatcher
+from veteran_care.models import MessageAttempt, MessageChannel, MessageKind, MessageStatus
+
+
+async def attempts_of(
+    sessionmaker: async_sessionmaker[AsyncSession], message_id: Any
+) -> list[MessageAttempt]:
+    async with sessionmaker() as session:
+        found = await session.scalars(
+            select(MessageAttempt)
+            .where(MessageAttempt.message_id == message_id)
+            .order_by(MessageAttempt.number)
+        )
+        return list(found)
+
+
+async def test_a_confirmation_reaches_the_gateway_without_diacritics(
+    client: httpx.AsyncClient,
+    clinic: dict[str, Any],
+    outbox: Outbox,
+    gateway: Gateway,
+    dispatcher: Dispatcher,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    person = await person_with_card(client, phone="0912345678", full_name="Đặng Văn Ân")
+    assert (await book(client, clinic, person, day(10), part_of_day="morning")).status_code == 201
+    assert await dispatcher.round() == 1
+    [message] = await outbox(person["id"])
+    assert message.status == MessageStatus.sent
+    assert message.channel == MessageChannel.sms
+    [received] = gateway.received
+    assert received["to"] == "84912345678"
+    assert received["message_id"] == str(message.id)
+    assert received["text"] == message.body
+    assert received["text"].startswith("Kinh gui Dang Van An: lich kham suc khoe")
+    assert "buoi sang" in received["text"]
+    [attempt] = await attempts_of(sessionmaker, message.id)
+    assert (attempt.outcome, attempt.http_status) == ("sent", 200)
+    assert "queued" in (attempt.answer or "")
+
+
+async def test_a_failing_gateway_is_retried_then_the_message_fails(
+    client: httpx.AsyncClient,
+    clinic: dict[str, Any],
+    outbox: Outbox,
+    gateway: Gateway,
+    dispatcher: Dispatcher,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    person = await person_with_card(client, phone="0912345679")
+    assert (await book(client, clinic, person, day(10))).status_code == 201
+    gateway.mode = "fail"
+    for _ in range(3):  # three tries allowed in these settings
+        await dispatcher.round()
+        [message] = await outbox(person["id"])
+        if message.status == MessageStatus.pending:
+            assert message.next_attempt_at > message.created_at  # waits before the next try
+            async with sessionmaker.begin() as session:  # the wait is over
+                found = await session.get(type(message), message.id)
+                assert found is not None
+                found.next_attempt_at = found.created_at
+    [message] = await outbox(person["id"])
+    assert message.status == MessageStatus.failed
+    assert message.attempts == 3
+    tries = await attempts_of(sessionmaker, message.id)
+    assert [(t.outcome, t.http_status) for t in tries] == [("retry", 500)] * 3
+    assert "gateway down" in (tries[0].answer or "")
+    assert await dispatcher.round() == 0  # nothing left to take
+
+
+async def test_a_person_without_a_phone_is_on_the_commune_list(
+    client: httpx.AsyncClient,
+    clinic: dict[str, Any],
+    outbox: Outbox,
+    gateway: Gateway,
+    dispatcher: Dispatcher,
+) -> None:
+    person = await person_with_card(client, commune_code="03127")
+    assert (await book(client, clinic, person, day(10))).status_code == 201
+    await dispatcher.round()
+    [message] = await outbox(person["id"])
+    assert (message.channel, message.recipient) == (MessageChannel.printed, "03127")
+    assert message.status == MessageStatus.sent
+    assert "Lò Văn Pọm" in (message.body or "")  # printed with its diacritics
+    assert gateway.received == []
+
+
+async def test_both_reminders_fall_due_once_each(
+    client: httpx.AsyncClient,
+    clinic: dict[str, Any],
+    outbox: Outbox,
+    gateway: Gateway,
+    dispatcher: Dispatcher,
+) -> None:
+    person = await person_with_card(client, phone="0912345680")
+    assert (await book(client, clinic, person, day(12))).status_code == 201
+    await dispatcher.round()
+    seven_before = today() + timedelta(days=5)
+    for _ in range(2):  # a second writer on the same day writes nothing more
+        await dispatcher.write_reminders(seven_before)
+    await dispatcher.round(seven_before)
+    two_before = today() + timedelta(days=10)
+    await dispatcher.write_reminders(two_before)
+    await dispatcher.write_reminders(two_before)
+    await dispatcher.round(two_before)
+    messages = await outbox(person["id"])
+    assert [(m.kind, m.status) for m in messages] == [
+        (MessageKind.confirmation, MessageStatus.sent),
+        (MessageKind.reminder_early, MessageStatus.sent),
+        (MessageKind.reminder_late, MessageStatus.sent),
+    ]
+    assert "con 7 ngay" in (messages[1].body or "")
+    assert "con 2 ngay" in (messages[2].body or "")
+    assert len(gateway.received) == 3
+
+
+async def test_a_reminder_of_a_cancelled_checkup_is_not_sent(
+    client: httpx.AsyncClient,
+    clinic: dict[str, Any],
+    outbox: Outbox,
+    gateway: Gateway,
+    dispatcher: Dispatcher,
+) -> None:
+    person = await person_with_card(client, phone="0912345681")
+    checkup = (await book(client, clinic, person, day(12))).json()
+    seven_before = today() + timedelta(days=5)
+    await dispatcher.write_reminders(seven_before)
+    cancelled = await client.post(
+        f"/api/v1/checkups/{checkup['id']}/cancel", json={"cancelled_by": "patient", "reason": "ốm"}
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    await dispatcher.round(seven_before)
+    statuses = {m.kind: m.status for m in await outbox(person["id"])}
+    assert statuses == {
+        MessageKind.confirmation: MessageStatus.sent,
+        MessageKind.cancellation: MessageStatus.sent,
+        MessageKind.reminder_early: MessageStatus.cancelled,
+    }
+    assert len(gateway.received) == 2
