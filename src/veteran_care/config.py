@@ -206,10 +206,6 @@ class Settings(BaseSettings):
     reminder_late_days: int = Field(
         2, ge=1, le=90, description="Days before a checkup of the second reminder."
     )
-    phone_channel: Literal["sms", "zalo"] = Field(
-        "sms",
-        description="How people with a phone are reached: sms or zalo.",
-    )
     sms_provider: SmsProvider = Field(SmsProvider.none, description="none, generic or esms.")
     sms_without_diacritics: bool = Field(
         True,

@@ -12,7 +12,9 @@ from datetime import date, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.auth.principal import Actor, system_actor
+from veteran_care.beneficiaries import contacts
 from veteran_care.beneficiaries import service as beneficiaries
+from veteran_care.beneficiaries.contacts_schemas import ConsentCreate
 from veteran_care.beneficiaries.schemas import BeneficiaryCreate, CardCreate, CategoryIn
 from veteran_care.demo_activity import seed_activity
 from veteran_care.demo_places import demo_place
@@ -21,7 +23,16 @@ from veteran_care.facilities import service as facilities
 from veteran_care.facilities.schemas import FacilityCreate
 from veteran_care.identity import service as identity
 from veteran_care.identity.schemas import UserCreate
-from veteran_care.models import BeneficiaryStatus, Facility, FacilityLevel, Role, Sex
+from veteran_care.kit.clock import today
+from veteran_care.models import (
+    BeneficiaryStatus,
+    ConsentStatus,
+    ContactChannel,
+    Facility,
+    FacilityLevel,
+    Role,
+    Sex,
+)
 from veteran_care.reference.service import served_provinces
 
 
@@ -199,6 +210,7 @@ async def seed_demo(
     if await facility_repository.id_by_code(session, place.first_facility) is not None:
         return DemoSummary(facilities=0, beneficiaries=0, cards=0, skipped=True)
     rng = random.Random(seed)
+    consent_rng = random.Random(seed + 1)  # apart, so that the people stay who they were
     actor = system_actor("seed-demo")
     created: list[Facility] = []
     for code, name, level, commune in place.facilities:
@@ -264,6 +276,12 @@ async def seed_demo(
             ),
             actor,
         )
+        if consent_rng.random() < 0.9:  # most agreed to be reminded, at the registration
+            channel = ContactChannel.sms if phone else ContactChannel.printed_list
+            decision = ConsentCreate(
+                status=ConsentStatus.given, decided_on=today(), channel=channel
+            )
+            await contacts.record_consent(session, actor, person.id, decision)
         fate = rng.random()
         if fate < 0.03:
             end = min(DEATH_RANGE[1], date.today() - timedelta(days=1))

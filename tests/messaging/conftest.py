@@ -4,17 +4,35 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.messaging.gateway import Gateway
 from tests.scheduling.conftest import clinic, make_clinic  # noqa: F401  (fixtures)
+from tests.scheduling.conftest import person_with_card as person_without_consent
 from veteran_care.config import Settings, SmsProvider
+from veteran_care.kit.clock import today
 from veteran_care.messaging.dispatcher import Dispatcher, http_client
 from veteran_care.models import Message
 
 Outbox = Callable[[Any], Awaitable[list[Message]]]
+
+
+async def person_with_card(
+    client: httpx.AsyncClient, *, channel: str | None = None, **overrides: Any
+) -> dict[str, Any]:
+    """A person with a card who has consented to be contacted (Decree 13/2023: nobody is
+    messaged without), by SMS if they have a phone, else through the printed list."""
+    person = await person_without_consent(client, **overrides)
+    chosen = channel or ("sms" if person.get("phone") else "printed-list")
+    response = await client.post(
+        f"/api/v1/beneficiaries/{person['id']}/consents",
+        json={"status": "given", "decided_on": today().isoformat(), "channel": chosen},
+    )
+    assert response.status_code == 201, response.text
+    return person
 
 
 @pytest.fixture

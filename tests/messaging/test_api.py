@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import icalendar
 
+from tests.messaging.conftest import person_with_card
 from tests.messaging.gateway import Gateway
-from tests.scheduling.conftest import book, day, person_with_card
+from tests.scheduling.conftest import book, day
 from veteran_care.messaging.dispatcher import Dispatcher
 from veteran_care.models import Role
 

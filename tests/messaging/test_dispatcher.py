@@ -8,9 +8,9 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.messaging.conftest import Outbox
+from tests.messaging.conftest import Outbox, person_with_card, person_without_consent
 from tests.messaging.gateway import Gateway
-from tests.scheduling.conftest import book, day, person_with_card
+from tests.scheduling.conftest import book, day
 from veteran_care.kit.clock import today
 from veteran_care.messaging.dispatcher import Dispatcher
 from veteran_care.models import MessageAttempt, MessageChannel, MessageKind, MessageStatus
@@ -151,3 +151,39 @@ async def test_a_reminder_of_a_cancelled_checkup_is_not_sent(
         MessageKind.reminder_early: MessageStatus.cancelled,
     }
     assert len(gateway.received) == 2
+
+
+async def test_nobody_is_messaged_without_consent_and_a_caregiver_receives_too(
+    client: httpx.AsyncClient,
+    clinic: dict[str, Any],
+    outbox: Outbox,
+    gateway: Gateway,
+    dispatcher: Dispatcher,
+) -> None:
+    """Decree 13/2023: without the person's consent, or after they withdraw it, no message
+    leaves; with it, a caregiver who may receive messages is told as well."""
+    silent = await person_without_consent(client, phone="0912777001")
+    withdrawn = await person_with_card(client, phone="0912777002")
+    cared_for = await person_with_card(client, phone="0912777003", full_name="Vì Văn Hặc")
+    base = "/api/v1/beneficiaries"
+    stopped = {"status": "withdrawn", "decided_on": today().isoformat()}
+    assert (await client.post(f"{base}/{withdrawn['id']}/consents", json=stopped)).is_success
+    caregiver = {
+        "full_name": "Vì Thị Ón",
+        "relationship": "child",
+        "phone": "0912777004",
+        "may_receive_messages": True,
+    }
+    assert (await client.post(f"{base}/{cared_for['id']}/contacts", json=caregiver)).is_success
+    for person in (silent, withdrawn, cared_for):
+        assert (await book(client, clinic, person, day(10))).status_code == 201
+
+    await dispatcher.round()
+    await dispatcher.round()  # the caregiver's copy, made by the first round
+
+    for person in (silent, withdrawn):
+        [message] = await outbox(person["id"])
+        assert message.status == MessageStatus.cancelled
+    told = sorted((m.recipient, m.status) for m in await outbox(cared_for["id"]))
+    assert told == [("0912777003", MessageStatus.sent), ("0912777004", MessageStatus.sent)]
+    assert sorted(r["to"] for r in gateway.received) == ["84912777003", "84912777004"]

@@ -7,15 +7,8 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.messaging.conftest import Outbox
-from tests.scheduling.conftest import (
-    SPECIALTIES,
-    book,
-    day,
-    make_clinic,
-    person_with_card,
-    sessions_on,
-)
+from tests.messaging.conftest import Outbox, person_with_card
+from tests.scheduling.conftest import SPECIALTIES, book, day, make_clinic, sessions_on
 from veteran_care.auth.principal import system_actor
 from veteran_care.models import CancelledBy, MessageKind, MessageStatus
 from veteran_care.scheduling import booking

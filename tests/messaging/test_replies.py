@@ -11,8 +11,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from tests.messaging.conftest import Outbox
-from tests.scheduling.conftest import book, day, person_with_card, sessions_on
+from tests.messaging.conftest import Outbox, person_with_card
+from tests.scheduling.conftest import book, day, sessions_on
 from veteran_care.config import Settings
 from veteran_care.main import create_app
 from veteran_care.messaging.dispatcher import Dispatcher

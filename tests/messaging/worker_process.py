@@ -20,6 +20,9 @@ from veteran_care.kit.clock import today, utcnow
 from veteran_care.models import (
     Beneficiary,
     Checkup,
+    ConsentStatus,
+    ContactChannel,
+    ContactConsent,
     Facility,
     FacilityLevel,
     Message,
@@ -101,6 +104,14 @@ def seed(url: str, count: int) -> set[uuid.UUID]:
                 )
                 session.add_all([facility, person])
                 await session.flush()
+                consent = ContactConsent(
+                    beneficiary_id=person.id,
+                    status=ConsentStatus.given,
+                    decided_on=today(),
+                    channel=ContactChannel.sms,
+                    recorded_at=utcnow(),
+                )
+                session.add(consent)
                 checkup = Checkup(
                     beneficiary_id=person.id,
                     facility_id=facility.id,

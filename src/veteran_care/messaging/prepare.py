@@ -90,7 +90,7 @@ def _channel(
     if recipient.phone is None:
         assert recipient.commune_code is not None
         return MessageChannel.printed, recipient.commune_code, text
-    channel = MessageChannel(settings.phone_channel)
+    channel = MessageChannel(recipient.channel or MessageChannel.sms)  # as the person chose
     if channel == MessageChannel.sms and settings.sms_without_diacritics:
         text = texts.without_diacritics(text)
     return channel, recipient.phone, text
