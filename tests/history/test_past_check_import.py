@@ -83,6 +83,7 @@ async def test_checks_come_in_by_bhxh_or_cccd_once(
     # Checked 3 months ago: not due (the 15-month-old check of the file is not the last).
     person = (await client.get(f"/api/v1/due-list/{first['id']}")).json()
     assert person["status"] == "checked-within-interval"
+    assert person["last_checked_on"] == months_before(today(), 3).isoformat()  # the past check
     imports = await session.scalar(
         select(func.count()).where(
             AuditEvent.action == "import", AuditEvent.resource_type == "past_check"

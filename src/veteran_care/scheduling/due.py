@@ -214,11 +214,9 @@ async def person_due(session: AsyncSession, on: date, person: Beneficiary) -> Pe
             await due_statement(session, on, DueFilters(beneficiary_id=person.id))
         )
     ).first()
+    # a fulfilled examination or a past check recorded at go-live, as the database keeps it
     last = await session.scalar(
-        select(func.max(Appointment.date)).where(
-            Appointment.beneficiary_id == person.id,
-            Appointment.status == AppointmentStatus.fulfilled,
-        )
+        select(Beneficiary.last_checked_on).where(Beneficiary.id == person.id)
     )
     booked_on = await session.scalar(
         select(func.min(Appointment.date)).where(
