@@ -127,3 +127,43 @@ async def test_a_sponsored_drive_dispenses_from_its_sponsor_s_lots_only(
     assert RED_CROSS in assert_problem(short, 409, "insufficient-stock")["detail"]
     outside = await dispense(pharmacist, clinic, paracetamol, person, 3)
     assert [lot["lot_id"] for lot in outside.json()["lots"]] == [state["id"]]
+
+
+async def test_the_dispensing_report_says_who_paid(
+    client: httpx.AsyncClient, pharmacist, clinic, paracetamol
+) -> None:
+    await _receive(
+        pharmacist,
+        clinic,
+        paracetamol,
+        "NS-2",
+        funding_source="state-budget",
+        expiry=in_days(30),
+        quantity=3,
+    )
+    await _receive(
+        pharmacist, clinic, paracetamol, "RC-3", funding_source="sponsor", sponsor=RED_CROSS
+    )
+    await _receive(pharmacist, clinic, paracetamol, "OLD-1", expiry=in_days(60))  # no source
+    person = await person_with_card(client)
+    # first expiry first: 3 of the state's lot, then 2 of the older unrecorded lot's
+    assert (await dispense(pharmacist, clinic, paracetamol, person, 5)).status_code == 201
+    assert (await dispense(pharmacist, clinic, paracetamol, person, 9)).status_code == 201
+
+    report = await client.get(
+        "/api/v1/reports/dispensing",
+        params={"group_by": ["funding_source", "sponsor"]},
+        headers={"Accept-Language": "vi"},
+    )
+
+    assert report.status_code == 200, report.text
+    rows = [
+        (r["funding_source"], r["funding_source_name"], r["sponsor"], r["quantity"], r["dispenses"])
+        for r in report.json()["rows"]
+    ]
+    assert rows == [
+        ("sponsor", "Đơn vị tài trợ", RED_CROSS, 1, 1),
+        ("state-budget", "Ngân sách nhà nước", None, 3, 1),
+        ("unknown", "Chưa ghi nhận", None, 10, 2),
+    ]
+    assert report.json()["total"]["quantity"] == 14  # each unit once, whoever paid

@@ -27,6 +27,7 @@ def texts_in_use() -> set[str]:
         labels.FIGURES,
         labels.REPORTS,
         labels.OUTCOMES,
+        labels.FUNDING_SOURCES,
         yearly.HEADERS,
         yearly.SHEETS,
         card_coverage.HEADERS,

@@ -29,6 +29,14 @@ GROUPS: Mapping[str, tuple[str, str | None]] = {
     "month": ("Month code", "Month"),
     "medicine": ("Medicine code", "Medicine"),
     "atc_group": ("ATC group", None),
+    "funding_source": ("Funding source code", "Funding source"),
+    "sponsor": ("Sponsor", None),
+}
+FUNDING_SOURCES = {
+    "state-budget": "State budget",
+    "health-insurance": "Health insurance",
+    "sponsor": "Sponsor",
+    "unknown": "Not recorded",
 }
 CHART_TITLES = {
     "commune": "Attendance rate by commune or ward",
@@ -107,6 +115,8 @@ async def names(session: AsyncSession, group: str, language: str = "vi") -> Mapp
         return {str(code): str(name) for code, name in medicines}
     if group == "sex":
         return {code: text(name, language) for code, name in _SEXES.items()}
+    if group == "funding_source":
+        return {code: text(name, language) for code, name in FUNDING_SOURCES.items()}
     return {}
 
 
@@ -127,7 +137,9 @@ def month(value: int) -> str:
 def label(group: str, value: Any, known: Mapping[str, str], language: str = "vi") -> str:
     """The name of a grouping's value, with its code beside it where the code means something."""
     name = name_of(group, value, known, language)
-    if value is None or group in ("sex", "facility", "month") or str(value) not in known:
+    if value is None or group in ("sex", "facility", "month", "funding_source"):
+        return name
+    if str(value) not in known:
         return name
     return f"{name} ({value})" if group != "category" or value != NO_CATEGORY else name
 

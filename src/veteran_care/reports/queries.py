@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import (
     Integer,
     Select,
+    String,
     and_,
     case,
     cast,
@@ -32,6 +33,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    type_coerce,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -51,8 +53,11 @@ from veteran_care.models import (
     Dispense,
     DispenseStatus,
     ExaminationResult,
+    LedgerEntry,
+    LedgerKind,
     Medicine,
     ResultStatus,
+    StockLot,
 )
 from veteran_care.scheduling.due import person_cutoffs
 
@@ -67,6 +72,7 @@ AGE_BANDS = (
 )
 
 NO_CATEGORY = "no-category"
+UNKNOWN_FUNDING = "unknown"  # lots received before their funding source was recorded
 STATUS_NOTES = {
     "booked": (
         "checkups booked (all outcomes; entered-in-error left out; a checkup rescheduled to a "
@@ -179,24 +185,38 @@ def attendance_statement(scope: Scope, group_by: Sequence[str], reference_year: 
 
 
 def dispensing_statement(scope: Scope, group_by: Sequence[str]) -> Select[Any]:
+    """Units, people and dispenses by medicine, ATC group, facility, month, and by who paid
+    for the lots (``funding_source``, ``sponsor``): a dispense drawn from lots of two payers
+    counts its units under each, once as a dispense and a person in each."""
+    by_lot = {"funding_source", "sponsor"} & set(group_by)
     dims_by_name: dict[str, Any] = {
         "medicine": Medicine.code,
         "atc_group": func.substr(Medicine.atc_code, 1, 3),
         "facility": Dispense.facility_id,
         "month": _month(local_time(Dispense.dispensed_at)),
+        "funding_source": func.coalesce(
+            type_coerce(StockLot.funding_source, String), literal(UNKNOWN_FUNDING)
+        ),
+        "sponsor": StockLot.sponsor,
     }
     dims: list[Any] = [dims_by_name[name].label(name) for name in group_by]
+    units = -LedgerEntry.quantity if by_lot else Dispense.quantity  # out of the lot: negative
     stmt: Select[Any] = (
         select(
             *dims,
-            _total(Dispense.quantity).label("quantity"),
+            _total(units).label("quantity"),
             func.count(func.distinct(Dispense.beneficiary_id)).label("people"),
-            func.count().label("dispenses"),
+            func.count(func.distinct(Dispense.id)).label("dispenses"),
         )
         .select_from(Dispense)
         .join(Medicine, Medicine.id == Dispense.medicine_id)
         .where(Dispense.status == DispenseStatus.completed)
     )
+    if by_lot:
+        stmt = stmt.join(
+            LedgerEntry,
+            and_(LedgerEntry.dispense_id == Dispense.id, LedgerEntry.kind == LedgerKind.dispense),
+        ).join(StockLot, StockLot.id == LedgerEntry.lot_id)
     if scope.date_from is not None:
         stmt = stmt.where(Dispense.dispensed_at >= start_of_day(scope.date_from))
     if scope.date_to is not None:

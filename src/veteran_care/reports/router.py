@@ -189,7 +189,15 @@ async def dispensing_report(
     date_from: Day | None = None,
     date_to: Day | None = None,
     group_by: Annotated[
-        list[Literal["medicine", "atc_group", "facility", "month"]] | None, Query(max_length=4)
+        list[Literal["medicine", "atc_group", "facility", "month", "funding_source", "sponsor"]]
+        | None,
+        Query(
+            max_length=6,
+            description="By medicine (the default), ATC group, facility, month, and by who paid "
+            "for the lots: `funding_source` (state-budget, health-insurance, sponsor, unknown) "
+            "and `sponsor` (the sponsor's name). A dispense drawn from lots of two payers "
+            "counts its units under each.",
+        ),
     ] = None,
     format: Annotated[Literal["json", "csv", "xlsx"] | None, Query()] = None,
 ) -> Any:
