@@ -30,6 +30,7 @@ from veteran_care.kit.clock import today
 pytestmark = pytest.mark.slow
 
 PACKAGE = "veteran_care_client"
+GENERATOR_CONFIG = Path(__file__).parents[2] / "clients" / "python" / "openapi-python-client.yml"
 STAFF_PASSWORD = "contract-smoke-" + "s" * 16
 
 
@@ -44,7 +45,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
     assert command, "openapi-python-client is not installed (pip install -e '.[dev]')"
     run = subprocess.run(
         [
-            *(command, "generate", "--meta", "none"),
+            *(command, "generate", "--meta", "none", "--config", str(GENERATOR_CONFIG)),
             *("--path", str(document), "--output-path", str(root / PACKAGE)),
         ],
         capture_output=True,

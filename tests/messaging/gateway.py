@@ -52,7 +52,13 @@ class Gateway:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
-                body = json.loads(self.rfile.read(length) or b"{}")
+                try:
+                    body = json.loads(self.rfile.read(length) or b"{}")
+                except ValueError:
+                    body = {}
+                if gateway.id_field not in body:  # cut off by a killed sender: no message
+                    self._answer(400, {"error": "no message"})
+                    return
                 mode = gateway.mode
                 if gateway.delay:
                     time.sleep(gateway.delay)
