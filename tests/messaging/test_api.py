@@ -23,7 +23,7 @@ async def test_an_admin_previews_then_saves_a_template_the_next_message_uses(
 ) -> None:
     body = "Kính gửi {ho_ten}: hẹn khám {buoi} ngày {ngay} tại {co_so}."
     preview = await client.post(
-        "/api/v1/message-templates/preview", json={"kind": "confirmation", "body": body}
+        "/api/v1/message-template-previews", json={"kind": "confirmation", "body": body}
     )
     assert preview.status_code == 200, preview.text
     shown = preview.json()
@@ -57,7 +57,7 @@ async def test_an_admin_previews_then_saves_a_template_the_next_message_uses(
 
 async def test_an_unknown_placeholder_is_refused_before_saving(client: httpx.AsyncClient) -> None:
     for path, method in (
-        ("/api/v1/message-templates/preview", "POST"),
+        ("/api/v1/message-template-previews", "POST"),
         ("/api/v1/message-templates/cancellation", "PUT"),
     ):
         response = await client.request(

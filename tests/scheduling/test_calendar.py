@@ -121,3 +121,12 @@ async def test_only_schedulers_close_days(client_for: Any, client: httpx.AsyncCl
         f"/api/v1/facilities/{facility['id']}/closed-days/2027-03-10", json={"reason": "x"}
     )
     assert_problem(refused, 403)
+
+
+async def test_a_day_in_the_path_is_an_iso_date(client: httpx.AsyncClient) -> None:
+    facility = await _mornings(client)
+    for written in ("0", "20270310", "10-03-2027"):
+        refused = await client.put(
+            f"/api/v1/facilities/{facility['id']}/closed-days/{written}", json={"reason": "x"}
+        )
+        assert_problem(refused, 422)

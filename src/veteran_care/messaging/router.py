@@ -65,7 +65,7 @@ async def get_template(
     summary="Save a new text for a kind of message (needs If-Match)",
     description=(
         'The built-in text has the ETag `"0"`. Placeholders other than the listed ones are '
-        "refused (422). Try a text with `POST /message-templates/preview` first: it shows the "
+        "refused (422). Try a text with `POST /message-template-previews` first: it shows the "
         "text as sent and its SMS length and parts."
     ),
     responses=problem_responses(412, 422, 428),
@@ -84,7 +84,7 @@ async def save_template(
 
 
 @router.post(
-    "/message-templates/preview",
+    "/message-template-previews",
     summary="A template filled with sample values, its SMS length and parts (nothing saved)",
     responses=problem_responses(422),
 )

@@ -2,7 +2,6 @@
 holidays and its own closed days), which generating sessions skips."""
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, status
@@ -23,7 +22,7 @@ router = APIRouter(route_class=JsonBodyRoute, tags=["scheduling"])
 
 Reader = Annotated[Actor, allow(Permission.scheduling_read)]
 Writer = Annotated[Actor, allow(Permission.scheduling_write)]
-DayPath = Annotated[date, Path(description="The day, e.g. 2027-02-05.")]
+DayPath = Annotated[Day, Path(description="The day, e.g. 2027-02-05.")]
 DAYS = "/facilities/{facility_id:uuid}/closed-days"
 
 
