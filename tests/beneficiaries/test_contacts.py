@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.factories import create_beneficiary
 from tests.test_conventions import assert_problem
-from veteran_care.beneficiaries.contact_rules import message_recipients
+from veteran_care.beneficiaries.contact_rules import message_recipients, recipients_of
 from veteran_care.kit.clock import today
 from veteran_care.models import Role
 
@@ -115,6 +115,38 @@ async def test_the_printed_list_or_no_channel(client: httpx.AsyncClient) -> None
     )
     assert deceased.status_code == 200, deceased.text
     assert await recipients(client, person) == []
+
+
+async def test_a_batch_of_people_each_gets_their_own_recipients(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """The dispatcher decides a batch at once: each person's consent and caregivers are theirs
+    alone, whoever else is in the batch."""
+    by_sms = await create_beneficiary(client, phone="0987654321")
+    await add(client, by_sms, **CAREGIVER)
+    await consent(client, by_sms, "given", "sms")
+    on_paper = await create_beneficiary(client, phone="0977777777")
+    await consent(client, on_paper, "given", "printed-list")
+    withdrew = await create_beneficiary(client, phone="0966666666")
+    await add(client, withdrew, full_name="Lò Văn Nam", relationship="child", phone="0911111111")
+    await consent(client, withdrew, "given", "zalo")
+    await consent(client, withdrew, "withdrawn")
+    never_asked = await create_beneficiary(client, phone="0955555555")
+    unknown = uuid.uuid4()
+    ids = [uuid.UUID(p["id"]) for p in (by_sms, on_paper, withdrew, never_asked)] + [unknown]
+    found = await recipients_of(session, ids)
+    assert {i: [(r.full_name, r.phone, r.channel.value) for r in found[i]] for i in ids} == {
+        ids[0]: [
+            (by_sms["full_name"], "0987654321", "sms"),
+            ("Lò Thị Xuân", "0912345678", "sms"),
+        ],
+        ids[1]: [(on_paper["full_name"], None, "printed-list")],
+        ids[2]: [],
+        ids[3]: [],
+        unknown: [],
+    }
+    for i in ids:
+        assert await message_recipients(session, i) == found[i]
 
 
 async def test_phones_are_masked_for_reporters(client: httpx.AsyncClient, client_for: Any) -> None:

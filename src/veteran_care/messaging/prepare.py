@@ -126,10 +126,8 @@ async def prepare(
         return decisions.ready
     about = await _about(session, {r.checkup_id for r in fresh})
     bodies = await templates(session)
-    people: dict[uuid.UUID, list[Recipient]] = {}
+    people = await message_recipients(session, {r.beneficiary_id for r in fresh})
     for row in fresh:
-        if row.beneficiary_id not in people:
-            people[row.beneficiary_id] = await message_recipients(session, row.beneficiary_id)
         text = _decide_one(
             row, about[row.checkup_id], bodies, people[row.beneficiary_id], today, decisions
         )

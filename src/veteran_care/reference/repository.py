@@ -22,6 +22,12 @@ async def commune(session: AsyncSession, code: str) -> Commune | None:
     return await session.get(Commune, code)
 
 
+async def province_name(session: AsyncSession, code: str) -> str | None:
+    """The name of a province, read off one of its communes."""
+    stmt = select(Commune.province_name).where(Commune.province_code == code).limit(1)
+    return await session.scalar(stmt)
+
+
 async def provinces_known(session: AsyncSession, codes: Collection[str]) -> set[str]:
     """Those of ``codes`` that have communes."""
     stmt = select(Commune.province_code).where(Commune.province_code.in_(codes)).distinct()

@@ -66,8 +66,8 @@ async def agency_name(session: AsyncSession) -> str:
     if configured:
         return configured
     first = served_provinces()[0]
-    communes = await repository.communes(session, [first])
-    return f"Sở Nội vụ {province_title(communes[0].province_name if communes else first)}"
+    name = await repository.province_name(session, first)
+    return f"Sở Nội vụ {province_title(name or first)}"
 
 
 def province_title(name: str) -> str:
