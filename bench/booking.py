@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import booking_messages
 import httpx
 import trees as code_trees
 import wrk_load
@@ -76,6 +77,7 @@ from veteran_care.models import (
     BeneficiaryStatus,
     CardNumberFormat,
     CardStatus,
+    ContactConsent,
     InsuranceCard,
     NationalIdType,
     Sex,
@@ -206,18 +208,27 @@ def person_rows(
     return beneficiary, membership, card
 
 
-async def generate_people(database_url: str, due: int, walk_ins: int) -> list[str]:
-    """Insert the province's people directly; returns the walk-ins' ids."""
+async def generate_people(
+    database_url: str, due: int, walk_ins: int, messages: bool = False
+) -> list[str]:
+    """Insert the province's people directly; returns the walk-ins' ids. With ``messages``,
+    each has a phone and has consented to SMS (booking_messages.py)."""
     rng = random.Random(2027)
     rows: dict[Any, list[dict[str, Any]]] = {
         Beneficiary: [],
         BeneficiaryCategoryMembership: [],
         InsuranceCard: [],
+        ContactConsent: [],
     }
     for serial in range(due + walk_ins):
         category = "veteran" if serial < due else "former-youth-volunteer"
-        for model, row in zip(rows, person_rows(rng, serial, category), strict=True):
-            rows[model].append(row)
+        person, membership, card = person_rows(rng, serial, category)
+        rows[Beneficiary].append(person)
+        rows[BeneficiaryCategoryMembership].append(membership)
+        rows[InsuranceCard].append(card)
+        if messages:
+            person["phone"] = booking_messages.phone(serial)
+            rows[ContactConsent].append(booking_messages.consent_row(person["id"]))
     engine = create_async_engine(database_url)  # plain: inserting needs none of the project's
     try:
         async with engine.begin() as connection:
@@ -626,7 +637,9 @@ async def run(
         "bookings": round(args.seconds * args.max_rate),
     }
     due = args.people * turns_due
-    walk_ins = await generate_people(database_url, due, turns_due * sum(allotted.values()))
+    walk_ins = await generate_people(
+        database_url, due, turns_due * sum(allotted.values()), args.messages
+    )
     generated = time.perf_counter() - started
     print(f"generated {due} due people and {len(walk_ins)} walk-ins in {generated:.1f} s")
     # Places: the bulk runs fill the first days; each turn's walk-ins are booked into three
@@ -650,7 +663,7 @@ async def run(
     own = code_trees.own()
     province = await set_up(own, args, database_url, workdir, days, turns_due, per_turn)
     # Each tree its own copy of the province, at its own migration head (bench/trees.py).
-    databases = {own: database_url}
+    databases = {own: database_url} | {tree: database_url for tree in trees if tree.root is None}
     if trees[0].root is not None:
         began = time.perf_counter()
         for tree in trees:
@@ -662,9 +675,12 @@ async def run(
     for round_number in range(args.rounds):
         for tree in code_trees.in_turn(trees, round_number):
             number = len(turns)
-            turn = await take_turn(
-                number, tree, args, databases[tree], workdir, province, people_files[number]
-            )
+            if args.messages:
+                await booking_messages.cancel_backlog(databases[tree])
+            with booking_messages.worker_for(tree, databases[tree], args.gateway, workdir):
+                turn = await take_turn(
+                    number, tree, args, databases[tree], workdir, province, people_files[number]
+                )
             turns.append(turn)
             if turns_due > 1:
                 print(progress(turn, args), flush=True)
@@ -764,13 +780,16 @@ def report_trees(turns: list[Turn], trees: list[Tree], args: argparse.Namespace)
         pairs = zip(values(tree, rps), values(reference, rps), strict=True)
         rates = " ".join(f"{a / b:.2f}" for a, b in pairs)
         print(f"{tree.name} / {reference.name} round by round: p99 {p99s}; req/s {rates}")
+    targets = [
+        (f"booking p99 at {args.clients} clients", p99, "<= 1.20"),
+        (f"bookings per second at {args.clients} clients", rps, ">= 0.90"),
+    ]
+    if args.messages:  # issue 25 names throughput alone
+        targets = targets[1:]
     verdicts = []
     for tree in trees[1:]:
         pair = f"{tree.name} / {reference.name}"
-        for name, figure, target in (
-            (f"booking p99 at {args.clients} clients", p99, "<= 1.20"),
-            (f"bookings per second at {args.clients} clients", rps, ">= 0.90"),
-        ):
+        for name, figure, target in targets:
             value = statistics.median(values(tree, figure)) / statistics.median(
                 values(reference, figure)
             )
@@ -779,7 +798,8 @@ def report_trees(turns: list[Turn], trees: list[Tree], args: argparse.Namespace)
             verdicts.append([f"{name}, {pair}", f"{value:.2f}", target, "met" if met else "MISSED"])
     if verdicts:
         print()
-        print_table(["target (issue 21)", "value", "target", ""], verdicts)
+        issue = "issue 25" if args.messages else "issue 21"
+        print_table([f"target ({issue})", "value", "target", ""], verdicts)
 
 
 # Profiling (optional) --------------------------------------------------------------------------
@@ -864,6 +884,11 @@ def main() -> None:
     )
     parser.add_argument("--profile", action="store_true", help="py-spy the server's bulk run")
     parser.add_argument(
+        "--messages",
+        action="store_true",
+        help="compare messages off and on, this tree (bench/booking_messages.py)",
+    )
+    parser.add_argument(
         "--keep", action="store_true", help="keep the database and the server log afterwards"
     )
     args = parser.parse_args()
@@ -871,8 +896,14 @@ def main() -> None:
     args.secret = secrets.token_hex(32)
     wrk_load.require()
     trees = code_trees.parse(args.tree)
+    gateway = args.gateway = None
+    if args.messages:
+        if args.tree:
+            raise SystemExit("--messages compares two variants of this tree: no --tree")
+        gateway = args.gateway = booking_messages.Gateway().start()
+        trees = booking_messages.variants(trees[0], gateway)
     if args.rounds is None:
-        args.rounds = 4 if args.tree else 1
+        args.rounds = 4 if len(trees) > 1 else 1
     args.heads = code_trees.describe(trees)
 
     base = args.database_url
@@ -889,6 +920,9 @@ def main() -> None:
             os.sched_setaffinity(0, {1})  # the load generator; the server gets CPU 0
         asyncio.run(run(args, trees, database_url, workdir))
     finally:
+        if gateway is not None:
+            gateway.stop()
+            print(f"the gateway stand-in took {len(gateway.accepted)} messages")
         print(f"took {time.monotonic() - began:.0f} s")
         if args.keep:
             print(f"kept database {args.database} (and each tree's copy)")

@@ -37,6 +37,7 @@ class Tree:
     root: Path | None  # None: the script's own tree, served by the Python that runs the script
     bin: Path  # the folder of the environment's python, uvicorn and veteran-care
     bench: Path  # the folder of its speed_apps.py
+    extra: tuple[tuple[str, str], ...] = ()  # settings of this variant (booking.py --messages)
 
     @property
     def label(self) -> str:
@@ -55,6 +56,7 @@ class Tree:
         if self.root is not None:
             env.pop("PYTHONPATH", None)
         env.update(extra)
+        env.update(self.extra)
         return env
 
 

@@ -120,6 +120,22 @@ def test_compose_passes_the_first_admins_password() -> None:
     assert unset["VETERAN_CARE_ADMIN_PASSWORD"] == ""  # then a Docker secret, or generated
 
 
+def test_compose_sends_messages_from_one_worker_not_from_each_api_process() -> None:
+    """The API runs two server processes; without a worker service each would run a
+    dispatcher beside the requests. The worker reads the same database with the same
+    settings, and starts once the API has migrated it."""
+    config = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    worker = config["services"]["worker"]
+    assert worker["command"] == ["veteran-care", "worker"]
+    assert worker["depends_on"]["api"]["condition"] == "service_healthy"
+    assert compose_environment("worker", SHELL) == compose_environment("api", SHELL)
+    api = compose_environment("api", SHELL)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in api.items():
+            patch.setenv(name, value)
+        assert Settings().messages_worker_in_serve is False
+
+
 # The image ------------------------------------------------------------------------------------
 
 

@@ -158,8 +158,11 @@ class Dispatcher:
         return {**released, "next_attempt_at": utcnow() + timedelta(seconds=wait)}
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
-        """Rounds until ``stop`` is set (or the task is cancelled); a pause when idle, and after
-        an error (logged) so that a database gone for a while is waited for."""
+        """Rounds until ``stop`` is set (or the task is cancelled). The next round comes at
+        once only after a full batch: after a partial one (a trickle of bookings), an idle one
+        or an error (logged: a database gone for a while is waited for), a pause, so that what
+        comes in meanwhile is taken in one round rather than a round a message (each round is
+        three transactions, beside the API in ``serve``)."""
         stop = stop or asyncio.Event()
         logger.info("message worker %s started", self.name)
         while not stop.is_set():
@@ -168,7 +171,7 @@ class Dispatcher:
             except Exception:
                 logger.exception("message worker %s: the round failed", self.name)
                 busy = 0
-            if not busy:
+            if busy < self.settings.messages_batch_size:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.settings.messages_poll_seconds)
 
