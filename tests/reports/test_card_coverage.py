@@ -4,7 +4,7 @@ import csv
 import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -180,6 +180,13 @@ async def test_card_coverage_files(client, client_for, holders) -> None:
         "Chưa có thẻ",
     ]
     assert lines[-1][:3] == ["Tổng cộng", None, len(HOLDERS)]
+    listed = await reporter.get(
+        "/api/v1/reports/card-coverage/people", params={"bucket": "expired", "format": "xlsx"}
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(listed.content)).active
+    ended = sheet.cell(row=7, column=8)  # "Last card ended on": a real date, shown dd/mm/yyyy
+    assert ended.value == datetime.combine(today() - timedelta(days=1), datetime.min.time())
+    assert ended.number_format == "dd/mm/yyyy"
     people = await reporter.get(
         "/api/v1/reports/card-coverage/people", params={"bucket": "expired", "format": "csv"}
     )

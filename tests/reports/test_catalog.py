@@ -6,7 +6,7 @@ from babel.messages.extract import extract_from_dir
 
 import veteran_care.reports
 from veteran_care.kit.i18n import LANGUAGES, catalog
-from veteran_care.reports import card_coverage, labels, people, yearly
+from veteran_care.reports import card_coverage, cards, labels, people, queries, service, yearly
 
 REPORTS = Path(veteran_care.reports.__file__).parent
 
@@ -28,15 +28,23 @@ def texts_in_use() -> set[str]:
         labels.REPORTS,
         labels.OUTCOMES,
         labels.FUNDING_SOURCES,
+        labels.KINDS,
         yearly.HEADERS,
         yearly.SHEETS,
         card_coverage.HEADERS,
         card_coverage.PEOPLE_HEADERS,
         people.PEOPLE_HEADERS,
+        # what each figure counts, as the JSON reports describe it
+        queries.STATUS_NOTES,
+        queries.COVERAGE_NOTES,
+        service.DISPENSING_FIGURES,
+        service.HEALTH_FIGURES,
+        yearly.FIGURES,
+        cards.FIGURES,
     ):
         found |= set(table.values())
     found |= {name for pair in labels.GROUPS.values() for name in pair if name}
-    return found | set(yearly.NOTES)
+    return found | set(yearly.NOTES) | {queries.RATE_FORMULA}
 
 
 def test_every_report_text_is_in_both_languages() -> None:

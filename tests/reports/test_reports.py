@@ -6,7 +6,7 @@ import uuid
 import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -410,6 +410,7 @@ async def test_people_csv_says_what_the_json_pages_say(client, client_for, datas
     ).json()["items"]
     as_text = [
         {k: "" if v is None else IN_WORDS.get(k, {}).get(v, str(v)) for k, v in item.items()}
+        | {"date": f"{date.fromisoformat(item['date']):%d/%m/%Y}"}  # as the officer writes it
         for item in pages
     ]
     rows = await _people_csv(client)

@@ -11,6 +11,7 @@ from veteran_care.i18n import (
     translate,
     translated,
 )
+from veteran_care.i18n.problems import field_message, request_language
 
 __all__ = [
     "LANGUAGES",
@@ -18,7 +19,9 @@ __all__ = [
     "InvalidValue",
     "Message",
     "catalog",
+    "field_message",
     "negotiate",
+    "request_language",
     "translate",
     "translated",
 ]

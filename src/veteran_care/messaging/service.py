@@ -144,7 +144,8 @@ KIND_NAMES = {
 async def printed_list(
     session: AsyncSession, actor: Actor, commune_code: str, since: datetime
 ) -> str:
-    """The commune's printed list as CSV (UTF-8 with a BOM, so that Excel reads Vietnamese)."""
+    """The commune's printed list as CSV (UTF-8 with a BOM, so that Excel reads Vietnamese),
+    days written dd/mm/yyyy as the commune's officers write them."""
     rows = await repository.printed(session, commune_code, since)
     out = io.StringIO()
     out.write("\ufeff")
@@ -153,10 +154,10 @@ async def printed_list(
     for row in rows:
         writer.writerow(
             [
-                row.created_at.date().isoformat(),
+                f"{row.created_at:%d/%m/%Y}",
                 KIND_NAMES[row.kind],
                 row.recipient_name,
-                row.date.isoformat(),
+                f"{row.date:%d/%m/%Y}",
                 row.body,
             ]
         )

@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.beneficiaries.identifiers import card_holder_problem, parse_card_number
 from veteran_care.beneficiaries.schemas import CardCreate
+from veteran_care.kit.i18n import N_, Message
 from veteran_care.models import CardStatus, InsuranceCard
 from veteran_care.registry_import.bulk import one_of
+from veteran_care.registry_import.row_errors import schema_message
 
 NUMBER, FROM, TO, FACILITY = "card_number", "card_valid_from", "card_valid_to", "card_facility_code"
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -33,10 +35,10 @@ _FIELD_COLUMN = {
     "registration_facility_code": FACILITY,
 }
 _MISSING = {
-    NUMBER: "the card's number is missing",
-    FROM: "the first day the card is valid is missing",
-    TO: "the last day the card is valid is missing",
-    FACILITY: "the card's registered facility for primary care (ma_kcb_bd) is missing",
+    NUMBER: N_("the card's number is missing"),
+    FROM: N_("the first day the card is valid is missing"),
+    TO: N_("the last day the card is valid is missing"),
+    FACILITY: N_("the card's registered facility for primary care (ma_kcb_bd) is missing"),
 }
 
 Problem = tuple[str, str]  # (column, message)
@@ -58,7 +60,7 @@ def card(given: dict[str, Any]) -> CardCreate | list[Problem] | None:
         return [
             (
                 _FIELD_COLUMN.get(str(e["loc"][0]), NUMBER) if e["loc"] else NUMBER,
-                str(e["msg"]).removeprefix("Value error, "),
+                schema_message(e),
             )
             for e in exc.errors()
         ]
@@ -90,9 +92,13 @@ def problem(
         return NUMBER, holder[1]
     known = cards.get((person, data.number, data.valid_from)) if person else None
     if known is not None and known != (data.valid_to, data.registration_facility_code):
-        return TO, (
-            f"the person's card {data.number} valid from {data.valid_from.isoformat()} is "
-            f"recorded valid to {known[0].isoformat()} at {known[1]}: correct it through the API"
+        return TO, Message(
+            "the person's card {number} valid from {valid_from} is recorded valid to "
+            "{valid_to} at {facility}: correct it through the API",
+            number=data.number,
+            valid_from=f"{data.valid_from:%d/%m/%Y}",
+            valid_to=f"{known[0]:%d/%m/%Y}",
+            facility=known[1],
         )
     return None
 

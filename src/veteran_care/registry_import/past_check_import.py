@@ -26,6 +26,7 @@ from veteran_care.beneficiaries.repository import in_scope_clause
 from veteran_care.db.engine import WRITE_OPTION
 from veteran_care.history.schemas import PastCheckCreate
 from veteran_care.kit.clock import utcnow
+from veteran_care.kit.i18n import N_, Message
 from veteran_care.models import Beneficiary, PastCheck
 from veteran_care.registry_import import past_checks as history
 from veteran_care.registry_import.bulk import insert_rows, one_of
@@ -40,7 +41,12 @@ from veteran_care.registry_import.validation import (
 
 REQUIRED = (("bhxh_number", "national_id"), (history.DAY,), (history.CLASS,), (history.PLACE,))
 _PATTERNS = {"bhxh_number": BHXH_PATTERN, "national_id": NATIONAL_ID_PATTERN}
-_WORDS = {"bhxh_number": "BHXH number", "national_id": "CCCD"}
+_NOT_ONE = {"bhxh_number": N_("not a BHXH number"), "national_id": N_("not a CCCD")}
+_NOBODY = {
+    ("bhxh_number",): N_("no beneficiary has this BHXH number"),
+    ("national_id",): N_("no beneficiary has this CCCD"),
+    ("bhxh_number", "national_id"): N_("no beneficiary has this BHXH number or CCCD"),
+}
 
 
 class PastCheckImportSummary(BaseModel):
@@ -87,10 +93,12 @@ def _parse(line: int, columns: list[str | None], cells: Sequence[Cell], ref: Ref
     keys = {name: values[name] for name in _PATTERNS if name in values}
     for name, value in keys.items():
         if not re.fullmatch(_PATTERNS[name], str(value)):
-            errors.append(RowError(line=line, field=name, message=f"not a {_WORDS[name]}"))
+            errors.append(RowError(line=line, field=name, message=_NOT_ONE[name]))
     if not keys and not any(e.field in _PATTERNS for e in errors):
         errors.append(
-            RowError(line=line, field="bhxh_number", message="give a BHXH number or a CCCD")
+            RowError(
+                line=line, field="bhxh_number", message=Message("give a BHXH number or a CCCD")
+            )
         )
     check = {name: values[name] for name in history.COLUMNS if name in values}
     return errors or _Row(line, keys, check)
@@ -133,16 +141,16 @@ def _checked(row: _Row, people: dict[tuple[str, str], Any]) -> Any:
     person = next((p for _, p in matches if p is not None), None)
     if person is None or not person.visible:
         name = next(iter(row.keys))
-        message = f"no beneficiary has this {' or '.join(_WORDS[n] for n in row.keys)}"
+        message = _NOBODY[tuple(n for n in _PATTERNS if n in row.keys)]
         return [RowError(line=row.line, field=name, message=message)]
     if any(p is not None and p.id != person.id for _, p in matches):
-        message = "the BHXH number and the CCCD are of two different people"
+        message = Message("the BHXH number and the CCCD are of two different people")
         return [RowError(line=row.line, field="national_id", message=message)]
     born = person.birth_date
     year = born.year if born else person.birth_year
     checked = history.past_check(row.check, born, year, person.date_of_death)
     if checked is None:
-        checked = [(history.DAY, "the day of the check is missing")]
+        checked = [(history.DAY, Message("the day of the check is missing"))]
     if isinstance(checked, list):
         return [RowError(line=row.line, field=f, message=m) for f, m in checked]
     return person.id, checked

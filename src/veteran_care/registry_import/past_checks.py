@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from veteran_care.history.rules import date_problem, place_problem, stored_vitals
 from veteran_care.history.schemas import PastCheckCreate
 from veteran_care.kit.clock import today
+from veteran_care.kit.i18n import Message
 from veteran_care.models import HealthClass, PastCheck, PastCheckSource, PastCheckStatus
+from veteran_care.registry_import.row_errors import schema_message
 
 DAY, CLASS, PLACE = "last_check_date", "last_check_health_class", "last_check_place"
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -51,11 +53,13 @@ def past_check(
         return None
     problems: list[Problem] = []
     if DAY not in given:
-        problems.append((DAY, "the day of the last check is missing"))
+        problems.append((DAY, Message("the day of the last check is missing")))
     if CLASS not in given:
-        problems.append((CLASS, "the health class of the last check is missing (I-V or 1-5)"))
+        problems.append(
+            (CLASS, Message("the health class of the last check is missing (I-V or 1-5)"))
+        )
     if PLACE not in given:
-        problems.append((PLACE, "where the last check was done is missing"))
+        problems.append((PLACE, Message("where the last check was done is missing")))
     if problems:
         return problems
     values = {"date": given[DAY], "health_class": given[CLASS], **given[PLACE]}
@@ -63,7 +67,7 @@ def past_check(
         data = PastCheckCreate.model_validate(values)
     except ValidationError as exc:
         return [
-            (_FIELD_COLUMN.get(str(e["loc"][0]), DAY) if e["loc"] else DAY, str(e["msg"]))
+            (_FIELD_COLUMN.get(str(e["loc"][0]), DAY) if e["loc"] else DAY, schema_message(e))
             for e in exc.errors()
         ]
     problem = date_problem(data.date, today(), birth_date, birth_year, died_on) or place_problem(

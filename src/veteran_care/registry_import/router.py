@@ -9,7 +9,9 @@ from veteran_care.auth.permissions import Permission
 from veteran_care.auth.principal import Actor
 from veteran_care.errors import problem_responses
 from veteran_care.idempotency.dependencies import IdempotentRoute, idempotent
+from veteran_care.kit.i18n import request_language
 from veteran_care.registry_import import importer, past_check_import
+from veteran_care.registry_import.row_errors import in_language
 
 router = APIRouter(route_class=IdempotentRoute, prefix="/beneficiaries", tags=["beneficiaries"])
 
@@ -25,7 +27,8 @@ LongRunningWriter = Annotated[Actor, idempotent(Permission.registry_write, long_
         "/beneficiaries` would; valid rows are created, or update the beneficiary with the same "
         "BHXH number (else CCCD); rows equal to what is stored are left alone (`unchanged`), so "
         "importing a file twice changes nothing. Rejected rows are listed with their line "
-        "number and reason and nothing of them is written. Rows are written in batches of "
+        "number, column and reason (in the language of `Accept-Language`) and nothing of them "
+        "is written. Rows are written in batches of "
         f"{importer.BATCH_SIZE}, each in a transaction of its own. 415 `unsupported-file`: "
         "neither CSV nor XLSX; 422 `invalid-file`: a required column is missing."
     ),
@@ -36,7 +39,8 @@ async def import_beneficiaries(
     actor: LongRunningWriter,
     request: Request,
 ) -> importer.ImportSummary:
-    return await importer.import_beneficiaries(request.app.state.sessionmaker, file.file, actor)
+    summary = await importer.import_beneficiaries(request.app.state.sessionmaker, file.file, actor)
+    return in_language(summary, request_language(request))
 
 
 @router.post(
@@ -49,7 +53,8 @@ async def import_beneficiaries(
         "place in words). Each check is held to `POST /beneficiaries/{id}/past-checks`'s "
         "rules; a person's check of a day already recorded is kept as it is "
         "(`already_recorded`), so importing a file twice records nothing the second time. A row "
-        "whose person is not registered (or not yours) is rejected with its line. 415 "
+        "whose person is not registered (or not yours) is rejected with its line (the reason "
+        "in the language of `Accept-Language`). 415 "
         "`unsupported-file`; 422 `invalid-file`: a required column is missing."
     ),
     responses=problem_responses(413, 415),
@@ -59,6 +64,7 @@ async def import_past_checks(
     actor: LongRunningWriter,
     request: Request,
 ) -> past_check_import.PastCheckImportSummary:
-    return await past_check_import.import_past_checks(
+    summary = await past_check_import.import_past_checks(
         request.app.state.sessionmaker, file.file, actor
     )
+    return in_language(summary, request_language(request))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +23,7 @@ from veteran_care.auth.principal import Actor
 from veteran_care.beneficiaries.category_rules import disability_rate_problem
 from veteran_care.beneficiaries.schemas import BeneficiaryCreate, CardCreate
 from veteran_care.history.schemas import PastCheckCreate
+from veteran_care.kit.i18n import Message
 from veteran_care.kit.text import fold
 from veteran_care.models import BeneficiaryCategory, Facility, Sex
 from veteran_care.reference import repository as reference
@@ -30,18 +31,9 @@ from veteran_care.reference.service import served_provinces
 from veteran_care.registry_import import cards
 from veteran_care.registry_import import past_checks as history
 from veteran_care.registry_import.reading import COLUMN_OF, FIELD_OF, Cell, is_blank
+from veteran_care.registry_import.row_errors import CellError, RowError, schema_message
 
-
-class RowError(BaseModel):
-    """Why one row of an import was not written."""
-
-    line: int = Field(description="Line of the CSV file, or row of the sheet (header: 1).")
-    field: str | None = Field(description="The column (English name); null: the whole row.")
-    message: str = Field(description="What is wrong, in words.")
-
-
-class _CellError(ValueError):
-    pass
+__all__ = ["Reference", "Row", "RowError", "Validator", "load_reference", "read_cells"]
 
 
 @dataclass(frozen=True)
@@ -132,9 +124,9 @@ def _date(cell: Cell, text: str) -> Any:
         try:
             return date(int(match[3]), int(match[2]), int(match[1]))
         except ValueError:
-            raise _CellError("not a real date") from None
+            raise CellError(Message("not a real date")) from None
     if not _ISO.match(text):
-        raise _CellError("a date is written YYYY-MM-DD or DD/MM/YYYY")
+        raise CellError(Message("a date is written YYYY-MM-DD or DD/MM/YYYY"))
     return text
 
 
@@ -160,7 +152,7 @@ def _categories(text: str, ref: Reference) -> list[dict[str, Any]]:
         rate = rate.strip().removesuffix("%").strip()
         if rate:
             if not re.fullmatch(r"[0-9]{1,3}", rate):
-                raise _CellError("a disability rate is a whole percent: wounded-soldier:61")
+                raise CellError(Message("a disability rate is a whole percent: wounded-soldier:61"))
             item["disability_rate"] = int(rate)
         items.append(item)
     return items
@@ -175,17 +167,17 @@ def _convert(name: str, cell: Cell, text: str, ref: Reference) -> Any:
     if name == history.CLASS:
         health_class = history.health_class(text)
         if health_class is None:
-            raise _CellError("a health class I, II, III, IV or V (or 1 to 5)")
+            raise CellError(Message("a health class I, II, III, IV or V (or 1 to 5)"))
         return health_class
     if name == history.PLACE:
         return history.place(text, ref.facilities)
     if name == "birth_year":
         if not re.fullmatch(r"[0-9]{4}", text):
-            raise _CellError("a year, e.g. 1948")
+            raise CellError(Message("a year, e.g. 1948"))
         return int(text)
     if name == "sex":
         if _folded(text) not in _SEXES:
-            raise _CellError("male or female (nam / nữ), other or unknown")
+            raise CellError(Message("male or female (nam / nữ), other or unknown"))
         return _SEXES[_folded(text)]
     if name == "ethnicity_code":
         return ref.ethnic_groups.get(_folded(text), text)
@@ -193,7 +185,7 @@ def _convert(name: str, cell: Cell, text: str, ref: Reference) -> Any:
         return _categories(text, ref)
     if name == "registered_facility_code":
         if text.upper() not in ref.facilities:
-            raise _CellError(f"there is no facility with code {text}")
+            raise CellError(Message("there is no facility with code {code}", code=text))
         return ref.facilities[text.upper()]
     return text
 
@@ -211,11 +203,8 @@ def _schema_errors(line: int, errors: list[RowError], exc: ValidationError) -> l
         loc = error["loc"]
         if (not loc and errors) or (loc and {loc[0], _DEPENDS_ON.get(str(loc[0]))} & unreadable):
             continue  # a consequence of a cell already reported
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if len(loc) > 1:
-            message = f"{'.'.join(map(str, loc[1:]))}: {message}"
         column = COLUMN_OF.get(str(loc[0]), str(loc[0])) if loc else None
-        found.append(RowError(line=line, field=column, message=message))
+        found.append(RowError(line=line, field=column, message=schema_message(error)))
     return found
 
 
@@ -244,15 +233,15 @@ def read_cells(
     errors: list[RowError] = []
     values: dict[str, Any] = {}
     if not is_blank(cells[len(columns) :]):
-        errors.append(RowError(line=line, field=None, message="more cells than columns"))
+        errors.append(RowError(line=line, field=None, message=Message("more cells than columns")))
     for name, cell in zip(columns, cells, strict=False):
         text = None if name is None else _text(cell)
         if name is None or text is None:
             continue
         try:
             values[name] = _convert(name, cell, text, ref)
-        except _CellError as exc:
-            errors.append(RowError(line=line, field=name, message=str(exc)))
+        except CellError as exc:
+            errors.append(RowError(line=line, field=name, message=exc.message))
     return values, errors
 
 
@@ -303,22 +292,38 @@ class Validator:
             errors.append(RowError(line=line, field=column, message=message))
 
         if data.bhxh_number is None and data.national_id is None:
-            error("bhxh_number", "give a BHXH number or a CCCD: imports find people by them")
+            error(
+                "bhxh_number",
+                Message("give a BHXH number or a CCCD: imports find people by them"),
+            )
         for name in ("bhxh_number", "national_id"):
             first = self.seen.get((name, getattr(data, name) or ""))
             if first is not None:
-                error(name, f"the same {name} as line {first}")
+                error(name, Message("the same {column} as line {first}", column=name, first=first))
         if data.ethnicity_code not in self.ref.ethnic_codes:
-            error("ethnicity_code", f"there is no ethnic group with code {data.ethnicity_code}")
+            error(
+                "ethnicity_code",
+                Message("there is no ethnic group with code {code}", code=data.ethnicity_code),
+            )
         commune = data.commune_code
         if commune is not None and commune in self.ref.elsewhere:
             province = self.ref.elsewhere[commune]
-            error("commune_code", f"commune {commune} is in {province}, which is not served here")
+            error(
+                "commune_code",
+                Message(
+                    "commune {commune} is in {province}, which is not served here",
+                    commune=commune,
+                    province=province,
+                ),
+            )
         elif commune is not None and commune not in self.ref.communes:
-            error("commune_code", f"there is no commune with code {commune}")
+            error("commune_code", Message("there is no commune with code {code}", code=commune))
         unknown = [c.code for c in data.categories if c.code not in self.ref.categories]
         if unknown:
-            error("categories", f"unknown beneficiary category {', '.join(unknown)}")
+            error(
+                "categories",
+                Message("unknown beneficiary category {codes}", codes=", ".join(unknown)),
+            )
         for item in data.categories:
             category = self.ref.categories.get(item.code)
             problem = category and disability_rate_problem(category, item.disability_rate)
@@ -328,6 +333,6 @@ class Validator:
         if facility is not None and not self.principal.in_scope(facility):
             error(
                 "registered_facility_code",
-                "you can only register people at your own facilities",
+                Message("you can only register people at your own facilities"),
             )
         return errors

@@ -31,6 +31,7 @@ from veteran_care.beneficiaries.schemas import CategoryIn
 from veteran_care.db.engine import WRITE_OPTION
 from veteran_care.db.errors import unique_violation_fields
 from veteran_care.kit.clock import utcnow
+from veteran_care.kit.i18n import Message
 from veteran_care.kit.text import fold
 from veteran_care.models import (
     Beneficiary,
@@ -197,14 +198,16 @@ class Writer:
         number and its CCCD find; None when it can."""
         by_b, by_n = matches
         if by_b is not None and by_n is not None and by_b["id"] != by_n["id"]:
-            return "national_id", "the BHXH number is one beneficiary's and the CCCD another's"
+            return "national_id", Message(
+                "the BHXH number is one beneficiary's and the CCCD another's"
+            )
         stored = by_b or by_n
         if stored is not None:
             first = self.matched.get(stored["id"]) or plan.matched.get(stored["id"])
             if first is not None:
-                return None, f"the same beneficiary as line {first}"
+                return None, Message("the same beneficiary as line {first}", first=first)
             if not stored["visible"]:
-                return None, "this beneficiary is not registered at your facilities"
+                return None, Message("this beneficiary is not registered at your facilities")
         if row.card is None:
             return None
         bhxh = row.data.bhxh_number or (stored["bhxh_number"] if stored else None)
@@ -236,9 +239,11 @@ class Writer:
             self.scope is not None or not self.unplaced_allowed
         ):
             message = (
-                "choose one of your facilities (ma_co_so)"
+                Message("choose one of your facilities (ma_co_so)")
                 if self.scope is not None
-                else "the row names no facility (ma_co_so) and the import has no default one"
+                else Message(
+                    "the row names no facility (ma_co_so) and the import has no default one"
+                )
             )
             plan.errors.append(
                 RowError(line=row.line, field="registered_facility_code", message=message)
@@ -363,9 +368,12 @@ class Writer:
             except IntegrityError as exc:
                 columns = unique_violation_fields(exc)
                 message = (
-                    f"another beneficiary already has this {', '.join(columns)}"
+                    Message(
+                        "another beneficiary already has this {columns}",
+                        columns=", ".join(columns),
+                    )
                     if columns
-                    else "the row breaks a rule of the data model"
+                    else Message("the row breaks a rule of the data model")
                 )
                 column = columns[0] if columns and len(columns) == 1 else None
                 plan.errors.append(RowError(line=row.line, field=column, message=message))

@@ -38,6 +38,7 @@ PEOPLE_HEADERS = {
     "card_ended_on": "Last card ended on",
     "beneficiary_id": "Person id",
 }
+DAYS = frozenset({"card_valid_to", "card_ended_on"})
 NAME_KEY = text_key(Beneficiary.name_search)
 
 
@@ -65,7 +66,7 @@ async def report(
         generated_at=datetime.now().astimezone(),
         filters={"on": on},
         group_by=groups,
-        figures=cards.FIGURES,
+        figures=labels.described(cards.FIGURES, language),
         rows=await labels.with_names(session, groups, rows, language),
         total=total,
     )
@@ -129,8 +130,6 @@ async def _people_file(
     sexes = await labels.names(session, "sex", language)
     for row in rows:
         row["sex"] = sexes.get(str(getattr(row["sex"], "value", row["sex"])))
-        for key in ("card_valid_to", "card_ended_on"):
-            row[key] = f"{row[key]:%d/%m/%Y}" if row[key] else None
     words = labels.text(
         "{bucket}, on {day}",
         language,
@@ -141,7 +140,8 @@ async def _people_file(
         session, actor, filing, "card-coverage-people", words, datetime.now().astimezone()
     )
     cols = [
-        Column(key, labels.text(title, language), "text") for key, title in PEOPLE_HEADERS.items()
+        Column(key, labels.text(title, language), "date" if key in DAYS else "text")
+        for key, title in PEOPLE_HEADERS.items()
     ]
     sheet = sheets.Sheet(name=labels.text("People", language), columns=cols, rows=rows)
     return sheets.document(fmt, "card-coverage-people", block, [sheet])

@@ -80,6 +80,7 @@ REPORTS = {
     "card-coverage": "Health insurance card coverage",
     "card-coverage-people": "People by health insurance card",
 }
+KINDS = {"classification": "Health class", "diagnosis": "Diagnosis"}  # the health report's rows
 _SEXES = {"male": "Male", "female": "Female", "other": "Other", "unknown": "Unknown"}
 OUTCOMES = {
     "attended": "Attended",
@@ -93,6 +94,11 @@ OUTCOMES = {
 def text(message: str, language: str, **values: Any) -> str:
     """A text of the ``reports`` catalog in ``language``."""
     return translate(message, language, domain="reports", **values)
+
+
+def described(figures: Mapping[str, str], language: str) -> dict[str, str]:
+    """What each figure counts (its rule), in ``language``; the keys stay the figures' codes."""
+    return {key: text(rule, language) for key, rule in figures.items()}
 
 
 async def names(session: AsyncSession, group: str, language: str = "vi") -> Mapping[str, str]:

@@ -283,6 +283,25 @@ def diagnoses_statement(scope: Scope, group_by: Sequence[str], year: int, top: i
     return stmt.order_by(*dims, func.count().desc(), Diagnosis.icd10_code)
 
 
+def health_total_statement(scope: Scope, year: int) -> Select[Any]:
+    """The health report's totals, each counted once: concluded checkups (one class each),
+    diagnoses (one code each), and the people with at least one diagnosis."""
+    classes = classification_statement(scope, [], year).subquery()
+    codes = diagnoses_statement(scope, [], year, 0).subquery()
+    diagnosed = (
+        select(func.count(func.distinct(Diagnosis.beneficiary_id)))
+        .select_from(Diagnosis)
+        .join(ExaminationResult, ExaminationResult.id == Diagnosis.result_id)
+        .join(Checkup, Checkup.id == ExaminationResult.checkup_id)
+        .where(ExaminationResult.status != ResultStatus.entered_in_error)
+    )
+    return select(
+        select(cast(_total(classes.c.checkups), Integer)).scalar_subquery().label("checkups"),
+        select(cast(_total(codes.c.diagnoses), Integer)).scalar_subquery().label("diagnoses"),
+        scoped(diagnosed, scope).scalar_subquery().label("people"),
+    )
+
+
 async def coverage_statement(
     session: AsyncSession,
     on: date,

@@ -20,9 +20,13 @@ class ReportTable(Schema):
     """The filters applied, as given in the query."""
     group_by: list[str]
     """The columns that group the rows, in order."""
-    figures: dict[str, str] = Field(description="What each figure counts (which statuses).")
+    figures: dict[str, str] = Field(
+        description="What each figure counts (which statuses), in the language of "
+        "`Accept-Language`; the keys are the figures' codes."
+    )
     formula: str | None = None
-    """How a derived figure is computed (the attendance rate), if the report has one."""
+    """How a derived figure is computed (the attendance rate), if the report has one, in the
+    language of `Accept-Language`."""
     rows: list[dict[str, Any]]
     """One object per group: the group_by columns (each code with its name beside it,
     ``<group>_name``, in the language asked for), then the figures."""
@@ -69,7 +73,9 @@ class YearlySummary(Schema):
     """The calendar year summarised."""
     generated_at: datetime
     """When it was computed."""
-    figures: dict[str, str] = Field(description="What each figure counts.")
+    figures: dict[str, str] = Field(
+        description="What each figure counts, in the language of `Accept-Language`."
+    )
     by_category: list[dict[str, Any]]
     """One row per category (`category`, `category_name`, then the figures); a person of
     several categories counts in each, a person of none under `no-category`."""

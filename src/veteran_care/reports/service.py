@@ -100,9 +100,12 @@ async def _deliver(
     figures: Sequence[str],
     filing: Filing,
     period: str,
+    *,
+    always_total: bool = False,
 ) -> ReportTable | exports.Document:
     """Audit the pull, name each grouping's codes, then hand the table over as it is (JSON) or as
-    the file an officer files (CSV, XLSX): title block, headers, rows, totals."""
+    the file an officer files (CSV, XLSX): title block, headers, rows, totals (when grouped, or
+    ``always_total``: an ungrouped report of one row is its own total)."""
     await audit_pull(session, actor, table.report, fmt)
     language = filing.language
     table.rows = await labels.with_names(session, table.group_by, table.rows, language)
@@ -113,7 +116,7 @@ async def _deliver(
         name=labels.text("Report", language),
         columns=columns(table.group_by, figures, language),
         rows=table.rows,
-        total=table.total if table.group_by else None,
+        total=table.total if table.group_by or always_total else None,
         total_label=total_label(language),
     )
     return sheets.document(fmt, table.report, block, [sheet])
@@ -148,8 +151,10 @@ async def attendance(
         generated_at=datetime.now().astimezone(),
         filters=period.filters(),
         group_by=groups,
-        figures=queries.STATUS_NOTES | {"attendance_rate": queries.RATE_FORMULA},
-        formula=queries.RATE_FORMULA,
+        figures=labels.described(
+            queries.STATUS_NOTES | {"attendance_rate": queries.RATE_FORMULA}, filing.language
+        ),
+        formula=labels.text(queries.RATE_FORMULA, filing.language),
         rows=rows,
         total=total,
     )
@@ -225,7 +230,7 @@ async def coverage(
         generated_at=datetime.now().astimezone(),
         filters={"on": on},
         group_by=groups,
-        figures=queries.COVERAGE_NOTES,
+        figures=labels.described(queries.COVERAGE_NOTES, filing.language),
         rows=rows,
         total=total,
     )
@@ -251,7 +256,7 @@ async def dispensing(
         generated_at=datetime.now().astimezone(),
         filters={"date_from": period.date_from, "date_to": period.date_to},
         group_by=groups,
-        figures=DISPENSING_FIGURES,
+        figures=labels.described(DISPENSING_FIGURES, filing.language),
         rows=_json_safe(rows),
         total=total,
     )
@@ -272,16 +277,22 @@ async def health(
     groups = _groups(group_by)
     scope = scope_of(actor, period)
     rows = await _health_rows(session, scope, groups, period.year, top)
+    total = await queries.rows(session, queries.health_total_statement(scope, period.year))
     table = ReportTable(
         report="health",
         generated_at=datetime.now().astimezone(),
         filters=period.filters(top=top),
         group_by=groups,
-        figures=HEALTH_FIGURES,
+        figures=labels.described(HEALTH_FIGURES, filing.language),
         rows=rows,
+        total=total[0],
     )
     words = _period_words(period, filing.language)
-    return await _deliver(session, actor, fmt, table, ["kind", *HEALTH_COLUMNS], filing, words)
+    figures = ["kind", *HEALTH_COLUMNS]
+    if fmt in ("csv", "xlsx"):  # the kind of each row in words, in the file
+        kinds = {key: labels.text(name, filing.language) for key, name in labels.KINDS.items()}
+        table.rows = [{**row, "kind": kinds[row["kind"]]} for row in table.rows]
+    return await _deliver(session, actor, fmt, table, figures, filing, words, always_total=True)
 
 
 async def _health_rows(

@@ -5,20 +5,23 @@ rates as percentages, counts with thousands separators, columns as wide as what 
 
 CSV carries the same blocks as text lines above the table. Its rates are plain numbers of percent
 (``75.0``) under a header that says ``(%)``: a spreadsheet reads them as numbers, whatever its
-locale's separators, which a ``75,0 %`` text would not allow."""
+locale's separators, which a ``75,0 %`` text would not allow. Days are written as the officer
+writes them, dd/mm/yyyy: in XLSX a real date (a number) with that format, in CSV that text."""
 
 import csv
 import io
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, Literal
 
 import xlsxwriter  # type: ignore[import-untyped]
 
 from veteran_care.reports.exports import BOM, CSV_TYPE, XLSX_TYPE, Document
 
-Kind = Literal["text", "count", "rate", "number"]
+Kind = Literal["text", "count", "rate", "number", "date"]
+DAY_FORMAT = "dd/mm/yyyy"
 HEADER_ROW = 5  # rows 0-3: the title block, 4: blank
 
 
@@ -52,6 +55,9 @@ def _plain(value: Any) -> Any:
         return ""
     if hasattr(value, "value"):  # enums
         return value.value
+    if isinstance(value, date):
+        day = f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
+        return f"{day} {value:%H:%M}" if isinstance(value, datetime) else day
     if isinstance(value, float | int | str):
         return value
     return str(value)
@@ -96,6 +102,7 @@ class _Formats:
             "count": workbook.add_format(cell | {"num_format": "#,##0"}),
             "number": workbook.add_format(cell | {"num_format": "#,##0.##"}),
             "rate": workbook.add_format(cell | {"num_format": "0.0%"}),
+            "date": workbook.add_format(cell | {"num_format": DAY_FORMAT, "align": "left"}),
         }
         bold = cell | {"bold": True, "top": 2}
         self.totals = {
@@ -103,6 +110,7 @@ class _Formats:
             "count": workbook.add_format(bold | {"num_format": "#,##0"}),
             "number": workbook.add_format(bold | {"num_format": "#,##0.##"}),
             "rate": workbook.add_format(bold | {"num_format": "0.0%"}),
+            "date": workbook.add_format(bold | {"num_format": DAY_FORMAT, "align": "left"}),
         }
 
 
@@ -130,6 +138,8 @@ def _write_row(
             sheet_out.write_blank(line, col, None, fmt)
         elif column.kind == "rate":
             sheet_out.write_number(line, col, float(value) / 100, fmt)
+        elif isinstance(value, date) and not isinstance(value, datetime):
+            sheet_out.write_datetime(line, col, value, formats["date"])
         else:
             sheet_out.write(line, col, _plain(value), fmt)
 

@@ -56,12 +56,11 @@ FIGURES = {
         "counting checks before 1 January (never checked included)"
     ),
     "examined": "people with an attended checkup in the year",
-    **{
-        f"class_{c.value}": (
-            f"examined people whose latest conclusion of the year is class {c.value}"
-        )
-        for c in HealthClass
-    },
+    "class_I": "examined people whose latest conclusion of the year is class I",
+    "class_II": "examined people whose latest conclusion of the year is class II",
+    "class_III": "examined people whose latest conclusion of the year is class III",
+    "class_IV": "examined people whose latest conclusion of the year is class IV",
+    "class_V": "examined people whose latest conclusion of the year is class V",
     "referred": "people whose latest conclusion of the year names a follow-up visit",
     "medicine_people": "people given medicines (completed dispenses) in the year",
     "dispenses": "completed dispenses in the year",
@@ -245,7 +244,7 @@ async def summary(
         report="yearly-checks",
         year=year,
         generated_at=datetime.now().astimezone(),
-        figures=FIGURES,
+        figures=labels.described(FIGURES, language),
         by_category=found["category"],
         by_commune=found["commune"],
         total=total,
