@@ -14,7 +14,7 @@ from veteran_care.auth.principal import system_actor
 from veteran_care.cli import app
 from veteran_care.config import get_settings
 from veteran_care.db.engine import create_engine, create_sessionmaker
-from veteran_care.models import Beneficiary, Session, SessionStatus
+from veteran_care.models import Beneficiary, BeneficiaryStatus, Checkup, Session, SessionStatus
 from veteran_care.scheduling import booking
 from veteran_care.scheduling.checkup_schemas import CheckupCreate
 
@@ -44,7 +44,17 @@ async def _book_one() -> tuple[uuid.UUID, uuid.UUID]:
                 .limit(1)
             )
             assert planned is not None
-            person = await db.scalar(select(Beneficiary.id).order_by(Beneficiary.id).limit(1))
+            # An active person free that day (the demo has people who moved away or died,
+            # and checkups of its own).
+            booked = select(Checkup.id).where(
+                Checkup.beneficiary_id == Beneficiary.id, Checkup.date == planned.date
+            )
+            person = await db.scalar(
+                select(Beneficiary.id)
+                .where(Beneficiary.status == BeneficiaryStatus.active, ~booked.exists())
+                .order_by(Beneficiary.id)
+                .limit(1)
+            )
             data = CheckupCreate(
                 beneficiary_id=person,
                 facility_id=planned.facility_id,
