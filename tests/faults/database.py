@@ -242,7 +242,8 @@ def standby_of(primary: PrivateServer) -> PrivateServer:
     return standby
 
 
-async def _fetchval(dsn: str, sql: str) -> Any:
+async def fetchval(dsn: str, sql: str) -> Any:
+    """One value of one statement, on a connection of its own."""
     connection = await asyncpg.connect(dsn, timeout=5)
     try:
         return await connection.fetchval(sql)
@@ -258,8 +259,8 @@ async def wait_caught_up(
     primary_dsn, standby_dsn = (s.url.replace("+asyncpg", "") for s in (primary, standby))
     while True:
         try:
-            target = await _fetchval(primary_dsn, "SELECT pg_current_wal_lsn()::text")
-            caught_up = await _fetchval(
+            target = await fetchval(primary_dsn, "SELECT pg_current_wal_lsn()::text")
+            caught_up = await fetchval(
                 standby_dsn,
                 "SELECT EXISTS (SELECT FROM pg_stat_wal_receiver WHERE status = 'streaming') "
                 f"AND pg_last_wal_replay_lsn() >= '{target}'::pg_lsn",

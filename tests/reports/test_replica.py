@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from sqlalchemy import event
@@ -28,6 +27,7 @@ from tests.conftest import TEST_SECRET
 from tests.factories import beneficiary_payload
 from tests.faults.database import (
     PrivateServer,
+    fetchval,
     private_postgresql,
     standby_of,
     wait_caught_up,
@@ -40,12 +40,11 @@ from veteran_care.identity.passwords import hash_secret
 from veteran_care.identity.tokens import issue_access_token
 from veteran_care.main import create_app, use_engine
 from veteran_care.models import Account, AccountKind, Role
-from veteran_care.replica import AS_OF_HEADER, open_replica
+from veteran_care.replica import AS_OF_HEADER, ReplicaFailed, open_replica
 
 pytestmark = pytest.mark.slow
 
 COVERAGE = "/api/v1/reports/coverage"
-STREAMING_SECONDS = 60.0
 
 
 @dataclass
@@ -55,14 +54,6 @@ class Cluster:
 
     def dsn(self, server: PrivateServer) -> str:
         return server.url.replace("+asyncpg", "")
-
-
-async def _fetchval(dsn: str, sql: str) -> Any:
-    connection = await asyncpg.connect(dsn, timeout=5)
-    try:
-        return await connection.fetchval(sql)
-    finally:
-        await connection.close()
 
 
 async def _wait_streaming(cluster: Cluster) -> None:
@@ -91,12 +82,12 @@ async def live(cluster: Cluster) -> AsyncIterator[Cluster]:
     """The cluster as each test must find it: standby up, replaying, caught up."""
     if not cluster.standby.is_running():
         cluster.standby.start()
-    await _fetchval(cluster.dsn(cluster.standby), "SELECT pg_wal_replay_resume()")
+    await fetchval(cluster.dsn(cluster.standby), "SELECT pg_wal_replay_resume()")
     await _wait_streaming(cluster)
     yield cluster
     if not cluster.standby.is_running():
         await asyncio.to_thread(cluster.standby.start)
-    await _fetchval(cluster.dsn(cluster.standby), "SELECT pg_wal_replay_resume()")
+    await fetchval(cluster.dsn(cluster.standby), "SELECT pg_wal_replay_resume()")
 
 
 Api = Callable[..., Any]
@@ -161,7 +152,7 @@ async def _active_on_primary(cluster: Cluster) -> int:
         "SELECT count(*) FROM beneficiaries b WHERE b.status = 'active' AND EXISTS "
         "(SELECT FROM beneficiary_category_memberships m WHERE m.beneficiary_id = b.id)"
     )
-    return int(await _fetchval(cluster.dsn(cluster.primary), sql))
+    return int(await fetchval(cluster.dsn(cluster.primary), sql))
 
 
 async def _active_in_report(api: httpx.AsyncClient) -> int:
@@ -171,7 +162,7 @@ async def _active_in_report(api: httpx.AsyncClient) -> int:
 
 
 async def _pause_replay(cluster: Cluster) -> None:
-    await _fetchval(cluster.dsn(cluster.standby), "SELECT pg_wal_replay_pause()")
+    await fetchval(cluster.dsn(cluster.standby), "SELECT pg_wal_replay_pause()")
 
 
 async def test_a_report_reads_the_replica_and_its_pull_is_audited_on_the_primary(
@@ -182,7 +173,7 @@ async def test_a_report_reads_the_replica_and_its_pull_is_audited_on_the_primary
     await _wait_streaming(live)
     replayed = await _active_on_primary(live)
     exports = "SELECT count(*) FROM audit_events WHERE action = 'export'"
-    pulls = await _fetchval(live.dsn(live.primary), exports)
+    pulls = await fetchval(live.dsn(live.primary), exports)
 
     await _pause_replay(live)
     await _register(api)  # committed on the primary, not replayed on the standby
@@ -194,7 +185,7 @@ async def test_a_report_reads_the_replica_and_its_pull_is_audited_on_the_primary
     # A second old: within the 60 s allowed, the report is current and says nothing more.
     assert AS_OF_HEADER not in response.headers
     assert response.json()["data_as_of"] is None
-    assert await _fetchval(live.dsn(live.primary), exports) == pulls + 1
+    assert await fetchval(live.dsn(live.primary), exports) == pulls + 1
 
 
 async def test_an_idle_primary_does_not_make_the_replica_look_behind(
@@ -204,9 +195,7 @@ async def test_an_idle_primary_does_not_make_the_replica_look_behind(
     await _register(api)
     await _wait_streaming(live)
     await asyncio.sleep(2.5)  # no write on the primary meanwhile
-    since = await _fetchval(
-        live.dsn(live.standby), "SELECT now() - pg_last_xact_replay_timestamp()"
-    )
+    since = await fetchval(live.dsn(live.standby), "SELECT now() - pg_last_xact_replay_timestamp()")
     assert since > timedelta(seconds=1)  # what the replay time alone would call a lag
 
     response = await api.get(COVERAGE)
@@ -297,3 +286,23 @@ async def test_the_replica_stopped_in_the_middle_of_a_report(
         assert response.json()["total"]["active"] == await _active_on_primary(live)
     else:
         assert _is_replica_503(response), response.text
+
+
+async def test_a_list_already_streaming_is_cut_off_when_its_replica_stops(
+    live: Cluster, api_for: Api
+) -> None:
+    """The CSV person list streams after its headers are sent: a replica that stops then cannot
+    be replaced by the primary, and the transfer fails rather than end as a file that looks
+    whole (a real server drops the connection; in process the error reaches the client)."""
+    api = await api_for("primary")
+    await _register(api)
+    await _wait_streaming(live)
+
+    def stop_when_the_copy_starts(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        if "datestyle" in statement:  # the stream's own session, after the response began
+            live.standby.stop("immediate")
+
+    event.listen(api.replica.engine.sync_engine, "before_cursor_execute", stop_when_the_copy_starts)
+    with pytest.raises(ReplicaFailed):
+        await api.get("/api/v1/reports/attendance/people", params={"format": "csv"})
+    assert not live.standby.is_running()

@@ -73,7 +73,7 @@ async def _report(
     async def run(session: AsyncSession, data_as_of: datetime | None) -> Any:
         filing = await _filing(request, session, data_as_of)
         report = await make(session, filing)
-        if data_as_of is not None and hasattr(report, "data_as_of"):
+        if data_as_of is not None and isinstance(report, ReportTable | YearlySummary):
             report.data_as_of = data_as_of
         return report
 
