@@ -124,6 +124,7 @@ async def through_api(
             rate, timings = await load(args.clients, args.seconds, pull)
     finally:
         stop_server(server)
+        shutil.rmtree(workdir, ignore_errors=True)
     return [f"{rate:.1f}", f"{1000 * statistics.median(timings):.1f}"]
 
 
