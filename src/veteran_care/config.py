@@ -67,6 +67,25 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = Field(
         15000, ge=0, description="PostgreSQL statement timeout per query (0 = none)."
     )
+    report_database_url: str | None = Field(
+        None,
+        description="A PostgreSQL read replica (a streaming standby) for reports and exports, "
+        "postgresql+asyncpg://...; unset: they read the primary. Its role needs `pg_monitor` "
+        "(to see whether the WAL receiver streams). Decision 0056.",
+    )
+    report_replica_max_lag_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="How far behind the primary the replica's data may be before a report "
+        "says how old it is, or is read from the primary (see the next setting).",
+    )
+    report_replica_when_behind: Literal["label", "primary"] = Field(
+        "label",
+        description="When the replica is further behind than allowed, or down: `label`, the "
+        "report says how old its data is (`data_as_of`, header `X-Data-As-Of`, a line of the "
+        "file's title block) and a replica down is a 503 `replica-unavailable`, so the primary "
+        "never takes the reports' load; `primary`, the report is read from the primary.",
+    )
     sqlite_busy_timeout_ms: int = Field(
         5000, ge=0, description="How long SQLite waits for a lock before giving up."
     )

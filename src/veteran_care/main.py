@@ -44,6 +44,7 @@ from veteran_care.queue.router import router as queue_router
 from veteran_care.reference.router import router as reference_router
 from veteran_care.reference.service import check_served_provinces
 from veteran_care.registry_import.router import router as beneficiaries_import_router
+from veteran_care.replica import serving as report_replica
 from veteran_care.replies.router import router as replies_router
 from veteran_care.reports.router import router as reports_router
 from veteran_care.scheduling.calendar_router import router as calendar_router
@@ -154,6 +155,7 @@ def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAP
                 sealing(app.state.sessionmaker, settings.audit_seal_interval_seconds),
                 checkpoints_on_schedule(app.state.sessionmaker, settings),
                 _dispatching(app, settings),
+                report_replica(app, settings),
             ):
                 yield
         finally:

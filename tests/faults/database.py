@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -214,3 +215,60 @@ def private_postgresql(
         if server.is_running():
             server.stop("immediate")
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# A streaming standby of a private server -------------------------------------------------------
+
+
+def standby_of(primary: PrivateServer) -> PrivateServer:
+    """A hot standby of ``primary``: ``pg_basebackup -R`` (which writes ``standby.signal`` and
+    the ``primary_conninfo``) into a folder of its own, started on another free port. The caller
+    stops it and removes its folder."""
+    basebackup = _pg_bin("pg_basebackup")
+    if not basebackup:
+        skip_or_fail("pg_basebackup (PostgreSQL server binaries) is not installed")
+        raise AssertionError  # unreachable: skip and fail raise
+    folder = Path(tempfile.mkdtemp(prefix="vc-standby-pg-"))
+    if primary.run_as:
+        shutil.chown(folder, "postgres")
+    source = ["-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres"]
+    subprocess.run(
+        [*primary.run_as, basebackup, *source, "-D", str(folder / "data"), "-R", "-c", "fast"],
+        check=True,
+        capture_output=True,
+    )
+    standby = PrivateServer(folder, free_port(), primary.pg_ctl, primary.run_as)
+    standby.start()
+    return standby
+
+
+async def fetchval(dsn: str, sql: str) -> Any:
+    """One value of one statement, on a connection of its own."""
+    connection = await asyncpg.connect(dsn, timeout=5)
+    try:
+        return await connection.fetchval(sql)
+    finally:
+        await connection.close()
+
+
+async def wait_caught_up(
+    primary: PrivateServer, standby: PrivateServer, seconds: float = 60
+) -> None:
+    """Until the standby's WAL receiver streams and it has replayed what the primary wrote."""
+    deadline = time.monotonic() + seconds
+    primary_dsn, standby_dsn = (s.url.replace("+asyncpg", "") for s in (primary, standby))
+    while True:
+        try:
+            target = await fetchval(primary_dsn, "SELECT pg_current_wal_lsn()::text")
+            caught_up = await fetchval(
+                standby_dsn,
+                "SELECT EXISTS (SELECT FROM pg_stat_wal_receiver WHERE status = 'streaming') "
+                f"AND pg_last_wal_replay_lsn() >= '{target}'::pg_lsn",
+            )
+            if caught_up:
+                return
+        except (OSError, asyncpg.PostgresError):
+            pass  # the standby is still starting
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the standby did not catch up within {seconds} s")
+        await asyncio.sleep(0.1)

@@ -72,11 +72,11 @@ def _postgresql_engine(url: str, settings: Settings) -> AsyncEngine:
     return engine
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
     # aiosqlite logs every statement with its parameters at DEBUG: personal data never reaches
     # a log, whatever the level.
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)
-    url = settings.effective_database_url
+    url = url or settings.effective_database_url
     if url.startswith("sqlite"):
         return _sqlite_engine(url, settings)
     return _postgresql_engine(url, settings)

@@ -18,10 +18,12 @@ RATES = frozenset({"attendance_rate"})
 
 @dataclass(frozen=True)
 class Filing:
-    """Who a file is for: the language of its texts and the agency named at its top."""
+    """Who a file is for: the language of its texts and the agency named at its top; and, from
+    a replica that is behind (decision 0056), the time its data is complete to."""
 
     language: str = "vi"
     agency: str = ""
+    data_as_of: datetime | None = None
 
 
 def figure_kind(key: str) -> Kind:
@@ -63,13 +65,19 @@ async def title_block(
     principal = actor.require()
     by = await labels.made_by(session, principal.account_id, principal.login)
     language = filing.language
+    made = labels.text(
+        "Made on {when} by {who}", language, when=labels.made_at(generated_at), who=by
+    )
+    if filing.data_as_of is not None:
+        when = labels.made_at(filing.data_as_of)
+        made += ". " + labels.text(
+            "Data as of {when}, from a copy that is behind", language, when=when
+        )
     return TitleBlock(
         agency=filing.agency,
         title=labels.text(labels.REPORTS.get(report, report), language),
         period=labels.text("Period: {period}", language, period=period),
-        made=labels.text(
-            "Made on {when} by {who}", language, when=labels.made_at(generated_at), who=by
-        ),
+        made=made,
     )
 
 

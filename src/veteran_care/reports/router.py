@@ -3,6 +3,8 @@ JSON, CSV, XLSX (and SVG charts), chosen by `format` or the Accept header, in th
 `Accept-Language`; every pull is audited as an export (by the service)."""
 
 import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Request
@@ -12,13 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from veteran_care.auth.dependencies import allow
 from veteran_care.auth.permissions import Permission
 from veteran_care.auth.principal import Actor
-from veteran_care.db.session import WriteSession
 from veteran_care.errors import problem_responses
 from veteran_care.kit.i18n import negotiate
 from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from veteran_care.kit.schemas import Day
 from veteran_care.kit.validation import InvalidInput
 from veteran_care.reference.service import agency_name
+from veteran_care.replica import ReportReader, Reports
 from veteran_care.reports import card_coverage, exports, people, service, yearly
 from veteran_care.reports.cards import Bucket
 from veteran_care.reports.filing import Filing
@@ -50,12 +52,32 @@ def file_responses(*extra: str) -> dict[int | str, dict[str, Any]]:
 FILE_RESPONSES = file_responses()
 
 
-async def _filing(request: Request, session: AsyncSession) -> Filing:
-    """The language the request asks for (``Accept-Language``, else the setting) and the agency
-    a file is made for (``VETERAN_CARE_AGENCY_NAME``, else the first province's)."""
+async def _filing(
+    request: Request, session: AsyncSession, data_as_of: datetime | None = None
+) -> Filing:
+    """The language the request asks for (``Accept-Language``, else the setting), the agency
+    a file is made for (``VETERAN_CARE_AGENCY_NAME``, else the first province's) and, from a
+    replica that is behind, how old the data is."""
     settings = request.app.state.settings
     language = negotiate(request.headers.get("accept-language"), settings.default_language)
-    return Filing(language=language, agency=await agency_name(session))
+    return Filing(language=language, agency=await agency_name(session), data_as_of=data_as_of)
+
+
+async def _report(
+    request: Request,
+    reports: Reports,
+    make: Callable[[AsyncSession, Filing], Awaitable[Any]],
+) -> Any:
+    """``make`` run where reports read (the replica, or the primary: decision 0056), sent."""
+
+    async def run(session: AsyncSession, data_as_of: datetime | None) -> Any:
+        filing = await _filing(request, session, data_as_of)
+        report = await make(session, filing)
+        if data_as_of is not None and isinstance(report, ReportTable | YearlySummary):
+            report.data_as_of = data_as_of
+        return report
+
+    return _send(await reports.run(run), reports.headers)
 
 
 def _format(request: Request, requested: Format | None, allowed: tuple[str, ...]) -> str:
@@ -77,13 +99,14 @@ def _format(request: Request, requested: Format | None, allowed: tuple[str, ...]
 T = TypeVar("T")
 
 
-def _send(report: T | exports.Document) -> T | Response:
-    """A table or page goes out as the route's JSON model; a document as a file."""
+def _send(report: T | exports.Document, headers: dict[str, str]) -> T | Response:
+    """A table or page goes out as the route's JSON model; a document as a file (with the
+    ``headers`` the JSON model gets from the dependency that set them)."""
     if not isinstance(report, exports.Document):
         return report
-    headers = None
+    headers = dict(headers)
     if report.attachment:
-        headers = {"Content-Disposition": f'attachment; filename="{report.filename()}"'}
+        headers["Content-Disposition"] = f'attachment; filename="{report.filename()}"'
     if isinstance(report.content, str | bytes):
         return Response(report.content, media_type=report.media_type, headers=headers)
     return StreamingResponse(report.content, media_type=report.media_type, headers=headers)
@@ -106,7 +129,7 @@ def _send(report: T | exports.Document) -> T | Response:
 async def attendance_report(
     request: Request,
     actor: Reporter,
-    session: WriteSession,
+    reports: ReportReader,
     date_from: Day | None = None,
     date_to: Day | None = None,
     campaign_id: uuid.UUID | None = None,
@@ -115,10 +138,10 @@ async def attendance_report(
 ) -> Any:
     fmt = _format(request, format, ("json", "csv", "xlsx", "svg"))
     period = service.Period(date_from, date_to, campaign_id)
-    return _send(
-        await service.attendance(
-            session, actor, period, group_by, fmt, await _filing(request, session)
-        )
+    return await _report(
+        request,
+        reports,
+        lambda session, filing: service.attendance(session, actor, period, group_by, fmt, filing),
     )
 
 
@@ -133,7 +156,7 @@ async def attendance_report(
 async def attendance_people(
     request: Request,
     actor: Reporter,
-    session: WriteSession,
+    reports: ReportReader,
     date_from: Day | None = None,
     date_to: Day | None = None,
     campaign_id: uuid.UUID | None = None,
@@ -143,18 +166,20 @@ async def attendance_people(
 ) -> Any:
     fmt = _format(request, format, ("json", "csv"))
     period = service.Period(date_from, date_to, campaign_id)
-    sessionmaker = request.app.state.sessionmaker
-    report = await people.attendance_people(
-        session,
-        actor,
-        sessionmaker,
-        period,
-        fmt,
-        await _filing(request, session),
-        cursor=cursor,
-        limit=limit,
+    return await _report(
+        request,
+        reports,
+        lambda session, filing: people.attendance_people(
+            session,
+            actor,
+            reports.sessionmaker,
+            period,
+            fmt,
+            filing,
+            cursor=cursor,
+            limit=limit,
+        ),
     )
-    return _send(report)
 
 
 @router.get(
@@ -166,13 +191,15 @@ async def attendance_people(
 async def coverage_report(
     request: Request,
     actor: Reporter,
-    session: WriteSession,
+    reports: ReportReader,
     group_by: Annotated[list[Literal["commune", "category"]] | None, Query(max_length=2)] = None,
     format: Annotated[Literal["json", "csv", "xlsx"] | None, Query()] = None,
 ) -> Any:
     fmt = _format(request, format, ("json", "csv", "xlsx"))
-    return _send(
-        await service.coverage(session, actor, group_by, fmt, await _filing(request, session))
+    return await _report(
+        request,
+        reports,
+        lambda session, filing: service.coverage(session, actor, group_by, fmt, filing),
     )
 
 
@@ -185,7 +212,7 @@ async def coverage_report(
 async def dispensing_report(
     request: Request,
     actor: Reporter,
-    session: WriteSession,
+    reports: ReportReader,
     date_from: Day | None = None,
     date_to: Day | None = None,
     group_by: Annotated[
@@ -203,10 +230,10 @@ async def dispensing_report(
 ) -> Any:
     fmt = _format(request, format, ("json", "csv", "xlsx"))
     period = service.Period(date_from, date_to)
-    return _send(
-        await service.dispensing(
-            session, actor, period, group_by, fmt, await _filing(request, session)
-        )
+    return await _report(
+        request,
+        reports,
+        lambda session, filing: service.dispensing(session, actor, period, group_by, fmt, filing),
     )
 
 
@@ -220,7 +247,7 @@ async def dispensing_report(
 async def health_report(
     request: Request,
     actor: HealthReader,
-    session: WriteSession,
+    reports: ReportReader,
     date_from: Day | None = None,
     date_to: Day | None = None,
     campaign_id: uuid.UUID | None = None,
@@ -230,10 +257,10 @@ async def health_report(
 ) -> Any:
     fmt = _format(request, format, ("json", "csv", "xlsx"))
     period = service.Period(date_from, date_to, campaign_id)
-    return _send(
-        await service.health(
-            session, actor, period, group_by, top, fmt, await _filing(request, session)
-        )
+    return await _report(
+        request,
+        reports,
+        lambda session, filing: service.health(session, actor, period, group_by, top, fmt, filing),
     )
 
 
@@ -258,12 +285,16 @@ async def health_report(
 async def yearly_checks(
     request: Request,
     actor: Reporter,
-    session: WriteSession,
+    reports: ReportReader,
     year: Annotated[int, Query(ge=2000, le=2100, description="The calendar year.")],
     format: Annotated[Literal["json", "csv", "xlsx"] | None, Query()] = None,
 ) -> Any:
     fmt = _format(request, format, ("json", "csv", "xlsx"))
-    return _send(await yearly.summary(session, actor, year, fmt, await _filing(request, session)))
+    return await _report(
+        request,
+        reports,
+        lambda session, filing: yearly.summary(session, actor, year, fmt, filing),
+    )
 
 
 @router.get(
@@ -283,13 +314,15 @@ async def yearly_checks(
 async def card_coverage_report(
     request: Request,
     actor: Reporter,
-    session: WriteSession,
+    reports: ReportReader,
     group_by: Annotated[list[Literal["commune", "category"]] | None, Query(max_length=2)] = None,
     format: Annotated[Literal["json", "csv", "xlsx"] | None, Query()] = None,
 ) -> Any:
     fmt = _format(request, format, ("json", "csv", "xlsx"))
-    return _send(
-        await card_coverage.report(session, actor, group_by, fmt, await _filing(request, session))
+    return await _report(
+        request,
+        reports,
+        lambda session, filing: card_coverage.report(session, actor, group_by, fmt, filing),
     )
 
 
@@ -307,7 +340,7 @@ async def card_coverage_report(
 async def card_coverage_people(
     request: Request,
     actor: Reporter,
-    session: WriteSession,
+    reports: ReportReader,
     bucket: Annotated[Bucket, Query(description="Which figure's people.")],
     commune: Annotated[
         str | None, Query(pattern=r"^[0-9]{5}$", description="5-digit commune code.")
@@ -321,14 +354,17 @@ async def card_coverage_people(
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Any:
     fmt = _format(request, format, ("json", "csv", "xlsx"))
-    report = await card_coverage.people(
-        session,
-        actor,
-        bucket,
-        (commune, category),
-        fmt,
-        await _filing(request, session),
-        cursor=cursor,
-        limit=limit,
+    return await _report(
+        request,
+        reports,
+        lambda session, filing: card_coverage.people(
+            session,
+            actor,
+            bucket,
+            (commune, category),
+            fmt,
+            filing,
+            cursor=cursor,
+            limit=limit,
+        ),
     )
-    return _send(report)

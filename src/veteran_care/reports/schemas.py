@@ -16,6 +16,9 @@ class ReportTable(Schema):
     """Which report: attendance, coverage, dispensing or health."""
     generated_at: datetime
     """When it was computed (UTC)."""
+    data_as_of: datetime | None = None
+    """Set when the figures come from a replica that is behind (decision 0056): the time its
+    data is complete to. Unset: the data is current."""
     filters: dict[str, Any]
     """The filters applied, as given in the query."""
     group_by: list[str]
@@ -73,6 +76,9 @@ class YearlySummary(Schema):
     """The calendar year summarised."""
     generated_at: datetime
     """When it was computed."""
+    data_as_of: datetime | None = None
+    """Set when the figures come from a replica that is behind (decision 0056): the time its
+    data is complete to. Unset: the data is current."""
     figures: dict[str, str] = Field(
         description="What each figure counts, in the language of `Accept-Language`."
     )
