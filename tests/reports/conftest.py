@@ -1,5 +1,6 @@
 import pytest
 
+from tests.reports.test_officer_files import year_of_checks  # noqa: F401
 from tests.reports.test_reports import dataset  # noqa: F401
 from veteran_care.config import Settings
 

@@ -14,6 +14,7 @@ from veteran_care.printouts.document import FAMILY, Printout, fit, national_head
 
 MARGIN = 15
 PHOTO = (30, 40)
+FIRST_COLUMN = 34  # the measurement table's row labels
 DOTS = "." * 400
 # Section III: each specialty with the points it examines (internal medicine's list is the
 # Circular's), and the room it needs, in lines.
@@ -154,7 +155,7 @@ def _number(value: Decimal | int | None, unit: str) -> str:
     return "—" if value is None else f"{value} {unit}"
 
 
-def _measures(pdf: Printout, vitals: Vitals | None) -> list[tuple[str, str]]:
+def measures(pdf: Printout, vitals: Vitals | None) -> list[tuple[str, str]]:
     v = vitals
     pressure = None
     if v is not None and v.systolic_mmhg is not None and v.diastolic_mmhg is not None:
@@ -173,28 +174,40 @@ def _measures(pdf: Printout, vitals: Vitals | None) -> list[tuple[str, str]]:
     ]
 
 
+def _boxed(pdf: Printout, width: float, height: float, text: str, align: str = "L") -> None:
+    """A bordered cell whose text, too long for one line, wraps onto a second rather than run
+    past the border."""
+    if pdf.get_string_width(text) <= width - 2 * pdf.c_margin:
+        pdf.cell(width, height, text, border=1, align=align)
+        return
+    x, y = pdf.get_x(), pdf.get_y()
+    pdf.rect(x, y, width, height)
+    pdf.multi_cell(width, height / 2, text, align=align, new_x="RIGHT", new_y="TOP")
+    pdf.set_xy(x + width, y)
+
+
 def _physical(pdf: Printout, vitals: Vitals | None) -> None:
     _heading(pdf, pdf.t("II. PHYSICAL EXAMINATION"))
-    measures = _measures(pdf, vitals)
-    first = 34
-    width = (pdf.epw - first) / len(measures)
+    found = measures(pdf, vitals)
+    first = FIRST_COLUMN
+    width = (pdf.epw - first) / len(found)
     pdf.set_font(FAMILY, "B", 7)
-    pdf.cell(first, 6, "", border=1)
-    for label, _ in measures:
-        pdf.cell(width, 6, label, border=1, align="C")
-    pdf.ln()
+    pdf.cell(first, 7, "", border=1)
+    for label, _ in found:
+        _boxed(pdf, width, 7, label, align="C")
+    pdf.ln(7)
     pdf.set_font(FAMILY, size=7)
     when = pdf.t("Last check ({date}):", date=pdf.day(vitals.taken_on)) if vitals else "—"
-    pdf.cell(first, 7, when, border=1)
-    pdf.set_font(FAMILY, size=8)
-    for _, value in measures:
-        pdf.cell(width, 7, value, border=1, align="C")
-    pdf.ln()
+    _boxed(pdf, first, 7, when)
+    pdf.set_font(FAMILY, size=7.5)  # "135/85 mmHg" on one line
+    for _, value in found:
+        _boxed(pdf, width, 7, value, align="C")
+    pdf.ln(7)
     pdf.set_font(FAMILY, size=7)
-    pdf.cell(first, 9, pdf.t("Today:"), border=1)
-    for _ in measures:
+    _boxed(pdf, first, 9, pdf.t("Today:"))
+    for _ in found:
         pdf.cell(width, 9, "", border=1)
-    pdf.ln()
+    pdf.ln(9)
     if vitals is None:
         pdf.cell(0, 5, pdf.t("No earlier measurement on record."), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, size=10)

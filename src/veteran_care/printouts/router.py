@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.auth.dependencies import allow
 from veteran_care.auth.permissions import Permission
@@ -46,6 +47,15 @@ def _pdf(content: bytes, name: str) -> Response:
     )
 
 
+async def _slips(
+    request: Request, actor: Actor, session: AsyncSession, name: str, **which: uuid.UUID
+) -> Response:
+    """The slips of one checkup, a session or a campaign (``which`` names it) as the response."""
+    secret = request.app.state.settings.secret_key
+    pdf = await service.slips_pdf(session, actor, secret, _language(request), **which)
+    return _pdf(pdf, name)
+
+
 @router.get(
     "/checkups/{checkup_id:uuid}/slip",
     summary="The appointment slip of a checkup (PDF, one A5 half of an A4 sheet)",
@@ -56,9 +66,7 @@ def _pdf(content: bytes, name: str) -> Response:
 async def checkup_slip(
     checkup_id: uuid.UUID, request: Request, actor: Scheduler, session: WriteSession
 ) -> Response:
-    secret = request.app.state.settings.secret_key
-    pdf = await service.slips_pdf(session, actor, secret, _language(request), checkup_id=checkup_id)
-    return _pdf(pdf, f"slip-{checkup_id}")
+    return await _slips(request, actor, session, f"slip-{checkup_id}", checkup_id=checkup_id)
 
 
 @router.get(
@@ -70,9 +78,8 @@ async def checkup_slip(
 async def session_slips(
     session_id: uuid.UUID, request: Request, actor: Scheduler, session: WriteSession
 ) -> Response:
-    secret = request.app.state.settings.secret_key
-    pdf = await service.slips_pdf(session, actor, secret, _language(request), session_id=session_id)
-    return _pdf(pdf, f"slips-session-{session_id}")
+    name = f"slips-session-{session_id}"
+    return await _slips(request, actor, session, name, session_id=session_id)
 
 
 @router.get(
@@ -84,11 +91,8 @@ async def session_slips(
 async def campaign_slips(
     campaign_id: uuid.UUID, request: Request, actor: Scheduler, session: WriteSession
 ) -> Response:
-    secret = request.app.state.settings.secret_key
-    pdf = await service.slips_pdf(
-        session, actor, secret, _language(request), campaign_id=campaign_id
-    )
-    return _pdf(pdf, f"slips-campaign-{campaign_id}")
+    name = f"slips-campaign-{campaign_id}"
+    return await _slips(request, actor, session, name, campaign_id=campaign_id)
 
 
 @router.get(

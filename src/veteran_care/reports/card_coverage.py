@@ -16,8 +16,8 @@ from veteran_care.models import Beneficiary
 from veteran_care.reports import cards, labels, queries, sheets
 from veteran_care.reports.exports import Document
 from veteran_care.reports.filing import Filing, columns, title_block, total_label
+from veteran_care.reports.layout import Column, Sheet
 from veteran_care.reports.schemas import CardPerson, ReportTable
-from veteran_care.reports.sheets import Column
 
 HEADERS = {
     "active": "People on the registry",
@@ -70,18 +70,18 @@ async def report(
         rows=await labels.with_names(session, groups, rows, language),
         total=total,
     )
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in sheets.FORMATS:
         return table
     words = labels.text("on {day}", language, day=f"{on:%d/%m/%Y}")
     block = await title_block(session, actor, filing, table.report, words, table.generated_at)
-    sheet = sheets.Sheet(
+    sheet = Sheet(
         name=labels.text("Report", language),
         columns=columns(groups, list(cards.FIGURES), language, HEADERS),
         rows=table.rows,
         total=total if groups else None,
         total_label=total_label(language),
     )
-    return sheets.document(fmt, table.report, block, [sheet])
+    return await sheets.render(fmt, table.report, block, [sheet])
 
 
 async def people(
@@ -96,7 +96,7 @@ async def people(
     limit: int,
 ) -> Page[CardPerson] | Document:
     """The people of a bucket (and of a commune and/or category: ``where``), by name: JSON
-    pages, or the whole list as an officer's CSV or XLSX."""
+    pages, or the whole list as an officer's CSV, XLSX or PDF."""
     principal = actor.require()
     on = today()
     commune, category = where
@@ -105,7 +105,7 @@ async def people(
     )
     await _audit(session, actor, f"card-coverage people ({bucket})", fmt)
     await plan_each_execution(session)
-    if fmt in ("csv", "xlsx"):
+    if fmt in sheets.FORMATS:
         ordered = stmt.order_by(Beneficiary.name_search, Beneficiary.id)
         rows = [dict(row._mapping) for row in (await session.execute(ordered)).all()]
         return await _people_file(session, actor, filing, fmt, bucket, rows)
@@ -143,5 +143,5 @@ async def _people_file(
         Column(key, labels.text(title, language), "date" if key in DAYS else "text")
         for key, title in PEOPLE_HEADERS.items()
     ]
-    sheet = sheets.Sheet(name=labels.text("People", language), columns=cols, rows=rows)
-    return sheets.document(fmt, "card-coverage-people", block, [sheet])
+    sheet = Sheet(name=labels.text("People", language), columns=cols, rows=rows)
+    return await sheets.render(fmt, "card-coverage-people", block, [sheet])

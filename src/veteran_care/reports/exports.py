@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SVG_TYPE = "image/svg+xml"
+PDF_TYPE = "application/pdf"
 BOM = "\ufeff"
 COPY_CHUNK = 256 * 1024
 

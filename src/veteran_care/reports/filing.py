@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.auth.principal import Actor
 from veteran_care.reports import labels
-from veteran_care.reports.sheets import Column, Kind, TitleBlock
+from veteran_care.reports.layout import Column, Kind, TitleBlock
 
 TEXT_FIGURES = frozenset({"kind", "health_class", "icd10_code", "title"})
 RATES = frozenset({"attendance_rate"})
@@ -78,6 +78,7 @@ async def title_block(
         title=labels.text(labels.REPORTS.get(report, report), language),
         period=labels.text("Period: {period}", language, period=period),
         made=made,
+        language=language,
     )
 
 

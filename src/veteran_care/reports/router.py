@@ -1,5 +1,5 @@
 """/api/v1/reports: attendance, coverage, dispensing, health, the yearly summary, card coverage.
-JSON, CSV, XLSX (and SVG charts), chosen by `format` or the Accept header, in the language of
+JSON, CSV, XLSX, PDF (and SVG charts), chosen by `format` or the Accept header, in the language of
 `Accept-Language`; every pull is audited as an export (by the service)."""
 
 import uuid
@@ -30,9 +30,11 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 
 Reporter = Annotated[Actor, allow(Permission.reports_read)]
 HealthReader = Annotated[Actor, allow(Permission.reports_health)]
-Format = Literal["json", "csv", "xlsx", "svg"]
+Format = Literal["json", "csv", "xlsx", "pdf", "svg"]
+FileFormat = Literal["json", "csv", "xlsx", "pdf"]
 FormatQuery = Annotated[
-    Format | None, Query(description="json, csv, xlsx (or svg for charts); else the Accept header.")
+    Format | None,
+    Query(description="json, csv, xlsx, pdf (or svg for charts); else the Accept header."),
 ]
 AttendanceGroup = Literal[
     "commune", "facility", "category", "sex", "ethnicity", "age_band", "month"
@@ -44,12 +46,14 @@ def file_responses(*extra: str) -> dict[int | str, dict[str, Any]]:
     content: dict[str, Any] = {
         "text/csv": {"schema": {"type": "string"}},
         exports.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+        exports.PDF_TYPE: {"schema": {"type": "string", "format": "binary"}},
     }
     content.update({media: {"schema": {"type": "string"}} for media in extra})
     return {200: {"content": content}}
 
 
 FILE_RESPONSES = file_responses()
+FILE_FORMATS = ("json", "csv", "xlsx", "pdf")
 
 
 async def _filing(
@@ -89,6 +93,7 @@ def _format(request: Request, requested: Format | None, allowed: tuple[str, ...]
     for name, media in (
         ("csv", "text/csv"),
         ("xlsx", exports.XLSX_TYPE),
+        ("pdf", exports.PDF_TYPE),
         ("svg", exports.SVG_TYPE),
     ):
         if media in accept and name in allowed:
@@ -136,7 +141,7 @@ async def attendance_report(
     group_by: Annotated[list[AttendanceGroup] | None, Query(max_length=7)] = None,
     format: FormatQuery = None,
 ) -> Any:
-    fmt = _format(request, format, ("json", "csv", "xlsx", "svg"))
+    fmt = _format(request, format, ("json", "csv", "xlsx", "pdf", "svg"))
     period = service.Period(date_from, date_to, campaign_id)
     return await _report(
         request,
@@ -193,9 +198,9 @@ async def coverage_report(
     actor: Reporter,
     reports: ReportReader,
     group_by: Annotated[list[Literal["commune", "category"]] | None, Query(max_length=2)] = None,
-    format: Annotated[Literal["json", "csv", "xlsx"] | None, Query()] = None,
+    format: Annotated[FileFormat | None, Query()] = None,
 ) -> Any:
-    fmt = _format(request, format, ("json", "csv", "xlsx"))
+    fmt = _format(request, format, FILE_FORMATS)
     return await _report(
         request,
         reports,
@@ -226,9 +231,9 @@ async def dispensing_report(
             "counts its units under each.",
         ),
     ] = None,
-    format: Annotated[Literal["json", "csv", "xlsx"] | None, Query()] = None,
+    format: Annotated[FileFormat | None, Query()] = None,
 ) -> Any:
-    fmt = _format(request, format, ("json", "csv", "xlsx"))
+    fmt = _format(request, format, FILE_FORMATS)
     period = service.Period(date_from, date_to)
     return await _report(
         request,
@@ -253,9 +258,9 @@ async def health_report(
     campaign_id: uuid.UUID | None = None,
     group_by: Annotated[list[Literal["category", "age_band"]] | None, Query(max_length=2)] = None,
     top: Annotated[int, Query(ge=1, le=50)] = 10,
-    format: Annotated[Literal["json", "csv", "xlsx"] | None, Query()] = None,
+    format: Annotated[FileFormat | None, Query()] = None,
 ) -> Any:
-    fmt = _format(request, format, ("json", "csv", "xlsx"))
+    fmt = _format(request, format, FILE_FORMATS)
     period = service.Period(date_from, date_to, campaign_id)
     return await _report(
         request,
@@ -277,7 +282,8 @@ async def health_report(
         "reckoned on 31 December, counting checks before 1 January. Examined: an attended "
         "checkup in the year. Health class and referred (a follow-up visit named): the latest "
         "concluded checkup of the year. Medicines: completed dispenses of the year. "
-        "`format=xlsx` gives one sheet per breakdown, ready to print (A4 landscape); "
+        "`format=xlsx` gives one sheet per breakdown, ready to print (A4 landscape), `format=pdf` "
+        "the same, printed (a page or more per breakdown); "
         "`format=csv` the two tables one after the other."
     ),
     responses=problem_responses() | FILE_RESPONSES,
@@ -287,9 +293,9 @@ async def yearly_checks(
     actor: Reporter,
     reports: ReportReader,
     year: Annotated[int, Query(ge=2000, le=2100, description="The calendar year.")],
-    format: Annotated[Literal["json", "csv", "xlsx"] | None, Query()] = None,
+    format: Annotated[FileFormat | None, Query()] = None,
 ) -> Any:
-    fmt = _format(request, format, ("json", "csv", "xlsx"))
+    fmt = _format(request, format, FILE_FORMATS)
     return await _report(
         request,
         reports,
@@ -316,9 +322,9 @@ async def card_coverage_report(
     actor: Reporter,
     reports: ReportReader,
     group_by: Annotated[list[Literal["commune", "category"]] | None, Query(max_length=2)] = None,
-    format: Annotated[Literal["json", "csv", "xlsx"] | None, Query()] = None,
+    format: Annotated[FileFormat | None, Query()] = None,
 ) -> Any:
-    fmt = _format(request, format, ("json", "csv", "xlsx"))
+    fmt = _format(request, format, FILE_FORMATS)
     return await _report(
         request,
         reports,
@@ -333,7 +339,7 @@ async def card_coverage_report(
     description=(
         "The active people of a bucket (valid, expiring_30, expiring_60, expired, none, as in "
         "the report), of a commune and/or a category if given (`no-category`: people of none), "
-        "by name. JSON pages (keyset), or the whole list as CSV or XLSX."
+        "by name. JSON pages (keyset), or the whole list as CSV, XLSX or PDF."
     ),
     responses=problem_responses() | FILE_RESPONSES,
 )
@@ -349,11 +355,11 @@ async def card_coverage_people(
         str | None,
         Query(pattern=r"^[a-z][a-z-]{1,39}$", description="Category code, or `no-category`."),
     ] = None,
-    format: Annotated[Literal["json", "csv", "xlsx"] | None, Query()] = None,
+    format: Annotated[FileFormat | None, Query()] = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Any:
-    fmt = _format(request, format, ("json", "csv", "xlsx"))
+    fmt = _format(request, format, FILE_FORMATS)
     return await _report(
         request,
         reports,

@@ -2,8 +2,8 @@
 see queries), the table or file they are delivered as (exports), and the audit event every pull
 leaves: an export.
 
-The router parses the request and chooses the format (`fmt`: json, csv, xlsx or svg, among those
-the route offers); a report comes back as a table (JSON) or an :class:`exports.Document`."""
+The router parses the request and chooses the format (`fmt`: json, csv, xlsx, pdf or svg, among
+those the route offers); a report comes back as a table (JSON) or an :class:`exports.Document`."""
 
 import uuid
 from collections.abc import Sequence
@@ -20,6 +20,7 @@ from veteran_care.kit.clock import today
 from veteran_care.kit.validation import check_date_range
 from veteran_care.reports import exports, labels, queries, sheets
 from veteran_care.reports.filing import Filing, columns, title_block, total_label
+from veteran_care.reports.layout import Sheet
 from veteran_care.reports.schemas import ReportTable
 
 ATTENDANCE_FIGURES = [
@@ -104,22 +105,22 @@ async def _deliver(
     always_total: bool = False,
 ) -> ReportTable | exports.Document:
     """Audit the pull, name each grouping's codes, then hand the table over as it is (JSON) or as
-    the file an officer files (CSV, XLSX): title block, headers, rows, totals (when grouped, or
+    the file an officer files (CSV, XLSX, PDF): title block, headers, rows, totals (when grouped, or
     ``always_total``: an ungrouped report of one row is its own total)."""
     await audit_pull(session, actor, table.report, fmt)
     language = filing.language
     table.rows = await labels.with_names(session, table.group_by, table.rows, language)
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in sheets.FORMATS:
         return table
     block = await title_block(session, actor, filing, table.report, period, table.generated_at)
-    sheet = sheets.Sheet(
+    sheet = Sheet(
         name=labels.text("Report", language),
         columns=columns(table.group_by, figures, language),
         rows=table.rows,
         total=table.total if table.group_by or always_total else None,
         total_label=total_label(language),
     )
-    return sheets.document(fmt, table.report, block, [sheet])
+    return await sheets.render(fmt, table.report, block, [sheet])
 
 
 async def attendance(

@@ -6,61 +6,29 @@ rates as percentages, counts with thousands separators, columns as wide as what 
 CSV carries the same blocks as text lines above the table. Its rates are plain numbers of percent
 (``75.0``) under a header that says ``(%)``: a spreadsheet reads them as numbers, whatever its
 locale's separators, which a ``75,0 %`` text would not allow. Days are written as the officer
-writes them, dd/mm/yyyy: in XLSX a real date (a number) with that format, in CSV that text."""
+writes them, dd/mm/yyyy: in XLSX a real date (a number) with that format, in CSV that text.
 
+The PDF is laid out from the same sheets (:mod:`veteran_care.reports.paper`); :func:`document`
+chooses the writer."""
+
+import asyncio
 import csv
 import io
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 import xlsxwriter  # type: ignore[import-untyped]
 
+from veteran_care.reports import paper
 from veteran_care.reports.exports import BOM, CSV_TYPE, XLSX_TYPE, Document
+from veteran_care.reports.layout import Column, Sheet, TitleBlock
+from veteran_care.reports.layout import plain as _plain
 
-Kind = Literal["text", "count", "rate", "number", "date"]
 DAY_FORMAT = "dd/mm/yyyy"
 HEADER_ROW = 5  # rows 0-3: the title block, 4: blank
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    kind: Kind = "count"
-
-
-@dataclass(frozen=True)
-class TitleBlock:
-    agency: str
-    title: str
-    period: str
-    made: str
-
-
-@dataclass(frozen=True)
-class Sheet:
-    name: str
-    columns: Sequence[Column]
-    rows: Sequence[Mapping[str, Any]]
-    total: Mapping[str, Any] | None = None
-    total_label: str = ""
-    notes: Sequence[str] = field(default_factory=tuple)
-
-
-def _plain(value: Any) -> Any:
-    if value is None:
-        return ""
-    if hasattr(value, "value"):  # enums
-        return value.value
-    if isinstance(value, date):
-        day = f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
-        return f"{day} {value:%H:%M}" if isinstance(value, datetime) else day
-    if isinstance(value, float | int | str):
-        return value
-    return str(value)
+FORMATS = ("csv", "xlsx", "pdf")
 
 
 def _line(sheet: Sheet, row: Mapping[str, Any], first: str | None = None) -> list[Any]:
@@ -183,6 +151,15 @@ def xlsx_document(stem: str, block: TitleBlock, sheets: Sequence[Sheet]) -> Docu
     return Document(stem, "xlsx", XLSX_TYPE, content)
 
 
+WRITERS = {"csv": csv_document, "xlsx": xlsx_document, "pdf": paper.pdf_document}
+
+
 def document(fmt: str, stem: str, block: TitleBlock, sheets: Sequence[Sheet]) -> Document:
-    """The report as ``fmt`` (csv or xlsx)."""
-    return (csv_document if fmt == "csv" else xlsx_document)(stem, block, sheets)
+    """The report as ``fmt`` (one of :data:`FORMATS`)."""
+    return WRITERS[fmt](stem, block, sheets)
+
+
+async def render(fmt: str, stem: str, block: TitleBlock, sheets: Sequence[Sheet]) -> Document:
+    """:func:`document` in a worker thread: the event loop keeps serving while a long list is
+    laid out."""
+    return await asyncio.to_thread(document, fmt, stem, block, sheets)

@@ -43,6 +43,7 @@ from veteran_care.models import (
 from veteran_care.reports import labels, queries, sheets
 from veteran_care.reports.exports import Document
 from veteran_care.reports.filing import Filing, columns, title_block, total_label
+from veteran_care.reports.layout import Sheet
 from veteran_care.reports.queries import NO_CATEGORY
 from veteran_care.reports.schemas import YearlySummary
 from veteran_care.scheduling.due import person_cutoffs
@@ -229,7 +230,7 @@ NOTES = (
 async def summary(
     session: AsyncSession, actor: Actor, year: int, fmt: str, filing: Filing
 ) -> YearlySummary | Document:
-    """The summary of ``year`` as JSON, or as a CSV or an XLSX of one sheet per breakdown."""
+    """The summary of ``year`` as JSON, or as a CSV, XLSX or PDF of one sheet per breakdown."""
     facilities = actor.require().scope
     language = filing.language
     found: dict[str, list[dict[str, Any]]] = {}
@@ -249,12 +250,12 @@ async def summary(
         by_commune=found["commune"],
         total=total,
     )
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in sheets.FORMATS:
         return report
     period = labels.text("year {year}", language, year=year)
     block = await title_block(session, actor, filing, report.report, period, report.generated_at)
     pages = [
-        sheets.Sheet(
+        Sheet(
             name=labels.text(SHEETS[group], language),
             columns=columns([group], list(FIGURES), language, HEADERS),
             rows=found[group],
@@ -264,4 +265,4 @@ async def summary(
         )
         for group in BREAKDOWNS
     ]
-    return sheets.document(fmt, report.report, block, pages)
+    return await sheets.render(fmt, report.report, block, pages)
