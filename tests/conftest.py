@@ -149,6 +149,8 @@ def make_account(
         *roles: Role,
         province_wide: bool = True,
         facility_ids: Sequence[uuid.UUID] = (),
+        province_codes: Sequence[str] = (),
+        nation_wide: bool = False,
         kind: AccountKind = AccountKind.user,
         login: str | None = None,
         secret: str = "correct horse battery staple",
@@ -161,6 +163,8 @@ def make_account(
             roles=sorted(r.value for r in roles),
             province_wide=province_wide,
             facilities=[AccountFacility(facility_id=uuid.UUID(str(f))) for f in facility_ids],
+            province_codes=sorted(province_codes),
+            nation_wide=nation_wide,
         )
         session.add(account)
         await session.commit()  # a savepoint release: the app's sessions see it

@@ -14,13 +14,13 @@ from veteran_care.audit.checkpoint import checkpoints_on_schedule
 from veteran_care.audit.router import router as audit_router
 from veteran_care.audit.sealer import sealing
 from veteran_care.audit.service import record_problem
-from veteran_care.auth.dependencies import document_permission
 from veteran_care.beneficiaries.contacts_router import router as contacts_router
 from veteran_care.beneficiaries.router import router as beneficiaries_router
 from veteran_care.checkin.router import router as checkin_router
 from veteran_care.clinical.router import router as clinical_router
 from veteran_care.config import Settings, get_settings
 from veteran_care.db.engine import create_engine, create_sessionmaker
+from veteran_care.docs.permissions import document_permission
 from veteran_care.docs.router import install_docs
 from veteran_care.errors import install_error_handlers
 from veteran_care.facilities.router import router as facilities_router

@@ -41,6 +41,13 @@ async def test_an_account_is_province_wide_or_names_facilities_as_the_schema_say
         ({"facility_ids": [facility["id"]]}, True),
         ({"province_wide": False, "facility_ids": [facility["id"]]}, True),
         ({"province_wide": True, "facility_ids": [facility["id"]]}, True),
+        ({"province_codes": []}, False),
+        ({"province_codes": ["11"]}, True),
+        ({"nation_wide": False}, False),
+        ({"nation_wide": True}, True),
+        ({"nation_wide": True, "province_wide": True}, False),
+        ({"nation_wide": True, "facility_ids": [facility["id"]]}, False),
+        ({"nation_wide": True, "province_codes": ["11"]}, False),
     ]
     for scope, valid in scopes:
         body = {**_account(kind), **scope}
@@ -50,7 +57,10 @@ async def test_an_account_is_province_wide_or_names_facilities_as_the_schema_say
             assert response.status_code == 201, (scope, response.text)
         else:
             problem = assert_problem(response, 422, "validation-error")
-            assert "give facility_ids or set province_wide" in problem["errors"][0]["message"]
+            assert any(
+                words in problem["errors"][0]["message"]
+                for words in ("give facility_ids or province_codes", "a nation_wide account")
+            )
 
 
 def test_the_scope_rule_is_described_where_a_reader_looks() -> None:

@@ -9,7 +9,8 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.factories import beneficiary_payload
+from tests.factories import beneficiary_payload, create_facility
+from tests.scheduling.conftest import EVERY_DAY, book, day, person_with_card
 from veteran_care.config import Settings, get_settings
 from veteran_care.demo import seed_demo
 from veteran_care.models import Beneficiary, Commune, Facility
@@ -67,6 +68,56 @@ async def test_a_lai_chau_deployment_registers_its_own_people_and_refuses_dien_b
     assert problem["code"] == "commune-outside-province"
     assert problem["field"] == "commune_code"
     assert "Điện Biên" in problem["detail"]
+
+
+async def test_a_lai_chau_deployment_books_and_reports_with_its_own_communes_and_agency(
+    serving: None, client: httpx.AsyncClient
+) -> None:
+    refused = await client.post(
+        "/api/v1/facilities",
+        json={
+            "code": "11LC9",
+            "name": "Trạm Y tế",
+            "level": "commune-health-station",
+            "commune_code": DIEN_BIEN_WARD,
+        },
+    )
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "commune-outside-province"
+    clinic = await create_facility(
+        client, level="regional-medical-centre", commune_code=LAI_CHAU_WARD
+    )
+    service = await client.post(
+        f"/api/v1/facilities/{clinic['id']}/services",
+        json={"specialty_code": "internal-medicine", "timetable": EVERY_DAY, "default_capacity": 5},
+    )
+    assert service.status_code == 201, service.text
+    sessions = await client.post(
+        "/api/v1/sessions/generate",
+        json={
+            "facility_id": clinic["id"],
+            "date_from": day(1),
+            "date_to": day(1),
+            "skip_public_holidays": False,
+        },
+    )
+    assert sessions.status_code == 200, sessions.text
+    person = await person_with_card(
+        client, commune_code=LAI_CHAU_WARD, registered_facility_id=clinic["id"]
+    )
+    booked = await book(client, clinic, person, day(1), ["internal-medicine"])
+    assert booked.status_code == 201, booked.text
+
+    report = await client.get(
+        "/api/v1/reports/attendance",
+        params={"group_by": ["province", "commune"], "format": "csv"},
+        headers={"Accept-Language": "vi"},
+    )
+    assert report.status_code == 200, report.text
+    lines = report.text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("Sở Nội vụ tỉnh Lai Châu")
+    assert any("Lai Châu" in line and "Phường Đoàn Kết" in line for line in lines)
+    assert "Điện Biên" not in report.text
 
 
 async def test_a_deployment_for_both_provinces_takes_both(

@@ -13,10 +13,9 @@ from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 
 from veteran_care.auth import tokens
 from veteran_care.auth.account import read_principal
-from veteran_care.auth.permissions import Permission, describe, is_allowed
+from veteran_care.auth.permissions import NATION_WIDE, Permission, describe, is_allowed
 from veteran_care.auth.principal import Actor
 from veteran_care.errors import DomainError, Message
-from veteran_care.web.openapi import problem
 
 TOKEN_URL = "/api/v1/auth/token"
 
@@ -79,24 +78,11 @@ async def current_actor(
     for scope in security_scopes.scopes:
         if not is_allowed(principal.roles, Permission(scope)):
             raise Forbidden(Message("Your roles do not allow {scope}.", scope=scope))
+        if principal.nation_wide and Permission(scope) not in NATION_WIDE:
+            raise Forbidden(Message("Nation-wide accounts read reports, not {scope}.", scope=scope))
     return request_actor(request)
 
 
 def allow(permission: Permission) -> Any:
     """`actor: Annotated[Actor, allow(Permission.x)]` on every guarded operation."""
     return Security(current_actor, scopes=[permission.value])
-
-
-def document_permission(operation: dict[str, Any]) -> None:
-    """OpenAPI: a guarded operation says who may call it, and documents 401 and 403; one that
-    needs no token says so with an empty `security` (the document has no global default)."""
-    operation.setdefault("security", [])
-    scopes = [
-        s for requirement in operation.get("security", []) for v in requirement.values() for s in v
-    ]
-    if not scopes:
-        return
-    roles = " ".join(describe(Permission(scope)) for scope in scopes)
-    operation["description"] = (operation.get("description", "") + f"\n\n**Who:** {roles}").strip()
-    operation["responses"].setdefault("401", problem("No valid bearer token."))
-    operation["responses"].setdefault("403", problem("The caller's roles do not allow this."))

@@ -62,6 +62,10 @@ MATRIX: dict[Permission, frozenset[Role]] = {
 IDENTIFIER_ROLES = frozenset({Role.admin, Role.scheduler, Role.clinician, Role.pharmacist})
 
 
+_READS = "self reference:read facilities:read reports:read reports:health"
+NATION_WIDE = frozenset(map(Permission, _READS.split()))  # all a nation-wide account may (0054)
+
+
 def allowed_roles(permission: Permission) -> frozenset[Role]:
     return MATRIX.get(permission, frozenset())
 

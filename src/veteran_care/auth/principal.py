@@ -16,16 +16,18 @@ class Principal:
     login: str
     roles: frozenset[Role]
     province_wide: bool
-    facility_ids: frozenset[uuid.UUID]
+    facility_ids: frozenset[uuid.UUID]  # linked, and every one of province_codes (decision 0054)
+    province_codes: frozenset[str] = frozenset()  # a province scope: their residents seen too
+    nation_wide: bool = False  # every province served, reports only (decision 0054)
 
     def in_scope(self, facility_id: uuid.UUID | None) -> bool:
         """May act on a record of this facility (None: a record of no facility)."""
-        return self.province_wide or (facility_id is not None and facility_id in self.facility_ids)
+        return self.scope is None or facility_id in self.facility_ids
 
     @property
     def scope(self) -> frozenset[uuid.UUID] | None:
         """The facilities whose records this principal may see; None: every facility."""
-        return None if self.province_wide else self.facility_ids
+        return None if self.province_wide or self.nation_wide else self.facility_ids
 
     @property
     def sees_identifiers(self) -> bool:

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, exists, or_, select, union_all
+from sqlalchemy import Select, and_, bindparam, exists, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import ColumnElement
 
 from veteran_care.db.session import plan_each_execution
 from veteran_care.kit.pagination import SortKey, datetime_key, fetch_page, paginate, text_key
@@ -19,6 +20,7 @@ from veteran_care.models import (
     BeneficiaryStatus,
     CardStatus,
     Checkup,
+    Commune,
     InsuranceCard,
 )
 
@@ -48,6 +50,8 @@ class BeneficiaryFilters:
     birth_date: date | None = None
     # None: province-wide; otherwise only people registered at these facilities.
     facility_scope: frozenset[uuid.UUID] | None = None
+    # With a facility scope: the people living in these provinces too (decision 0054).
+    province_scope: frozenset[str] = frozenset()
 
 
 def is_identifier(q: str) -> bool:
@@ -55,23 +59,36 @@ def is_identifier(q: str) -> bool:
     return bool(_NATIONAL_ID.match(compact) or _BHXH.match(compact) or _LEGACY_CARD.match(compact))
 
 
-def in_scope_clause(scope: frozenset[uuid.UUID]) -> Any:
-    """Registered at one of these facilities, or booked there at least once."""
-    return or_(
+def _communes_of(provinces: frozenset[str]) -> Any:
+    return select(Commune.code).where(Commune.province_code.in_(sorted(provinces)))
+
+
+def in_scope_clause(scope: frozenset[uuid.UUID], provinces: frozenset[str] = frozenset()) -> Any:
+    """Registered at one of these facilities, or booked there at least once; or living in one
+    of these provinces (a province-scoped account, decision 0054)."""
+    clauses = [
         Beneficiary.registered_facility_id.in_(scope),
         exists().where(Checkup.beneficiary_id == Beneficiary.id, Checkup.facility_id.in_(scope)),
-    )
+    ]
+    if provinces:
+        clauses.append(Beneficiary.commune_code.in_(_communes_of(provinces)))
+    return or_(*clauses)
 
 
 async def visible(
-    session: AsyncSession, beneficiary: Beneficiary, scope: frozenset[uuid.UUID]
+    session: AsyncSession,
+    beneficiary: Beneficiary,
+    scope: frozenset[uuid.UUID],
+    provinces: frozenset[str] = frozenset(),
 ) -> bool:
     if beneficiary.registered_facility_id in scope:
         return True
-    stmt = select(
-        exists().where(Checkup.beneficiary_id == beneficiary.id, Checkup.facility_id.in_(scope))
+    seen: ColumnElement[bool] = exists().where(
+        Checkup.beneficiary_id == beneficiary.id, Checkup.facility_id.in_(scope)
     )
-    return bool(await session.scalar(stmt))
+    if provinces and beneficiary.commune_code is not None:
+        seen = or_(seen, literal(beneficiary.commune_code).in_(_communes_of(provinces)))
+    return bool(await session.scalar(select(seen)))
 
 
 def name_words(q: str | None) -> list[str]:
@@ -139,7 +156,7 @@ def _filtered(filters: BeneficiaryFilters, *, name: bool = True) -> Select[Benef
         stmt = stmt.where(Beneficiary.birth_date == filters.birth_date)
     if filters.facility_scope is not None and not (filters.q and is_identifier(filters.q)):
         # An exact identifier (the card in the person's hand) finds anyone in the province.
-        stmt = stmt.where(in_scope_clause(filters.facility_scope))
+        stmt = stmt.where(in_scope_clause(filters.facility_scope, filters.province_scope))
     if filters.category is not None:
         stmt = stmt.where(
             exists().where(

@@ -118,6 +118,7 @@ async def list_beneficiaries(
         birth_year_from=birth_year_from,
         birth_year_to=birth_year_to,
         facility_scope=principal.scope,
+        province_scope=principal.province_codes,
     )
     rows, next_cursor = await repository.list_beneficiaries(
         session, filters, sort=sort, cursor=cursor, limit=limit

@@ -51,8 +51,10 @@ async def get(session: AsyncSession, beneficiary_id: uuid.UUID, actor: Actor) ->
     beneficiary = await repository.get(session, beneficiary_id)
     principal = actor.require()
     if beneficiary is None or not (
-        principal.province_wide
-        or await repository.visible(session, beneficiary, principal.facility_ids)
+        principal.scope is None
+        or await repository.visible(
+            session, beneficiary, principal.facility_ids, principal.province_codes
+        )
     ):
         raise NotFound(
             Message("Beneficiary {beneficiary_id} was not found.", beneficiary_id=beneficiary_id)
@@ -77,7 +79,7 @@ async def read(session: AsyncSession, beneficiary_id: uuid.UUID, actor: Actor) -
 def _registered_facility(actor: Actor, wanted: uuid.UUID | None) -> uuid.UUID | None:
     """Staff of some facilities register people at one of them (their only one by default)."""
     principal = actor.require()
-    if principal.province_wide:
+    if principal.scope is None:
         return wanted
     if wanted is None:
         if len(principal.facility_ids) == 1:

@@ -137,6 +137,12 @@ def create_user(
         list[str] | None, typer.Option(help="Facility code of the user's scope; repeatable.")
     ] = None,
     province_wide: Annotated[bool, typer.Option(help="Acts on every facility.")] = False,
+    province: Annotated[
+        list[str] | None, typer.Option(help="2-digit code of a province of the scope; repeatable.")
+    ] = None,
+    nation_wide: Annotated[
+        bool, typer.Option(help="Reads the reports of every province; writes nothing.")
+    ] = False,
     password: Annotated[
         str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
     ] = "",
@@ -165,6 +171,8 @@ def create_user(
             roles=role,
             province_wide=province_wide,
             facility_ids=facility_ids,
+            province_codes=province or [],
+            nation_wide=nation_wide,
         )
         account = await identity.create_user(session, system_actor("create-user"), data)
         return str(account.id)

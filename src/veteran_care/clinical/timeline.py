@@ -59,8 +59,8 @@ async def timeline(session: AsyncSession, actor: Actor, beneficiary_id: uuid.UUI
     await beneficiaries.get(session, beneficiary_id, actor)
     principal = actor.require()
     stmt = select(Checkup).where(Checkup.beneficiary_id == beneficiary_id)
-    if not principal.province_wide:
-        stmt = stmt.where(Checkup.facility_id.in_(principal.facility_ids))
+    if principal.scope is not None:
+        stmt = stmt.where(Checkup.facility_id.in_(principal.scope))
     checkups = list((await session.scalars(stmt.order_by(Checkup.date.desc(), Checkup.id))).all())
     ids = [c.id for c in checkups]
     results = (

@@ -27,6 +27,8 @@ USER_READ: dict[str, Any] = {
     "roles": ["scheduler"],
     "province_wide": False,
     "facility_ids": [FACILITY_ID],
+    "province_codes": [],
+    "nation_wide": False,
     "active": True,
     "version": 1,
     "created_at": CREATED_AT,

@@ -90,33 +90,31 @@ PASSWORD_CHANGE_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _account_fields(account: Account) -> dict[str, Any]:
+    """What users and clients show alike: roles, scope, state and version."""
+    return {
+        "id": account.id,
+        "roles": [Role(r) for r in account.roles],
+        "province_wide": account.province_wide,
+        "facility_ids": [f.facility_id for f in account.facilities],
+        "province_codes": list(account.province_codes or []),
+        "nation_wide": account.nation_wide,
+        "active": account.active,
+        "version": account.version,
+        "created_at": account.created_at,
+        "updated_at": account.updated_at,
+    }
+
+
 def user_read(account: Account) -> UserRead:
     return UserRead(
-        id=account.id,
-        username=account.login,
-        full_name=account.display_name,
-        roles=[Role(r) for r in account.roles],
-        province_wide=account.province_wide,
-        facility_ids=[f.facility_id for f in account.facilities],
-        active=account.active,
-        version=account.version,
-        created_at=account.created_at,
-        updated_at=account.updated_at,
+        username=account.login, full_name=account.display_name, **_account_fields(account)
     )
 
 
 def client_read(account: Account) -> ClientRead:
     return ClientRead(
-        id=account.id,
-        client_id=account.login,
-        name=account.display_name,
-        roles=[Role(r) for r in account.roles],
-        province_wide=account.province_wide,
-        facility_ids=[f.facility_id for f in account.facilities],
-        active=account.active,
-        version=account.version,
-        created_at=account.created_at,
-        updated_at=account.updated_at,
+        client_id=account.login, name=account.display_name, **_account_fields(account)
     )
 
 
@@ -260,6 +258,8 @@ async def me(actor: Self) -> Me:
         roles=sorted(principal.roles),
         province_wide=principal.province_wide,
         facility_ids=sorted(principal.facility_ids),
+        province_codes=sorted(principal.province_codes),
+        nation_wide=principal.nation_wide,
     )
 
 

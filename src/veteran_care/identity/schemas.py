@@ -38,6 +38,10 @@ Roles = Annotated[
     list[Role], Field(min_length=1, max_length=len(Role), json_schema_extra=UNIQUE_ITEMS)
 ]
 FacilityIds = Annotated[list[uuid.UUID], Field(max_length=50, json_schema_extra=UNIQUE_ITEMS)]
+ProvinceCode = Annotated[str, Field(pattern=r"^[0-9]{2}$", min_length=2, max_length=2)]
+ProvinceCodes = Annotated[
+    list[ProvinceCode], Field(max_length=34, json_schema_extra=UNIQUE_ITEMS, examples=[["12"]])
+]
 
 
 def _unique(values: list[Any] | None, name: str) -> None:
@@ -45,11 +49,37 @@ def _unique(values: list[Any] | None, name: str) -> None:
         raise InvalidValue("{name} must not repeat", name=name)
 
 
-# An account's scope, as JSON Schema states it: facility_ids (at least one) unless province-wide.
-# `if`/`else` rather than `anyOf`: generated clients keep one model with every property.
+# An account's scope, as JSON Schema states it (decision 0054): facility_ids (at least one)
+# unless province-wide, nation-wide or naming provinces; a nation-wide account names nothing
+# else. `if`/`then`/`else` rather than `anyOf` at the top: generated clients keep one model
+# with every property.
+_TRUE = {"const": True}
 SCOPE_RULE: dict[str, Any] = {
-    "if": {"properties": {"province_wide": {"const": True}}, "required": ["province_wide"]},
-    "else": {"properties": {"facility_ids": {"minItems": 1}}, "required": ["facility_ids"]},
+    "allOf": [
+        {
+            "if": {
+                "anyOf": [
+                    {"properties": {"province_wide": _TRUE}, "required": ["province_wide"]},
+                    {"properties": {"nation_wide": _TRUE}, "required": ["nation_wide"]},
+                    {
+                        "properties": {"province_codes": {"minItems": 1}},
+                        "required": ["province_codes"],
+                    },
+                ]
+            },
+            "else": {"properties": {"facility_ids": {"minItems": 1}}, "required": ["facility_ids"]},
+        },
+        {
+            "if": {"properties": {"nation_wide": _TRUE}, "required": ["nation_wide"]},
+            "then": {
+                "properties": {
+                    "province_wide": {"const": False},
+                    "facility_ids": {"maxItems": 0},
+                    "province_codes": {"maxItems": 0},
+                }
+            },
+        },
+    ]
 }
 
 
@@ -59,23 +89,40 @@ class _ScopeIn(InputSchema):
     roles: Roles
     """What the account may do."""
     province_wide: Bool = False
-    """true: every facility of the province; else only facility_ids."""
+    """true: every facility of the province (of every province the deployment serves); else
+    only facility_ids and province_codes."""
     facility_ids: FacilityIds = Field(default_factory=list)
-    """The facilities the account works for: required (at least one) unless province_wide."""
+    """The facilities the account works for: required (at least one) unless province_wide,
+    nation_wide or province_codes."""
+    province_codes: ProvinceCodes = Field(default_factory=list)
+    """Provinces (2-digit codes, among those the deployment serves: 422 `province-not-served`
+    otherwise) whose facilities, people and reports the account works on: a department
+    officer."""
+    nation_wide: Bool = False
+    """true: reads the reports of every province served and writes nothing (a ministry
+    officer); names no facility or province and is not province_wide."""
 
     @model_validator(mode="after")
     def _scope(self) -> "_ScopeIn":
         _unique(self.roles, "roles")
         _unique(self.facility_ids, "facility_ids")
-        if not self.province_wide and not self.facility_ids:
-            raise InvalidValue("give facility_ids or set province_wide")
+        _unique(self.province_codes, "province_codes")
+        if self.nation_wide and (self.province_wide or self.facility_ids or self.province_codes):
+            raise InvalidValue(
+                "a nation_wide account has no province_wide, facility_ids or province_codes"
+            )
+        if not (self.province_wide or self.nation_wide or self.facility_ids or self.province_codes):
+            raise InvalidValue(
+                "give facility_ids or province_codes, or set province_wide or nation_wide"
+            )
         return self
 
 
 class UserCreate(_ScopeIn):
-    """A staff account: login, name, password, roles and facility scope. The account is
-    province-wide (`province_wide: true`) or names at least one facility in `facility_ids`
-    (each must exist: 422 `unknown-facility`)."""
+    """A staff account: login, name, password, roles and scope. The account is province-wide
+    (`province_wide: true`), nation-wide (`nation_wide: true`: reports only, nothing else named)
+    or names at least one facility in `facility_ids` (each must exist: 422 `unknown-facility`)
+    or province in `province_codes` (each served: 422 `province-not-served`)."""
 
     model_config = examples(ex.USER_CREATE, **SCOPE_RULE)
 
@@ -88,8 +135,10 @@ class UserCreate(_ScopeIn):
 
 class ClientCreate(_ScopeIn):
     """A machine client (the department's systems): it logs in with client credentials; the
-    secret is generated and shown once. The client is province-wide (`province_wide: true`) or
-    names at least one facility in `facility_ids` (each must exist: 422 `unknown-facility`)."""
+    secret is generated and shown once. The client is province-wide (`province_wide: true`),
+    nation-wide (`nation_wide: true`: reports only, nothing else named) or names at least one
+    facility in `facility_ids` (each must exist: 422 `unknown-facility`) or province in
+    `province_codes` (each served: 422 `province-not-served`)."""
 
     model_config = examples(ex.CLIENT_CREATE, **SCOPE_RULE)
 
@@ -101,8 +150,9 @@ class ClientCreate(_ScopeIn):
 
 class AccountUpdate(InputSchema):
     """Partial update of a user or client. Needs If-Match. The account after the update is
-    province-wide or has at least one facility (422 `scope-required` otherwise: leaving
-    `province_wide` needs `facility_ids`, unless the account has some already)."""
+    province-wide, nation-wide or has at least one facility or province (422 `scope-required`
+    otherwise: leaving `province_wide` needs `facility_ids` or `province_codes`, unless the
+    account has some already); a nation-wide one has none (422 `scope-required`)."""
 
     model_config = examples(ex.ACCOUNT_UPDATE)
 
@@ -114,11 +164,24 @@ class AccountUpdate(InputSchema):
     """true: every facility of the province."""
     facility_ids: FacilityIds | SkipJsonSchema[None] = None
     """Replaces the facility scope."""
+    province_codes: ProvinceCodes | SkipJsonSchema[None] = None
+    """Replaces the provinces."""
+    nation_wide: Bool | SkipJsonSchema[None] = None
+    """true: reports of every province served, nothing written."""
     active: Bool | SkipJsonSchema[None] = Field(
         None, description="false deactivates: every token of the account stops working at once."
     )
 
-    @field_validator("full_name", "name", "roles", "province_wide", "facility_ids", "active")
+    @field_validator(
+        "full_name",
+        "name",
+        "roles",
+        "province_wide",
+        "facility_ids",
+        "province_codes",
+        "nation_wide",
+        "active",
+    )
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         if value is None:
@@ -129,6 +192,7 @@ class AccountUpdate(InputSchema):
     def _unique_lists(self) -> "AccountUpdate":
         _unique(self.roles, "roles")
         _unique(self.facility_ids, "facility_ids")
+        _unique(self.province_codes, "province_codes")
         return self
 
 
@@ -187,6 +251,10 @@ class UserRead(OutputSchema):
     """true: every facility of the province."""
     facility_ids: list[uuid.UUID]
     """The facilities it works for when not province-wide."""
+    province_codes: list[str]
+    """The provinces it works for (their facilities, people and reports)."""
+    nation_wide: bool
+    """true: reads the reports of every province served, writes nothing."""
     active: bool
     """false: deactivated, cannot log in."""
     version: Version
@@ -209,6 +277,10 @@ class ClientRead(OutputSchema):
     """true: every facility of the province."""
     facility_ids: list[uuid.UUID]
     """The facilities it works for when not province-wide."""
+    province_codes: list[str]
+    """The provinces it works for (their facilities, people and reports)."""
+    nation_wide: bool
+    """true: reads the reports of every province served, writes nothing."""
     active: bool
     """false: deactivated, its tokens refused."""
     version: Version
@@ -250,3 +322,7 @@ class Me(OutputSchema):
     """true: every facility of the province."""
     facility_ids: list[uuid.UUID]
     """The facilities it works for when not province-wide."""
+    province_codes: list[str]
+    """The provinces it works for (their facilities, people and reports)."""
+    nation_wide: bool
+    """true: reads the reports of every province served, writes nothing."""

@@ -10,9 +10,8 @@ from veteran_care.audit import service as audit
 from veteran_care.auth.dependencies import Forbidden
 from veteran_care.auth.principal import Actor, Principal
 from veteran_care.config import Settings
-from veteran_care.errors import Conflict, DomainError, NotFound
-from veteran_care.facilities import service as facilities
-from veteran_care.identity import repository, tokens
+from veteran_care.errors import Conflict, NotFound
+from veteran_care.identity import repository, scope, tokens
 from veteran_care.identity.passwords import generate_secret, hash_secret
 from veteran_care.identity.schemas import (
     AccountUpdate,
@@ -25,7 +24,6 @@ from veteran_care.kit.etag import check_if_match
 from veteran_care.kit.i18n import Message
 from veteran_care.models import (
     Account,
-    AccountFacility,
     AccountKind,
     RefreshToken,
     Role,
@@ -50,6 +48,8 @@ def _principal(account: Account) -> Principal:
         roles=frozenset(Role(r) for r in account.roles),
         province_wide=account.province_wide,
         facility_ids=frozenset(f.facility_id for f in account.facilities),
+        province_codes=frozenset(account.province_codes or ()),
+        nation_wide=account.nation_wide,
     )
 
 
@@ -166,14 +166,6 @@ async def _ensure_login_free(session: AsyncSession, login: str, field_name: str)
         )
 
 
-async def _facility_links(
-    session: AsyncSession, facility_ids: list[uuid.UUID]
-) -> list[AccountFacility]:
-    for index, facility_id in enumerate(facility_ids):
-        await facilities.ensure_exists(session, facility_id, f"facility_ids.{index}")
-    return [AccountFacility(facility_id=f) for f in facility_ids]
-
-
 async def create_user(session: AsyncSession, actor: Actor | None, data: UserCreate) -> Account:
     if actor is not None:
         _require_province_admin(actor)
@@ -185,7 +177,9 @@ async def create_user(session: AsyncSession, actor: Actor | None, data: UserCrea
         secret_hash=hash_secret(data.password),
         roles=sorted(r.value for r in data.roles),
         province_wide=data.province_wide,
-        facilities=await _facility_links(session, data.facility_ids),
+        facilities=await scope.facility_links(session, data.facility_ids),
+        province_codes=scope.province_codes(data.province_codes),
+        nation_wide=data.nation_wide,
     )
     session.add(account)
     await session.flush()
@@ -196,7 +190,7 @@ async def create_user(session: AsyncSession, actor: Actor | None, data: UserCrea
             "create",
             resource_type="account",
             resource_id=account.id,
-            changed_fields=["username", "full_name", "roles", "province_wide", "facility_ids"],
+            changed_fields=["username", "full_name", "roles", *scope.SCOPE_FIELDS],
         )
     return account
 
@@ -214,7 +208,9 @@ async def create_client(
         secret_hash=hash_secret(secret),
         roles=sorted(r.value for r in data.roles),
         province_wide=data.province_wide,
-        facilities=await _facility_links(session, data.facility_ids),
+        facilities=await scope.facility_links(session, data.facility_ids),
+        province_codes=scope.province_codes(data.province_codes),
+        nation_wide=data.nation_wide,
     )
     session.add(account)
     await session.flush()
@@ -224,7 +220,7 @@ async def create_client(
         "create",
         resource_type="client",
         resource_id=account.id,
-        changed_fields=["client_id", "name", "roles", "province_wide", "facility_ids"],
+        changed_fields=["client_id", "name", "roles", *scope.SCOPE_FIELDS],
     )
     return account, secret
 
@@ -268,13 +264,14 @@ async def update_account(
     if "province_wide" in changes:
         account.province_wide = changes["province_wide"]
     if "facility_ids" in changes:
-        account.facilities = await _facility_links(session, data.facility_ids or [])
+        account.facilities = await scope.facility_links(session, data.facility_ids or [])
+    if "province_codes" in changes:
+        account.province_codes = scope.province_codes(data.province_codes or [])
+    if "nation_wide" in changes:
+        account.nation_wide = changes["nation_wide"]
     if "active" in changes:
         account.active = changes["active"]
-    if not account.province_wide and not account.facilities:
-        raise DomainError(
-            "An account needs facility_ids or province_wide.", status=422, code="scope-required"
-        )
+    scope.check_scope(account)
     account.updated_at = utcnow()
     await session.flush()
     await audit.record(

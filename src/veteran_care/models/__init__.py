@@ -59,7 +59,12 @@ from veteran_care.models.pharmacy import (
     StockLot,
 )
 from veteran_care.models.queue import QueueCounter, QueueTicket, TicketStatus
-from veteran_care.models.reference import BeneficiaryCategory, Commune, EthnicGroup
+from veteran_care.models.reference import (
+    BeneficiaryCategory,
+    Commune,
+    EthnicGroup,
+    OldCommune,
+)
 from veteran_care.models.scheduling import (
     ACTIVE,
     SEAT_HOLDING,
@@ -137,6 +142,7 @@ __all__ = [
     "MessageStatus",
     "MessageTemplate",
     "NationalIdType",
+    "OldCommune",
     "PartOfDay",
     "PastCheck",
     "PastCheckSource",

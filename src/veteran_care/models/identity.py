@@ -45,6 +45,11 @@ class Account(IdMixin, TimestampMixin, VersionedMixin, Base):
     secret_hash: Mapped[str] = mapped_column(String(255))
     roles: Mapped[list[str]] = mapped_column(JSON)
     province_wide: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Province scope (decision 0054): every facility and person of these provinces, as well
+    # as the facilities linked below.
+    province_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Nation-wide (decision 0054): reads the reports of every province served, writes nothing.
+    nation_wide: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Access tokens issued before this instant are refused (logout, password reset).
     tokens_valid_after: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

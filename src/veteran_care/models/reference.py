@@ -1,6 +1,6 @@
 """Reference data: communes, ethnic groups, beneficiary categories (loaded by migrations)."""
 
-from sqlalchemy import Boolean, CheckConstraint, SmallInteger, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from veteran_care.db.base import Base
@@ -16,6 +16,20 @@ class Commune(Base):
     division_type: Mapped[str] = mapped_column(String(20))
     province_code: Mapped[str] = mapped_column(String(2), index=True)
     province_name: Mapped[str] = mapped_column(String(100))
+
+
+class OldCommune(Base):
+    """A commune code of before 1 July 2025 and a 2025 commune it became part of (decision
+    0055): one row, or one per part when the old commune was split, one of them the default."""
+
+    __tablename__ = "old_communes"
+
+    old_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    new_code: Mapped[str] = mapped_column(ForeignKey("communes.code"), primary_key=True)
+    old_name: Mapped[str] = mapped_column(String(100))
+    old_district: Mapped[str] = mapped_column(String(100))
+    old_province_code: Mapped[str] = mapped_column(String(2))
+    is_default: Mapped[bool] = mapped_column(Boolean)
 
 
 class EthnicGroup(Base):

@@ -5,7 +5,7 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from veteran_care.models import BeneficiaryCategory, Commune, EthnicGroup
+from veteran_care.models import BeneficiaryCategory, Commune, EthnicGroup, OldCommune
 
 
 async def communes(
@@ -26,6 +26,25 @@ async def province_name(session: AsyncSession, code: str) -> str | None:
     """The name of a province, read off one of its communes."""
     stmt = select(Commune.province_name).where(Commune.province_code == code).limit(1)
     return await session.scalar(stmt)
+
+
+async def old_commune(session: AsyncSession, old_code: str) -> Sequence[tuple[OldCommune, Commune]]:
+    """The 2025 communes an old code became, the default first."""
+    stmt = (
+        select(OldCommune, Commune)
+        .join(Commune, Commune.code == OldCommune.new_code)
+        .where(OldCommune.old_code == old_code)
+        .order_by(OldCommune.is_default.desc(), OldCommune.new_code)
+    )
+    return [(old, new) for old, new in (await session.execute(stmt)).all()]
+
+
+async def old_communes(session: AsyncSession) -> Sequence[tuple[str, str]]:
+    """Every (old code, 2025 code) on record, each old code's default part first."""
+    stmt = select(OldCommune.old_code, OldCommune.new_code).order_by(
+        OldCommune.old_code, OldCommune.is_default.desc(), OldCommune.new_code
+    )
+    return [(old, new) for old, new in (await session.execute(stmt)).all()]
 
 
 async def provinces_known(session: AsyncSession, codes: Collection[str]) -> set[str]:

@@ -21,8 +21,10 @@ from veteran_care.reference.schemas import (
     CommuneRead,
     EthnicGroupList,
     EthnicGroupRead,
+    OldCommunePart,
+    OldCommuneRead,
 )
-from veteran_care.reference.service import served_provinces
+from veteran_care.reference.service import old_commune, served_provinces
 
 router = APIRouter(route_class=IdempotentRoute, tags=["reference"], responses=problem_responses())
 
@@ -46,6 +48,38 @@ async def list_communes(
     provinces = [province_code] if province_code else served_provinces()
     rows = await repository.communes(session, provinces)
     return CommuneList(items=[CommuneRead.model_validate(r) for r in rows])
+
+
+@router.get(
+    "/old-communes/{old_code}",
+    summary="Look up a commune code of before 2025",
+    description=(
+        "The 2025 commune(s) that a commune code of before 1 July 2025 became, for records "
+        "and files that still carry one (decision 0055). A commune split between several "
+        "names them all, one marked `is_default`. Known for the provinces whose old codes are "
+        "on record (Điện Biên and Lai Châu among them); 404 otherwise."
+    ),
+    responses=problem_responses(404),
+)
+async def get_old_commune(
+    old_code: Annotated[str, Path(pattern=r"^[0-9]{5}$", description="5-digit old code.")],
+    actor: Reader,
+    session: ReadSession,
+) -> OldCommuneRead:
+    found = await old_commune(session, old_code)
+    first = found[0][0]
+    return OldCommuneRead(
+        old_code=first.old_code,
+        old_name=first.old_name,
+        old_district=first.old_district,
+        old_province_code=first.old_province_code,
+        communes=[
+            OldCommunePart.model_validate(
+                CommuneRead.model_validate(new).model_dump() | {"is_default": old.is_default}
+            )
+            for old, new in found
+        ],
+    )
 
 
 @router.get("/ethnic-groups", summary="List ethnic groups (national 2-digit codes)")

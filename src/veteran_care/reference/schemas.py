@@ -30,6 +30,48 @@ class CommuneRead(OutputSchema):
     """Province name."""
 
 
+class OldCommunePart(CommuneRead):
+    """A 2025 commune that an old commune became (part of)."""
+
+    is_default: bool
+    """true: where a record with the old code is placed when nothing else tells (the only
+    part, or the default one of an old commune that was split)."""
+
+
+class OldCommuneRead(OutputSchema):
+    """A commune code of before 1 July 2025 and the 2025 communes it became."""
+
+    model_config = examples(
+        {
+            "old_code": "03124",
+            "old_name": "Phường Noong Bua",
+            "old_district": "Thành phố Điện Biên Phủ",
+            "old_province_code": "11",
+            "communes": [
+                {
+                    "code": "03334",
+                    "name": "Phường Mường Thanh",
+                    "division_type": "phường",
+                    "province_code": "11",
+                    "province_name": "Điện Biên",
+                    "is_default": True,
+                }
+            ],
+        }
+    )
+
+    old_code: str
+    """The 5-digit code of before 1 July 2025."""
+    old_name: str
+    """The old commune's name."""
+    old_district: str
+    """The district it was in (districts were abolished in 2025)."""
+    old_province_code: str
+    """The 2-digit code of its province before 2025."""
+    communes: list[OldCommunePart]
+    """The 2025 communes it became: one, or several when it was split (one the default)."""
+
+
 class EthnicGroupRead(OutputSchema):
     """An ethnic group of the national list."""
 

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.config import get_settings
-from veteran_care.errors import Unprocessable
+from veteran_care.errors import NotFound, Unprocessable
 from veteran_care.kit.i18n import Message
-from veteran_care.models import BeneficiaryCategory
+from veteran_care.models import BeneficiaryCategory, Commune, OldCommune
 from veteran_care.reference import repository
 
 
@@ -47,6 +47,16 @@ async def ensure_commune(session: AsyncSession, code: str | None, field: str) ->
             ),
             field=field,
         )
+
+
+async def old_commune(session: AsyncSession, old_code: str) -> Sequence[tuple[OldCommune, Commune]]:
+    """What a pre-2025 commune code became (decision 0055); 404 when none is on record."""
+    found = await repository.old_commune(session, old_code)
+    if not found:
+        raise NotFound(
+            Message("There is no commune code {code} of before 2025 on record.", code=old_code)
+        )
+    return found
 
 
 async def check_served_provinces(session: AsyncSession, provinces: Sequence[str]) -> None:

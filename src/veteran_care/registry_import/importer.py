@@ -52,6 +52,11 @@ class ImportSummary(BaseModel):
     rejected: int = Field(description="Rows not written; `errors` says why.")
     errors: list[RowError] = Field(description=f"The first {MAX_ERRORS} errors, in file order.")
     errors_omitted: int = Field(description="Errors beyond those listed.")
+    warnings: list[RowError] = Field(
+        default_factory=list,
+        description=f"The first {MAX_ERRORS} rows written with a change, in file order: a "
+        "commune code of before 2025 recorded as the 2025 commune it became.",
+    )
     ignored_columns: list[str] = Field(description="Header cells that name no known column.")
     unplaced: int = Field(
         0,
@@ -73,6 +78,7 @@ class _Tally:
     errors: list[RowError] = field(default_factory=list)
     omitted: int = 0
     unplaced: int = 0
+    warnings: list[RowError] = field(default_factory=list)
 
     def reject(self, errors: Sequence[RowError]) -> None:
         self.rejected += 1
@@ -103,6 +109,7 @@ class _Tally:
             rejected=self.rejected,
             errors=self.errors,
             errors_omitted=self.omitted,
+            warnings=self.warnings,
             ignored_columns=table.ignored,
             unplaced=self.unplaced,
         )
@@ -142,6 +149,8 @@ async def _import_batch(
     for error in plan.errors:
         rejected[error.line] = [error]
     tally.count(len(chunk), plan, rejected)
+    written = [w for row in valid if row.line not in rejected for w in row.warnings]
+    tally.warnings += written[: max(MAX_ERRORS - len(tally.warnings), 0)]
 
 
 async def import_beneficiaries(

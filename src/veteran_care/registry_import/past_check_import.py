@@ -109,8 +109,9 @@ async def _people(
 ) -> dict[tuple[str, str], Any]:
     """The people the rows name, by (column, identifier), with whether the caller sees them."""
     postgresql = session.get_bind().dialect.name == "postgresql"
-    scope = actor.require().scope
-    visible = literal(True) if scope is None else in_scope_clause(scope)
+    principal = actor.require()
+    scope = principal.scope
+    visible = literal(True) if scope is None else in_scope_clause(scope, principal.province_codes)
     bhxh = [r.keys["bhxh_number"] for r in rows if "bhxh_number" in r.keys]
     ids = [r.keys["national_id"] for r in rows if "national_id" in r.keys]
     stmt = select(

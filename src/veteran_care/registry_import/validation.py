@@ -45,6 +45,7 @@ class Reference:
     categories: dict[str, BeneficiaryCategory]  # by code
     category_names: dict[str, str]  # folded code, Vietnamese or English name -> code
     facilities: dict[str, uuid.UUID]  # code -> id
+    old_communes: dict[str, list[str]]  # pre-2025 code -> 2025 codes, the default first
 
 
 async def load_reference(session: AsyncSession) -> Reference:
@@ -52,6 +53,9 @@ async def load_reference(session: AsyncSession) -> Reference:
     groups = await reference.ethnic_groups(session)
     categories = await reference.categories(session)
     facilities = (await session.execute(select(Facility.code, Facility.id))).all()
+    old_communes: dict[str, list[str]] = {}
+    for old, new in await reference.old_communes(session):
+        old_communes.setdefault(old, []).append(new)
     return Reference(
         communes={c.code: c.province_name for c in communes if c.province_code in served},
         elsewhere={c.code: c.province_name for c in communes if c.province_code not in served},
@@ -62,6 +66,7 @@ async def load_reference(session: AsyncSession) -> Reference:
             fold(name): c.code for c in categories for name in (c.code, c.name_vi, c.name_en)
         },
         facilities={code.upper(): facility_id for code, facility_id in facilities},
+        old_communes=old_communes,
     )
 
 
@@ -216,6 +221,7 @@ class Row:
     data: BeneficiaryCreate
     past_check: PastCheckCreate | None = None  # the last check, when the row gives one
     card: CardCreate | None = None  # the health-insurance card, when the row gives one
+    warnings: tuple[RowError, ...] = ()  # what was changed to write it (an old commune code)
 
     def given(self) -> dict[str, Any]:
         fields = self.data.model_fields_set - {"categories"}
@@ -268,6 +274,7 @@ class Validator:
             data = BeneficiaryCreate.model_validate(values)
         except ValidationError as exc:
             return errors + _schema_errors(line, errors, exc)
+        data, warnings = self._old_commune(line, data)
         errors += self._rules(line, data)
         born = data.birth_date
         checked = history.past_check(last_check, born, born.year if born else data.birth_year or 0)
@@ -283,7 +290,24 @@ class Validator:
         for key in (("bhxh_number", data.bhxh_number), ("national_id", data.national_id)):
             if key[1] is not None:
                 self.seen[(key[0], key[1])] = line
-        return Row(line, data, checked, checked_card)
+        return Row(line, data, checked, checked_card, warnings)
+
+    def _old_commune(
+        self, line: int, data: BeneficiaryCreate
+    ) -> tuple[BeneficiaryCreate, tuple[RowError, ...]]:
+        """A commune code of before 2025 (none of 2025) read as the 2025 commune it became,
+        with a warning; a split commune's default part (decision 0055)."""
+        old = data.commune_code
+        if old is None or old in self.ref.communes or old in self.ref.elsewhere:
+            return data, ()
+        parts = self.ref.old_communes.get(old)
+        if not parts:
+            return data, ()
+        message = f"commune code {old} is of before 2025: recorded as {parts[0]}"
+        if len(parts) > 1:
+            message += f" (the old commune was split: also {', '.join(parts[1:])})"
+        warning = RowError(line=line, field="commune_code", message=message)
+        return data.model_copy(update={"commune_code": parts[0]}), (warning,)
 
     def _rules(self, line: int, data: BeneficiaryCreate) -> list[RowError]:
         errors: list[RowError] = []

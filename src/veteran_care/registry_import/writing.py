@@ -121,6 +121,7 @@ class Writer:
         self.unplaced_allowed = unplaced_allowed
         principal = actor.require()
         self.scope = principal.scope
+        self.provinces = principal.province_codes
         if default_facility is None and self.scope is not None and len(self.scope) == 1:
             default_facility = next(iter(self.scope))
         self.default_facility = default_facility
@@ -132,7 +133,9 @@ class Writer:
         """The stored beneficiaries the rows name (locked), and the categories they hold."""
         bhxh = [r.data.bhxh_number for r in rows if r.data.bhxh_number]
         ids = [r.data.national_id for r in rows if r.data.national_id]
-        visible = literal(True) if self.scope is None else in_scope_clause(self.scope)
+        visible = (
+            literal(True) if self.scope is None else in_scope_clause(self.scope, self.provinces)
+        )
         stmt = (
             select(Beneficiary.id, visible.label("visible"), *_STORED)
             .where(

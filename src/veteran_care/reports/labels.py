@@ -20,6 +20,7 @@ from veteran_care.reports.queries import NO_CATEGORY
 # A grouping: (header of its code column, header of its name column or None: the code is read
 # as it is).
 GROUPS: Mapping[str, tuple[str, str | None]] = {
+    "province": ("Province code", "Province"),
     "commune": ("Commune code", "Commune or ward"),
     "facility": ("Facility id", "Facility"),
     "category": ("Category code", "Category"),
@@ -39,6 +40,7 @@ FUNDING_SOURCES = {
     "unknown": "Not recorded",
 }
 CHART_TITLES = {
+    "province": "Attendance rate by province",
     "commune": "Attendance rate by commune or ward",
     "facility": "Attendance rate by facility",
     "category": "Attendance rate by category",
@@ -105,6 +107,8 @@ async def names(session: AsyncSession, group: str, language: str = "vi") -> Mapp
     """Code -> name for a grouping's values (empty when its values are read as they are)."""
     if group == "commune":
         return {c.code: c.name for c in await reference.communes(session, None)}
+    if group == "province":
+        return {c.province_code: c.province_name for c in await reference.communes(session, None)}
     if group == "category":
         found = {
             c.code: c.name_vi if language == "vi" else c.name_en

@@ -49,10 +49,12 @@ from veteran_care.models import (
     CheckupConclusion,
     CheckupOutcome,
     CheckupStatus,
+    Commune,
     Diagnosis,
     Dispense,
     DispenseStatus,
     ExaminationResult,
+    Facility,
     LedgerEntry,
     LedgerKind,
     Medicine,
@@ -61,7 +63,7 @@ from veteran_care.models import (
 )
 from veteran_care.scheduling.due import person_cutoffs
 
-GROUPS = ("commune", "facility", "category", "sex", "ethnicity", "age_band", "month")
+GROUPS = ("province", "commune", "facility", "category", "sex", "ethnicity", "age_band", "month")
 PERSON_GROUPS = frozenset({"commune", "sex", "ethnicity", "age_band"})  # beneficiaries' columns
 AGE_BANDS = (
     (0, 69, "<70"),
@@ -117,8 +119,19 @@ def _by_category(stmt: Select[Any], person: Any) -> Select[Any]:
     )
 
 
+# The province of the facility where a check was booked (decision 0054).
+_CHECK_FACILITY, _CHECK_COMMUNE = aliased(Facility), aliased(Commune)
+
+
+def _by_province(stmt: Select[Any], facility: Any) -> Select[Any]:
+    return stmt.outerjoin(_CHECK_FACILITY, _CHECK_FACILITY.id == facility).outerjoin(
+        _CHECK_COMMUNE, _CHECK_COMMUNE.code == _CHECK_FACILITY.commune_code
+    )
+
+
 def _dimension(name: str, reference_year: int) -> Any:
     return {
+        "province": _CHECK_COMMUNE.province_code,
         "commune": Beneficiary.commune_code,
         "facility": Checkup.facility_id,
         "category": _category(),
@@ -178,6 +191,8 @@ def attendance_statement(scope: Scope, group_by: Sequence[str], reference_year: 
         stmt = stmt.join(Beneficiary, Beneficiary.id == Checkup.beneficiary_id)
     if "category" in group_by:
         stmt = _by_category(stmt, Checkup.beneficiary_id)
+    if "province" in group_by:
+        stmt = _by_province(stmt, Checkup.facility_id)
     stmt = scoped(stmt, scope).where(Checkup.outcome.is_not(None))
     if dims:
         stmt = stmt.group_by(*dims).order_by(*dims)

@@ -37,7 +37,7 @@ FormatQuery = Annotated[
     Query(description="json, csv, xlsx, pdf (or svg for charts); else the Accept header."),
 ]
 AttendanceGroup = Literal[
-    "commune", "facility", "category", "sex", "ethnicity", "age_band", "month"
+    "province", "commune", "facility", "category", "sex", "ethnicity", "age_band", "month"
 ]
 
 
@@ -122,7 +122,8 @@ def _send(report: T | exports.Document, headers: dict[str, str]) -> T | Response
     response_model=ReportTable,
     summary="Attendance: booked, attended, no-show, cancelled by whom, rate; grouped",
     description=(
-        "For a date range and/or a campaign, grouped by any of commune, facility, category (a "
+        "For a date range and/or a campaign, grouped by any of province (of the facility: "
+        "a nation-wide account's figures per province), commune, facility, category (a "
         "person in two categories counts in both; a person of none under `no-category`), sex, "
         "ethnicity, age_band, month. A checkup rescheduled to a day within the report counts "
         "once, as what became of it on its new day; when several examinations of a checkup "
@@ -138,7 +139,7 @@ async def attendance_report(
     date_from: Day | None = None,
     date_to: Day | None = None,
     campaign_id: uuid.UUID | None = None,
-    group_by: Annotated[list[AttendanceGroup] | None, Query(max_length=7)] = None,
+    group_by: Annotated[list[AttendanceGroup] | None, Query(max_length=8)] = None,
     format: FormatQuery = None,
 ) -> Any:
     fmt = _format(request, format, ("json", "csv", "xlsx", "pdf", "svg"))
