@@ -23,9 +23,9 @@ from veteran_care.models import (
     SessionStatus,
 )
 from veteran_care.scheduling import calendar, repository, waitlist_offers
+from veteran_care.scheduling.closing_schemas import PersonToCall
 from veteran_care.scheduling.lifecycle import change_status, refresh_checkups
 from veteran_care.scheduling.schemas import (
-    PersonToCall,
     ServiceCreate,
     ServiceUpdate,
     SessionCreate,
