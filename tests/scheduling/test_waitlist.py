@@ -103,8 +103,12 @@ async def test_a_freed_place_is_held_for_the_first_in_line_who_books_it_in_one_c
     refused = await book(client, clinic, stranger, WHEN, [CODE])
     assert refused.json()["code"] == "session-full"  # not whoever happens to ask
 
-    accepted = await client.post(f"/api/v1/waitlist/{offered['id']}/accept")
+    key = {"Idempotency-Key": f"accept-{offered['id']}"}
+    accepted = await client.post(f"/api/v1/waitlist/{offered['id']}/accept", headers=key)
     assert accepted.status_code == 201, accepted.text
+    replayed = await client.post(f"/api/v1/waitlist/{offered['id']}/accept", headers=key)
+    assert replayed.headers.get("Idempotent-Replayed") == "true"
+    assert replayed.json()["id"] == accepted.json()["id"]
     checkup = accepted.json()
     assert (checkup["beneficiary_id"], checkup["date"]) == (first["id"], WHEN)
     assert checkup["appointments"][0]["specialty_code"] == CODE

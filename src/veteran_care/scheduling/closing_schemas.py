@@ -59,6 +59,7 @@ class DayClose(InputSchema):
     """Why: kept as the closed day's reason and with each cancelled appointment."""
     bookings: Bookings
     unmovable: Unmovable = Unmovable.cancel
+    """What happens to someone who cannot be moved (with `bookings: move`)."""
 
 
 class PersonMoved(Schema):
@@ -69,9 +70,13 @@ class PersonMoved(Schema):
     new_checkup_id: uuid.UUID
     """The checkup booked on the new day, linked to the old one."""
     new_date: date
+    """The day they were moved to."""
     beneficiary_id: uuid.UUID
+    """The person."""
     full_name: str
+    """The person's full name (Vietnamese, NFC)."""
     phone: str | None
+    """The person's phone, if known."""
 
 
 class PersonNotMoved(Schema):
@@ -79,9 +84,13 @@ class PersonNotMoved(Schema):
     booked for staff to call, as asked."""
 
     checkup_id: uuid.UUID
+    """The checkup on the closed day."""
     beneficiary_id: uuid.UUID
+    """The person."""
     full_name: str
+    """The person's full name (Vietnamese, NFC)."""
     phone: str | None
+    """The person's phone, if known."""
     reason: str
     """Why: `no-day-with-places`, `checked-in`, or the booking's refusal (`card-not-valid`,
     `already-booked`, ...)."""
@@ -90,8 +99,12 @@ class PersonNotMoved(Schema):
 
 
 class ClosedSession(Schema):
+    """A session of the closed day (or the cancelled session), and what became of it."""
+
     session_id: uuid.UUID
+    """The session."""
     specialty_code: str
+    """Its specialty."""
     part_of_day: PartOfDay
     status: SessionStatus
     """`cancelled`, or `closed` when someone was left booked in it."""
@@ -101,6 +114,7 @@ class Closure(Schema):
     """What closing did to each session and each person booked."""
 
     sessions: list[ClosedSession] = Field(default_factory=list)
+    """Each session closed, cancelled or (someone left booked in it) closed."""
     moved: list[PersonMoved] = Field(default_factory=list)
     """Everyone moved, with their new day."""
     not_moved: list[PersonNotMoved] = Field(default_factory=list)
@@ -140,4 +154,6 @@ class DayClosed(Closure):
     )
 
     date: date
+    """The day closed."""
     reason: str
+    """Why, as the closed day keeps it."""

@@ -196,7 +196,10 @@ class SessionCancel(InputSchema):
     reason: Line300
     """Shown to staff and kept with each cancelled appointment."""
     bookings: Bookings = Bookings.cancel
+    """`cancel` (the default): everyone booked is cancelled and told; `move`: each moved to
+    the next day with places (decision 0051)."""
     unmovable: Unmovable = Unmovable.cancel
+    """With `bookings: move`: cancel, or leave booked, someone who cannot be moved."""
 
 
 class SessionRead(OutputSchema):

@@ -100,7 +100,7 @@ async def get_waitlist_entry(
     responses=problem_responses(404, 409),
 )
 async def accept_waitlist_offer(
-    entry_id: uuid.UUID, actor: Writer, session: WriteSession, response: Response
+    entry_id: uuid.UUID, actor: IdempotentWriter, session: WriteSession, response: Response
 ) -> CheckupRead:
     checkup = await waitlist.accept(session, actor, entry_id)
     set_etag(response, checkup.version)

@@ -57,11 +57,17 @@ class WaitlistEntryRead(OutputSchema):
     model_config = examples(ENTRY, {**ENTRY, "status": "booked", "checkup_id": CHECKUP_ID})
 
     id: uuid.UUID
+    """The entry."""
     beneficiary_id: uuid.UUID
+    """The person waiting."""
     facility_id: uuid.UUID
+    """Where."""
     specialty_code: str
+    """The specialty waited for."""
     date_from: Day
+    """The first day that suits the person."""
     date_to: Day
+    """The last day that suits them."""
     status: WaitlistStatus
     """waiting, offered (a place is held until `hold_until`), booked, lapsed, withdrawn."""
     position: int | None = None
