@@ -225,6 +225,13 @@ class Settings(BaseSettings):
     reminder_late_days: int = Field(
         2, ge=1, le=90, description="Days before a checkup of the second reminder."
     )
+    waitlist_hold_minutes: int = Field(
+        120,
+        ge=1,
+        le=10080,
+        description="Minutes a place freed for the first person on a waitlist is held for "
+        "them; then it is offered to the next (decision 0050).",
+    )
     sms_provider: SmsProvider = Field(SmsProvider.none, description="none, generic or esms.")
     sms_without_diacritics: bool = Field(
         True,

@@ -47,10 +47,12 @@ from veteran_care.registry_import.router import router as beneficiaries_import_r
 from veteran_care.replica import serving as report_replica
 from veteran_care.replies.router import router as replies_router
 from veteran_care.reports.router import router as reports_router
+from veteran_care.scheduling import waitlist_offers
 from veteran_care.scheduling.calendar_router import router as calendar_router
 from veteran_care.scheduling.campaigns_router import router as campaigns_router
 from veteran_care.scheduling.checkups_router import router as checkups_router
 from veteran_care.scheduling.router import router as scheduling_router
+from veteran_care.scheduling.waitlist_router import router as waitlist_router
 from veteran_care.web.openapi import install_openapi
 from veteran_care.web.stack import VeteranCareAPI, edge_for
 
@@ -109,6 +111,7 @@ def api_routers() -> tuple[APIRouter, ...]:
         history_router,
         scheduling_router,
         calendar_router,
+        waitlist_router,
         checkups_router,
         campaigns_router,
         clinical_router,
@@ -120,6 +123,10 @@ def api_routers() -> tuple[APIRouter, ...]:
         messages_router,
         replies_router,
     )
+
+
+# How often each server moves lapsed waitlist holds on (every waitlist call does it too).
+WAITLIST_SWEEP_SECONDS = 30.0
 
 
 def use_engine(app: FastAPI, engine: AsyncEngine) -> None:
@@ -156,6 +163,9 @@ def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAP
                 checkpoints_on_schedule(app.state.sessionmaker, settings),
                 _dispatching(app, settings),
                 report_replica(app, settings),
+                in_background(
+                    waitlist_offers.keep_sweeping(app.state.sessionmaker, WAITLIST_SWEEP_SECONDS)
+                ),
             ):
                 yield
         finally:

@@ -162,6 +162,39 @@ async def _checkups(
     )
 
 
+async def _waitlist(api: httpx.AsyncClient, world: World, person: dict[str, Any]) -> None:
+    """The x-ray session of day 20 full (no place), the person waiting; a place added is held
+    for them, and booked from the offer."""
+    session_id = world.ids["session_id"]
+
+    async def capacity(places: int) -> None:
+        read = await api.get(f"/api/v1/sessions/{session_id}")
+        changed = await api.patch(
+            f"/api/v1/sessions/{session_id}",
+            json={"capacity": places},
+            headers={"If-Match": read.headers["ETag"]},
+        )
+        assert changed.status_code == 200, changed.text
+
+    await capacity(0)
+    entry = await world.create(
+        api,
+        "join_waitlist",
+        "/api/v1/waitlist",
+        {
+            "beneficiary_id": person["id"],
+            "facility_id": world.ids["facility_id"],
+            "specialty_code": "x-ray",
+            "date_from": day(20),
+        },
+    )
+    world.ids["entry_id"] = entry["id"]
+    await capacity(7)
+    accepted = await api.post(f"/api/v1/waitlist/{entry['id']}/accept")
+    assert accepted.status_code == 201, accepted.text
+    world.created["accept_waitlist_offer"] = accepted
+
+
 async def _pharmacy(api: httpx.AsyncClient, world: World, person: dict[str, Any]) -> None:
     facility_id = world.ids["facility_id"]
     medicine = await world.create(
@@ -257,6 +290,7 @@ async def world(api: httpx.AsyncClient) -> World:
     clinic = await _scheduling(api, world)
     person = await _person(api, world)
     await _checkups(api, world, clinic, person)
+    await _waitlist(api, world, person)
     await _pharmacy(api, world, person)
     await _accounts(api, world)
     world.created["create_beneficiary_category"] = await api.post(

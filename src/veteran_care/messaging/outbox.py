@@ -35,3 +35,24 @@ async def enqueue(
     ]
     if rows:
         await session.execute(insert(Message), rows)
+
+
+async def enqueue_offers(
+    session: AsyncSession, about: Iterable[tuple[uuid.UUID, uuid.UUID]]
+) -> None:
+    """A ``waitlist_offer`` for each (waitlist entry id, beneficiary id), due now."""
+    now = utcnow()
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "kind": MessageKind.waitlist_offer,
+            "waitlist_entry_id": entry_id,
+            "beneficiary_id": beneficiary_id,
+            "next_attempt_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for entry_id, beneficiary_id in about
+    ]
+    if rows:
+        await session.execute(insert(Message), rows)

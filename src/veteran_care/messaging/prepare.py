@@ -9,7 +9,7 @@ is cancelled instead.
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Row, insert, select
@@ -34,19 +34,24 @@ from veteran_care.models import (
     MessageStatus,
     MessageTemplate,
     Session,
+    WaitlistEntry,
+    WaitlistStatus,
 )
 
 
 @dataclass(frozen=True)
 class About:
-    """What a message about a checkup says: the person, the day, the place, the reason."""
+    """What a message about a checkup (or a place held from a waitlist) says: the person, the
+    day, the place, the reason; for an offer, until when the place is held."""
 
     full_name: str
     day: date
     part_of_day: Any
     facility_name: str
-    status: CheckupStatus
+    status: CheckupStatus | None
     reason: str | None
+    hold_until: datetime | None = None
+    offer_open: bool = False
 
 
 async def _about(session: AsyncSession, checkup_ids: set[uuid.UUID]) -> dict[uuid.UUID, About]:
@@ -74,6 +79,40 @@ async def _about(session: AsyncSession, checkup_ids: set[uuid.UUID]) -> dict[uui
     why = {r[0]: r[1] or r[2] for r in reasons}
     return {
         r.id: About(r.full_name, r.date, r.part_of_day, r.name, r.status, why.get(r.id))
+        for r in rows
+    }
+
+
+async def _about_offers(session: AsyncSession, entry_ids: set[uuid.UUID]) -> dict[uuid.UUID, About]:
+    """What an offer says: the place held (its session's day) and until when."""
+    if not entry_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            WaitlistEntry.id,
+            WaitlistEntry.status,
+            WaitlistEntry.hold_until,
+            Session.date,
+            Session.part_of_day,
+            Beneficiary.full_name,
+            Facility.name,
+        )
+        .join(Session, Session.id == WaitlistEntry.offered_session_id)
+        .join(Beneficiary, Beneficiary.id == WaitlistEntry.beneficiary_id)
+        .join(Facility, Facility.id == WaitlistEntry.facility_id)
+        .where(WaitlistEntry.id.in_(entry_ids))
+    )
+    return {
+        r.id: About(
+            r.full_name,
+            r.date,
+            r.part_of_day,
+            r.name,
+            None,
+            None,
+            r.hold_until,
+            offer_open=r.status == WaitlistStatus.offered,
+        )
         for r in rows
     }
 
@@ -124,21 +163,29 @@ async def prepare(
     )
     if not fresh:
         return decisions.ready
-    about = await _about(session, {r.checkup_id for r in fresh})
+    about = await _about(session, {r.checkup_id for r in fresh if r.checkup_id is not None})
+    about |= await _about_offers(
+        session, {r.waitlist_entry_id for r in fresh if r.waitlist_entry_id is not None}
+    )
     bodies = await templates(session)
     people = await message_recipients(session, {r.beneficiary_id for r in fresh})
     for row in fresh:
         text = _decide_one(
-            row, about[row.checkup_id], bodies, people[row.beneficiary_id], today, decisions
+            row, about[_subject(row)], bodies, people[row.beneficiary_id], today, decisions
         )
         if text is None:
             continue
         for index, recipient in enumerate(people[row.beneficiary_id]):
-            _address(row, index, recipient, settings, text, about[row.checkup_id], today, decisions)
+            _address(row, index, recipient, settings, text, about[_subject(row)], today, decisions)
     await queue.write_many(session, worker, decisions.changes)
     if decisions.copies:
         await session.execute(insert(Message), decisions.copies)
     return decisions.ready
+
+
+def _subject(row: Row[Any]) -> uuid.UUID:
+    subject: uuid.UUID = row.checkup_id or row.waitlist_entry_id
+    return subject
 
 
 def _decide_one(
@@ -153,6 +200,8 @@ def _decide_one(
     why = None
     if row.kind in REMINDERS and (about.status != CheckupStatus.planned or about.day <= today):
         why = "the checkup is no longer planned"
+    elif row.kind == MessageKind.waitlist_offer and not about.offer_open:
+        why = "the place is no longer held"
     elif not recipients:
         why = "nobody to tell (no contact, or no consent)"
     if why is not None:
@@ -171,7 +220,13 @@ def _decide_one(
 
 def _values(about: About, today: date) -> dict[str, str]:
     return texts.values_for(
-        about.full_name, about.day, about.part_of_day, about.facility_name, today, about.reason
+        about.full_name,
+        about.day,
+        about.part_of_day,
+        about.facility_name,
+        today,
+        about.reason,
+        about.hold_until,
     )
 
 
@@ -209,6 +264,7 @@ def _address(
             "kind": row.kind,
             "beneficiary_id": row.beneficiary_id,
             "checkup_id": row.checkup_id,
+            "waitlist_entry_id": row.waitlist_entry_id,
             "origin_id": row.id,
             "next_attempt_at": now,
             "created_at": now,

@@ -25,6 +25,7 @@ CLAIMED = (
     Message.kind,
     Message.beneficiary_id,
     Message.checkup_id,
+    Message.waitlist_entry_id,
     Message.channel,
     Message.recipient,
     Message.body,

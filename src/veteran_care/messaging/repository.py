@@ -16,6 +16,8 @@ from veteran_care.models import (
     MessageAttempt,
     MessageChannel,
     MessageStatus,
+    Session,
+    WaitlistEntry,
 )
 
 
@@ -75,10 +77,12 @@ async def printed(session: AsyncSession, commune_code: str, since: datetime) -> 
             Message.created_at,
             Message.kind,
             Message.recipient_name,
-            Checkup.date,
+            func.coalesce(Checkup.date, Session.date).label("date"),
             Message.body,
         )
-        .join(Checkup, Checkup.id == Message.checkup_id)
+        .outerjoin(Checkup, Checkup.id == Message.checkup_id)
+        .outerjoin(WaitlistEntry, WaitlistEntry.id == Message.waitlist_entry_id)
+        .outerjoin(Session, Session.id == WaitlistEntry.offered_session_id)
         .where(
             Message.channel == MessageChannel.printed,
             Message.recipient == commune_code,
@@ -107,7 +111,8 @@ async def checkup_with_place(
 async def last_sent_to(
     session: AsyncSession, addresses: Sequence[str]
 ) -> tuple[uuid.UUID, uuid.UUID] | None:
-    """(checkup, person) of the newest message sent to one of these numbers."""
+    """(checkup, person) of the newest message sent to one of these numbers; None when it is
+    about no checkup (a waitlist offer: a reply to it is only logged)."""
     found = (
         await session.execute(
             select(Message.checkup_id, Message.beneficiary_id)
@@ -120,4 +125,6 @@ async def last_sent_to(
             .limit(1)
         )
     ).first()
-    return None if found is None else (found[0], found[1])
+    if found is None or found[0] is None:
+        return None
+    return (found[0], found[1])

@@ -89,14 +89,16 @@ class AttemptRead(OutputSchema):
 
 
 class MessageRead(OutputSchema):
-    """A message about a person's checkup, as staff follow it."""
+    """A message about a person's checkup (or a place offered to them), as staff follow it."""
 
     id: uuid.UUID
     """Also the key the provider deduplicates on."""
     kind: MessageKind
     """Why it is sent."""
-    checkup_id: uuid.UUID
-    """The checkup it is about."""
+    checkup_id: uuid.UUID | None
+    """The checkup it is about (none for a waitlist offer)."""
+    waitlist_entry_id: uuid.UUID | None = None
+    """The waitlist entry whose held place it offers (a ``waitlist_offer``)."""
     status: MessageStatus
     """pending, sent, failed or cancelled."""
     channel: MessageChannel | None

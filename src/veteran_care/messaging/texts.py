@@ -12,10 +12,11 @@ import math
 import string
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import gsm0338  # type: ignore[import-untyped]  # noqa: F401  (registers "gsm03.38")
 
+from veteran_care.kit.clock import local_zone
 from veteran_care.models import MessageKind, PartOfDay
 
 PLACEHOLDERS: dict[str, str] = {
@@ -26,6 +27,7 @@ PLACEHOLDERS: dict[str, str] = {
     "co_so": "the facility's name",
     "so_ngay": "days from today to the checkup",
     "ly_do": "the reason given for a cancellation",
+    "han_giu": "until when a place offered from a waitlist is held (HH:MM dd/mm/yyyy)",
 }
 
 _BRING = "Xin mang theo thẻ BHYT và CCCD."
@@ -53,6 +55,10 @@ DEFAULTS: dict[MessageKind, str] = {
     MessageKind.rescheduled: (
         "Lịch khám của {ho_ten} đã đổi sang {buoi} {thu}, ngày {ngay}, tại {co_so}. " + _BRING
     ),
+    MessageKind.waitlist_offer: (
+        "Kính gửi {ho_ten}: đã có chỗ khám {buoi} {thu}, ngày {ngay}, tại {co_so}. Chỗ được "
+        "giữ cho ông/bà đến {han_giu}; xin liên hệ trạm y tế xã hoặc {co_so} để đặt lịch."
+    ),
 }
 
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
@@ -66,6 +72,7 @@ SAMPLE: dict[str, str] = {
     "co_so": "Trung tâm Y tế huyện Mường Chà",
     "so_ngay": "7",
     "ly_do": "bác sĩ đi tập huấn",
+    "han_giu": "17:30 07/12/2026",
 }
 
 
@@ -82,7 +89,9 @@ def values_for(
     facility_name: str,
     today: date,
     reason: str | None,
+    hold_until: datetime | None = None,
 ) -> dict[str, str]:
+    held = hold_until.astimezone(local_zone()) if hold_until else None
     return {
         "ho_ten": full_name,
         "ngay": day.strftime("%d/%m/%Y"),
@@ -91,6 +100,7 @@ def values_for(
         "co_so": facility_name,
         "so_ngay": str((day - today).days),
         "ly_do": reason or "lý do đột xuất",
+        "han_giu": held.strftime("%H:%M %d/%m/%Y") if held else "",
     }
 
 

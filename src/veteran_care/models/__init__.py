@@ -83,9 +83,11 @@ from veteran_care.models.scheduling import (
     SessionStatus,
     Specialty,
 )
+from veteran_care.models.waitlist import IN_LINE, WaitlistEntry, WaitlistStatus
 
 __all__ = [
     "ACTIVE",
+    "IN_LINE",
     "REMINDERS",
     "SEAT_HOLDING",
     "Account",
@@ -159,4 +161,6 @@ __all__ = [
     "Specialty",
     "StockLot",
     "TicketStatus",
+    "WaitlistEntry",
+    "WaitlistStatus",
 ]

@@ -4,7 +4,17 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, SmallInteger, String, Text, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from veteran_care.db.base import Base
@@ -18,7 +28,8 @@ from veteran_care.models.columns import (
 
 class MessageKind(StrEnum):
     """Why a message is sent: a booking confirmed, a reminder (the early one, 7 days before by
-    default, and the late one, 2 days), a cancellation, a cancelled session, a reschedule."""
+    default, and the late one, 2 days), a cancellation, a cancelled session, a reschedule, a
+    place offered from a waitlist."""
 
     confirmation = "confirmation"
     reminder_early = "reminder_early"
@@ -26,6 +37,7 @@ class MessageKind(StrEnum):
     cancellation = "cancellation"
     session_cancelled = "session_cancelled"
     rescheduled = "rescheduled"
+    waitlist_offer = "waitlist_offer"  # a place held for the first in a waitlist's line
 
 
 REMINDERS = (MessageKind.reminder_early, MessageKind.reminder_late)
@@ -61,7 +73,13 @@ class Message(TimestampMixin, Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     kind: Mapped[MessageKind] = mapped_column(enum_column(MessageKind, "message_kind"))
     beneficiary_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("beneficiaries.id"))
-    checkup_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checkups.id"), index=True)
+    # What it is about: a checkup, or (a waitlist offer) a place held for someone waiting.
+    checkup_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("checkups.id"), index=True, default=None
+    )
+    waitlist_entry_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("waitlist_entries.id"), index=True, default=None
+    )
     # Another recipient of the same message (a caregiver too): the message it was copied from.
     origin_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("messages.id"), default=None)
     status: Mapped[MessageStatus] = mapped_column(
@@ -86,6 +104,9 @@ class Message(TimestampMixin, Base):
     status_detail: Mapped[str | None] = mapped_column(String(500), default=None)
 
     __table_args__ = (
+        CheckConstraint(
+            "checkup_id IS NOT NULL OR waitlist_entry_id IS NOT NULL", name="about_something"
+        ),
         Index("ix_messages_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_messages_beneficiary_created_at", "beneficiary_id", "created_at"),
         # One reminder of each kind per checkup, whoever writes it and however often.

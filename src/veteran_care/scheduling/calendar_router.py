@@ -15,7 +15,8 @@ from veteran_care.facilities import service as facilities
 from veteran_care.kit.i18n import Message
 from veteran_care.kit.json_body import JsonBodyRoute
 from veteran_care.kit.schemas import Day
-from veteran_care.scheduling import calendar
+from veteran_care.scheduling import calendar, closing
+from veteran_care.scheduling.closing_schemas import DayClose, DayClosed
 from veteran_care.scheduling.schemas import ClosedDay, ClosedDayIn, ClosedDayList, check_range
 
 router = APIRouter(route_class=JsonBodyRoute, tags=["scheduling"])
@@ -67,3 +68,23 @@ async def reopen_day(
         raise calendar.NotClosed(
             Message("The facility is not closed on {day}.", day=f"{day:%d/%m/%Y}")
         )
+
+
+@router.post(
+    "/facilities/{facility_id:uuid}/day-closures",
+    summary="Close a booked day: everyone booked moved to the next day with places, or cancelled",
+    responses=problem_responses(404),
+)
+async def close_booked_day(
+    facility_id: uuid.UUID, data: DayClose, actor: Writer, session: WriteSession
+) -> DayClosed:
+    """One transaction: the day's sessions are cancelled; with `bookings: move` each checkup
+    booked on the day is moved to the next day on which all its specialties have places (the
+    same facility; public holidays and the facility's closed days skipped) and told by the
+    reschedule notice with the new day; with `bookings: cancel`, or when a person cannot be
+    moved (listed in `not_moved` with why), they are cancelled and told, or left booked with
+    `unmovable: leave` (their session is then closed, not cancelled). Then the day is closed
+    as `PUT .../closed-days/{day}` closes it (decision 0051)."""
+    return await closing.close_day(
+        session, actor, facility_id, data.date, data.reason, data.bookings, data.unmovable
+    )

@@ -23,7 +23,7 @@ from veteran_care.models import (
     CheckupOutcome,
     CheckupStatus,
 )
-from veteran_care.scheduling import repository
+from veteran_care.scheduling import repository, waitlist_offers
 
 S = AppointmentStatus
 TRANSITIONS: dict[AppointmentStatus, frozenset[AppointmentStatus]] = {
@@ -90,8 +90,8 @@ async def change_status(
             code="invalid-status-transition",
             appointment_id=str(appointment.id),
         )
-    if current in SEAT_HOLDING and to in FREES_SEAT:
-        await repository.release_seats(session, appointment.session_id)
+    if current in SEAT_HOLDING and to in FREES_SEAT:  # to the first on a waitlist, if any
+        await waitlist_offers.free_seat(session, appointment.session_id)
     appointment.status = to
     if to == S.cancelled:
         appointment.cancelled_by = cancelled_by or CancelledBy.facility

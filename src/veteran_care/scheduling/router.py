@@ -17,7 +17,8 @@ from veteran_care.kit.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, 
 from veteran_care.kit.schemas import Day
 from veteran_care.kit.validation import check_date_range
 from veteran_care.models import Session, SessionStatus
-from veteran_care.scheduling import booking, repository, sessions
+from veteran_care.scheduling import booking, closing, repository, sessions
+from veteran_care.scheduling.closing_schemas import Bookings
 from veteran_care.scheduling.schemas import (
     Availability,
     GenerateResult,
@@ -243,14 +244,32 @@ async def close_session(session_id: uuid.UUID, actor: Writer, session: WriteSess
 
 @router.post(
     "/sessions/{session_id:uuid}/cancel",
-    summary="Cancel a session: its appointments are cancelled by the facility; people to call",
+    summary="Cancel a session: its appointments cancelled by the facility, or moved",
+    description=(
+        "`bookings: cancel` (the default): everyone booked is cancelled by the facility and "
+        "told (`session_cancelled`). `bookings: move`: each checkup booked in it is moved to "
+        "the next day with places for all its specialties (public holidays and the "
+        "facility's closed days skipped) and told by the reschedule notice; who cannot be "
+        "moved is listed in `not_moved` and cancelled, or left booked with `unmovable: "
+        "leave` (the session is then closed, not cancelled). One transaction (decision 0051)."
+    ),
     responses=problem_responses(404, 409),
 )
 async def cancel_session(
     session_id: uuid.UUID, data: SessionCancel, actor: Writer, session: WriteSession
 ) -> SessionCancelled:
-    found, people = await sessions.cancel(session, actor, session_id, data.reason)
-    return SessionCancelled(session=session_read(found), people_to_call=people)
+    if data.bookings == Bookings.cancel:
+        found, people = await sessions.cancel(session, actor, session_id, data.reason)
+        return SessionCancelled(session=session_read(found), people_to_call=people)
+    closure = await closing.close_session(
+        session, actor, session_id, data.reason, data.bookings, data.unmovable
+    )
+    return SessionCancelled(
+        session=session_read(await sessions.get_session(session, actor, session_id)),
+        people_to_call=closure.cancelled,
+        moved=closure.moved,
+        not_moved=closure.not_moved,
+    )
 
 
 @router.get(

@@ -26,6 +26,13 @@ from veteran_care.kit.text import Line300
 from veteran_care.kit.validation import check_date_range
 from veteran_care.models import PartOfDay, SessionStatus
 from veteran_care.scheduling import examples as ex
+from veteran_care.scheduling.closing_schemas import (
+    Bookings,
+    PersonMoved,
+    PersonNotMoved,
+    PersonToCall,
+    Unmovable,
+)
 
 SpecialtyCode = Annotated[
     str,
@@ -188,6 +195,11 @@ class SessionCancel(InputSchema):
 
     reason: Line300
     """Shown to staff and kept with each cancelled appointment."""
+    bookings: Bookings = Bookings.cancel
+    """`cancel` (the default): everyone booked is cancelled and told; `move`: each moved to
+    the next day with places (decision 0051)."""
+    unmovable: Unmovable = Unmovable.cancel
+    """With `bookings: move`: cancel, or leave booked, someone who cannot be moved."""
 
 
 class SessionRead(OutputSchema):
@@ -269,28 +281,17 @@ class ClosedDayList(Schema):
     """The days."""
 
 
-class PersonToCall(Schema):
-    """Someone whose appointment a cancelled session cancelled: to be told."""
-
-    appointment_id: uuid.UUID
-    """The appointment that was cancelled."""
-    checkup_id: uuid.UUID
-    """The checkup it belonged to."""
-    beneficiary_id: uuid.UUID
-    """The person."""
-    full_name: str
-    """The person's full name (Vietnamese, NFC)."""
-    phone: str | None
-    """The person's phone (digits, optional leading +), if known."""
-
-
 class SessionCancelled(Schema):
-    """The cancelled session, and the people to call about it."""
+    """The cancelled session (closed when someone was left booked in it), and the people."""
 
     session: SessionRead
     """The session, now cancelled."""
     people_to_call: list[PersonToCall]
     """Everyone whose appointment it cancelled."""
+    moved: list[PersonMoved] = Field(default_factory=list)
+    """With `bookings: move`: everyone moved, with their new day."""
+    not_moved: list[PersonNotMoved] = Field(default_factory=list)
+    """With `bookings: move`: everyone who could not be moved."""
 
 
 class AvailableSession(Schema):

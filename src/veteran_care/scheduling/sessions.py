@@ -22,10 +22,10 @@ from veteran_care.models import (
     Session,
     SessionStatus,
 )
-from veteran_care.scheduling import calendar, repository
+from veteran_care.scheduling import calendar, repository, waitlist_offers
+from veteran_care.scheduling.closing_schemas import PersonToCall
 from veteran_care.scheduling.lifecycle import change_status, refresh_checkups
 from veteran_care.scheduling.schemas import (
-    PersonToCall,
     ServiceCreate,
     ServiceUpdate,
     SessionCreate,
@@ -266,6 +266,8 @@ async def set_capacity(
         resource_id=session_id,
         changed_fields=["capacity"],
     )
+    if capacity > current.capacity:  # the new places go to those waiting first
+        await waitlist_offers.offer_free_places(session, session_id)
     return await get_session(session, actor, session_id)
 
 
@@ -300,6 +302,8 @@ async def cancel(
     )
     people: list[PersonToCall] = []
     await repository.lock_sessions(session, [session_id])
+    # Cancelled first: the places its appointments free are offered to nobody waiting.
+    await repository.set_session_status(session, session_id, SessionStatus.cancelled, reason)
     for appointment in appointments:
         await change_status(
             session,
@@ -323,7 +327,6 @@ async def cancel(
     await refresh_checkups(session, {a.checkup_id for a in appointments})
     told = {a.checkup_id: a.beneficiary_id for a in appointments}
     await outbox.enqueue(session, MessageKind.session_cancelled, sorted(told.items()))
-    await repository.set_session_status(session, session_id, SessionStatus.cancelled, reason)
     await audit.record(
         session,
         actor,
