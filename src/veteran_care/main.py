@@ -50,6 +50,8 @@ from veteran_care.scheduling.calendar_router import router as calendar_router
 from veteran_care.scheduling.campaigns_router import router as campaigns_router
 from veteran_care.scheduling.checkups_router import router as checkups_router
 from veteran_care.scheduling.router import router as scheduling_router
+from veteran_care.scheduling.visits_router import router as visits_router
+from veteran_care.venues.router import router as venues_router
 from veteran_care.web.openapi import install_openapi
 from veteran_care.web.stack import VeteranCareAPI, edge_for
 
@@ -102,6 +104,8 @@ def api_routers() -> tuple[APIRouter, ...]:
         audit_router,
         reference_router,
         facilities_router,
+        venues_router,
+        visits_router,
         beneficiaries_import_router,
         beneficiaries_router,
         contacts_router,

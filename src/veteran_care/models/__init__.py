@@ -78,6 +78,7 @@ from veteran_care.models.scheduling import (
     SessionStatus,
     Specialty,
 )
+from veteran_care.models.venue import Venue, VenueKind
 
 __all__ = [
     "ACTIVE",
@@ -153,4 +154,6 @@ __all__ = [
     "Specialty",
     "StockLot",
     "TicketStatus",
+    "Venue",
+    "VenueKind",
 ]

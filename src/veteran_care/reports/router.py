@@ -33,7 +33,7 @@ FormatQuery = Annotated[
     Format | None, Query(description="json, csv, xlsx (or svg for charts); else the Accept header.")
 ]
 AttendanceGroup = Literal[
-    "commune", "facility", "category", "sex", "ethnicity", "age_band", "month"
+    "commune", "facility", "venue", "category", "sex", "ethnicity", "age_band", "month"
 ]
 
 
@@ -94,7 +94,8 @@ def _send(report: T | exports.Document) -> T | Response:
     response_model=ReportTable,
     summary="Attendance: booked, attended, no-show, cancelled by whom, rate; grouped",
     description=(
-        "For a date range and/or a campaign, grouped by any of commune, facility, category (a "
+        "For a date range and/or a campaign, grouped by any of commune, facility, venue (where "
+        "a visiting team held the checkup's sessions; null: at the facility), category (a "
         "person in two categories counts in both; a person of none under `no-category`), sex, "
         "ethnicity, age_band, month. A checkup rescheduled to a day within the report counts "
         "once, as what became of it on its new day; when several examinations of a checkup "
@@ -110,7 +111,7 @@ async def attendance_report(
     date_from: Day | None = None,
     date_to: Day | None = None,
     campaign_id: uuid.UUID | None = None,
-    group_by: Annotated[list[AttendanceGroup] | None, Query(max_length=7)] = None,
+    group_by: Annotated[list[AttendanceGroup] | None, Query(max_length=8)] = None,
     format: FormatQuery = None,
 ) -> Any:
     fmt = _format(request, format, ("json", "csv", "xlsx", "svg"))
