@@ -46,11 +46,13 @@ from veteran_care.reference.service import check_served_provinces
 from veteran_care.registry_import.router import router as beneficiaries_import_router
 from veteran_care.replies.router import router as replies_router
 from veteran_care.reports.router import router as reports_router
+from veteran_care.reports.village_list_router import router as village_list_router
 from veteran_care.scheduling.calendar_router import router as calendar_router
 from veteran_care.scheduling.campaigns_router import router as campaigns_router
 from veteran_care.scheduling.checkups_router import router as checkups_router
 from veteran_care.scheduling.router import router as scheduling_router
 from veteran_care.scheduling.visits_router import router as visits_router
+from veteran_care.scheduling.worklist_router import router as worklist_router
 from veteran_care.venues.router import router as venues_router
 from veteran_care.web.openapi import install_openapi
 from veteran_care.web.stack import VeteranCareAPI, edge_for
@@ -114,6 +116,8 @@ def api_routers() -> tuple[APIRouter, ...]:
         calendar_router,
         checkups_router,
         campaigns_router,
+        worklist_router,
+        village_list_router,
         clinical_router,
         pharmacy_router,
         reports_router,

@@ -6,7 +6,7 @@ from babel.messages.extract import extract_from_dir
 
 import veteran_care.reports
 from veteran_care.kit.i18n import LANGUAGES, catalog
-from veteran_care.reports import card_coverage, labels, people, yearly
+from veteran_care.reports import card_coverage, labels, people, village_list, yearly
 
 REPORTS = Path(veteran_care.reports.__file__).parent
 
@@ -33,6 +33,8 @@ def texts_in_use() -> set[str]:
         card_coverage.HEADERS,
         card_coverage.PEOPLE_HEADERS,
         people.PEOPLE_HEADERS,
+        village_list.OUTCOMES,
+        village_list.HEADERS,
     ):
         found |= set(table.values())
     found |= {name for pair in labels.GROUPS.values() for name in pair if name}

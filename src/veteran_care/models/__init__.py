@@ -47,6 +47,7 @@ from veteran_care.models.messaging import (
     MessageStatus,
     MessageTemplate,
 )
+from veteran_care.models.outreach import AttemptChannel, AttemptOutcome, ContactAttempt
 from veteran_care.models.pharmacy import (
     AdjustmentReason,
     Dispense,
@@ -91,6 +92,8 @@ __all__ = [
     "Appointment",
     "AppointmentStatus",
     "AppointmentStatusChange",
+    "AttemptChannel",
+    "AttemptOutcome",
     "AuditEvent",
     "Beneficiary",
     "BeneficiaryCategory",
@@ -108,6 +111,7 @@ __all__ = [
     "CheckupStatus",
     "Commune",
     "ConsentStatus",
+    "ContactAttempt",
     "ContactChannel",
     "ContactConsent",
     "ContactRelationship",
