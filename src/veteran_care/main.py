@@ -47,12 +47,16 @@ from veteran_care.registry_import.router import router as beneficiaries_import_r
 from veteran_care.replica import serving as report_replica
 from veteran_care.replies.router import router as replies_router
 from veteran_care.reports.router import router as reports_router
+from veteran_care.reports.village_list_router import router as village_list_router
 from veteran_care.scheduling import waitlist_offers
 from veteran_care.scheduling.calendar_router import router as calendar_router
 from veteran_care.scheduling.campaigns_router import router as campaigns_router
 from veteran_care.scheduling.checkups_router import router as checkups_router
 from veteran_care.scheduling.router import router as scheduling_router
+from veteran_care.scheduling.visits_router import router as visits_router
 from veteran_care.scheduling.waitlist_router import router as waitlist_router
+from veteran_care.scheduling.worklist_router import router as worklist_router
+from veteran_care.venues.router import router as venues_router
 from veteran_care.web.openapi import install_openapi
 from veteran_care.web.stack import VeteranCareAPI, edge_for
 
@@ -105,6 +109,8 @@ def api_routers() -> tuple[APIRouter, ...]:
         audit_router,
         reference_router,
         facilities_router,
+        venues_router,
+        visits_router,
         beneficiaries_import_router,
         beneficiaries_router,
         contacts_router,
@@ -114,6 +120,8 @@ def api_routers() -> tuple[APIRouter, ...]:
         waitlist_router,
         checkups_router,
         campaigns_router,
+        worklist_router,
+        village_list_router,
         clinical_router,
         pharmacy_router,
         reports_router,

@@ -123,6 +123,20 @@ async def _person(api: httpx.AsyncClient, world: World) -> dict[str, Any]:
         f"/api/v1/beneficiaries/{person['id']}/consents",
         {"status": "given", "decided_on": day(-1), "channel": "sms"},
     )
+    venue = await world.create(
+        api,
+        "create_venue",
+        "/api/v1/venues",
+        {"name": "Nhà văn hoá xã", "kind": "commune-hall", "commune_code": "03127"},
+    )
+    attempt = await world.create(
+        api,
+        "record_contact_attempt",
+        f"/api/v1/beneficiaries/{person['id']}/contact-attempts",
+        {"channel": "phone", "outcome": "no_answer"},
+    )
+    world.ids["venue_id"] = venue["id"]
+    world.ids["attempt_id"] = attempt["id"]
     world.ids["beneficiary_id"] = person["id"]
     world.ids["card_id"] = card["id"]
     world.ids["past_check_id"] = past_check["id"]

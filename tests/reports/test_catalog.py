@@ -6,7 +6,16 @@ from babel.messages.extract import extract_from_dir
 
 import veteran_care.reports
 from veteran_care.kit.i18n import LANGUAGES, catalog
-from veteran_care.reports import card_coverage, cards, labels, people, queries, service, yearly
+from veteran_care.reports import (
+    card_coverage,
+    cards,
+    labels,
+    people,
+    queries,
+    service,
+    village_list,
+    yearly,
+)
 
 REPORTS = Path(veteran_care.reports.__file__).parent
 
@@ -41,6 +50,8 @@ def texts_in_use() -> set[str]:
         service.HEALTH_FIGURES,
         yearly.FIGURES,
         cards.FIGURES,
+        village_list.OUTCOMES,
+        village_list.HEADERS,
     ):
         found |= set(table.values())
     found |= {name for pair in labels.GROUPS.values() for name in pair if name}

@@ -47,6 +47,7 @@ from veteran_care.models.messaging import (
     MessageStatus,
     MessageTemplate,
 )
+from veteran_care.models.outreach import AttemptChannel, AttemptOutcome, ContactAttempt
 from veteran_care.models.pharmacy import (
     AdjustmentReason,
     Dispense,
@@ -83,6 +84,7 @@ from veteran_care.models.scheduling import (
     SessionStatus,
     Specialty,
 )
+from veteran_care.models.venue import Venue, VenueKind
 from veteran_care.models.waitlist import IN_LINE, WaitlistEntry, WaitlistStatus
 
 __all__ = [
@@ -97,6 +99,8 @@ __all__ = [
     "Appointment",
     "AppointmentStatus",
     "AppointmentStatusChange",
+    "AttemptChannel",
+    "AttemptOutcome",
     "AuditEvent",
     "Beneficiary",
     "BeneficiaryCategory",
@@ -114,6 +118,7 @@ __all__ = [
     "CheckupStatus",
     "Commune",
     "ConsentStatus",
+    "ContactAttempt",
     "ContactChannel",
     "ContactConsent",
     "ContactRelationship",
@@ -161,6 +166,8 @@ __all__ = [
     "Specialty",
     "StockLot",
     "TicketStatus",
+    "Venue",
+    "VenueKind",
     "WaitlistEntry",
     "WaitlistStatus",
 ]

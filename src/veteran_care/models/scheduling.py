@@ -141,6 +141,11 @@ class Session(IdMixin, TimestampMixin, Base):
         enum_column(SessionStatus, "session_status"), default=SessionStatus.open
     )
     cancel_reason: Mapped[str | None] = mapped_column(String(300), default=None)
+    # Held at a venue (a commune hall, a school) by the facility's visiting team; null: at the
+    # facility (decision 0052).
+    venue_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("venues.id"), index=True, default=None
+    )
     # Bumped by every change, seat changes included (plain column: seat updates are Core
     # statements, not ORM flushes).
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -16,6 +16,7 @@ from veteran_care.kit.i18n import translate
 from veteran_care.models import Account, Facility, Medicine
 from veteran_care.reference import repository as reference
 from veteran_care.reports.queries import NO_CATEGORY
+from veteran_care.venues import repository as venues
 
 # A grouping: (header of its code column, header of its name column or None: the code is read
 # as it is).
@@ -23,6 +24,7 @@ GROUPS: Mapping[str, tuple[str, str | None]] = {
     "province": ("Province code", "Province"),
     "commune": ("Commune code", "Commune or ward"),
     "facility": ("Facility id", "Facility"),
+    "venue": ("Venue id", "Venue"),
     "category": ("Category code", "Category"),
     "sex": ("Sex code", "Sex"),
     "ethnicity": ("Ethnic group code", "Ethnic group"),
@@ -43,6 +45,7 @@ CHART_TITLES = {
     "province": "Attendance rate by province",
     "commune": "Attendance rate by commune or ward",
     "facility": "Attendance rate by facility",
+    "venue": "Attendance rate by venue",
     "category": "Attendance rate by category",
     "sex": "Attendance rate by sex",
     "ethnicity": "Attendance rate by ethnic group",
@@ -120,6 +123,8 @@ async def names(session: AsyncSession, group: str, language: str = "vi") -> Mapp
     if group == "facility":
         rows = (await session.execute(select(Facility.id, Facility.name))).all()
         return {str(facility_id): name for facility_id, name in rows}
+    if group == "venue":
+        return await venues.names(session)
     if group == "medicine":
         medicines = (await session.execute(select(Medicine.code, Medicine.name))).all()
         return {str(code): str(name) for code, name in medicines}
@@ -133,6 +138,8 @@ async def names(session: AsyncSession, group: str, language: str = "vi") -> Mapp
 def name_of(group: str, value: Any, known: Mapping[str, str], language: str = "vi") -> str:
     """The name of a grouping's value alone (its code in its own column)."""
     if value is None:
+        if group == "venue":
+            return text("At the facility", language)
         return text("(unknown)", language)
     if group == "month":
         return month(int(value))
@@ -147,7 +154,7 @@ def month(value: int) -> str:
 def label(group: str, value: Any, known: Mapping[str, str], language: str = "vi") -> str:
     """The name of a grouping's value, with its code beside it where the code means something."""
     name = name_of(group, value, known, language)
-    if value is None or group in ("sex", "facility", "month", "funding_source"):
+    if value is None or group in ("sex", "facility", "venue", "month", "funding_source"):
         return name
     if str(value) not in known:
         return name

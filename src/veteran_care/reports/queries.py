@@ -42,6 +42,7 @@ from sqlalchemy.sql import ColumnElement
 from veteran_care.db.session import plan_each_execution
 from veteran_care.kit.clock import end_of_day, local_time, start_of_day
 from veteran_care.models import (
+    Appointment,
     Beneficiary,
     BeneficiaryCategoryMembership,
     BeneficiaryStatus,
@@ -59,11 +60,23 @@ from veteran_care.models import (
     LedgerKind,
     Medicine,
     ResultStatus,
+    Session,
     StockLot,
+    Venue,
 )
 from veteran_care.scheduling.due import person_cutoffs
 
-GROUPS = ("province", "commune", "facility", "category", "sex", "ethnicity", "age_band", "month")
+GROUPS = (
+    "province",
+    "commune",
+    "facility",
+    "venue",
+    "category",
+    "sex",
+    "ethnicity",
+    "age_band",
+    "month",
+)
 PERSON_GROUPS = frozenset({"commune", "sex", "ethnicity", "age_band"})  # beneficiaries' columns
 AGE_BANDS = (
     (0, 69, "<70"),
@@ -134,12 +147,27 @@ def _dimension(name: str, reference_year: int) -> Any:
         "province": _CHECK_COMMUNE.province_code,
         "commune": Beneficiary.commune_code,
         "facility": Checkup.facility_id,
+        "venue": Venue.id,
         "category": _category(),
         "sex": Beneficiary.sex,
         "ethnicity": Beneficiary.ethnicity_code,
         "age_band": age_band(reference_year),
         "month": _month(Checkup.date),
     }[name]
+
+
+def _checkup_venue() -> Any:
+    """The venue a checkup's sessions were held at (its first examination's; null: at the
+    facility), for an outer join: grouped by, a subquery would be compared, not matched."""
+    return (
+        select(Session.venue_id)
+        .join(Appointment, Appointment.session_id == Session.id)
+        .where(Appointment.checkup_id == Checkup.id)
+        .order_by(Appointment.specialty_code)
+        .limit(1)
+        .correlate(Checkup)
+        .scalar_subquery()
+    )
 
 
 def _in_scope(checkup: Any, scope: Scope) -> list[ColumnElement[bool]]:
@@ -193,6 +221,8 @@ def attendance_statement(scope: Scope, group_by: Sequence[str], reference_year: 
         stmt = _by_category(stmt, Checkup.beneficiary_id)
     if "province" in group_by:
         stmt = _by_province(stmt, Checkup.facility_id)
+    if "venue" in group_by:
+        stmt = stmt.outerjoin(Venue, Venue.id == _checkup_venue())
     stmt = scoped(stmt, scope).where(Checkup.outcome.is_not(None))
     if dims:
         stmt = stmt.group_by(*dims).order_by(*dims)

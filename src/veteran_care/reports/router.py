@@ -37,7 +37,7 @@ FormatQuery = Annotated[
     Query(description="json, csv, xlsx, pdf (or svg for charts); else the Accept header."),
 ]
 AttendanceGroup = Literal[
-    "province", "commune", "facility", "category", "sex", "ethnicity", "age_band", "month"
+    "province", "commune", "facility", "venue", "category", "sex", "ethnicity", "age_band", "month"
 ]
 
 
@@ -123,7 +123,8 @@ def _send(report: T | exports.Document, headers: dict[str, str]) -> T | Response
     summary="Attendance: booked, attended, no-show, cancelled by whom, rate; grouped",
     description=(
         "For a date range and/or a campaign, grouped by any of province (of the facility: "
-        "a nation-wide account's figures per province), commune, facility, category (a "
+        "a nation-wide account's figures per province), commune, facility, venue (where "
+        "a visiting team held the checkup's sessions; null: at the facility), category (a "
         "person in two categories counts in both; a person of none under `no-category`), sex, "
         "ethnicity, age_band, month. A checkup rescheduled to a day within the report counts "
         "once, as what became of it on its new day; when several examinations of a checkup "

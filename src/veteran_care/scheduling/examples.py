@@ -41,6 +41,7 @@ SESSION_READ: dict[str, Any] = {
     "id": SESSION_ID,
     "service_id": SERVICE_ID,
     "facility_id": FACILITY_ID,
+    "venue_id": None,
     "specialty_code": "ultrasound",
     "date": "2027-07-27",
     "part_of_day": "morning",

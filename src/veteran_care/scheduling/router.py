@@ -51,6 +51,7 @@ def session_read(found: Session) -> SessionRead:
         id=found.id,
         service_id=found.service_id,
         facility_id=found.facility_id,
+        venue_id=found.venue_id,
         specialty_code=found.specialty_code,
         date=found.date,
         part_of_day=found.part_of_day,

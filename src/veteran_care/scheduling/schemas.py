@@ -212,7 +212,10 @@ class SessionRead(OutputSchema):
     service_id: uuid.UUID
     """The facility's service the session is of."""
     facility_id: uuid.UUID
-    """The facility where it is held."""
+    """The facility whose service (staff, scope, stock) it is."""
+    venue_id: uuid.UUID | None
+    """The venue (a commune hall, a school) its visiting team holds it at; null: at the
+    facility."""
     specialty_code: str
     """The service's specialty."""
     date: date

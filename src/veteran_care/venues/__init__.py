@@ -1,0 +1,1 @@
+"""Venues: the commune halls and schools drives are held at (decision 0052)."""
