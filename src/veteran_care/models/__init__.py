@@ -78,6 +78,13 @@ from veteran_care.models.scheduling import (
     SessionStatus,
     Specialty,
 )
+from veteran_care.models.webhook import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 __all__ = [
     "ACTIVE",
@@ -153,4 +160,9 @@ __all__ = [
     "Specialty",
     "StockLot",
     "TicketStatus",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookDeliveryStatus",
+    "WebhookEvent",
+    "WebhookSubscription",
 ]
