@@ -24,6 +24,7 @@ class Receiver:
         self.received: list[Received] = []
         self.answers: list[int] = []  # the next answers, in turn; 200 once they run out
         self.always: int | None = None  # this answer every time, when set
+        self.fail_every = 0  # when n > 0: every n-th request is answered 500
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -57,8 +58,11 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with receiver.lock:
+                    count = len(receiver.received) + 1
                     if receiver.always is not None:
                         status = receiver.always
+                    elif receiver.fail_every and count % receiver.fail_every == 0:
+                        status = 500
                     else:
                         status = receiver.answers.pop(0) if receiver.answers else 200
                     headers = {k.lower(): v for k, v in self.headers.items()}
