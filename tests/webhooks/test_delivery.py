@@ -2,18 +2,21 @@
 itself), tried again after a 500, in order per person, with ids only unless allowed more."""
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from tests.scheduling.conftest import book, day, person_with_card
 from tests.webhooks.conftest import SUBSCRIPTIONS, drain, subscribe
 from tests.webhooks.receiver import Receiver
+from veteran_care.kit.clock import utcnow
 from veteran_care.models import WebhookDelivery
+from veteran_care.webhooks import queue
 from veteran_care.webhooks.deliverer import Deliverer
 
 CANCEL = {"cancelled_by": "patient", "reason": "Ốm, hẹn lại sau"}
@@ -207,6 +210,33 @@ async def test_events_about_a_person_arrive_in_order(
         "beneficiary.updated",
     ]
     assert all(d["status"] == "delivered" for d in await deliveries(client, subscription))
+
+
+async def test_a_worker_that_died_leaves_the_delivery_to_another_with_the_same_id(
+    client: httpx.AsyncClient,
+    receiver: Receiver,
+    deliverer: Deliverer,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """A worker claimed the delivery and died before recording anything: after its lease the
+    delivery is posted again, with the same id, which the receiver deduplicates on."""
+    subscription = await subscribe(client, receiver.url, events=["beneficiary.updated"])
+    await _rename(client, await person_with_card(client), "Đỗ Văn Mười")
+    async with sessionmaker.begin() as session:
+        [taken] = await queue.claim(session, "dead-worker", utcnow(), timedelta(seconds=60), 10, 3)
+    assert await deliverer.round() == 0  # its lease still holds
+    async with sessionmaker.begin() as session:
+        await session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.seq == taken.seq)
+            .values(claimed_until=utcnow() - timedelta(seconds=1))
+        )
+    assert await deliverer.round() == 1
+    [received] = receiver.received
+    assert received.headers["webhook-id"] == str(taken.id)
+    [logged] = await deliveries(client, subscription)
+    assert (logged["status"], logged["attempts"]) == ("delivered", 2)
+    assert [t["number"] for t in logged["tries"]] == [2]  # the dead worker's try left no answer
 
 
 async def test_a_change_refused_writes_no_event(
