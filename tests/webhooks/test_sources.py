@@ -95,3 +95,22 @@ async def test_a_cancelled_session_cancels_the_checkups_it_empties(
     assert [e["data"]["checkup_id"] for e in _payloads(receiver, "checkup.cancelled")] == [
         emptied.json()["id"]
     ]
+
+
+async def test_a_checkup_whose_last_appointment_is_cancelled_is_cancelled(
+    client: httpx.AsyncClient,
+    clinic: dict[str, Any],
+    receiver: Receiver,
+    deliverer: Deliverer,
+) -> None:
+    await subscribe(client, receiver.url, events=["checkup.cancelled"])
+    person = await person_with_card(client)
+    booked = await book(client, clinic, person, day(4), specialties=["ultrasound", "ophthalmology"])
+    first, second = booked.json()["appointments"]
+    reason = {"cancelled_by": "patient", "reason": "Bận việc nhà"}
+    for appointment in (first, second):
+        path = f"/api/v1/appointments/{appointment['id']}/cancel"
+        assert (await client.post(path, json=reason)).status_code == 200
+        await drain(deliverer)
+        told = [e["data"]["checkup_id"] for e in _payloads(receiver, "checkup.cancelled")]
+        assert told == ([] if appointment is first else [booked.json()["id"]])

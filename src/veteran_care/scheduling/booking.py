@@ -344,8 +344,11 @@ async def transition(
 async def _refresh_checkup_of(session: AsyncSession, appointment: Appointment) -> None:
     checkup = await repository.get_checkup(session, appointment.checkup_id)
     assert checkup is not None
+    before = checkup.status
     refresh(checkup)
     await session.flush()
+    if checkup.status == CheckupStatus.cancelled != before:  # its last appointment went
+        await webhooks.emit(session, webhooks.checkups_cancelled([checkup]))
 
 
 async def mark_noshows(
