@@ -68,6 +68,9 @@ class Deliverer:
     async def round(self) -> int:
         """One round; answers how many deliveries it claimed (0: nothing was due)."""
         s = self.settings
+        async with self.sessionmaker() as session:
+            if not await queue.anything_due(session, utcnow()):
+                return 0
         async with self._writing() as session:
             now = utcnow()
             await queue.give_up_on_expired(session, now, s.webhooks_max_attempts)

@@ -28,6 +28,15 @@ D = WebhookDelivery
 PENDING = WebhookDeliveryStatus.pending
 
 
+async def anything_due(session: AsyncSession, now: datetime) -> bool:
+    """A read before the claim's write transaction: an idle worker takes no write lock (one
+    writer at a time on SQLite)."""
+    found = await session.scalar(
+        select(D.seq).where(D.status == PENDING, D.next_attempt_at <= now).limit(1)
+    )
+    return found is not None
+
+
 async def give_up_on_expired(session: AsyncSession, now: datetime, max_attempts: int) -> None:
     """Deliveries whose last allowed try was claimed and never answered (the worker died)."""
     await session.execute(
