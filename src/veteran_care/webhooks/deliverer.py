@@ -96,7 +96,7 @@ class Deliverer:
             headers = signing.headers(secret, str(row.id), utcnow(), row.body)
             try:
                 response = await self.client.post(url, content=row.body.encode(), headers=headers)
-            except httpx.HTTPError as exc:
+            except Exception as exc:  # refused, timed out, or a bad address: tried again
                 took = int((time.monotonic() - started) * 1000)
                 return Answer("retry", None, took, f"{type(exc).__name__}: {exc}"[:500])
             took = int((time.monotonic() - started) * 1000)
