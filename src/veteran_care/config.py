@@ -191,8 +191,8 @@ class Settings(BaseSettings):
 
     messages_worker_in_serve: bool = Field(
         True,
-        description="`serve` sends messages itself (a background task per server process); "
-        "turn off when `veteran-care worker` runs apart.",
+        description="`serve` sends messages and webhook deliveries itself (background tasks "
+        "per server process); turn off when `veteran-care worker` runs apart.",
     )
     messages_poll_seconds: float = Field(
         1.0, gt=0, le=300, description="Seconds a worker waits when nothing is due."
@@ -218,6 +218,23 @@ class Settings(BaseSettings):
         gt=0,
         le=86400,
         description="Wait before the second try; doubled at each further one (with jitter).",
+    )
+    webhooks_max_attempts: int = Field(
+        10,
+        ge=1,
+        le=50,
+        description="Tries before a webhook delivery fails for good (the next event for the "
+        "same person then goes).",
+    )
+    webhooks_retry_base_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=86400,
+        description="Wait before a webhook delivery's second try; doubled at each further one "
+        "(with jitter, at most a day).",
+    )
+    webhooks_timeout_seconds: float = Field(
+        10.0, gt=0, le=120, description="Seconds a webhook receiver has to answer."
     )
     reminder_early_days: int = Field(
         7, ge=1, le=90, description="Days before a checkup of the first reminder."

@@ -59,6 +59,9 @@ from veteran_care.scheduling.worklist_router import router as worklist_router
 from veteran_care.venues.router import router as venues_router
 from veteran_care.web.openapi import install_openapi
 from veteran_care.web.stack import VeteranCareAPI, edge_for
+from veteran_care.webhooks.deliverer import run_deliverer
+from veteran_care.webhooks.metrics import DeliveryGauges
+from veteran_care.webhooks.router import router as webhooks_router
 
 API_PREFIX = "/api/v1"
 
@@ -130,6 +133,7 @@ def api_routers() -> tuple[APIRouter, ...]:
         queue_router,
         messages_router,
         replies_router,
+        webhooks_router,
     )
 
 
@@ -147,11 +151,15 @@ def use_engine(app: FastAPI, engine: AsyncEngine) -> None:
 
 @asynccontextmanager
 async def _dispatching(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
-    """The message dispatcher beside the requests, unless a worker of its own runs."""
+    """The message dispatcher and the webhook deliverer beside the requests, unless a worker
+    of its own runs."""
     if not settings.messages_worker_in_serve:
         yield
         return
-    async with in_background(run_worker(app.state.sessionmaker, settings)):
+    async with (
+        in_background(run_worker(app.state.sessionmaker, settings)),
+        in_background(run_deliverer(app.state.sessionmaker, settings)),
+    ):
         yield
 
 
@@ -200,6 +208,8 @@ def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAP
         app.edge = edge_layers
     app.state.outbox_gauges = OutboxGauges()
     app.state.metrics_registry.register(app.state.outbox_gauges)
+    app.state.delivery_gauges = DeliveryGauges()
+    app.state.metrics_registry.register(app.state.delivery_gauges)
     app.include_router(health_router)
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX)

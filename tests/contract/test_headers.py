@@ -287,6 +287,13 @@ async def _accounts(api: httpx.AsyncClient, world: World) -> None:
     )
     world.ids["user_id"] = user["id"]
     world.ids["client_id"] = client["id"]
+    subscription = await world.create(
+        api,
+        "create_webhook_subscription",
+        "/api/v1/webhook-subscriptions",
+        {"url": "https://his.example.vn/hooks", "events": ["checkup.booked"]},
+    )
+    world.ids["subscription_id"] = subscription["id"]
 
 
 LETTERS = str.maketrans("0123456789", "ghijklmnop")

@@ -38,6 +38,7 @@ from veteran_care.models import (
     InsuranceCard,
 )
 from veteran_care.reference import service as reference
+from veteran_care.webhooks import events as webhooks
 
 
 class OutOfScope(DomainError):
@@ -279,6 +280,7 @@ async def update(
             # makes the UPDATE that bumps its version.
             beneficiary.updated_at = utcnow()
     await _refuse_taken(session, taken, changes, beneficiary_id)
+    await webhooks.emit(session, webhooks.beneficiary_updated(beneficiary, data.model_fields_set))
     await audit.record(
         session,
         actor,

@@ -1,4 +1,5 @@
-"""veteran-care worker: the message dispatcher as a process of its own."""
+"""veteran-care worker: the message dispatcher and the webhook deliverer as a process of its
+own."""
 
 import asyncio
 import signal
@@ -6,6 +7,7 @@ import signal
 from veteran_care.config import Settings
 from veteran_care.db.engine import create_engine, create_sessionmaker
 from veteran_care.messaging.dispatcher import run_worker
+from veteran_care.webhooks.deliverer import run_deliverer
 
 
 def run(settings: Settings) -> None:
@@ -18,7 +20,11 @@ def run(settings: Settings) -> None:
             loop.add_signal_handler(signum, stop.set)
         engine = create_engine(settings)
         try:
-            await run_worker(create_sessionmaker(engine), settings, stop)
+            sessionmaker = create_sessionmaker(engine)
+            await asyncio.gather(
+                run_worker(sessionmaker, settings, stop),
+                run_deliverer(sessionmaker, settings, stop),
+            )
         finally:
             await engine.dispose()
 

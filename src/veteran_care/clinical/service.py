@@ -38,6 +38,7 @@ from veteran_care.models import (
 )
 from veteran_care.scheduling import booking
 from veteran_care.scheduling.lifecycle import change_status, refresh
+from veteran_care.webhooks import events as webhooks
 
 ONE_DECIMAL = Decimal("0.1")
 
@@ -168,6 +169,7 @@ async def record(
                 "This examination has a result already: amend it instead.", code="result-exists"
             )
         raise raced or Conflict("This examination changed meanwhile; retry.", code="conflict")
+    await webhooks.emit(session, webhooks.result_recorded(result))
     await audit.record(
         session,
         actor,

@@ -91,7 +91,7 @@ class PrometheusResponse(Response):
     "/metrics",
     summary="Metrics in Prometheus text format",
     description="Request counts and durations by route template, process metrics, and the "
-    "messages of the outbox by status.",
+    "messages of the outbox and the webhook deliveries by status.",
     response_class=PrometheusResponse,
     responses={
         200: {
@@ -102,4 +102,5 @@ class PrometheusResponse(Response):
 )
 async def metrics(request: Request) -> PrometheusResponse:
     await request.app.state.outbox_gauges.refresh(request.app.state.sessionmaker)
+    await request.app.state.delivery_gauges.refresh(request.app.state.sessionmaker)
     return PrometheusResponse(generate_latest(request.app.state.metrics_registry))

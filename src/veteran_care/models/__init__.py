@@ -86,6 +86,13 @@ from veteran_care.models.scheduling import (
 )
 from veteran_care.models.venue import Venue, VenueKind
 from veteran_care.models.waitlist import IN_LINE, WaitlistEntry, WaitlistStatus
+from veteran_care.models.webhook import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 __all__ = [
     "ACTIVE",
@@ -170,4 +177,9 @@ __all__ = [
     "VenueKind",
     "WaitlistEntry",
     "WaitlistStatus",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookDeliveryStatus",
+    "WebhookEvent",
+    "WebhookSubscription",
 ]

@@ -35,6 +35,7 @@ from veteran_care.pharmacy.schemas import (
     ReceiptIn,
 )
 from veteran_care.scheduling import repository as scheduling
+from veteran_care.webhooks import events as webhooks
 
 RETRIES = 12
 
@@ -363,6 +364,7 @@ async def dispense(session: AsyncSession, actor: Actor, data: DispenseIn) -> Dis
         for lot, portion in portions
     )
     await session.flush()
+    await webhooks.emit(session, webhooks.dispense_recorded(record))
     await audit.record(
         session,
         actor,
@@ -382,11 +384,7 @@ async def get_dispense(session: AsyncSession, actor: Actor, dispense_id: uuid.UU
 
 
 async def set_status(
-    session: AsyncSession,
-    actor: Actor,
-    dispense_id: uuid.UUID,
-    status: DispenseStatus,
-    reason: str,
+    session: AsyncSession, actor: Actor, dispense_id: uuid.UUID, status: DispenseStatus, reason: str
 ) -> Dispense:
     """Cancel or mark entered in error: the quantity returns to its lots through the ledger."""
     record = await get_dispense(session, actor, dispense_id)

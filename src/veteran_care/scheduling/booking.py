@@ -30,6 +30,7 @@ from veteran_care.models import (
     AppointmentStatus,
     CancelledBy,
     Checkup,
+    CheckupStatus,
     MessageKind,
     PartOfDay,
 )
@@ -52,6 +53,7 @@ from veteran_care.scheduling.checkup_schemas import (
 from veteran_care.scheduling.lifecycle import change_status, refresh
 from veteran_care.scheduling.schemas import AvailableDay
 from veteran_care.scheduling.sessions import ensure_not_past, ensure_specialties
+from veteran_care.webhooks import events as webhooks
 
 
 async def availability(
@@ -115,7 +117,9 @@ async def book(
     await _record(session, actor, data, checkup_id)
     kind = MessageKind.confirmation if rescheduled_from is None else MessageKind.rescheduled
     await outbox.enqueue(session, kind, [(checkup_id, data.beneficiary_id)])
-    return CheckupRead.model_validate({**checkup, "appointments": appointments})
+    booked = CheckupRead.model_validate({**checkup, "appointments": appointments})
+    await webhooks.emit(session, webhooks.checkup_booked(booked))
+    return booked
 
 
 async def _settle(
@@ -248,6 +252,7 @@ async def cancel_checkup(
     refresh(checkup)
     await session.flush()
     await outbox.enqueue(session, MessageKind.cancellation, [(checkup.id, checkup.beneficiary_id)])
+    await webhooks.emit(session, webhooks.checkups_cancelled([checkup]))
     return checkup
 
 
@@ -272,6 +277,8 @@ async def reschedule(
         )
     refresh(old)
     await session.flush()
+    if old.status == CheckupStatus.cancelled:
+        await webhooks.emit(session, webhooks.checkups_cancelled([old]))
     data = CheckupCreate(
         beneficiary_id=old.beneficiary_id,
         facility_id=old.facility_id,
@@ -337,8 +344,11 @@ async def transition(
 async def _refresh_checkup_of(session: AsyncSession, appointment: Appointment) -> None:
     checkup = await repository.get_checkup(session, appointment.checkup_id)
     assert checkup is not None
+    before = checkup.status
     refresh(checkup)
     await session.flush()
+    if checkup.status == CheckupStatus.cancelled != before:  # its last appointment went
+        await webhooks.emit(session, webhooks.checkups_cancelled([checkup]))
 
 
 async def mark_noshows(

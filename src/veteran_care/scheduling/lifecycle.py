@@ -24,6 +24,7 @@ from veteran_care.models import (
     CheckupStatus,
 )
 from veteran_care.scheduling import repository, waitlist_offers
+from veteran_care.webhooks import events as webhooks
 
 S = AppointmentStatus
 TRANSITIONS: dict[AppointmentStatus, frozenset[AppointmentStatus]] = {
@@ -102,6 +103,7 @@ async def change_status(
         appointment.cancelled_by = None
     session.add(history_row(appointment.id, actor, current, to, reason))
     await session.flush()
+    await webhooks.emit(session, webhooks.appointment_status_changed(appointment, current))
     await audit.record(
         session,
         actor,
@@ -151,10 +153,15 @@ def checkup_outcome(appointments: Iterable[Appointment]) -> CheckupOutcome | Non
     return CheckupOutcome.cancelled_by_facility
 
 
-async def refresh_checkups(session: AsyncSession, checkup_ids: Iterable[uuid.UUID]) -> None:
-    for checkup in await repository.checkups_with_appointments(session, checkup_ids):
+async def refresh_checkups(
+    session: AsyncSession, checkup_ids: Iterable[uuid.UUID]
+) -> list[Checkup]:
+    """Refresh the checkups and answer them."""
+    checkups = list(await repository.checkups_with_appointments(session, checkup_ids))
+    for checkup in checkups:
         refresh(checkup)
     await session.flush()
+    return checkups
 
 
 def refresh(checkup: Checkup) -> None:

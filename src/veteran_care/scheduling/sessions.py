@@ -17,6 +17,7 @@ from veteran_care.messaging import outbox
 from veteran_care.models import (
     AppointmentStatus,
     CancelledBy,
+    CheckupStatus,
     FacilityService,
     MessageKind,
     Session,
@@ -32,6 +33,7 @@ from veteran_care.scheduling.schemas import (
     SessionGenerate,
     SkippedDay,
 )
+from veteran_care.webhooks import events as webhooks
 
 
 async def ensure_specialties(session: AsyncSession, codes: list[str], field: str) -> None:
@@ -324,7 +326,11 @@ async def cancel(
                 phone=person.phone,
             )
         )
-    await refresh_checkups(session, {a.checkup_id for a in appointments})
+    checkups = await refresh_checkups(session, {a.checkup_id for a in appointments})
+    await webhooks.emit(
+        session,
+        webhooks.checkups_cancelled(c for c in checkups if c.status == CheckupStatus.cancelled),
+    )
     told = {a.checkup_id: a.beneficiary_id for a in appointments}
     await outbox.enqueue(session, MessageKind.session_cancelled, sorted(told.items()))
     await audit.record(

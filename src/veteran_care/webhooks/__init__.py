@@ -1,0 +1,1 @@
+"""Events for other systems: webhook subscriptions, deliveries and their worker."""
