@@ -34,7 +34,7 @@ from veteran_care.kit import json_body
 from veteran_care.kit.background import in_background
 from veteran_care.kit.openapi import refine
 from veteran_care.messaging.dispatcher import run_worker
-from veteran_care.messaging.metrics import OutboxGauges
+from veteran_care.messaging.metrics import outbox_gauges
 from veteran_care.messaging.router import router as messages_router
 from veteran_care.migrate import head_revisions
 from veteran_care.pharmacy.router import router as pharmacy_router
@@ -60,7 +60,7 @@ from veteran_care.venues.router import router as venues_router
 from veteran_care.web.openapi import install_openapi
 from veteran_care.web.stack import VeteranCareAPI, edge_for
 from veteran_care.webhooks.deliverer import run_deliverer
-from veteran_care.webhooks.metrics import DeliveryGauges
+from veteran_care.webhooks.metrics import delivery_gauges
 from veteran_care.webhooks.router import router as webhooks_router
 
 API_PREFIX = "/api/v1"
@@ -206,9 +206,9 @@ def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAP
     edge_layers = edge_for(app, settings, install_docs(app) | install_display(app))
     if edge:
         app.edge = edge_layers
-    app.state.outbox_gauges = OutboxGauges()
+    app.state.outbox_gauges = outbox_gauges()
     app.state.metrics_registry.register(app.state.outbox_gauges)
-    app.state.delivery_gauges = DeliveryGauges()
+    app.state.delivery_gauges = delivery_gauges()
     app.state.metrics_registry.register(app.state.delivery_gauges)
     app.include_router(health_router)
     for router in api_routers():
