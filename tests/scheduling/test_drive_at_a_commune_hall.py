@@ -8,6 +8,7 @@ import httpx
 
 from tests.pharmacy.test_funding import RED_CROSS, _receive
 from tests.pharmacy.test_stock import dispense, in_days
+from tests.printouts.conftest import pdf_pages
 from tests.scheduling.conftest import day, person_with_card
 from tests.scheduling.test_worklist import attempt, worklist
 from tests.venues.test_venues import HALL, create_venue, plan_visit, team_facility
@@ -73,6 +74,10 @@ async def test_a_drive_at_a_commune_hall_from_worklist_to_report(
     assert called.status_code == 201, called.text
     checkup_id = called.json()["checkup_id"]
     assert "Lò Văn Ơn" not in await worklist(client, village="Bản Mển")
+    # the slip sends the veteran to the hall, not to the hospital
+    slip = " ".join(pdf_pages(await client.get(f"/api/v1/checkups/{checkup_id}/slip", headers=VI)))
+    assert f"{HALL['name']}, {HALL['address']}" in slip
+    assert facility["name"].upper() in slip  # the team's facility heads the slip
 
     # checked in and examined at the hall, by the hospital's own staff
     checked_in = await client.post(f"/api/v1/checkups/{checkup_id}/check-in")

@@ -21,6 +21,7 @@ class Slip:
     specialties: list[str]
     token: str
     campaign_name: str | None = None
+    venue: str | None = None  # where it takes place when not at the facility (a commune hall)
 
 
 @dataclass(frozen=True)

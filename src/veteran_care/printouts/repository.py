@@ -30,6 +30,7 @@ from veteran_care.models import (
     ResultStatus,
     Session,
     Specialty,
+    Venue,
 )
 
 # A checkup with its person, facility and the facility's commune name.
@@ -79,6 +80,25 @@ async def checkups(
         )
         statement = statement.where(Checkup.id.in_(booked))
     return (await session.execute(statement)).all()
+
+
+async def venues_of(
+    session: AsyncSession, checkup_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """Where each checkup held away from its facility takes place: the venue of its active
+    appointments' sessions (a commune hall, a school), as name, address and commune."""
+    rows = await session.execute(
+        select(Appointment.checkup_id, Venue.name, Venue.address, Commune.name)
+        .join(Session, Session.id == Appointment.session_id)
+        .join(Venue, Venue.id == Session.venue_id)
+        .outerjoin(Commune, Commune.code == Venue.commune_code)
+        .where(Appointment.checkup_id.in_(checkup_ids), Appointment.status.in_(ACTIVE))
+        .order_by(Appointment.checkup_id, Session.date, Session.part_of_day)
+    )
+    found: dict[uuid.UUID, str] = {}
+    for checkup_id, name, address, commune in rows:
+        found.setdefault(checkup_id, ", ".join(p for p in (name, address, commune) if p))
+    return found
 
 
 async def specialties_of(

@@ -95,6 +95,7 @@ async def slips_pdf(
     ids = [r.Checkup.id for r in rows]
     people = [r.Beneficiary.id for r in rows]
     specialties = await repository.specialties_of(session, ids, language)
+    venues = await repository.venues_of(session, ids)
     cards = {}
     for day in {r.Checkup.date for r in rows}:
         cards.update(await repository.cards_on(session, people, day))
@@ -115,6 +116,7 @@ async def slips_pdf(
                 specialties=specialties.get(checkup.id, []),
                 token=slip_token.sign(secret, checkup.id),
                 campaign_name=campaign_name,
+                venue=venues.get(checkup.id),
             )
         )
     await _audit(session, actor, "appointment_slip", list(zip(ids, people, strict=True)))

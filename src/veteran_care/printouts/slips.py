@@ -44,6 +44,8 @@ def _lines(pdf: Printout, slip: Slip) -> list[tuple[str, str, bool]]:
     if slip.part_of_day:
         when = f"{pdf.t(PARTS_OF_DAY[slip.part_of_day])}, {when}"
     place = slip.facility_name + (f", {slip.facility_address}" if slip.facility_address else "")
+    if slip.venue:  # a visiting team of the facility, at a commune hall or a school
+        place = slip.venue
     lines = [(pdf.t("Full name"), slip.full_name, True)]
     lines.append((pdf.t("Year of birth"), str(slip.birth_year), False))
     if slip.national_id:
