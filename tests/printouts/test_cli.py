@@ -1,4 +1,5 @@
-"""`veteran-care print ...` on a demo database: each printout written to a file."""
+"""`veteran-care print ...` and `veteran-care report ...` on a demo database: each printout
+and report written to a file."""
 
 import asyncio
 import io
@@ -6,6 +7,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -14,6 +16,7 @@ from veteran_care.auth.principal import system_actor
 from veteran_care.cli import app
 from veteran_care.config import get_settings
 from veteran_care.db.engine import create_engine, create_sessionmaker
+from veteran_care.kit.clock import today
 from veteran_care.models import Beneficiary, BeneficiaryStatus, Checkup, Session, SessionStatus
 from veteran_care.scheduling import booking
 from veteran_care.scheduling.checkup_schemas import CheckupCreate
@@ -92,3 +95,25 @@ def test_each_printout_from_the_command_line(demo_db: Path) -> None:
     missing = runner.invoke(app, ["print", "slips", "--checkup", str(uuid.uuid4()), "-o", "x.pdf"])
     assert missing.exit_code == 2
     assert "was not found" in missing.output
+
+
+def test_the_departments_reports_from_the_command_line(demo_db: Path) -> None:
+    """`veteran-care report ...`: the files the API makes, for the whole province."""
+    runner = CliRunner()
+    year = str(today().year)
+    yearly = demo_db / "yearly.pdf"
+    result = runner.invoke(app, ["report", "yearly-checks", "--year", year, "-o", str(yearly)])
+    assert result.exit_code == 0, result.output
+    text = _text(yearly)
+    assert "Báo cáo tổng hợp kết quả khám sức khỏe định kỳ" in text
+    assert "Tổng cộng" in text
+    sheet = demo_db / "coverage.xlsx"
+    args = ["report", "card-coverage", "-f", "xlsx", "--group-by", "commune", "-o", str(sheet)]
+    assert runner.invoke(app, [*args, "--language", "en"]).exit_code == 0
+    rows = list(load_workbook(sheet).active.iter_rows(values_only=True))
+    assert rows[0][0] == "Sở Nội vụ tỉnh Điện Biên"
+    assert rows[-1][0] == "Total"
+    wrong = ["report", "attendance", "--group-by", "planet", "-o", str(demo_db / "x.csv")]
+    refused = runner.invoke(app, wrong)
+    assert refused.exit_code == 2
+    assert "--group-by planet: not one of province, commune" in refused.output

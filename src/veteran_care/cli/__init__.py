@@ -14,6 +14,7 @@ from veteran_care.cli.audit import audit_app
 from veteran_care.cli.common import in_session, load_settings
 from veteran_care.cli.common import migrate_database as _migrate
 from veteran_care.cli.printouts import print_app
+from veteran_care.cli.reports import report_app
 from veteran_care.config import Environment, Settings
 from veteran_care.db.engine import create_engine, create_sessionmaker
 from veteran_care.identity import service as identity
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Veteran Care: registry, periodic checks, medicines and reports.")
 app.add_typer(audit_app, name="audit")
 app.add_typer(print_app, name="print")
+app.add_typer(report_app, name="report")
 
 
 def _seed(settings: Settings, count: int, seed: int) -> str:

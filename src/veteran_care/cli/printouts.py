@@ -2,16 +2,13 @@
 to a file (audited as `system`, like every command)."""
 
 import uuid
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.auth.principal import system_actor
-from veteran_care.cli.common import in_session, load_settings
-from veteran_care.errors import DomainError
+from veteran_care.cli.common import write_file
 from veteran_care.printouts import service
 
 print_app = typer.Typer(help="Printouts as PDF: appointment slips, day lists, health-check forms.")
@@ -20,24 +17,6 @@ Output = Annotated[Path, typer.Option("--output", "-o", dir_okay=False, help="Th
 Language = Annotated[
     Literal["vi", "en"] | None, typer.Option(help="vi or en (default: the configured language).")
 ]
-
-
-def _write(
-    output: Path, work: Callable[[AsyncSession, str, str], Awaitable[bytes]], language: str | None
-) -> None:
-    settings = load_settings()
-    chosen = language or settings.default_language
-    try:
-        pdf = in_session(settings, lambda session: work(session, settings.secret_key, chosen))
-    except DomainError as exc:
-        typer.echo(exc.detail, err=True)
-        raise typer.Exit(2) from exc
-    try:
-        output.write_bytes(pdf)
-    except OSError as exc:
-        typer.echo(f"Cannot write {output}: {exc.strerror or exc}", err=True)
-        raise typer.Exit(2) from exc
-    typer.echo(f"{output} written ({len(pdf)} bytes).")
 
 
 @print_app.command("slips")
@@ -53,7 +32,7 @@ def print_slips(
         typer.echo("Name one of --checkup, --session or --campaign.", err=True)
         raise typer.Exit(2)
     actor = system_actor("print-slips")
-    _write(
+    write_file(
         output,
         lambda db, secret, lang: service.slips_pdf(
             db, actor, secret, lang, checkup_id=checkup, session_id=session, campaign_id=campaign
@@ -70,7 +49,7 @@ def print_day_list(
 ) -> None:
     """The day list of a session: everyone booked, with a column to sign."""
     actor = system_actor("print-day-list")
-    _write(output, lambda db, _, lang: service.day_list_pdf(db, actor, lang, session), language)
+    write_file(output, lambda db, _, lang: service.day_list_pdf(db, actor, lang, session), language)
 
 
 @print_app.command("health-check-form")
@@ -81,4 +60,6 @@ def print_health_check_form(
 ) -> None:
     """The periodic health-check form of a checkup, pre-filled (Circular 32/2023/TT-BYT)."""
     actor = system_actor("print-health-check-form")
-    _write(output, lambda db, _, lang: service.health_form_pdf(db, actor, lang, checkup), language)
+    write_file(
+        output, lambda db, _, lang: service.health_form_pdf(db, actor, lang, checkup), language
+    )
