@@ -26,7 +26,9 @@ _PORT = (
     r"(?::(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]"
     r"|6553[0-5]))?"
 )
-URL_PATTERN = rf"^https?://{_LABEL}(?:\.{_LABEL})*{_PORT}(?:/[!$-~]*)?$"
+# Path and query: the characters RFC 3986 allows there (no `<`, `>`, `{`, `|`, spaces, ...).
+_PATH = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})"
+URL_PATTERN = rf"^https?://{_LABEL}(?:\.{_LABEL})*{_PORT}(?:/{_PATH}*)?$"
 _B64 = "[A-Za-z0-9+/]"
 # whsec_ and the base64 of 24 to 64 random bytes, as the Standard Webhooks specification asks.
 SECRET_PATTERN = (
