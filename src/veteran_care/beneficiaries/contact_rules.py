@@ -23,6 +23,8 @@ from veteran_care.models import (
     ContactRelationship,
 )
 
+PHONE_CHANNELS = frozenset({ContactChannel.sms, ContactChannel.zalo})
+
 
 @dataclass(frozen=True)
 class Recipient:
@@ -96,9 +98,6 @@ async def recipients_of(
             for c in contacts.get(person_id, [])
         )
     return found
-
-
-PHONE_CHANNELS = frozenset({ContactChannel.sms, ContactChannel.zalo})
 
 
 async def _consented_channels(
