@@ -32,7 +32,7 @@ from veteran_care.idempotency.dependencies import document as document_idempoten
 from veteran_care.identity.router import router as identity_router
 from veteran_care.kit import json_body
 from veteran_care.kit.background import in_background
-from veteran_care.kit.openapi import refine
+from veteran_care.kit.openapi import install_openapi
 from veteran_care.messaging.dispatcher import run_worker
 from veteran_care.messaging.metrics import outbox_gauges
 from veteran_care.messaging.router import router as messages_router
@@ -57,7 +57,6 @@ from veteran_care.scheduling.visits_router import router as visits_router
 from veteran_care.scheduling.waitlist_router import router as waitlist_router
 from veteran_care.scheduling.worklist_router import router as worklist_router
 from veteran_care.venues.router import router as venues_router
-from veteran_care.web.openapi import install_openapi
 from veteran_care.web.stack import VeteranCareAPI, edge_for
 from veteran_care.webhooks.deliverer import run_deliverer
 from veteran_care.webhooks.metrics import delivery_gauges
@@ -215,7 +214,7 @@ def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAP
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(fhir_router)
     fhir_responses.install(app)  # errors under /fhir leave as OperationOutcome
-    install_openapi(app, (document_permission, document_idempotency, json_body.document), refine)
+    install_openapi(app, (document_permission, document_idempotency, json_body.document))
     return app
 
 

@@ -1,2 +1,1 @@
-"""Who is calling, for every domain: the principal, the role matrix, the ``allow()``
-dependency, token checks and password hashing. Accounts themselves are ``identity``'s."""
+"""Who is calling, for every domain: principal, role matrix, ``allow()``, token checks."""

@@ -37,10 +37,8 @@ def _uuid(value: uuid.UUID) -> uuid.UUID:
 async def read_principal(
     sessionmaker: async_sessionmaker[AsyncSession], claims: AccessClaims
 ) -> Principal | None:
-    """The principal of a valid token, or None when its account is gone, inactive or logged
-    out since the token was issued. A session of its own (``app.state.account_sessionmaker``:
-    in autocommit on PostgreSQL), closed before the endpoint's opens: the same path in the
-    tests (bound to their transaction) and in production."""
+    """The principal of a valid token; None if its account is gone, inactive or logged out since.
+    Its own session (autocommit on PostgreSQL), the same path in the tests and in production."""
     async with sessionmaker() as session:
         rows = (await session.execute(_STATE, {"account_id": claims.account_id})).all()
         provinces = frozenset(rows[0].province_codes if rows else ())

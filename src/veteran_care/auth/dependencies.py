@@ -1,9 +1,6 @@
-"""The one authorization dependency: `allow(permission)`.
-
-It authenticates the bearer token, loads the account (so a deactivated or logged-out account is
-refused at once), checks the permission against the role matrix and returns the `Actor`. The
-permission is declared as an OAuth2 scope, so every operation's OpenAPI entry names it.
-"""
+"""The one authorization dependency, ``allow(permission)``: the bearer token, the account (a
+deactivated or logged-out one is refused at once), the permission (an OAuth2 scope in the
+OpenAPI document) against the role matrix; it returns the ``Actor``."""
 
 from typing import Annotated, Any
 

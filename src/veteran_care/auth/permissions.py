@@ -1,8 +1,5 @@
-"""The role × operation matrix: the one place that says who may do what.
-
-Every `/api/v1` operation declares one permission (an OAuth2 scope in the OpenAPI document); the
-`allow()` dependency in `auth.dependencies` enforces it against this table. Deny by default:
-a permission absent from the table is granted to nobody."""
+"""The role × operation matrix: who may do what. Deny by default: a permission absent from the
+table is granted to nobody; ``allow()`` (``auth.dependencies``) enforces it."""
 
 from enum import StrEnum
 
@@ -33,33 +30,34 @@ class Permission(StrEnum):
 
 ALL_ROLES = frozenset(Role)
 
+
+def _roles(names: str) -> frozenset[Role]:
+    return frozenset(Role(name) for name in names.split())
+
+
 MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.self: ALL_ROLES,
     Permission.reference_read: ALL_ROLES,
-    Permission.reference_write: frozenset({Role.admin}),
+    Permission.reference_write: _roles("admin"),
     Permission.facilities_read: ALL_ROLES,
-    Permission.facilities_write: frozenset({Role.admin}),
-    Permission.registry_read: frozenset(
-        {Role.admin, Role.scheduler, Role.clinician, Role.pharmacist, Role.reporter}
-    ),
-    Permission.registry_write: frozenset({Role.admin, Role.scheduler}),
-    Permission.scheduling_read: frozenset({Role.admin, Role.scheduler, Role.clinician}),
-    Permission.scheduling_write: frozenset({Role.admin, Role.scheduler}),
-    Permission.clinical_read: frozenset({Role.admin, Role.clinician}),
-    Permission.clinical_write: frozenset({Role.clinician}),
-    Permission.medicines_write: frozenset({Role.admin, Role.pharmacist}),
-    Permission.pharmacy_read: frozenset({Role.admin, Role.pharmacist, Role.clinician}),
-    Permission.pharmacy_write: frozenset({Role.pharmacist}),
-    Permission.queue_call: frozenset({Role.admin, Role.scheduler, Role.clinician}),
-    Permission.reports_read: frozenset(
-        {Role.admin, Role.reporter, Role.scheduler, Role.clinician, Role.pharmacist}
-    ),
-    Permission.reports_health: frozenset({Role.admin, Role.clinician}),
-    Permission.accounts_manage: frozenset({Role.admin}),
-    Permission.audit_read: frozenset({Role.auditor}),
+    Permission.facilities_write: _roles("admin"),
+    Permission.registry_read: _roles("admin scheduler clinician pharmacist reporter"),
+    Permission.registry_write: _roles("admin scheduler"),
+    Permission.scheduling_read: _roles("admin scheduler clinician"),
+    Permission.scheduling_write: _roles("admin scheduler"),
+    Permission.clinical_read: _roles("admin clinician"),
+    Permission.clinical_write: _roles("clinician"),
+    Permission.medicines_write: _roles("admin pharmacist"),
+    Permission.pharmacy_read: _roles("admin pharmacist clinician"),
+    Permission.pharmacy_write: _roles("pharmacist"),
+    Permission.queue_call: _roles("admin scheduler clinician"),
+    Permission.reports_read: _roles("admin reporter scheduler clinician pharmacist"),
+    Permission.reports_health: _roles("admin clinician"),
+    Permission.accounts_manage: _roles("admin"),
+    Permission.audit_read: _roles("auditor"),
 }
 # Roles that see national ID, BHXH and card numbers in full; others see the last 4 digits.
-IDENTIFIER_ROLES = frozenset({Role.admin, Role.scheduler, Role.clinician, Role.pharmacist})
+IDENTIFIER_ROLES = _roles("admin scheduler clinician pharmacist")
 
 
 _READS = "self reference:read facilities:read reports:read reports:health"

@@ -25,11 +25,8 @@ class AccessClaims:
 
 
 def decode_access_token(secret: str, token: str) -> AccessClaims:
-    """The claims of a valid access token (signature, issuer, audience, type, not yet expired).
-
-    The signature and claims are checked once per token and remembered (every request sends its
-    token again); the expiry is checked on every call, as PyJWT checks it: valid while
-    ``now < exp``. A refused token is never remembered."""
+    """The claims of a valid access token. Signature and claims are checked once per token and
+    remembered (a refused one never is); the expiry on every call, as PyJWT does (``now < exp``)."""
     claims, expires = _verified(secret, token)
     if time.time() >= expires:
         raise InvalidToken("Signature has expired")

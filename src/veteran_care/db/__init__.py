@@ -1,2 +1,1 @@
-"""The database floor: the declarative base (``base``), engines and sessions (``engine``), the
-request's transaction (``session``) and what a database error means to a client (``errors``)."""
+"""The database floor: base, engines, the request's transaction, what an error means."""

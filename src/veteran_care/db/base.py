@@ -1,5 +1,4 @@
-"""The declarative base and its naming convention (constraint names that migrations and error
-messages can rely on). Column types and mixins the models share: ``models.columns``."""
+"""The declarative base, with constraint names migrations and errors rely on."""
 
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase

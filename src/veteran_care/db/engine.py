@@ -1,11 +1,7 @@
-"""Engines and session factories, configured through SQLAlchemy's documented hooks only.
-
-SQLite runs on the stock ``sqlite+aiosqlite`` dialect with SQLAlchemy's recipe for explicit
-transactions (the "Serializable isolation / Savepoints / Transactional DDL" section of its
-SQLite dialect documentation): the driver's own transaction handling is turned off on connect
-and the ``begin`` event sends ``BEGIN``, or ``BEGIN IMMEDIATE`` for a write session, so that a
-writer takes SQLite's write lock up front instead of failing with ``SQLITE_BUSY`` half-way.
-"""
+"""Engines and session factories, through SQLAlchemy's documented hooks only. SQLite: the stock
+``sqlite+aiosqlite`` dialect with SQLAlchemy's recipe for explicit transactions (its SQLite
+dialect's "Serializable isolation / Savepoints / Transactional DDL"), ``BEGIN IMMEDIATE`` for a
+write session so that a writer takes the lock up front rather than failing half-way."""
 
 import logging
 import time
@@ -57,8 +53,7 @@ def _postgresql_engine(url: str, settings: Settings) -> AsyncEngine:
     connect_args: dict[str, Any] = {"timeout": 5, "server_settings": server_settings}
     if settings.db_statement_timeout_ms:
         server_settings["statement_timeout"] = str(settings.db_statement_timeout_ms)
-        # The server cancels a slow statement; this bounds the wait when it cannot answer at
-        # all (a host gone silent mid-query).
+        # bounds the wait when the server cannot even cancel (a host gone silent mid-query)
         connect_args["command_timeout"] = settings.db_statement_timeout_ms / 1000 + 5
     engine = _create_async_engine(
         url,
@@ -73,8 +68,7 @@ def _postgresql_engine(url: str, settings: Settings) -> AsyncEngine:
 
 
 def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
-    # aiosqlite logs every statement with its parameters at DEBUG: personal data never reaches
-    # a log, whatever the level.
+    # aiosqlite logs statements with their parameters at DEBUG: never personal data in logs
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)
     url = url or settings.effective_database_url
     if url.startswith("sqlite"):
@@ -83,9 +77,8 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
 
 
 def _ping_when_idle(engine: AsyncEngine) -> None:
-    """A pooled connection idle for more than a few seconds is pinged at checkout, and replaced
-    if the ping fails (the database restarted, a firewall dropped it); one used moments ago is
-    taken as it is (``pool_pre_ping`` would ping every checkout: a round trip per request)."""
+    """Ping a pooled connection idle for a few seconds at checkout, replace it if the ping fails
+    (``pool_pre_ping`` would ping every checkout: a round trip per request)."""
     dialect = engine.dialect
 
     def used(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
@@ -111,8 +104,7 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
 def create_sessionmaker(
     engine: AsyncEngine, *, autocommit: bool = False
 ) -> async_sessionmaker[AsyncSession]:
-    """``autocommit``: on PostgreSQL each statement is its own transaction, for a lone read
-    such as the account check (no ``BEGIN`` and ``ROLLBACK`` trips around it)."""
+    """``autocommit``: on PostgreSQL no ``BEGIN``/``ROLLBACK`` around a lone read."""
     if autocommit and engine.dialect.name == "postgresql":
         engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)

@@ -9,8 +9,7 @@ _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([\w.]+(?:, [\w.]+)*)")
 
 
 def driver_error(error: sa_exc.DBAPIError) -> Any:
-    """The driver's own exception that names a constraint (asyncpg's carries the constraint and
-    table names; SQLAlchemy's adapter may wrap it), or None."""
+    """The driver's exception that names a constraint (asyncpg's, maybe wrapped), or None."""
     for candidate in (error.orig, getattr(error.orig, "__cause__", None)):
         if isinstance(getattr(candidate, "constraint_name", None), str):
             return candidate
@@ -31,7 +30,5 @@ def unique_violation_fields(error: sa_exc.IntegrityError) -> list[str] | None:
     driver = driver_error(error)
     if driver is None or getattr(driver, "sqlstate", None) != "23505":
         return None
-    # Constraint names follow the naming convention: uq_<table>_<column>[_<column>...]
-    name: str = driver.constraint_name
-    table = getattr(driver, "table_name", None) or ""
-    return [name.removeprefix("uq_").removeprefix(f"{table}_")]
+    table = getattr(driver, "table_name", None) or ""  # names are uq_<table>_<columns>
+    return [driver.constraint_name.removeprefix("uq_").removeprefix(f"{table}_")]

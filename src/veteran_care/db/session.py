@@ -1,8 +1,5 @@
-"""The request's transaction (docs/decisions/0002): services flush, the dependency commits.
-
-The dependencies use ``scope="function"`` so that the commit runs after the endpoint returns
-and *before* the response is sent: a 2xx is only ever sent for a durable write.
-"""
+"""The request's transaction (decision 0002): services flush; the dependency commits after the
+endpoint returns and *before* the response is sent (``scope="function"``): a 2xx is durable."""
 
 import asyncio
 import weakref
@@ -22,10 +19,8 @@ _SQLITE_WRITERS: "weakref.WeakKeyDictionary[Any, asyncio.Lock]" = weakref.WeakKe
 def _sqlite_writer(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> AbstractAsyncContextManager[Any]:
-    """On SQLite, the write sessions of one process take turns on an asyncio lock (decision
-    0016): SQLite has one writer at a time, and a writer that waits in SQLite's busy handler
-    sleeps and retries (a p99 of 2 s at 32 connections); in turn, the next starts the moment
-    the last one commits. Another process still meets the busy handler. PostgreSQL: no lock."""
+    """On SQLite a process's writers take turns on an asyncio lock (decision 0016): the next
+    starts the moment the last commits, where SQLite's busy handler sleeps (p99 2 s at 32)."""
     bind = sessionmaker.kw.get("bind")
     engine = bind.engine if isinstance(bind, AsyncConnection) else bind  # the tests bind one
     if not isinstance(engine, AsyncEngine) or engine.dialect.name != "sqlite":
@@ -40,8 +35,7 @@ def _sqlite_writer(
 async def write_session(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[AsyncSession]:
-    """A session that will write: SQLite's write lock taken at its start; committed when the
-    block ends without an error, rolled back otherwise."""
+    """A write session (SQLite's lock taken at once), committed unless the block raises."""
     async with _sqlite_writer(sessionmaker), sessionmaker() as session:
         await session.connection(execution_options={WRITE_OPTION: True})
         try:
@@ -69,8 +63,7 @@ _PLAN_EACH_EXECUTION = text("SET LOCAL plan_cache_mode = force_custom_plan")
 
 
 async def plan_each_execution(session: AsyncSession) -> None:
-    """PostgreSQL plans the rest of this transaction's statements for their actual parameters
-    (decisions 0013, 0016): for the report-like queries, whose date ranges and scopes a generic
-    plan misjudges (1.7-2.7x slower, bench/reports.py); not for the booking's statements."""
+    """PostgreSQL plans the rest of the transaction for the actual parameters (decisions 0013,
+    0016): report queries, whose ranges a generic plan misjudges (1.7-2.7x, bench/reports.py)."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(_PLAN_EACH_EXECUTION)

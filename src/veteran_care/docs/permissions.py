@@ -3,7 +3,7 @@
 from typing import Any
 
 from veteran_care.auth.permissions import Permission, describe
-from veteran_care.web.openapi import problem
+from veteran_care.kit.openapi import problem
 
 
 def document_permission(operation: dict[str, Any]) -> None:

@@ -11,11 +11,18 @@
 - Every 201 declares the `Location` header that each create sends (the URL to read what it
   created), so that no create can be documented without it.
 - Each problem response shows an example of its own status (kit/problem_examples.py).
+- Problems are documented as ``application/problem+json`` only, a body that cannot be read is a
+  400, and each operation passes through the documenters ``main`` hands over (who may call it,
+  idempotency keys, …): ``install_openapi``.
 """
 
 import re
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from fastapi import FastAPI
+
+from veteran_care.errors import PROBLEM_MEDIA_TYPE
 from veteran_care.kit.problem_examples import exemplify_problems
 from veteran_care.kit.schemas import Schema
 
@@ -248,3 +255,44 @@ def _link_reads_to_updates(schema: dict[str, Any]) -> None:
         for method in ("patch", "put"):
             if method in item and _if_match(item[method]) is not None:
                 _add_link(read, _link(item[method], path, known, etag=True))
+
+
+Documenter = Callable[[dict[str, Any]], None]
+
+
+def problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+MALFORMED_BODY = problem("The body could not be read (e.g. not UTF-8).")
+
+
+def _house_rules(schema: dict[str, Any], documenters: tuple[Documenter, ...]) -> None:
+    for path in schema["paths"].values():
+        for operation in path.values():
+            if "requestBody" in operation:
+                operation["responses"].setdefault("400", MALFORMED_BODY)
+            for document in documenters:
+                document(operation)
+            for response in operation.get("responses", {}).values():
+                content = response.get("content", {})
+                if PROBLEM_MEDIA_TYPE in content:
+                    content.pop("application/json", None)
+
+
+def install_openapi(app: FastAPI, documenters: Iterable[Documenter]) -> None:
+    """The app's document, generated once with the house rules and ``refine`` applied."""
+    generate = app.openapi
+    documenters = tuple(documenters)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            _house_rules(schema, documenters)
+            refine(schema)
+        return app.openapi_schema or generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,3 +1,1 @@
-"""The web floor: the middleware every request passes (``stack``: request id, security headers,
-access line and metrics, CORS, body limit, admission), logging set-up and the OpenAPI document's
-house rules."""
+"""The web floor: the middleware every request passes (``stack``) and logging set-up."""

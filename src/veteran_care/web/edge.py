@@ -1,10 +1,5 @@
-"""The security headers, the access line and the metrics, inside the request id's layer.
-
-Plain ASGI, wrapped around the whole stack Starlette builds (``stack.VeteranCareAPI``), so that
-a 500 still carries the headers, and is counted and logged. Logs and metrics
-name the route *template* (``/api/v1/beneficiaries/{beneficiary_id}``), never the path or the
-query string: those hold ids, names and national id numbers.
-"""
+"""The security headers, the access line and the metrics (plain ASGI, ``web.stack``). Logs and
+metrics name the route *template*, never the path or query string: those hold ids and names."""
 
 import logging
 import re
@@ -28,16 +23,15 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 
 
 def route_path(scope: Scope) -> str:
-    """The path as the router sees it (without the ``root_path`` a proxy mounts us under)."""
+    """The path without the ``root_path`` a proxy mounts us under."""
     path: str = scope["path"]
     root_path: str = scope.get("root_path", "")
     return (path[len(root_path) :] or "/") if root_path and path.startswith(root_path) else path
 
 
 def route_template(scope: Scope) -> str | None:
-    """The template of the route that handled the request, once the router has run."""
-    # FastAPI >= 0.137 keeps included routers as they are: ``scope["route"].path`` lacks the
-    # include prefixes (fastapi#16051); the full template is on the effective route context.
+    """The matched route's template; since FastAPI 0.137 (fastapi#16051) the full one is on the
+    effective route context, ``scope["route"].path`` lacks the include prefixes."""
     context = (scope.get("fastapi") or {}).get("effective_route_context")
     template = getattr(context, "path_format", None) or getattr(scope.get("route"), "path", None)
     return template if isinstance(template, str) and template else None
@@ -47,8 +41,7 @@ Headers = list[tuple[bytes, bytes]]
 
 
 def _headers(headers: Headers, no_store: bool) -> Headers:
-    """The response's headers; a security header or Cache-Control that the route set is kept,
-    not a request id (the request id's layer adds it)."""
+    """What the route set wins, except a request id (the outer layer adds it)."""
     raw = [h for h in headers if h[0] != b"x-request-id"]
     present = {name for name, _ in raw}
     raw.extend(h for h in _SECURITY_HEADERS if h[0] not in present)
@@ -58,25 +51,24 @@ def _headers(headers: Headers, no_store: bool) -> Headers:
 
 
 class EdgeMiddleware:
-    """Hardening headers (``no-store`` unless the route set a Cache-Control, or it is a static
-    path such as the docs), then the access line and the metrics with the status really sent."""
+    """Hardening headers (``no-store`` but on static paths such as the docs), then the access
+    line and the metrics with the status really sent."""
 
     def __init__(
         self, app: ASGIApp, registry: CollectorRegistry, static_paths: Iterable[str] = ()
     ) -> None:
         self.app = app
         self.static_paths = frozenset(static_paths)  # no parameters: safe to name in logs
-        labels = ["method", "route"]
         self.requests = Counter(
             "veteran_care_http_requests",
             "HTTP requests answered, by method, route template and status.",
-            [*labels, "status"],
+            ["method", "route", "status"],
             registry=registry,
         )
         self.durations = Histogram(
             "veteran_care_http_request_duration_seconds",
             "Time to answer an HTTP request, by method and route template.",
-            labels,
+            ["method", "route"],
             registry=registry,
         )
 

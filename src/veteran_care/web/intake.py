@@ -1,10 +1,7 @@
-"""What a request must pass before the app works on it: the body limit (413, whether the body's
-length is declared or streamed) and admission (decision 0018: at most ``limit`` requests worked
-on at once, the rest in turn, first come first served, a 503 after ``wait_seconds``).
-
-A request with a body takes its place once the body has arrived, so a slow upload waits
-outside; a place is held until the response starts. Free paths (health, metrics, the docs) are
-never held back. When a request is refused half-way, whatever the app answers is dropped."""
+"""The body limit (413, declared or streamed) and admission (decision 0018: at most ``limit``
+requests at once, the rest first come first served, 503 after ``wait_seconds``). A body is read
+whole before the request takes its place (a slow upload waits outside, and the app never sees a
+body over the limit); a place is held until the response starts; free paths are never held."""
 
 import asyncio
 from collections.abc import Iterable
@@ -13,25 +10,24 @@ from fastapi import Request
 from prometheus_client import Metric
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from veteran_care.errors import edge_problem
 from veteran_care.i18n.problems import BUSY, too_large
 from veteran_care.web.edge import route_path
 
-# HTTP/1 servers read no more than the declared length: only an open length needs counting.
+# HTTP/1 servers send a body only with a length or a transfer encoding; others may send one.
 _FRAMED_BY_LENGTH = frozenset({"1.0", "1.1"})
+_ACTIVE = "Requests this worker is working on (at most VETERAN_CARE_MAX_ACTIVE_REQUESTS)."
+_WAITING = "Requests waiting for their turn (503 after VETERAN_CARE_ADMISSION_WAIT_SECONDS)."
 
 
-class _Refused(HTTPException):
-    """Raised from ``receive`` once the request is refused (an app's error handlers answer it;
-    that answer is dropped)."""
+class _TooLarge(Exception):
+    pass
 
 
 def body_framing(scope: Scope) -> tuple[int | None, bool]:
-    """The declared ``Content-Length`` (``None`` if absent), and whether the body's length is
-    open: a ``Transfer-Encoding``, or a ``Content-Length`` that is not a number."""
+    """The declared ``Content-Length``; whether the length is open (chunked, not a number)."""
     declared, open_length = None, False
     for name, value in scope["headers"]:
         if name == b"content-length":
@@ -42,6 +38,18 @@ def body_framing(scope: Scope) -> tuple[int | None, bool]:
         elif name == b"transfer-encoding":
             open_length = True
     return declared, open_length
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The body read, as one message; then the server's own ``receive`` (a disconnect)."""
+    first: Message | None = {"type": "http.request", "body": body, "more_body": False}
+
+    async def replay() -> Message:
+        nonlocal first
+        message, first = first, None
+        return message if message is not None else await receive()
+
+    return replay
 
 
 class IntakeMiddleware(Collector):
@@ -66,82 +74,69 @@ class IntakeMiddleware(Collector):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         declared, open_length = body_framing(scope)
-        if declared is not None and declared > self.max_body_bytes:
-            return await self._refuse(413, scope, receive, send)
-        limited = self._places is not None and route_path(scope) not in self.free_paths
-        has_body = open_length or bool(declared)
-        counted = open_length or scope.get("http_version") not in _FRAMED_BY_LENGTH
-        if not (limited or counted):
+        if open_length or declared or scope.get("http_version") not in _FRAMED_BY_LENGTH:
+            try:
+                body = await self._read_body(receive, declared)
+            except _TooLarge:
+                return await self._refuse(413, scope, receive, send)
+            if body is None:  # the client left
+                return None
+            receive = _replay(body, receive)
+        if self._places is None or route_path(scope) in self.free_paths:
             return await self.app(scope, receive, send)
-        admitted = limited and not has_body
-        if admitted and not await self._take_place():
+        if not await self._take_place():
             return await self._refuse(503, scope, receive, send)
-        refusal, started, received = 0, False, 0
+        admitted = True
 
-        async def intake_receive() -> Message:
-            nonlocal refusal, admitted, received
-            if refusal:
-                raise _Refused(refusal)
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    refusal = 413
-                elif limited and not admitted and not message.get("more_body", False):
-                    admitted = await self._take_place()
-                    refusal = 0 if admitted else 503
-                if refusal:
-                    raise _Refused(refusal)
-            return message
-
-        async def intake_send(message: Message) -> None:
-            nonlocal started, admitted
-            if refusal and not started:
-                return
-            if message["type"] == "http.response.start":
-                started = True
-                admitted = self._leave(admitted)  # a streamed body goes on outside the limit
+        async def leave_at_start(message: Message) -> None:
+            nonlocal admitted
+            if admitted and message["type"] == "http.response.start":
+                admitted = self._leave()  # a streamed body goes on outside the limit
             await send(message)
 
-        failure: Exception | None = None
         try:
-            await self.app(scope, intake_receive, intake_send)
-        except Exception as exc:
-            if not refusal or started:
-                raise
-            failure = None if _caused_by_refusal(exc) else exc
+            await self.app(scope, receive, leave_at_start)
         finally:
-            admitted = self._leave(admitted)
-        if refusal and not started:
-            await self._refuse(refusal, scope, receive, send)
-        if failure is not None:
-            raise failure
+            if admitted:
+                self._leave()
+
+    async def _read_body(self, receive: Receive, declared: int | None) -> bytes | None:
+        """The whole body (None if the client left); ``_TooLarge`` past the limit."""
+        if declared is not None and declared > self.max_body_bytes:
+            raise _TooLarge
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return None
+            body += message.get("body", b"")
+            if len(body) > self.max_body_bytes:
+                raise _TooLarge
+            if not message.get("more_body", False):
+                return bytes(body)
 
     async def _take_place(self) -> bool:
-        """A place at once, or in turn within ``wait_seconds``; False when none came."""
+        """A place within ``wait_seconds``, in turn; False when none came."""
         assert self._places is not None
-        if self._places.locked():
-            self._waiting += 1
-            try:
-                async with asyncio.timeout(self.wait_seconds):
-                    await self._places.acquire()
-            except TimeoutError:
-                return False
-            finally:
-                self._waiting -= 1
-        else:
-            await self._places.acquire()  # returns without yielding: a place is free
+        self._waiting += 1
+        try:
+            async with asyncio.timeout(self.wait_seconds):
+                await self._places.acquire()
+        except TimeoutError:
+            return False
+        finally:
+            self._waiting -= 1
         self._active += 1
         return True
 
-    def _leave(self, admitted: bool) -> bool:
-        if admitted and self._places is not None:
-            self._active -= 1
-            self._places.release()
+    def _leave(self) -> bool:
+        assert self._places is not None
+        self._active -= 1
+        self._places.release()
         return False
 
     async def _refuse(self, status: int, scope: Scope, receive: Receive, send: Send) -> None:
-        # 413: the rest of the body is not read, so the connection cannot be reused.
+        # a 413 leaves the body unread: the connection cannot be reused
         detail, code, headers = (
             (too_large(self.max_body_bytes), "payload-too-large", {"Connection": "close"})
             if status == 413
@@ -152,20 +147,6 @@ class IntakeMiddleware(Collector):
 
     def collect(self) -> list[Metric]:
         return [
-            GaugeMetricFamily(
-                "veteran_care_requests_active",
-                "Requests this worker is working on (at most VETERAN_CARE_MAX_ACTIVE_REQUESTS).",
-                value=self._active,
-            ),
-            GaugeMetricFamily(
-                "veteran_care_requests_waiting",
-                "Requests waiting for their turn (503 after VETERAN_CARE_ADMISSION_WAIT_SECONDS).",
-                value=self._waiting,
-            ),
+            GaugeMetricFamily("veteran_care_requests_active", _ACTIVE, value=self._active),
+            GaugeMetricFamily("veteran_care_requests_waiting", _WAITING, value=self._waiting),
         ]
-
-
-def _caused_by_refusal(exc: BaseException) -> bool:
-    if isinstance(exc, BaseExceptionGroup):
-        return exc.split(_Refused)[1] is None
-    return isinstance(exc, _Refused)

@@ -1,12 +1,6 @@
-"""Logging: stdlib ``logging`` through ``dictConfig``, one configuration for ``serve`` and every
-uvicorn worker; the request id on every line (asgi-correlation-id's filter).
-
-Production writes one JSON object per line (python-json-logger: ``time``, ``level``, ``logger``,
-``message``, ``request_id`` and any ``extra=`` fields); elsewhere a readable line that also
-shows the request id. Exceptions in JSON carry their type and stack frames but not their
-message: driver errors quote the offending values (``Key (national_id)=(…) already exists``),
-and personal data must not reach the logs.
-"""
+"""Logging through ``dictConfig``, one configuration for ``serve`` and every uvicorn worker,
+with the request id on every line. Production writes JSON lines (python-json-logger); an
+exception carries its type and frames but not its message, which may quote personal data."""
 
 import logging
 import logging.config
@@ -21,11 +15,12 @@ from pythonjsonlogger.json import JsonFormatter as LibraryJsonFormatter
 from veteran_care.config import Environment, Settings
 
 PLAIN_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(correlation_id)s] %(message)s"
+RENAMED = {"asctime": "time", "levelname": "level", "name": "logger", "exc_info": "stack"}
+RENAMED["correlation_id"] = "request_id"
 
 
 class JsonFormatter(LibraryJsonFormatter):
-    """One JSON object per line, times in UTC with milliseconds; the exception's type and
-    frames (``exc_type``, ``stack``), never its message."""
+    """One JSON object per line, UTC times with milliseconds, ``exc_type`` and ``stack``."""
 
     converter = staticmethod(time.gmtime)
     default_time_format = "%Y-%m-%dT%H:%M:%S"
@@ -35,13 +30,7 @@ class JsonFormatter(LibraryJsonFormatter):
         super().__init__(
             "{asctime}{levelname}{name}{message}{correlation_id}",
             style="{",
-            rename_fields={
-                "asctime": "time",
-                "levelname": "level",
-                "name": "logger",
-                "correlation_id": "request_id",
-                "exc_info": "stack",
-            },
+            rename_fields=RENAMED,
             # uvicorn's ``color_message`` is its message again, with terminal escapes
             reserved_attrs=[*RESERVED_ATTRS, "color_message"],
             json_ensure_ascii=False,
@@ -59,15 +48,11 @@ class JsonFormatter(LibraryJsonFormatter):
             log_data["exc_type"] = name if module == "builtins" else f"{module}.{name}"
 
 
-def use_json(settings: Settings) -> bool:
-    if settings.log_json is not None:
-        return settings.log_json
-    return settings.environment == Environment.production
-
-
 def logging_config(settings: Settings) -> dict[str, Any]:
     """A ``logging.config.dictConfig`` dict; also handed to uvicorn so workers log the same way."""
-    json_lines = use_json(settings)
+    json_lines = settings.log_json
+    if json_lines is None:
+        json_lines = settings.environment == Environment.production
     formatter = {"()": JsonFormatter} if json_lines else {"format": PLAIN_FORMAT}
     return {
         "version": 1,
@@ -86,11 +71,9 @@ def logging_config(settings: Settings) -> dict[str, Any]:
         },
         "root": {"level": settings.log_level.upper(), "handlers": ["veteran_care"]},
         "loggers": {
-            # uvicorn's own lines go through our handler (JSON in production) ...
+            # uvicorn's lines through our handler, but its access line (raw paths with ids)
             "uvicorn": {"handlers": [], "propagate": True},
             "uvicorn.error": {"handlers": [], "propagate": True},
-            # ... except its access line, which prints raw paths with ids: veteran_care.access
-            # writes one without personal data.
             "uvicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},
             # a warning per request whose X-Request-ID it replaced: a client could fill the log
             "asgi_correlation_id": {"level": "ERROR"},

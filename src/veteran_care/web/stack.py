@@ -1,16 +1,8 @@
-"""The middleware every request passes, outermost first, and the app's metrics registry.
-
-1. asgi-correlation-id's ``CorrelationIdMiddleware``: the ``X-Request-ID`` a load balancer sent
-   (if sane) or a new one, echoed, and in ``correlation_id`` for every log line and audit event.
-2. :class:`~veteran_care.web.edge.EdgeMiddleware`: security headers, access line and metrics,
-   with the status really sent (a 413 or a CORS answer included).
-3. Starlette's ``CORSMiddleware``, only when origins are allowed: outside the intake, so that a
-   browser can read a 413 or a 503.
-4. :class:`~veteran_care.web.intake.IntakeMiddleware`: the body limit and admission.
-
-They wrap the whole stack Starlette builds, ``ServerErrorMiddleware`` included, so that the 500
-our catch-all handler renders still has the request id and headers and is counted and logged.
-"""
+"""The middleware every request passes, outermost first, around the whole stack Starlette
+builds (so a 500 still gets the request id and headers, and is counted and logged): the request
+id (asgi-correlation-id), the edge (headers, access line, metrics), CORS when origins are allowed
+(outside the intake, so a browser can read a 413 or a 503), and the intake (body limit,
+admission)."""
 
 import uuid
 from collections.abc import Callable, Iterable
@@ -33,8 +25,7 @@ FREE_PATHS = ("/healthz", "/readyz", "/metrics")
 
 
 class VeteranCareAPI(FastAPI):
-    """FastAPI whose built stack is wrapped by ``edge`` when set (``build_middleware_stack`` is
-    the public method Starlette calls once, on the first request)."""
+    """FastAPI whose built stack (Starlette's public ``build_middleware_stack``) ``edge`` wraps."""
 
     edge: Callable[[ASGIApp], ASGIApp] | None = None
 
@@ -46,10 +37,8 @@ class VeteranCareAPI(FastAPI):
 def edge_for(
     app: FastAPI, settings: Settings, docs_paths: Iterable[str] = ()
 ) -> Callable[[ASGIApp], ASGIApp]:
-    """The layers around the app's built stack (see the module's docstring), counting into a
-    metrics registry of the app's own (``app.state.metrics_registry``, served at ``/metrics``).
-    ``docs_paths``: the documentation's pages and files, which browsers may cache (with the
-    OpenAPI document)."""
+    """The layers around the built stack, counting into ``app.state.metrics_registry``;
+    ``docs_paths`` (and the OpenAPI document) may be cached by browsers."""
     registry = app.state.metrics_registry = CollectorRegistry()
     for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
         registry.register(collector)
