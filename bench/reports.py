@@ -72,7 +72,8 @@ from veteran_care.demo_places import DIEN_BIEN
 from veteran_care.identity.passwords import hash_secret
 from veteran_care.kit.clock import today
 from veteran_care.kit.text import fold
-from veteran_care.reports import queries
+from veteran_care.reports import coverage_queries, health_queries, queries
+from veteran_care.reports.provinces import People
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 FACILITY_COUNT = 5
@@ -604,7 +605,7 @@ def reports(window: Window) -> list[Report]:
         return build
 
     async def coverage(session: AsyncSession) -> list[Any]:
-        return [await queries.coverage_statement(session, today(), ["commune"], None)]
+        return [await coverage_queries.coverage_statement(session, today(), ["commune"], People())]
 
     async def dispensing(session: AsyncSession) -> list[Any]:
         return [queries.dispensing_statement(scope, ["medicine", "month"])]
@@ -612,8 +613,8 @@ def reports(window: Window) -> list[Report]:
     async def health(session: AsyncSession) -> list[Any]:
         groups = ["category", "age_band"]
         return [
-            queries.classification_statement(scope, groups, year),
-            queries.diagnoses_statement(scope, groups, year, 10),
+            health_queries.classification_statement(scope, groups, year),
+            health_queries.diagnoses_statement(scope, groups, year, 10),
         ]
 
     async def people(session: AsyncSession) -> list[Any]:

@@ -26,6 +26,9 @@ from veteran_care.identity.tokens import issue_access_token
 from veteran_care.main import create_app
 from veteran_care.models import Account, AccountFacility, AccountKind, Role
 
+# Two provinces served at once (`both`, `provinces`): the province scope and reports' tests.
+pytest_plugins = ["tests.provinces"]
+
 TEST_URL_VARIABLE = "VETERAN_CARE_TEST_DATABASE_URL"
 TEST_SECRET = "test-secret-" + "x" * 64
 

@@ -9,6 +9,7 @@ from veteran_care.kit.i18n import LANGUAGES, catalog
 from veteran_care.reports import (
     card_coverage,
     cards,
+    coverage_queries,
     labels,
     people,
     queries,
@@ -45,7 +46,7 @@ def texts_in_use() -> set[str]:
         people.PEOPLE_HEADERS,
         # what each figure counts, as the JSON reports describe it
         queries.STATUS_NOTES,
-        queries.COVERAGE_NOTES,
+        coverage_queries.COVERAGE_NOTES,
         service.DISPENSING_FIGURES,
         service.HEALTH_FIGURES,
         yearly.FIGURES,

@@ -17,7 +17,7 @@ from veteran_care.reference.service import agency_name
 from veteran_care.reports import card_coverage, service, yearly
 from veteran_care.reports.exports import Document
 from veteran_care.reports.filing import Filing
-from veteran_care.reports.router import AttendanceGroup
+from veteran_care.reports.router import AttendanceGroup, PeopleGroup
 
 report_app = typer.Typer(help="The department's reports as files: PDF, XLSX or CSV.")
 
@@ -31,7 +31,7 @@ Language = Annotated[
 ISO_DAY = ["%Y-%m-%d"]
 Make = Callable[[AsyncSession, Filing], Awaitable[Any]]
 ATTENDANCE_GROUPS: tuple[str, ...] = get_args(AttendanceGroup)
-CARD_GROUPS = ("commune", "category")
+CARD_GROUPS: tuple[str, ...] = get_args(PeopleGroup)
 
 
 def _choices(allowed: tuple[str, ...]) -> str:

@@ -1,6 +1,7 @@
 """The statements of FHIR searches, one per resource type, bounded by the caller's facility scope
-with the clauses the domains' own lists use; a page, a `_summary=count` and an `_id` search run
-the same statement, so that what is counted is what is listed."""
+(people: and province scope) with the clauses the domains' own lists use; a page, a
+`_summary=count` and an `_id` search run the same statement, so that what is counted is what is
+listed."""
 
 import re
 import uuid
@@ -166,8 +167,15 @@ def _name(name: str) -> Any:
 
 
 def patients(
-    *, scope: Scope, ids: Ids, identifier: Token | None, name: str | None, birth: DateRange
+    *,
+    scope: Scope,
+    provinces: frozenset[str] = frozenset(),
+    ids: Ids,
+    identifier: Token | None,
+    name: str | None,
+    birth: DateRange,
 ) -> Query:
+    """People in the caller's scope (``provinces``: and those living there, decision 0054)."""
     stmt = _ids(select(Beneficiary), Beneficiary.id, ids)
     exact = False
     if identifier is not None:
@@ -181,15 +189,17 @@ def patients(
         stmt = stmt.where(Beneficiary.birth_year <= birth.year_to)
     stmt = _equal(stmt, Beneficiary.birth_date, birth.day)
     if scope is not None and not exact:
-        stmt = stmt.where(in_scope_clause(scope))
+        stmt = stmt.where(in_scope_clause(scope, provinces))
     return _query("Patient", stmt, Beneficiary, ("name", SORTS["Patient"]["name"]))
 
 
-def coverages(*, scope: Scope, ids: Ids, patient_id: uuid.UUID | None) -> Query:
+def coverages(
+    *, scope: Scope, provinces: frozenset[str] = frozenset(), ids: Ids, patient_id: uuid.UUID | None
+) -> Query:
     stmt = _ids(select(InsuranceCard), InsuranceCard.id, ids)
     stmt = _equal(stmt, InsuranceCard.beneficiary_id, patient_id)
     if scope is not None:  # the cards of the people the caller may see
-        visible = select(Beneficiary.id).where(in_scope_clause(scope))
+        visible = select(Beneficiary.id).where(in_scope_clause(scope, provinces))
         stmt = stmt.where(InsuranceCard.beneficiary_id.in_(visible))
     key = datetime_key(InsuranceCard.created_at, descending=True)
     return _query("Coverage", stmt, InsuranceCard, ("-created_at", key))

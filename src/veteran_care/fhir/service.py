@@ -79,8 +79,10 @@ async def search_patients(
     """By identifier: exact, anyone in the province (the card in the person's hand), as the
     registry's search does; `system|` (any identifier of the system), by name (accent-
     insensitive), birth date or `_id`: within the caller's scope."""
+    principal = actor.require()
     query = queries.patients(
-        scope=actor.require().scope,
+        scope=principal.scope,
+        provinces=principal.province_codes,
         ids=controls.uuids(),
         identifier=identifier,
         name=name,
@@ -129,8 +131,12 @@ async def search_coverage(
     async def convert(rows: Sequence[InsuranceCard]) -> list[Resource]:
         return [mapping.coverage(r, shown=shown) for r in rows]
 
+    principal = actor.require()
     query = queries.coverages(
-        scope=actor.require().scope, ids=controls.uuids(), patient_id=patient_id
+        scope=principal.scope,
+        provinces=principal.province_codes,
+        ids=controls.uuids(),
+        patient_id=patient_id,
     )
     found = await queries.run(session, query, controls, convert)
     await auditing.search(session, actor, "card", f"FHIR Coverage; {found.describe()}", patient_id)

@@ -17,6 +17,7 @@ from veteran_care.reports import cards, labels, queries, sheets
 from veteran_care.reports.exports import Document
 from veteran_care.reports.filing import Filing, columns, title_block, total_label
 from veteran_care.reports.layout import Column, Sheet
+from veteran_care.reports.provinces import People
 from veteran_care.reports.schemas import CardPerson, ReportTable
 
 HEADERS = {
@@ -53,12 +54,13 @@ async def report(
     fmt: str,
     filing: Filing,
 ) -> ReportTable | Document:
-    """Cards valid today, ending within 30 / 60 days, expired, none; by commune and category."""
+    """Cards valid today, ending within 30 / 60 days, expired, none; by province, commune and
+    category."""
     groups = list(dict.fromkeys(group_by or []))
-    facilities = actor.require().scope
+    people = People.of(actor.require())
     on = today()
-    rows = await queries.rows(session, cards.statement(on, groups, facilities))
-    total = (await queries.rows(session, cards.statement(on, [], facilities)))[0]
+    rows = await queries.rows(session, cards.statement(on, groups, people))
+    total = (await queries.rows(session, cards.statement(on, [], people)))[0]
     language = filing.language
     await _audit(session, actor, "card-coverage", fmt)
     table = ReportTable(
@@ -101,7 +103,12 @@ async def people(
     on = today()
     commune, category = where
     stmt = cards.people_statement(
-        on, bucket, commune, category, principal.scope, mask_phones=not principal.sees_identifiers
+        on,
+        bucket,
+        commune,
+        category,
+        People.of(principal),
+        mask_phones=not principal.sees_identifiers,
     )
     await _audit(session, actor, f"card-coverage people ({bucket})", fmt)
     await plan_each_execution(session)

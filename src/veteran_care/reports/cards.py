@@ -1,6 +1,6 @@
 """Card coverage: who among the active people holds a health-insurance card valid today, whose
-card ends within 30 or 60 days, whose has expired, who has none; by commune and category, and
-the people behind each figure.
+card ends within 30 or 60 days, whose has expired, who has none; by province (where each
+lives), commune and category, and the people behind each figure.
 
 Rules (also in the route's description): only cards of status ``active`` count (cancelled and
 entered-in-error ones do not). Each person is in one of valid, expired or none, so that these add
@@ -11,7 +11,6 @@ today + 30 (60) included; expiring_60 includes expiring_30. Grouped by category,
 several categories counts in each, a person of none under ``no-category``; the total counts each
 person once."""
 
-import uuid
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -28,6 +27,7 @@ from veteran_care.models import (
     InsuranceCard,
 )
 from veteran_care.reports.people import masked_phone
+from veteran_care.reports.provinces import HOME_PROVINCE, People, by_home_province
 from veteran_care.reports.queries import NO_CATEGORY
 
 Bucket = Literal["valid", "expiring_30", "expiring_60", "expired", "none"]
@@ -82,42 +82,41 @@ def condition(bucket: str, cards: Any, on: date) -> ColumnElement[bool]:
     return conditions[bucket]
 
 
-def _people(stmt: Select[Any], facilities: frozenset[uuid.UUID] | None) -> Select[Any]:
-    stmt = stmt.where(Beneficiary.status == BeneficiaryStatus.active)
-    if facilities is not None:
-        stmt = stmt.where(Beneficiary.registered_facility_id.in_(facilities))
-    return stmt
+def _people(stmt: Select[Any], people: People) -> Select[Any]:
+    return stmt.where(Beneficiary.status == BeneficiaryStatus.active, people.clause())
 
 
-def statement(
-    on: date, group_by: Sequence[str], facilities: frozenset[uuid.UUID] | None
-) -> Select[Any]:
-    """The figures by commune and/or category (or over everyone)."""
+def statement(on: date, group_by: Sequence[str], people: People) -> Select[Any]:
+    """The figures by province (where each lives), commune and/or category (or over
+    everyone)."""
     cards = cards_of(on)
     member = BeneficiaryCategoryMembership
     dims: list[Any] = [
         {
+            "province": HOME_PROVINCE,
             "commune": Beneficiary.commune_code,
             "category": func.coalesce(member.category_code, literal(NO_CATEGORY)),
         }[name].label(name)
         for name in group_by
     ]
 
-    def people(bucket: str) -> Any:
+    def holding(bucket: str) -> Any:
         return func.count(func.distinct(case((condition(bucket, cards, on), Beneficiary.id))))
 
     stmt: Select[Any] = (
         select(
             *dims,
             func.count(func.distinct(Beneficiary.id)).label("active"),
-            *(people(bucket).label(bucket) for bucket in BUCKETS),
+            *(holding(bucket).label(bucket) for bucket in BUCKETS),
         )
         .select_from(Beneficiary)
         .outerjoin(cards, cards.c.beneficiary_id == Beneficiary.id)
     )
     if "category" in group_by:
         stmt = stmt.outerjoin(member, member.beneficiary_id == Beneficiary.id)
-    stmt = _people(stmt, facilities)
+    if "province" in group_by:
+        stmt = by_home_province(stmt)
+    stmt = _people(stmt, people)
     if dims:
         stmt = stmt.group_by(*dims).order_by(*dims)
     return stmt
@@ -128,7 +127,7 @@ def people_statement(
     bucket: str,
     commune: str | None,
     category: str | None,
-    facilities: frozenset[uuid.UUID] | None,
+    people: People,
     *,
     mask_phones: bool,
 ) -> Select[Any]:
@@ -164,4 +163,4 @@ def people_statement(
         stmt = stmt.where(
             ~of if category == NO_CATEGORY else of.where(member.category_code == category)
         )
-    return _people(stmt, facilities)
+    return _people(stmt, people)

@@ -31,7 +31,6 @@ from sqlalchemy import (
     exists,
     func,
     literal,
-    or_,
     select,
     type_coerce,
 )
@@ -45,26 +44,19 @@ from veteran_care.models import (
     Appointment,
     Beneficiary,
     BeneficiaryCategoryMembership,
-    BeneficiaryStatus,
     Checkup,
-    CheckupConclusion,
     CheckupOutcome,
     CheckupStatus,
-    Commune,
-    Diagnosis,
     Dispense,
     DispenseStatus,
-    ExaminationResult,
-    Facility,
     LedgerEntry,
     LedgerKind,
     Medicine,
-    ResultStatus,
     Session,
     StockLot,
     Venue,
 )
-from veteran_care.scheduling.due import person_cutoffs
+from veteran_care.reports.provinces import EVENT_PROVINCE, by_facility_province
 
 GROUPS = (
     "province",
@@ -115,44 +107,34 @@ def age_band(reference_year: int) -> ColumnElement[Any]:
     return case(*((and_(age >= lo, age <= hi), literal(label)) for lo, hi, label in AGE_BANDS))
 
 
-def _month(column: Any) -> ColumnElement[Any]:
+def month_of(column: Any) -> ColumnElement[Any]:
     """YYYYMM as an integer (PostgreSQL's EXTRACT gives a numeric, SQLite's an integer)."""
     year = cast(func.extract("year", column), Integer)
     return year * 100 + cast(func.extract("month", column), Integer)
 
 
-def _category() -> ColumnElement[Any]:
+def category() -> ColumnElement[Any]:
     """The category's code, or ``no-category`` for a person of none (outer-joined)."""
     return func.coalesce(BeneficiaryCategoryMembership.category_code, literal(NO_CATEGORY))
 
 
-def _by_category(stmt: Select[Any], person: Any) -> Select[Any]:
+def by_category(stmt: Select[Any], person: Any) -> Select[Any]:
     return stmt.outerjoin(
         BeneficiaryCategoryMembership, BeneficiaryCategoryMembership.beneficiary_id == person
     )
 
 
-# The province of the facility where a check was booked (decision 0054).
-_CHECK_FACILITY, _CHECK_COMMUNE = aliased(Facility), aliased(Commune)
-
-
-def _by_province(stmt: Select[Any], facility: Any) -> Select[Any]:
-    return stmt.outerjoin(_CHECK_FACILITY, _CHECK_FACILITY.id == facility).outerjoin(
-        _CHECK_COMMUNE, _CHECK_COMMUNE.code == _CHECK_FACILITY.commune_code
-    )
-
-
 def _dimension(name: str, reference_year: int) -> Any:
     return {
-        "province": _CHECK_COMMUNE.province_code,
+        "province": EVENT_PROVINCE,  # of the facility where it was booked
         "commune": Beneficiary.commune_code,
         "facility": Checkup.facility_id,
         "venue": Venue.id,
-        "category": _category(),
+        "category": category(),
         "sex": Beneficiary.sex,
         "ethnicity": Beneficiary.ethnicity_code,
         "age_band": age_band(reference_year),
-        "month": _month(Checkup.date),
+        "month": month_of(Checkup.date),
     }[name]
 
 
@@ -196,14 +178,14 @@ def scoped(stmt: Select[Any], scope: Scope) -> Select[Any]:
     return stmt.where(*_in_scope(Checkup, scope), ~replaced)
 
 
-def _total(expression: Any) -> Any:
+def total(expression: Any) -> Any:
     """SUM that says 0, not NULL, over no rows."""
     return func.coalesce(func.sum(expression), 0)
 
 
 def attendance_statement(scope: Scope, group_by: Sequence[str], reference_year: int) -> Select[Any]:
     def count(outcome: CheckupOutcome) -> Any:
-        return _total(case((Checkup.outcome == outcome, 1), else_=0))
+        return total(case((Checkup.outcome == outcome, 1), else_=0))
 
     dims: list[Any] = [_dimension(name, reference_year).label(name) for name in group_by]
     stmt: Select[Any] = select(
@@ -218,9 +200,9 @@ def attendance_statement(scope: Scope, group_by: Sequence[str], reference_year: 
     if set(group_by) & PERSON_GROUPS:  # totals, facility and month need no person
         stmt = stmt.join(Beneficiary, Beneficiary.id == Checkup.beneficiary_id)
     if "category" in group_by:
-        stmt = _by_category(stmt, Checkup.beneficiary_id)
+        stmt = by_category(stmt, Checkup.beneficiary_id)
     if "province" in group_by:
-        stmt = _by_province(stmt, Checkup.facility_id)
+        stmt = by_facility_province(stmt, Checkup.facility_id)
     if "venue" in group_by:
         stmt = stmt.outerjoin(Venue, Venue.id == _checkup_venue())
     stmt = scoped(stmt, scope).where(Checkup.outcome.is_not(None))
@@ -230,15 +212,17 @@ def attendance_statement(scope: Scope, group_by: Sequence[str], reference_year: 
 
 
 def dispensing_statement(scope: Scope, group_by: Sequence[str]) -> Select[Any]:
-    """Units, people and dispenses by medicine, ATC group, facility, month, and by who paid
-    for the lots (``funding_source``, ``sponsor``): a dispense drawn from lots of two payers
-    counts its units under each, once as a dispense and a person in each."""
+    """Units, people and dispenses by province (of the facility that dispensed), medicine, ATC
+    group, facility, month, and by who paid for the lots (``funding_source``, ``sponsor``): a
+    dispense drawn from lots of two payers counts its units under each, once as a dispense and
+    a person in each."""
     by_lot = {"funding_source", "sponsor"} & set(group_by)
     dims_by_name: dict[str, Any] = {
+        "province": EVENT_PROVINCE,  # of the facility that dispensed
         "medicine": Medicine.code,
         "atc_group": func.substr(Medicine.atc_code, 1, 3),
         "facility": Dispense.facility_id,
-        "month": _month(local_time(Dispense.dispensed_at)),
+        "month": month_of(local_time(Dispense.dispensed_at)),
         "funding_source": func.coalesce(
             type_coerce(StockLot.funding_source, String), literal(UNKNOWN_FUNDING)
         ),
@@ -249,7 +233,7 @@ def dispensing_statement(scope: Scope, group_by: Sequence[str]) -> Select[Any]:
     stmt: Select[Any] = (
         select(
             *dims,
-            _total(units).label("quantity"),
+            total(units).label("quantity"),
             func.count(func.distinct(Dispense.beneficiary_id)).label("people"),
             func.count(func.distinct(Dispense.id)).label("dispenses"),
         )
@@ -262,6 +246,8 @@ def dispensing_statement(scope: Scope, group_by: Sequence[str]) -> Select[Any]:
             LedgerEntry,
             and_(LedgerEntry.dispense_id == Dispense.id, LedgerEntry.kind == LedgerKind.dispense),
         ).join(StockLot, StockLot.id == LedgerEntry.lot_id)
+    if "province" in group_by:
+        stmt = by_facility_province(stmt, Dispense.facility_id)
     if scope.date_from is not None:
         stmt = stmt.where(Dispense.dispensed_at >= start_of_day(scope.date_from))
     if scope.date_to is not None:
@@ -271,142 +257,6 @@ def dispensing_statement(scope: Scope, group_by: Sequence[str]) -> Select[Any]:
     if dims:
         stmt = stmt.group_by(*dims).order_by(*dims)
     return stmt
-
-
-def classification_statement(scope: Scope, group_by: Sequence[str], year: int) -> Select[Any]:
-    dims: list[Any] = [
-        {
-            "category": _category(),
-            "age_band": age_band(year),
-        }[name].label(name)
-        for name in group_by
-    ]
-    stmt: Select[Any] = (
-        select(
-            *dims,
-            CheckupConclusion.health_class.label("health_class"),
-            func.count().label("checkups"),
-        )
-        .select_from(CheckupConclusion)
-        .join(Checkup, Checkup.id == CheckupConclusion.checkup_id)
-        .join(Beneficiary, Beneficiary.id == Checkup.beneficiary_id)
-    )
-    if "category" in group_by:
-        stmt = _by_category(stmt, Beneficiary.id)
-    stmt = scoped(stmt, scope)
-    return stmt.group_by(*dims, CheckupConclusion.health_class).order_by(
-        *dims, CheckupConclusion.health_class
-    )
-
-
-def diagnoses_statement(scope: Scope, group_by: Sequence[str], year: int, top: int) -> Select[Any]:
-    dims: list[Any] = [
-        {
-            "category": _category(),
-            "age_band": age_band(year),
-        }[name].label(name)
-        for name in group_by
-    ]
-    people = func.count(func.distinct(Diagnosis.beneficiary_id))
-    stmt: Select[Any] = (
-        select(
-            *dims,
-            Diagnosis.icd10_code.label("icd10_code"),
-            func.count().label("diagnoses"),
-            people.label("people"),
-        )
-        .select_from(Diagnosis)
-        .join(ExaminationResult, ExaminationResult.id == Diagnosis.result_id)
-        .join(Checkup, Checkup.id == ExaminationResult.checkup_id)
-        .join(Beneficiary, Beneficiary.id == Checkup.beneficiary_id)
-        .where(ExaminationResult.status != ResultStatus.entered_in_error)
-    )
-    if "category" in group_by:
-        stmt = _by_category(stmt, Beneficiary.id)
-    stmt = scoped(stmt, scope)
-    stmt = stmt.group_by(*dims, Diagnosis.icd10_code)
-    return stmt.order_by(*dims, func.count().desc(), Diagnosis.icd10_code)
-
-
-def health_total_statement(scope: Scope, year: int) -> Select[Any]:
-    """The health report's totals, each counted once: concluded checkups (one class each),
-    diagnoses (one code each), and the people with at least one diagnosis."""
-    classes = classification_statement(scope, [], year).subquery()
-    codes = diagnoses_statement(scope, [], year, 0).subquery()
-    diagnosed = (
-        select(func.count(func.distinct(Diagnosis.beneficiary_id)))
-        .select_from(Diagnosis)
-        .join(ExaminationResult, ExaminationResult.id == Diagnosis.result_id)
-        .join(Checkup, Checkup.id == ExaminationResult.checkup_id)
-        .where(ExaminationResult.status != ResultStatus.entered_in_error)
-    )
-    return select(
-        select(cast(_total(classes.c.checkups), Integer)).scalar_subquery().label("checkups"),
-        select(cast(_total(codes.c.diagnoses), Integer)).scalar_subquery().label("diagnoses"),
-        scoped(diagnosed, scope).scalar_subquery().label("people"),
-    )
-
-
-async def coverage_statement(
-    session: AsyncSession,
-    on: date,
-    group_by: Sequence[str],
-    facilities: frozenset[uuid.UUID] | None,
-) -> Select[Any]:
-    """Active people: checked within their interval, due (not within), overdue, never checked."""
-    cutoffs = await person_cutoffs(session, on)
-    last = Beneficiary.last_checked_on
-    within = and_(last.is_not(None), last > cutoffs.c.due_cutoff)
-    overdue = or_(last.is_(None), last < cutoffs.c.overdue_cutoff)
-    dims: list[Any] = [
-        {
-            "commune": Beneficiary.commune_code,
-            "category": BeneficiaryCategoryMembership.category_code,
-        }[name].label(name)
-        for name in group_by
-    ]
-    stmt: Select[Any] = (
-        select(
-            *dims,
-            func.count(func.distinct(Beneficiary.id)).label("active"),
-            func.count(func.distinct(case((within, Beneficiary.id)))).label(
-                "checked_within_interval"
-            ),
-            func.count(func.distinct(case((~within, Beneficiary.id)))).label("due"),
-            func.count(func.distinct(case((overdue, Beneficiary.id)))).label("overdue"),
-            func.count(func.distinct(case((last.is_(None), Beneficiary.id)))).label(
-                "never_checked"
-            ),
-        )
-        .select_from(Beneficiary)
-        .join(cutoffs, cutoffs.c.beneficiary_id == Beneficiary.id)
-        .where(Beneficiary.status == BeneficiaryStatus.active)
-    )
-    if "category" in group_by:
-        stmt = stmt.join(
-            BeneficiaryCategoryMembership,
-            BeneficiaryCategoryMembership.beneficiary_id == Beneficiary.id,
-        )
-    if facilities is not None:
-        stmt = stmt.where(Beneficiary.registered_facility_id.in_(facilities))
-    if dims:
-        stmt = stmt.group_by(*dims).order_by(*dims)
-    return stmt
-
-
-COVERAGE_NOTES = {
-    "active": "active beneficiaries with at least one category",
-    "checked_within_interval": (
-        "a fulfilled examination, or a past check recorded at go-live, after the due cut-off "
-        "of their interval"
-    ),
-    "due": "active and not checked within their interval (overdue and never checked included)",
-    "overdue": (
-        "no fulfilled examination nor past check since the overdue cut-off (interval + grace), "
-        "or never"
-    ),
-    "never_checked": "no fulfilled examination and no past check at all",
-}
 
 
 async def rows(session: AsyncSession, stmt: Select[Any]) -> list[dict[str, Any]]:

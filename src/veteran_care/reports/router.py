@@ -39,6 +39,16 @@ FormatQuery = Annotated[
 AttendanceGroup = Literal[
     "province", "commune", "facility", "venue", "category", "sex", "ethnicity", "age_band", "month"
 ]
+DispensingGroup = Literal[
+    "province", "medicine", "atc_group", "facility", "month", "funding_source", "sponsor"
+]
+HealthGroup = Literal["province", "category", "age_band"]
+PeopleGroup = Literal["province", "commune", "category"]
+PEOPLE_GROUPS = Query(
+    max_length=3,
+    description="By province (where each person lives; of no known commune: the province of "
+    "the facility they are registered at), commune of residence and/or category.",
+)
 
 
 def file_responses(*extra: str) -> dict[int | str, dict[str, Any]]:
@@ -193,13 +203,18 @@ async def attendance_people(
     "/coverage",
     response_model=ReportTable,
     summary="Coverage: active people checked within their interval, due, overdue, never checked",
+    description=(
+        "Active people of at least one category, as of today, by province, commune and/or "
+        "category. A province's officer counts the people registered at the province's "
+        "facilities and those living in the province."
+    ),
     responses=problem_responses() | FILE_RESPONSES,
 )
 async def coverage_report(
     request: Request,
     actor: Reporter,
     reports: ReportReader,
-    group_by: Annotated[list[Literal["commune", "category"]] | None, Query(max_length=2)] = None,
+    group_by: Annotated[list[PeopleGroup] | None, PEOPLE_GROUPS] = None,
     format: Annotated[FileFormat | None, Query()] = None,
 ) -> Any:
     fmt = _format(request, format, FILE_FORMATS)
@@ -213,7 +228,7 @@ async def coverage_report(
 @router.get(
     "/dispensing",
     response_model=ReportTable,
-    summary="Dispensing: quantities and people by medicine, ATC group, facility, month",
+    summary="Dispensing: quantities and people by medicine, province, ATC group, facility, month",
     responses=problem_responses() | FILE_RESPONSES,
 )
 async def dispensing_report(
@@ -223,14 +238,14 @@ async def dispensing_report(
     date_from: Day | None = None,
     date_to: Day | None = None,
     group_by: Annotated[
-        list[Literal["medicine", "atc_group", "facility", "month", "funding_source", "sponsor"]]
-        | None,
+        list[DispensingGroup] | None,
         Query(
-            max_length=6,
-            description="By medicine (the default), ATC group, facility, month, and by who paid "
-            "for the lots: `funding_source` (state-budget, health-insurance, sponsor, unknown) "
-            "and `sponsor` (the sponsor's name). A dispense drawn from lots of two payers "
-            "counts its units under each.",
+            max_length=7,
+            description="By medicine (the default), province (of the facility that dispensed: "
+            "a nation-wide account's figures per province), ATC group, facility, month, and by "
+            "who paid for the lots: `funding_source` (state-budget, health-insurance, sponsor, "
+            "unknown) and `sponsor` (the sponsor's name). A dispense drawn from lots of two "
+            "payers counts its units under each.",
         ),
     ] = None,
     format: Annotated[FileFormat | None, Query()] = None,
@@ -248,7 +263,10 @@ async def dispensing_report(
     "/health",
     response_model=ReportTable,
     summary="Health: classification I-V distribution and the most frequent ICD-10 diagnoses",
-    description="For clinicians and admins only.",
+    description=(
+        "For clinicians and admins only. Grouped by province (of the facility where the "
+        "checkup was booked, as attendance), category and/or age band."
+    ),
     responses=problem_responses() | FILE_RESPONSES,
 )
 async def health_report(
@@ -258,7 +276,7 @@ async def health_report(
     date_from: Day | None = None,
     date_to: Day | None = None,
     campaign_id: uuid.UUID | None = None,
-    group_by: Annotated[list[Literal["category", "age_band"]] | None, Query(max_length=2)] = None,
+    group_by: Annotated[list[HealthGroup] | None, Query(max_length=3)] = None,
     top: Annotated[int, Query(ge=1, le=50)] = 10,
     format: Annotated[FileFormat | None, Query()] = None,
 ) -> Any:
@@ -310,7 +328,9 @@ async def yearly_checks(
     response_model=ReportTable,
     summary="Card coverage: cards valid today, ending within 30 or 60 days, expired, none",
     description=(
-        "Active people as of today, by commune and/or category. Only cards of status `active` "
+        "Active people as of today, by province (where each lives), commune and/or category "
+        "(a province's officer counts the people registered at the province's facilities and "
+        "those living in the province). Only cards of status `active` "
         "count. Each person is in one of valid, expired or none (they add up to `active`); "
         "expiring_30 and expiring_60 are among the valid (the card valid today ends within 30 "
         "or 60 days, that day included; expiring_60 includes expiring_30). A person of several "
@@ -323,7 +343,7 @@ async def card_coverage_report(
     request: Request,
     actor: Reporter,
     reports: ReportReader,
-    group_by: Annotated[list[Literal["commune", "category"]] | None, Query(max_length=2)] = None,
+    group_by: Annotated[list[PeopleGroup] | None, PEOPLE_GROUPS] = None,
     format: Annotated[FileFormat | None, Query()] = None,
 ) -> Any:
     fmt = _format(request, format, FILE_FORMATS)

@@ -18,9 +18,17 @@ from veteran_care.auth.principal import Actor
 from veteran_care.clinical import icd10
 from veteran_care.kit.clock import today
 from veteran_care.kit.validation import check_date_range
-from veteran_care.reports import exports, labels, queries, sheets
+from veteran_care.reports import (
+    coverage_queries,
+    exports,
+    health_queries,
+    labels,
+    queries,
+    sheets,
+)
 from veteran_care.reports.filing import Filing, columns, title_block, total_label
 from veteran_care.reports.layout import Sheet
+from veteran_care.reports.provinces import People
 from veteran_care.reports.schemas import ReportTable
 
 ATTENDANCE_FIGURES = [
@@ -218,25 +226,26 @@ async def coverage(
 ) -> ReportTable | exports.Document:
     """Active people checked within their interval, due, overdue, never checked; as of today."""
     groups = _groups(group_by)
-    principal = actor.require()
+    people = People.of(actor.require())
     on = today()
-    stmt = await queries.coverage_statement(session, on, groups, principal.scope)
+    stmt = await coverage_queries.coverage_statement(session, on, groups, people)
     rows = _json_safe(await queries.rows(session, stmt))
     total = rows[0] if not groups and rows else None
     if groups:
-        ungrouped = await queries.coverage_statement(session, on, [], principal.scope)
+        ungrouped = await coverage_queries.coverage_statement(session, on, [], people)
         total = _json_safe(await queries.rows(session, ungrouped))[0]
     table = ReportTable(
         report="coverage",
         generated_at=datetime.now().astimezone(),
         filters={"on": on},
         group_by=groups,
-        figures=labels.described(queries.COVERAGE_NOTES, filing.language),
+        figures=labels.described(coverage_queries.COVERAGE_NOTES, filing.language),
         rows=rows,
         total=total,
     )
     words = labels.text("on {day}", filing.language, day=f"{on:%d/%m/%Y}")
-    return await _deliver(session, actor, fmt, table, list(queries.COVERAGE_NOTES), filing, words)
+    notes = list(coverage_queries.COVERAGE_NOTES)
+    return await _deliver(session, actor, fmt, table, notes, filing, words)
 
 
 async def dispensing(
@@ -247,7 +256,7 @@ async def dispensing(
     fmt: str,
     filing: Filing = Filing(),
 ) -> ReportTable | exports.Document:
-    """Quantities and people by medicine (by default), ATC group, facility, month."""
+    """Quantities and people by medicine (by default), province, ATC group, facility, month."""
     groups = _groups(group_by) or ["medicine"]
     scope = scope_of(actor, period)
     rows = await queries.rows(session, queries.dispensing_statement(scope, groups))
@@ -278,7 +287,7 @@ async def health(
     groups = _groups(group_by)
     scope = scope_of(actor, period)
     rows = await _health_rows(session, scope, groups, period.year, top)
-    total = await queries.rows(session, queries.health_total_statement(scope, period.year))
+    total = await queries.rows(session, health_queries.health_total_statement(scope, period.year))
     table = ReportTable(
         report="health",
         generated_at=datetime.now().astimezone(),
@@ -299,10 +308,10 @@ async def health(
 async def _health_rows(
     session: AsyncSession, scope: queries.Scope, groups: list[str], year: int, top: int
 ) -> list[dict[str, Any]]:
-    classes = _json_safe(
-        await queries.rows(session, queries.classification_statement(scope, groups, year))
-    )
-    diagnoses = await queries.rows(session, queries.diagnoses_statement(scope, groups, year, top))
+    classified = health_queries.classification_statement(scope, groups, year)
+    classes = _json_safe(await queries.rows(session, classified))
+    diagnosed = health_queries.diagnoses_statement(scope, groups, year, top)
+    diagnoses = await queries.rows(session, diagnosed)
     kept: dict[tuple[Any, ...], int] = {}
     rows: list[dict[str, Any]] = [{**row, "kind": "classification"} for row in classes]
     for row in diagnoses:  # the database ordered each group by frequency: keep its first `top`

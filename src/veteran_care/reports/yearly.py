@@ -4,8 +4,9 @@ examined, their health class I-V, those referred for treatment, and the medicine
 
 Rules (also in the route's description):
 - on the registry: active people today (registered at the caller's facilities, for a facility's
-  staff); a person of several categories counts in each, a person of none under ``no-category``;
-  the totals row counts each person once;
+  staff; and living in the caller's provinces, for a province's); a person of several
+  categories counts in each, a person of none under ``no-category``; the totals row counts each
+  person once;
 - due: the registry's people whose last check (a fulfilled examination or a past check) before
   1 January was not within their interval as reckoned on 31 December, or who were never checked;
 - examined: people with an attended checkup dated in the year (entered in error left out);
@@ -44,6 +45,7 @@ from veteran_care.reports import labels, queries, sheets
 from veteran_care.reports.exports import Document
 from veteran_care.reports.filing import Filing, columns, title_block, total_label
 from veteran_care.reports.layout import Sheet
+from veteran_care.reports.provinces import People
 from veteran_care.reports.queries import NO_CATEGORY
 from veteran_care.reports.schemas import YearlySummary
 from veteran_care.scheduling.due import person_cutoffs
@@ -149,15 +151,15 @@ def _whole(total: Any) -> Any:
 
 
 async def statement(
-    session: AsyncSession, year: int, group: str | None, facilities: frozenset[uuid.UUID] | None
+    session: AsyncSession, year: int, group: str | None, reach: People
 ) -> Select[Any]:
     """The summary's figures by ``group`` (category or commune), or over everyone (None)."""
     cutoffs = await person_cutoffs(session, date(year, 12, 31))
     last = _last_before(date(year, 1, 1))
     examined, latest, given = (
-        _examined(year, facilities),
-        _latest_conclusion(year, facilities),
-        _dispensed(year, facilities),
+        _examined(year, reach.facilities),
+        _latest_conclusion(year, reach.facilities),
+        _dispensed(year, reach.facilities),
     )
     person = Beneficiary.id
     due = and_(
@@ -194,7 +196,7 @@ async def statement(
         .outerjoin(given, given.c.beneficiary_id == person)
         .where(
             Beneficiary.status == BeneficiaryStatus.active,
-            *_in_scope(Beneficiary.registered_facility_id, facilities),
+            reach.clause(),
         )
     )
     if group == "category":
@@ -231,13 +233,13 @@ async def summary(
     session: AsyncSession, actor: Actor, year: int, fmt: str, filing: Filing
 ) -> YearlySummary | Document:
     """The summary of ``year`` as JSON, or as a CSV, XLSX or PDF of one sheet per breakdown."""
-    facilities = actor.require().scope
+    people = People.of(actor.require())
     language = filing.language
     found: dict[str, list[dict[str, Any]]] = {}
     for group in BREAKDOWNS:
-        rows = await queries.rows(session, await statement(session, year, group, facilities))
+        rows = await queries.rows(session, await statement(session, year, group, people))
         found[group] = await labels.with_names(session, [group], rows, language)
-    total = (await queries.rows(session, await statement(session, year, None, facilities)))[0]
+    total = (await queries.rows(session, await statement(session, year, None, people)))[0]
     await audit.record(
         session, actor, "export", resource_type="report", detail=f"yearly-checks as {fmt}"
     )
