@@ -9,11 +9,15 @@ pays for one small INSERT and nothing else.
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veteran_care.kit.clock import utcnow
 from veteran_care.models import Message, MessageKind
+
+_MESSAGES: Table = Message.__table__  # type: ignore[assignment]  # a mapped table
+# A Core insert built once: through the entity, each execution took the ORM's bulk insert path.
+_INSERT = insert(_MESSAGES)
 
 
 async def enqueue(
@@ -34,7 +38,7 @@ async def enqueue(
         for checkup_id, beneficiary_id in about
     ]
     if rows:
-        await session.execute(insert(Message), rows)
+        await session.execute(_INSERT, rows)
 
 
 async def enqueue_offers(
@@ -55,4 +59,4 @@ async def enqueue_offers(
         for entry_id, beneficiary_id in about
     ]
     if rows:
-        await session.execute(insert(Message), rows)
+        await session.execute(_INSERT, rows)

@@ -183,20 +183,19 @@ async def _people(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID,
     }
 
 
+_SUBSCRIPTIONS = WebhookSubscription.__table__.c
+# Core, built once: every booking asks it (an ORM select of columns compiles through the ORM).
+_ACTIVE_SUBSCRIPTIONS = select(
+    _SUBSCRIPTIONS.id, _SUBSCRIPTIONS.events, _SUBSCRIPTIONS.personal_data
+).where(_SUBSCRIPTIONS.active.is_(True))
+
+
 async def emit(session: AsyncSession, *events: Event | Iterable[Event]) -> None:
     """A delivery of each event for each active subscription that wants it."""
     flat = [e for item in events for e in ([item] if isinstance(item, Event) else item)]
     if not flat:
         return
-    subscriptions = (
-        await session.execute(
-            select(
-                WebhookSubscription.id,
-                WebhookSubscription.events,
-                WebhookSubscription.personal_data,
-            ).where(WebhookSubscription.active.is_(True))
-        )
-    ).all()
+    subscriptions = (await session.execute(_ACTIVE_SUBSCRIPTIONS)).all()
     wanted = [(s, e) for e in flat for s in subscriptions if e.type.value in s.events]
     if not wanted:
         return
