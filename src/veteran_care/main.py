@@ -105,7 +105,7 @@ def api_routers() -> tuple[APIRouter, ...]:
     Each is included in the app itself (with the prefix), not in a router of their own: FastAPI
     matches an included router's routes once to find the branch and again in it to run the
     route, at every level of nesting; one level less is one scan less of the routes before the
-    one asked for (decision 0017)."""
+    one asked for (decision 0017). They are included in ``matching_order``."""
     return (
         identity_router,
         audit_router,
@@ -134,6 +134,32 @@ def api_routers() -> tuple[APIRouter, ...]:
         replies_router,
         webhooks_router,
     )
+
+
+def matching_order() -> tuple[APIRouter, ...]:
+    """The routers as the app tries them: the desk's busiest first (decision 0063). FastAPI
+    tries every route before the one asked for, a few µs each: about 400 µs of CPU before a
+    booking when the routers came in the document's order, with 26 routers and 180 routes."""
+    busiest = (
+        checkups_router,
+        beneficiaries_router,
+        scheduling_router,
+        checkin_router,
+        queue_router,
+        clinical_router,
+        pharmacy_router,
+        worklist_router,
+    )
+    return (*busiest, *(router for router in api_routers() if router not in busiest))
+
+
+def documented_paths() -> list[str]:
+    """The API's paths in the OpenAPI document's order (the routers' order, not the matching's)."""
+    return [
+        API_PREFIX + getattr(route, "path_format", "")
+        for router in api_routers()
+        for route in router.routes
+    ]
 
 
 # How often each server moves lapsed waitlist holds on (every waitlist call does it too).
@@ -210,11 +236,12 @@ def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAP
     app.state.delivery_gauges = delivery_gauges()
     app.state.metrics_registry.register(app.state.delivery_gauges)
     app.include_router(health_router)
-    for router in api_routers():
+    for router in matching_order():
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(fhir_router)
     fhir_responses.install(app)  # errors under /fhir leave as OperationOutcome
-    install_openapi(app, (document_permission, document_idempotency, json_body.document))
+    documenters = (document_permission, document_idempotency, json_body.document)
+    install_openapi(app, documenters, documented_paths())
     return app
 
 

@@ -17,7 +17,7 @@
 """
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from fastapi import FastAPI
@@ -283,14 +283,26 @@ def _house_rules(schema: dict[str, Any], documenters: tuple[Documenter, ...]) ->
                     content.pop("application/json", None)
 
 
-def install_openapi(app: FastAPI, documenters: Iterable[Documenter]) -> None:
-    """The app's document, generated once with the house rules and ``refine`` applied."""
+def _in_order(paths: dict[str, Any], order: Sequence[str]) -> dict[str, Any]:
+    """The paths ``order`` names, in its order, in the places they took; the others as they were."""
+    rank = {path: i for i, path in reversed(list(enumerate(order)))}
+    named = iter(sorted((path for path in paths if path in rank), key=rank.__getitem__))
+    keys = [next(named) if path in rank else path for path in paths]
+    return {path: paths[path] for path in keys}
+
+
+def install_openapi(
+    app: FastAPI, documenters: Iterable[Documenter], path_order: Sequence[str] = ()
+) -> None:
+    """The app's document, generated once with the house rules and ``refine`` applied, its
+    paths in ``path_order`` (the app may match its routes in another order)."""
     generate = app.openapi
     documenters = tuple(documenters)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = generate()
+            schema["paths"] = _in_order(schema["paths"], path_order)
             _house_rules(schema, documenters)
             refine(schema)
         return app.openapi_schema or generate()
