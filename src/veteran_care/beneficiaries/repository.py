@@ -63,6 +63,11 @@ def _communes_of(provinces: frozenset[str]) -> Any:
     return select(Commune.code).where(Commune.province_code.in_(sorted(provinces)))
 
 
+def resident_clause(provinces: frozenset[str]) -> Any:
+    """Living in one of these provinces: the person's commune is theirs (decision 0054)."""
+    return Beneficiary.commune_code.in_(_communes_of(provinces))
+
+
 def in_scope_clause(scope: frozenset[uuid.UUID], provinces: frozenset[str] = frozenset()) -> Any:
     """Registered at one of these facilities, or booked there at least once; or living in one
     of these provinces (a province-scoped account, decision 0054)."""
@@ -71,7 +76,7 @@ def in_scope_clause(scope: frozenset[uuid.UUID], provinces: frozenset[str] = fro
         exists().where(Checkup.beneficiary_id == Beneficiary.id, Checkup.facility_id.in_(scope)),
     ]
     if provinces:
-        clauses.append(Beneficiary.commune_code.in_(_communes_of(provinces)))
+        clauses.append(resident_clause(provinces))
     return or_(*clauses)
 
 

@@ -50,8 +50,12 @@ async def village_list(
 ) -> Response:
     settings = request.app.state.settings
     language = negotiate(request.headers.get("accept-language"), settings.default_language)
+    principal = actor.require()
     due = DueFilters(
-        commune_codes=[commune_code], categories=category or (), scope=actor.require().scope
+        commune_codes=[commune_code],
+        categories=category or (),
+        scope=principal.scope,
+        provinces=principal.province_codes,
     )
     found = await files.gather(
         session, actor, WorklistFilters(due=due, village=village), commune_code

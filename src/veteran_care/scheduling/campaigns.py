@@ -167,6 +167,7 @@ async def bulk_schedule(
             commune_codes=data.commune_codes,
             categories=data.categories or campaign.target_categories,
             scope=principal.scope,
+            provinces=principal.province_codes,
             not_in_campaign=campaign.id,
         )
         stmt = (await due_statement(session, start, filters)).order_by(

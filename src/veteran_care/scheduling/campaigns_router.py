@@ -178,6 +178,7 @@ async def due_list(
         categories=category or (),
         registered_facility_id=registered_facility_id,
         scope=principal.scope,
+        provinces=principal.province_codes,
         overdue_only=status == "overdue",
     )
     rows, next_cursor = await due_page(session, today(), filters, cursor=cursor, limit=limit)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from veteran_care.beneficiaries.repository import resident_clause
 from veteran_care.db.session import plan_each_execution
 from veteran_care.kit.clock import add_days, each_day
 from veteran_care.kit.pagination import page_of, paginate, text_key
@@ -45,7 +46,8 @@ class DueFilters:
     commune_codes: Sequence[str] = ()
     categories: Sequence[str] = ()
     registered_facility_id: uuid.UUID | None = None
-    scope: frozenset[uuid.UUID] | None = None
+    scope: frozenset[uuid.UUID] | None = None  # None: every facility's people
+    provinces: frozenset[str] = frozenset()  # with a scope: these provinces' residents too
     overdue_only: bool = False
     not_in_campaign: uuid.UUID | None = None
     beneficiary_id: uuid.UUID | None = None
@@ -87,6 +89,13 @@ def _some_category(cutoff: dict[str, date], before: bool) -> Any:
     return exists().where(
         member.beneficiary_id == Beneficiary.id, last < bound if before else last <= bound
     )
+
+
+def _in_scope(scope: frozenset[uuid.UUID], provinces: frozenset[str]) -> Any:
+    """Registered at one of these facilities, or (a province-scoped account) living in one of
+    these provinces, as the beneficiaries list counts residents (decision 0054)."""
+    registered = Beneficiary.registered_facility_id.in_(scope)
+    return or_(registered, resident_clause(provinces)) if provinces else registered
 
 
 async def due_statement(session: AsyncSession, on: date, filters: DueFilters) -> Select[Any]:
@@ -132,7 +141,7 @@ async def due_statement(session: AsyncSession, on: date, filters: DueFilters) ->
     if filters.registered_facility_id is not None:
         stmt = stmt.where(Beneficiary.registered_facility_id == filters.registered_facility_id)
     if filters.scope is not None:
-        stmt = stmt.where(Beneficiary.registered_facility_id.in_(filters.scope))
+        stmt = stmt.where(_in_scope(filters.scope, filters.provinces))
     if filters.not_in_campaign is not None:
         stmt = stmt.where(
             ~exists().where(

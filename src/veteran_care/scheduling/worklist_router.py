@@ -94,10 +94,12 @@ def _filters(
     village: str | None,
     outcome: Sequence[str] | None,
 ) -> WorklistFilters:
+    principal = actor.require()
     due = DueFilters(
         commune_codes=commune_code or (),
         categories=category or (),
-        scope=actor.require().scope,
+        scope=principal.scope,
+        provinces=principal.province_codes,
     )
     return WorklistFilters(due=due, village=village, outcomes=outcome or ())
 
