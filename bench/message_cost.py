@@ -10,7 +10,8 @@ rounds in this process until a round finds nothing, and reports this process's C
 (``time.process_time``: every thread, aiosqlite's included) per message sent. The gateway
 stand-in of the tests runs in a child process, so that its CPU is not counted: what is
 measured is the dispatcher's own work (claim, decide, send, record). ``--profile N`` runs the
-last run under cProfile and prints the N functions of most cumulative time. Wall-clock figures
+last run under cProfile and prints the N functions of most cumulative time. ``--loop uvloop``
+runs the dispatcher on uvloop, as ``serve`` and ``veteran-care worker`` do when it is installed. Wall-clock figures
 on the shared machine are noise; compare CPU per message, runs of two trees taking turns.
 """
 
@@ -69,7 +70,16 @@ async def _rounds(settings: Settings) -> int:
     return rounds
 
 
-def one_run(url: str, gateway_url: str, count: int, profile: int) -> float:
+def _run(settings: Settings, loop: str) -> int:
+    if loop == "uvloop":
+        import uvloop
+
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            return runner.run(_rounds(settings))
+    return asyncio.run(_rounds(settings))
+
+
+def one_run(url: str, gateway_url: str, count: int, profile: int, loop: str) -> float:
     seed(url, count)
     settings = settings_for(url).model_copy(
         update={
@@ -82,7 +92,7 @@ def one_run(url: str, gateway_url: str, count: int, profile: int) -> float:
     cpu, wall = time.process_time(), time.perf_counter()
     if profiler:
         profiler.enable()
-    rounds = asyncio.run(_rounds(settings))
+    rounds = _run(settings, loop)
     if profiler:
         profiler.disable()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
@@ -102,6 +112,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", type=int, default=0, help="cProfile the last run: top N")
     parser.add_argument("--url", default=None, help="PostgreSQL server URL (default: SQLite)")
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
     args = parser.parse_args()
     context = multiprocessing.get_context("spawn")
     here, there = context.Pipe()
@@ -119,7 +130,13 @@ def main() -> None:
         try:
             migrate.upgrade(url)
             costs = [
-                one_run(url, gateway_url, args.count, args.profile if n == args.runs - 1 else 0)
+                one_run(
+                    url,
+                    gateway_url,
+                    args.count,
+                    args.profile if n == args.runs - 1 else 0,
+                    args.loop,
+                )
                 for n in range(args.runs)
             ]
         finally:

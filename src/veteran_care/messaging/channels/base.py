@@ -76,14 +76,11 @@ async def post_json(
     judge: Callable[[Reply], Answer],
     *,
     headers: dict[str, str] | None = None,
-    auth: aiohttp.BasicAuth | None = None,
 ) -> Answer:
     """POST ``body``; a 2xx is judged by ``judge`` (providers answer errors inside a 200).
     Redirects are not followed: a 3xx is a refusal, as any other 4xx-like answer."""
     try:
-        async with http.post(
-            url, json=body, headers=headers, auth=auth, allow_redirects=False
-        ) as response:
+        async with http.post(url, json=body, headers=headers, allow_redirects=False) as response:
             reply = Reply(response.status, (await response.read()).decode("utf-8", "replace"))
     except TimeoutError as exc:
         return Answer("retry", f"no answer in time: {type(exc).__name__}")

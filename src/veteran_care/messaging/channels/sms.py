@@ -14,6 +14,7 @@ request from being sent twice; our message id goes there. It answers 200 with ``
 brandname, 146 template not registered).
 """
 
+import base64
 from typing import Any
 
 import aiohttp
@@ -42,13 +43,11 @@ class GenericSms:
         assert settings.sms_url is not None
         self.http, self.settings, self.url = http, settings, settings.sms_url
         self.headers: dict[str, str] = {}
-        self.auth: aiohttp.BasicAuth | None = None
         if settings.sms_token is not None:
             self.headers["Authorization"] = f"Bearer {settings.sms_token.get_secret_value()}"
         elif settings.sms_username and settings.sms_password is not None:
-            self.auth = aiohttp.BasicAuth(
-                settings.sms_username, settings.sms_password.get_secret_value()
-            )
+            pair = f"{settings.sms_username}:{settings.sms_password.get_secret_value()}"
+            self.headers["Authorization"] = f"Basic {base64.b64encode(pair.encode()).decode()}"
 
     async def send(self, message: Outgoing) -> Answer:
         s = self.settings
@@ -60,9 +59,7 @@ class GenericSms:
         if s.sms_sender:
             body[s.sms_field_sender] = s.sms_sender
         headers = {**self.headers, "Idempotency-Key": str(message.id)}
-        return await post_json(
-            self.http, self.url, body, _accepted, headers=headers, auth=self.auth
-        )
+        return await post_json(self.http, self.url, body, _accepted, headers=headers)
 
 
 class Esms:
