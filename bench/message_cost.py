@@ -11,8 +11,9 @@ rounds in this process until a round finds nothing, and reports this process's C
 stand-in of the tests runs in a child process, so that its CPU is not counted: what is
 measured is the dispatcher's own work (claim, decide, send, record). ``--profile N`` runs the
 last run under cProfile and prints the N functions of most cumulative time. ``--loop uvloop``
-runs the dispatcher on uvloop, as ``serve`` and ``veteran-care worker`` do when it is installed. Wall-clock figures
-on the shared machine are noise; compare CPU per message, runs of two trees taking turns.
+runs the dispatcher on uvloop, as ``serve`` does when it is installed (``veteran-care worker``
+runs on asyncio's own loop). Wall-clock figures on the shared machine are noise; compare CPU
+per message, runs of two trees taking turns.
 """
 
 import argparse
