@@ -34,7 +34,7 @@ def message(channel: MessageChannel = MessageChannel.sms, body: str = TEXT) -> O
 
 @pytest.fixture
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with client_session(timeout_seconds=0.5, connections=4) as found:
+    async with client_session(timeout_seconds=10.0, connections=4) as found:
         yield found
 
 
@@ -115,11 +115,10 @@ async def test_a_redirect_is_not_followed(
     assert len(gateway.received) == 1
 
 
-async def test_a_gateway_that_hangs_is_tried_again(
-    settings: Settings, gateway: Gateway, http: aiohttp.ClientSession
-) -> None:
+async def test_a_gateway_that_hangs_is_tried_again(settings: Settings, gateway: Gateway) -> None:
     gateway.mode = "hang"
-    answer = await GenericSms(http, generic(settings, gateway.url)).send(message())
+    async with client_session(timeout_seconds=0.5, connections=4) as http:
+        answer = await GenericSms(http, generic(settings, gateway.url)).send(message())
     assert answer.outcome == "retry"
     assert answer.text.startswith("no answer in time")
 
