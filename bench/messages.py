@@ -8,7 +8,8 @@
 
 SQLite by default (a file in a temporary folder); with ``--url`` a PostgreSQL server, on which
 the benchmark creates and drops its own database. Prints the time, the rate, and what the
-gateway received (requests, distinct message ids).
+gateway received (requests, distinct message ids), and the workers' CPU time (from /proc: the
+figure to compare on a shared machine).
 
 With ``--reminders``, the issue's case: N people (each with a phone and consent) each have a
 checkup 7 days ahead, booked a month ago, and no message yet; the worker's first round writes
@@ -133,6 +134,7 @@ def run(
             lambda: statuses(url).get(MessageStatus.sent, 0) == count, 60
         )
         elapsed = time.perf_counter() - started
+        cpu = sum(process.cpu_seconds() for process in processes)
     finally:
         for process in processes:
             process.stop()
@@ -141,7 +143,8 @@ def run(
     print(
         f"{workers} worker(s): {'all sent' if done else 'NOT all sent'} in {elapsed:.1f} s "
         f"({count / elapsed:.0f}/s, worker start included); gateway asked {len(gateway.received)}"
-        f" times for {len(ids)} distinct messages"
+        f" times for {len(ids)} distinct messages; the workers' CPU {cpu:.1f} s"
+        f" ({cpu / count * 1e6:,.0f} µs a message, start-up and the reminders' writing included)"
     )
 
 

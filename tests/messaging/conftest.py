@@ -14,7 +14,7 @@ from tests.scheduling.conftest import clinic, make_clinic  # noqa: F401  (fixtur
 from tests.scheduling.conftest import person_with_card as person_without_consent
 from veteran_care.config import Settings, SmsProvider
 from veteran_care.kit.clock import today
-from veteran_care.messaging.dispatcher import Dispatcher, http_client
+from veteran_care.messaging.dispatcher import Dispatcher, opened
 from veteran_care.models import Message
 
 Outbox = Callable[[Any], Awaitable[list[Message]]]
@@ -76,5 +76,5 @@ def sms_settings(settings: Settings, gateway: Gateway) -> Settings:
 async def dispatcher(
     sessionmaker: async_sessionmaker[AsyncSession], sms_settings: Settings
 ) -> AsyncIterator[Dispatcher]:
-    async with http_client(sms_settings) as client:
-        yield Dispatcher(sessionmaker, sms_settings, client, name="test-worker")
+    async with opened(sessionmaker, sms_settings, name="test-worker") as found:
+        yield found

@@ -1,5 +1,6 @@
-"""A gateway stand-in on 127.0.0.1: a real HTTP server (a thread) that records every request,
-deduplicates on the message id as a provider does, and can answer 500 or hang."""
+"""A gateway stand-in on 127.0.0.1: a real HTTP server (a thread) that records every request
+(its headers under ``_headers``), deduplicates on the message id as a provider does, and can
+answer 500 or hang, or answer what a test sets (``answer``: a provider's own shape)."""
 
 import json
 import threading
@@ -16,6 +17,8 @@ class Gateway:
         self.accepted: set[str] = set()
         self.mode = "ok"  # ok, fail (500) or hang (no answer until released)
         self.delay = 0.0  # seconds before each answer
+        # a provider's own answer to every request (status, JSON body, headers), if set
+        self.answer: tuple[int, dict[str, Any], dict[str, str]] | None = None
         self.released = threading.Event()
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -56,8 +59,14 @@ class Gateway:
                     body = json.loads(self.rfile.read(length) or b"{}")
                 except ValueError:
                     body = {}
+                body["_headers"] = dict(self.headers)
                 if gateway.id_field not in body:  # cut off by a killed sender: no message
                     self._answer(400, {"error": "no message"})
+                    return
+                if gateway.answer is not None:  # a provider's answer, whatever it says
+                    with gateway.lock:
+                        gateway.received.append({**body, "_accepted": False})
+                    self._answer(*gateway.answer)
                     return
                 mode = gateway.mode
                 if gateway.delay:
@@ -79,9 +88,13 @@ class Gateway:
                         gateway.accepted.add(body[gateway.id_field])
                 self._answer(200, {"status": "duplicate" if duplicate else "queued"})
 
-            def _answer(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
+            def _answer(
+                self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+            ) -> None:
+                data = json.dumps(body, ensure_ascii=False).encode()
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.scheduling.conftest import clinic, make_clinic  # noqa: F401  (fixtures)
 from tests.webhooks.receiver import Receiver
 from veteran_care.config import Settings
-from veteran_care.webhooks.deliverer import Deliverer
+from veteran_care.webhooks.deliverer import Deliverer, opened
 
 SUBSCRIPTIONS = "/api/v1/webhook-subscriptions"
 
@@ -39,8 +39,8 @@ def webhook_settings(settings: Settings) -> Settings:
 async def deliverer(
     sessionmaker: async_sessionmaker[AsyncSession], webhook_settings: Settings
 ) -> AsyncIterator[Deliverer]:
-    async with httpx.AsyncClient(timeout=5.0) as http:
-        yield Deliverer(sessionmaker, webhook_settings, http, name="test-deliverer")
+    async with opened(sessionmaker, webhook_settings, name="test-deliverer") as found:
+        yield found
 
 
 async def subscribe(client: httpx.AsyncClient, url: str, **fields: Any) -> dict[str, Any]:

@@ -3,12 +3,12 @@ SKIP LOCKED decides between them): every event is delivered once, and no event a
 is posted before the earlier ones about that person were delivered."""
 
 import asyncio
+import contextlib
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -24,7 +24,7 @@ from veteran_care.models import (
     WebhookSubscription,
 )
 from veteran_care.webhooks import events, signing
-from veteran_care.webhooks.deliverer import Deliverer
+from veteran_care.webhooks.deliverer import opened
 
 PEOPLE, EACH = 12, 8
 
@@ -72,9 +72,11 @@ async def _deliver_all(settings: Settings, expected: int) -> dict[str, int]:
     engines = [create_engine(settings) for _ in range(2)]
     stop = asyncio.Event()
     try:
-        async with httpx.AsyncClient(timeout=5.0) as http:
+        async with contextlib.AsyncExitStack() as opening:
             workers = [
-                Deliverer(create_sessionmaker(e), settings, http, name=f"worker-{n}")
+                await opening.enter_async_context(
+                    opened(create_sessionmaker(e), settings, name=f"worker-{n}")
+                )
                 for n, e in enumerate(engines)
             ]
             running = [asyncio.create_task(w.run(stop)) for w in workers]

@@ -19,13 +19,14 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-import httpx
+import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from veteran_care.config import Settings
 from veteran_care.db.engine import WRITE_OPTION
 from veteran_care.kit.clock import today as local_today
 from veteran_care.kit.clock import utcnow
+from veteran_care.kit.http import client_session
 from veteran_care.messaging import channels as channel_set
 from veteran_care.messaging import queue, reminders
 from veteran_care.messaging.channels.base import Answer, Channel, Outgoing
@@ -45,12 +46,12 @@ class Dispatcher:
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         settings: Settings,
-        client: httpx.AsyncClient,
+        http: aiohttp.ClientSession,
         name: str | None = None,
     ) -> None:
-        self.sessionmaker, self.settings, self.client = sessionmaker, settings, client
+        self.sessionmaker, self.settings, self.http = sessionmaker, settings, http
         self.name = name or worker_name()
-        self.channels: dict[MessageChannel, Channel] = channel_set.build(settings, client)
+        self.channels: dict[MessageChannel, Channel] = channel_set.build(settings, http)
         self.reminders_at = 0.0
         self.limit = asyncio.Semaphore(settings.messages_concurrency)
 
@@ -176,11 +177,14 @@ class Dispatcher:
                     await asyncio.wait_for(stop.wait(), self.settings.messages_poll_seconds)
 
 
-def http_client(settings: Settings) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        timeout=settings.gateway_timeout_seconds,
-        limits=httpx.Limits(max_connections=settings.messages_concurrency),
-    )
+@contextlib.asynccontextmanager
+async def opened(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, name: str | None = None
+) -> AsyncIterator[Dispatcher]:
+    """A dispatcher and the HTTP client session it sends with, closed on the way out."""
+    http = client_session(settings.gateway_timeout_seconds, settings.messages_concurrency)
+    async with http:
+        yield Dispatcher(sessionmaker, settings, http, name)
 
 
 async def run_worker(
@@ -188,5 +192,5 @@ async def run_worker(
     settings: Settings,
     stop: asyncio.Event | None = None,
 ) -> None:
-    async with http_client(settings) as client:
-        await Dispatcher(sessionmaker, settings, client).run(stop)
+    async with opened(sessionmaker, settings) as dispatcher:
+        await dispatcher.run(stop)

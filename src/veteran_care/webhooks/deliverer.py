@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
+import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from veteran_care.config import Settings
 from veteran_care.db.engine import WRITE_OPTION
 from veteran_care.kit.clock import utcnow
+from veteran_care.kit.http import client_session
 from veteran_care.models import WebhookDeliveryStatus
 from veteran_care.webhooks import queue, signing
 
@@ -52,10 +53,10 @@ class Deliverer:
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         settings: Settings,
-        client: httpx.AsyncClient,
+        http: aiohttp.ClientSession,
         name: str | None = None,
     ) -> None:
-        self.sessionmaker, self.settings, self.client = sessionmaker, settings, client
+        self.sessionmaker, self.settings, self.http = sessionmaker, settings, http
         self.name = name or worker_name()
         self.limit = asyncio.Semaphore(settings.messages_concurrency)
 
@@ -95,17 +96,19 @@ class Deliverer:
             started = time.monotonic()
             headers = signing.headers(secret, str(row.id), utcnow(), row.body)
             try:
-                response = await self.client.post(url, content=row.body.encode(), headers=headers)
+                async with self.http.post(
+                    url, data=row.body.encode(), headers=headers, allow_redirects=False
+                ) as response:
+                    status, text = response.status, (await response.read()).decode(errors="replace")
             except Exception as exc:  # refused, timed out, or a bad address: tried again
                 took = int((time.monotonic() - started) * 1000)
                 return Answer("retry", None, took, f"{type(exc).__name__}: {exc}"[:500])
             took = int((time.monotonic() - started) * 1000)
-            status = response.status_code
             if 200 <= status < 300:
                 outcome = "delivered"
             else:
                 outcome = "failed" if status == GONE else "retry"
-            return Answer(outcome, status, took, response.text[:500])
+            return Answer(outcome, status, took, text[:500])
 
     async def _record(self, rows: Sequence[Any], answers: Sequence[Answer]) -> None:
         now = utcnow()
@@ -158,15 +161,20 @@ class Deliverer:
                     await asyncio.wait_for(stop.wait(), self.settings.messages_poll_seconds)
 
 
+@contextlib.asynccontextmanager
+async def opened(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, name: str | None = None
+) -> AsyncIterator[Deliverer]:
+    """A deliverer and the HTTP client session it posts with, closed on the way out."""
+    http = client_session(settings.webhooks_timeout_seconds, settings.messages_concurrency)
+    async with http:
+        yield Deliverer(sessionmaker, settings, http, name)
+
+
 async def run_deliverer(
     sessionmaker: async_sessionmaker[AsyncSession],
     settings: Settings,
     stop: asyncio.Event | None = None,
 ) -> None:
-    client = httpx.AsyncClient(
-        timeout=settings.webhooks_timeout_seconds,
-        limits=httpx.Limits(max_connections=settings.messages_concurrency),
-        follow_redirects=False,
-    )
-    async with client:
-        await Deliverer(sessionmaker, settings, client).run(stop)
+    async with opened(sessionmaker, settings) as deliverer:
+        await deliverer.run(stop)

@@ -6,12 +6,13 @@ A channel sends one message and says what became of it: ``sent`` (the provider t
 each answer as an attempt and decides the message's fate.
 """
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-import httpx
+import aiohttp
 
 from veteran_care.models import MessageChannel, MessageKind
 
@@ -52,31 +53,42 @@ def international(phone: str) -> str:
     return "84" + digits[1:] if digits.startswith("0") else digits
 
 
+@dataclass(frozen=True)
+class Reply:
+    """A provider's HTTP answer, read in full: its status and its body as text."""
+
+    status: int
+    text: str
+
+    def json_object(self) -> dict[str, Any]:
+        """The body as a JSON object; empty if it is not one."""
+        try:
+            found = json.loads(self.text)
+        except ValueError:
+            return {}
+        return found if isinstance(found, dict) else {}
+
+
 async def post_json(
-    client: httpx.AsyncClient,
+    http: aiohttp.ClientSession,
     url: str,
     body: dict[str, Any],
-    judge: Callable[[httpx.Response], Answer],
-    **options: Any,
+    judge: Callable[[Reply], Answer],
+    *,
+    headers: dict[str, str] | None = None,
 ) -> Answer:
-    """POST ``body``; a 2xx is judged by ``judge`` (providers answer errors inside a 200)."""
+    """POST ``body``; a 2xx is judged by ``judge`` (providers answer errors inside a 200).
+    Redirects are not followed: a 3xx is a refusal, as any other 4xx-like answer."""
     try:
-        response = await client.post(url, json=body, **options)
-    except httpx.TimeoutException as exc:
+        async with http.post(url, json=body, headers=headers, allow_redirects=False) as response:
+            reply = Reply(response.status, (await response.read()).decode("utf-8", "replace"))
+    except TimeoutError as exc:
         return Answer("retry", f"no answer in time: {type(exc).__name__}")
-    except httpx.TransportError as exc:
+    except aiohttp.ClientError as exc:
         return Answer("retry", f"not reached: {type(exc).__name__}: {exc}"[:ANSWER_KEPT])
-    text = response.text[:ANSWER_KEPT]
-    if response.is_success:
-        return judge(response)
-    if response.status_code >= 500 or response.status_code in RETRYABLE_STATUSES:
-        return Answer("retry", text, response.status_code)
-    return Answer("failed", text, response.status_code)
-
-
-def json_of(response: httpx.Response) -> dict[str, Any]:
-    try:
-        found = response.json()
-    except ValueError:
-        return {}
-    return found if isinstance(found, dict) else {}
+    text = reply.text[:ANSWER_KEPT]
+    if 200 <= reply.status < 300:
+        return judge(reply)
+    if reply.status >= 500 or reply.status in RETRYABLE_STATUSES:
+        return Answer("retry", text, reply.status)
+    return Answer("failed", text, reply.status)

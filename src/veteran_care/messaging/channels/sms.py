@@ -14,16 +14,17 @@ request from being sent twice; our message id goes there. It answers 200 with ``
 brandname, 146 template not registered).
 """
 
+import base64
 from typing import Any
 
-import httpx
+import aiohttp
 
 from veteran_care.config import Settings
 from veteran_care.messaging.channels.base import (
     Answer,
     Outgoing,
+    Reply,
     international,
-    json_of,
     post_json,
 )
 from veteran_care.messaging.texts import sms_size
@@ -33,22 +34,20 @@ ESMS_ACCEPTED = frozenset({"100", "124"})
 ESMS_RETRY = frozenset({"99"})
 
 
-def _accepted(response: httpx.Response) -> Answer:
-    return Answer("sent", response.text[:500], response.status_code)
+def _accepted(reply: Reply) -> Answer:
+    return Answer("sent", reply.text[:500], reply.status)
 
 
 class GenericSms:
-    def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
+    def __init__(self, http: aiohttp.ClientSession, settings: Settings) -> None:
         assert settings.sms_url is not None
-        self.client, self.settings, self.url = client, settings, settings.sms_url
-
-    def _auth(self) -> dict[str, Any]:
-        s = self.settings
-        if s.sms_token is not None:
-            return {"headers": {"Authorization": f"Bearer {s.sms_token.get_secret_value()}"}}
-        if s.sms_username and s.sms_password is not None:
-            return {"auth": (s.sms_username, s.sms_password.get_secret_value())}
-        return {}
+        self.http, self.settings, self.url = http, settings, settings.sms_url
+        self.headers: dict[str, str] = {}
+        if settings.sms_token is not None:
+            self.headers["Authorization"] = f"Bearer {settings.sms_token.get_secret_value()}"
+        elif settings.sms_username and settings.sms_password is not None:
+            pair = f"{settings.sms_username}:{settings.sms_password.get_secret_value()}"
+            self.headers["Authorization"] = f"Basic {base64.b64encode(pair.encode()).decode()}"
 
     async def send(self, message: Outgoing) -> Answer:
         s = self.settings
@@ -59,14 +58,13 @@ class GenericSms:
         }
         if s.sms_sender:
             body[s.sms_field_sender] = s.sms_sender
-        options = self._auth()
-        options["headers"] = {**options.get("headers", {}), "Idempotency-Key": str(message.id)}
-        return await post_json(self.client, self.url, body, _accepted, **options)
+        headers = {**self.headers, "Idempotency-Key": str(message.id)}
+        return await post_json(self.http, self.url, body, _accepted, headers=headers)
 
 
 class Esms:
-    def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
-        self.client, self.settings = client, settings
+    def __init__(self, http: aiohttp.ClientSession, settings: Settings) -> None:
+        self.http, self.settings = http, settings
         self.url = settings.sms_url or ESMS_URL
 
     async def send(self, message: Outgoing) -> Answer:
@@ -84,14 +82,14 @@ class Esms:
             "Sandbox": "0",
             "RequestId": str(message.id),
         }
-        return await post_json(self.client, self.url, body, _judge_esms)
+        return await post_json(self.http, self.url, body, _judge_esms)
 
 
-def _judge_esms(response: httpx.Response) -> Answer:
-    found = json_of(response)
+def _judge_esms(reply: Reply) -> Answer:
+    found = reply.json_object()
     code = str(found.get("CodeResult", ""))
-    text = response.text[:500]
+    text = reply.text[:500]
     if code in ESMS_ACCEPTED:
         sms_id = found.get("SMSID")
-        return Answer("sent", text, response.status_code, str(sms_id) if sms_id else None)
-    return Answer("retry" if code in ESMS_RETRY else "failed", text, response.status_code)
+        return Answer("sent", text, reply.status, str(sms_id) if sms_id else None)
+    return Answer("retry" if code in ESMS_RETRY else "failed", text, reply.status)

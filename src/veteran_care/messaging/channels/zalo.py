@@ -10,22 +10,22 @@ matched; Zalo does not document deduplicating on it, so a message whose worker d
 may reach a Zalo user twice (SMS through eSMS or a deduplicating gateway does not).
 """
 
-import httpx
+import aiohttp
 
 from veteran_care.config import Settings
 from veteran_care.messaging.channels.base import (
     Answer,
     Outgoing,
+    Reply,
     international,
-    json_of,
     post_json,
 )
 
 
 class ZaloZns:
-    def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
+    def __init__(self, http: aiohttp.ClientSession, settings: Settings) -> None:
         assert settings.zalo_access_token is not None
-        self.client, self.settings = client, settings
+        self.http, self.settings = http, settings
         self.token = settings.zalo_access_token.get_secret_value()
 
     async def send(self, message: Outgoing) -> Answer:
@@ -39,14 +39,14 @@ class ZaloZns:
             "tracking_id": str(message.id),
         }
         headers = {"access_token": self.token}
-        return await post_json(self.client, self.settings.zalo_url, body, _judge, headers=headers)
+        return await post_json(self.http, self.settings.zalo_url, body, _judge, headers=headers)
 
 
-def _judge(response: httpx.Response) -> Answer:
-    found = json_of(response)
-    text = response.text[:500]
+def _judge(reply: Reply) -> Answer:
+    found = reply.json_object()
+    text = reply.text[:500]
     if found.get("error") == 0:
         data = found.get("data") or {}
         msg_id = data.get("msg_id") if isinstance(data, dict) else None
-        return Answer("sent", text, response.status_code, str(msg_id) if msg_id else None)
-    return Answer("failed", text, response.status_code)
+        return Answer("sent", text, reply.status, str(msg_id) if msg_id else None)
+    return Answer("failed", text, reply.status)
