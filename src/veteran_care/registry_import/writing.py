@@ -349,7 +349,10 @@ class Writer:
         if plan.cards:
             plan.fields |= set(import_cards.COLUMNS)
         # A person's last check already recorded for that day is kept: re-imports add none.
-        plan.past_checks = await import_history.new_ones(connection, plan.past_checks, postgresql)
+        created = {row["id"] for row in plan.inserts}
+        plan.past_checks = await import_history.new_ones(
+            connection, plan.past_checks, postgresql, created
+        )
         await insert_rows(connection, PastCheck, plan.past_checks, postgresql)
         if plan.past_checks:
             plan.fields |= set(import_history.COLUMNS)
