@@ -261,6 +261,9 @@ class Writer:
             "national_id_type": national_id_type(data.national_id) if data.national_id else None,
             "status": BeneficiaryStatus.active,
             "date_of_death": None,
+            # The day of the past check written with the person: the database's trigger then
+            # has no row to update (decision 0057).
+            "last_checked_on": row.past_check.date if row.past_check is not None else None,
             "created_at": now,
             "updated_at": now,
             "version": 1,
