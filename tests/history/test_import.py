@@ -137,3 +137,25 @@ async def test_last_check_cells_follow_the_api_rules(
     health_class = await session.scalar(select(PastCheck.health_class))
     assert health_class is not None
     assert health_class.value == "V"
+
+
+async def test_a_later_import_moves_the_last_check_and_an_older_one_does_not(
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    row = person(
+        "Lò Văn Tám",
+        ma_xa=COMMUNE,
+        ngay_kham_gan_nhat=dmy(14),
+        phan_loai_suc_khoe="2",
+        noi_kham="Bệnh viện Quân y 6",
+    )
+    await set_grace(client, 30)
+    created = await run(sessionmaker, csv_bytes([row]))
+    assert (created.created, created.past_checks) == (1, 1), created.errors
+    assert (await due(client))["Lò Văn Tám"]["last_checked_on"] == months_before(
+        today(), 14
+    ).isoformat()
+    for months in (8, 20):  # a check 8 months ago: no longer due; then one 20 months ago
+        summary = await run(sessionmaker, csv_bytes([row | {"ngay_kham_gan_nhat": dmy(months)}]))
+        assert (summary.unchanged, summary.past_checks) == (1, 1), summary.errors
+        assert "Lò Văn Tám" not in await due(client)  # the day stays 8 months ago

@@ -76,7 +76,7 @@ class InputSchema(Schema):
     @classmethod
     def _json_numbers(cls, data: Any) -> Any:
         """JSON has one number type: 42.0 is the integer 42 (JSON Schema says so too)."""
-        if isinstance(data, dict):
+        if isinstance(data, dict) and any(isinstance(v, float | list) for v in data.values()):
             return {key: _integral(value) for key, value in data.items()}
         return data
 

@@ -1,6 +1,7 @@
 """Bulk statements of the import: `IN` lists that stay one prepared statement on PostgreSQL,
 and bulk INSERTs that are a COPY there, in the batch's transaction."""
 
+from operator import itemgetter
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -35,7 +36,7 @@ async def insert_rows(
     try:
         await driver.copy_records_to_table(
             model.__tablename__,
-            records=[tuple(row[column] for column in columns) for row in rows],
+            records=list(map(itemgetter(*columns), rows)),  # tuples: more than one column
             columns=columns,
         )
     except asyncpg.IntegrityConstraintViolationError as exc:

@@ -2,9 +2,13 @@
 read (`import_reading`: its header and rows, before anything is written), each batch of rows
 is validated (`import_validation`) and written in a transaction of its own
 (`import_writing`: matching stored people, bulk statements, one audit event), and the
-outcome of every row is tallied into the `ImportSummary` the API and the CLI return.
+outcome of every row is tallied into the `ImportSummary` the API and the CLI return. A batch
+is validated while the one before it is being written (a task of the same event loop: the
+database works while Python validates), and the batches are written one after the other, in
+file order.
 """
 
+import asyncio
 import itertools
 import uuid
 from collections.abc import Callable, Sequence
@@ -28,6 +32,7 @@ from veteran_care.registry_import.writing import Plan, Writer
 
 BATCH_SIZE = 1000
 MAX_ERRORS = 1000
+YIELD_EVERY = 25  # rows validated between two turns of the event loop
 
 Progress = Callable[[int, int | None], None]  # rows done, rows in the file (when known)
 
@@ -129,22 +134,34 @@ def _default_facility(ref: Reference, code: str | None, actor: Actor) -> uuid.UU
     return facility
 
 
-async def _import_batch(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    chunk: Sequence[tuple[int, Sequence[Cell]]],
-    validator: Validator,
-    writer: Writer,
-    tally: _Tally,
-) -> None:
-    """Validate a batch of rows, write the valid ones and count the outcome of each."""
+Checked = tuple[list[Row], dict[int, list[RowError]]]  # a batch's valid rows, and the rejected
+
+
+async def _validate(chunk: Sequence[tuple[int, Sequence[Cell]]], validator: Validator) -> Checked:
+    """Validate a batch of rows, handing the event loop back every `YIELD_EVERY` rows: the
+    batch before it is being written meanwhile (its statements wait for the database)."""
     valid: list[Row] = []
     rejected: dict[int, list[RowError]] = {}
-    for line, cells in chunk:
+    for index, (line, cells) in enumerate(chunk, 1):
         checked = validator.row(line, cells)
         if isinstance(checked, Row):
             valid.append(checked)
         else:
             rejected[line] = checked
+        if index % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
+    return valid, rejected
+
+
+async def _write_batch(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    chunk: Sequence[tuple[int, Sequence[Cell]]],
+    checked: Checked,
+    writer: Writer,
+    tally: _Tally,
+) -> None:
+    """Write a validated batch's valid rows and count the outcome of each."""
+    valid, rejected = checked
     plan = await writer.write(sessionmaker, valid, (chunk[0][0], chunk[-1][0]), len(rejected))
     for error in plan.errors:
         rejected[error.line] = [error]
@@ -177,10 +194,26 @@ async def import_beneficiaries(
         validator = Validator(ref, table.columns, actor)
         writer = Writer(actor, default_facility, unplaced_allowed=unplaced_allowed)
         tally = _Tally()
-        while chunk := list(itertools.islice(table.rows, batch_size)):
-            await _import_batch(sessionmaker, chunk, validator, writer, tally)
-            if progress is not None:
-                progress(tally.rows, table.total)
+        writing: asyncio.Task[None] | None = None  # the batch before, being written
+        try:
+            while chunk := list(itertools.islice(table.rows, batch_size)):
+                checked = await _validate(chunk, validator)
+                if writing is not None:
+                    previous, writing = writing, None
+                    await _done(previous, tally, table.total, progress)
+                write = _write_batch(sessionmaker, chunk, checked, writer, tally)
+                writing = asyncio.create_task(write)
+        finally:  # the batch read before an unreadable one is written, as any other
+            if writing is not None:
+                await _done(writing, tally, table.total, progress)
     finally:
         table.rows.close()
     return tally.summary(table)
+
+
+async def _done(
+    writing: "asyncio.Task[None]", tally: _Tally, total: int | None, progress: Progress | None
+) -> None:
+    await writing
+    if progress is not None:
+        progress(tally.rows, total)

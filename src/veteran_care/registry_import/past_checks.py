@@ -6,12 +6,12 @@ as it is: importing a file twice records it once."""
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from veteran_care.history.rules import date_problem, place_problem, stored_vitals
@@ -19,6 +19,7 @@ from veteran_care.history.schemas import PastCheckCreate
 from veteran_care.kit.clock import today
 from veteran_care.kit.i18n import Message
 from veteran_care.models import HealthClass, PastCheck, PastCheckSource, PastCheckStatus
+from veteran_care.registry_import.bulk import one_of
 from veteran_care.registry_import.row_errors import schema_message
 
 DAY, CLASS, PLACE = "last_check_date", "last_check_health_class", "last_check_place"
@@ -102,18 +103,24 @@ def values(
 
 
 async def new_ones(
-    connection: AsyncConnection, rows: Sequence[dict[str, Any]], postgresql: bool
+    connection: AsyncConnection,
+    rows: Sequence[dict[str, Any]],
+    postgresql: bool,
+    created: Collection[uuid.UUID] = (),
 ) -> list[dict[str, Any]]:
     """The rows whose person has no past check of that day yet (withdrawn ones aside); on
-    PostgreSQL with the diagnoses as JSON text, as COPY takes them."""
+    PostgreSQL with the diagnoses as JSON text, as COPY takes them. The people of ``created``
+    were registered in this transaction: they have none, and are not looked up."""
     if not rows:
         return []
-    keys = [(row["beneficiary_id"], row["date"]) for row in rows]
-    stmt = select(PastCheck.beneficiary_id, PastCheck.date).where(
-        tuple_(PastCheck.beneficiary_id, PastCheck.date).in_(keys),
-        PastCheck.status != PastCheckStatus.entered_in_error,
-    )
-    stored = {(person, day) for person, day in (await connection.execute(stmt)).all()}
+    people = list({row["beneficiary_id"] for row in rows} - set(created))
+    stored: set[tuple[uuid.UUID, date]] = set()
+    if people:  # their past checks, by the index on the person (one statement on PostgreSQL)
+        stmt = select(PastCheck.beneficiary_id, PastCheck.date).where(
+            one_of(PastCheck.beneficiary_id, people, postgresql),
+            PastCheck.status != PastCheckStatus.entered_in_error,
+        )
+        stored = {(person, day) for person, day in (await connection.execute(stmt)).all()}
     fresh = [row for row in rows if (row["beneficiary_id"], row["date"]) not in stored]
     if postgresql:
         fresh = [row | {"diagnoses": json.dumps(row["diagnoses"])} for row in fresh]

@@ -148,7 +148,7 @@ def _csv_records(source: BinaryIO, delimiter: str) -> Records:
         end = 0
         for record in reader:
             start, end = end + 1, reader.line_num
-            if not is_blank(record):
+            if "".join(record).strip():  # not blank (all its cells are text)
                 yield start, record
     finally:
         text.detach()  # the caller owns the file

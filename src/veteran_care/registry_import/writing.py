@@ -261,6 +261,8 @@ class Writer:
             "national_id_type": national_id_type(data.national_id) if data.national_id else None,
             "status": BeneficiaryStatus.active,
             "date_of_death": None,
+            # with its past check's day: the trigger has nothing to update (decision 0057)
+            "last_checked_on": row.past_check.date if row.past_check is not None else None,
             "created_at": now,
             "updated_at": now,
             "version": 1,
@@ -349,7 +351,9 @@ class Writer:
         if plan.cards:
             plan.fields |= set(import_cards.COLUMNS)
         # A person's last check already recorded for that day is kept: re-imports add none.
-        plan.past_checks = await import_history.new_ones(connection, plan.past_checks, postgresql)
+        created = {row["id"] for row in plan.inserts}  # people with no past check yet
+        checks = await import_history.new_ones(connection, plan.past_checks, postgresql, created)
+        plan.past_checks = checks
         await insert_rows(connection, PastCheck, plan.past_checks, postgresql)
         if plan.past_checks:
             plan.fields |= set(import_history.COLUMNS)
