@@ -11,6 +11,11 @@ Only the old provinces whose every row agrees with ``communes-2025.csv`` (from
 ``vietnam-provinces``: the 2025 code exists there and has the same name) are written; the
 package's 2025 list differs from it elsewhere (other codes or spellings for some units), and a
 mapping that cannot be checked against our own list is left out rather than guessed.
+
+``python build_old_communes.py DIR --more > old-communes-2025-more.csv`` (decision 0064) writes
+the rest that can be checked one old commune at a time: every old commune of the other
+provinces whose every 2025 part agrees with ``communes-2025.csv``; one that does not (a code of
+the package's that is not ours, or another name) is left out with all its parts.
 """
 
 import csv
@@ -33,7 +38,7 @@ def _targets(conversion: dict, old_key: str, new_province: str | None) -> list[t
     return [(new_province, w["newWardKey"], w["isDefaultNewWard"]) for w in divided]
 
 
-def rows(package: Path) -> list[list[str]]:
+def rows(package: Path, one_by_one: bool = False) -> list[list[str]]:
     database = sqlite3.connect(package / "data" / "dataset.db")
     conversion = json.loads((package / "data" / "converter_2025.json").read_text("utf-8"))
     new_units = {
@@ -55,13 +60,18 @@ def rows(package: Path) -> list[list[str]]:
         targets = _targets(conversion, old_key, new_province.get(province_key))
         if not targets:
             disagreeing.add(province)
+        found: list[list[str]] = []
         for target_province, target_ward, default in targets:
             new_code, new_name = new_units.get((target_province, target_ward), (None, None))
             if new_code is None or ours.get(new_code) != new_name:
                 disagreeing.add(province)
-                continue
-            row = [code, name, district, province, new_code, "1" if default else "0"]
-            by_province[province].append(row)
+                found = []
+                break
+            found.append([code, name, district, province, new_code, "1" if default else "0"])
+        by_province[province].extend(found)
+    if one_by_one:  # the old communes of the provinces left out, each checked on its own
+        checked = {tuple(r): r for p in disagreeing for r in by_province.get(p, [])}
+        return sorted(checked.values())
     kept = [row for p, found in by_province.items() if p not in disagreeing for row in found]
     return sorted(kept)
 
@@ -69,4 +79,4 @@ def rows(package: Path) -> list[list[str]]:
 if __name__ == "__main__":
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(HEADER)
-    writer.writerows(rows(Path(sys.argv[1])))
+    writer.writerows(rows(Path(sys.argv[1]), one_by_one="--more" in sys.argv[2:]))

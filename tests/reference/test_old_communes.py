@@ -76,3 +76,19 @@ async def test_an_old_code_of_a_province_not_served_is_refused(
         get_settings.cache_clear()
     assert (summary.created, summary.rejected, summary.warnings) == (0, 1, [])
     assert "Lai Châu" in summary.errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("old_code", "old_name", "communes"),
+    [
+        ("00022", "Phường Đội Cấn", [("00008", True), ("00004", False)]),  # Hà Nội, split
+        ("26734", "Phường Tân Định", [("26737", True)]),  # Thành phố Hồ Chí Minh
+    ],
+)
+async def test_old_codes_of_the_other_provinces_are_on_record(
+    client: httpx.AsyncClient, old_code: str, old_name: str, communes: list[tuple[str, bool]]
+) -> None:
+    """Decision 0064: the old provinces whose lists disagree in places, commune by commune."""
+    body = (await client.get(f"/api/v1/old-communes/{old_code}")).json()
+    assert body["old_name"] == old_name
+    assert [(c["code"], c["is_default"]) for c in body["communes"]] == communes
