@@ -14,11 +14,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, true
+from sqlalchemy import Select, func, or_, true
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
 from veteran_care.auth.principal import Principal
+from veteran_care.beneficiaries.repository import resident_clause
 from veteran_care.models import Beneficiary, Commune, Facility
 
 _EVENT_FACILITY, _EVENT_COMMUNE = aliased(Facility), aliased(Commune)
@@ -48,10 +49,6 @@ def by_home_province(stmt: Select[Any]) -> Select[Any]:
     )
 
 
-def communes_of(provinces: frozenset[str]) -> Select[Any]:
-    return select(Commune.code).where(Commune.province_code.in_(sorted(provinces)))
-
-
 @dataclass(frozen=True)
 class People:
     """The people a report of people may count: everyone (``facilities`` None), or those
@@ -72,4 +69,4 @@ class People:
         registered = Beneficiary.registered_facility_id.in_(self.facilities)
         if not self.provinces:
             return registered
-        return or_(registered, Beneficiary.commune_code.in_(communes_of(self.provinces)))
+        return or_(registered, resident_clause(self.provinces))
