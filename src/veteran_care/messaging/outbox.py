@@ -7,7 +7,9 @@ pays for one small INSERT and nothing else.
 """
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,25 +22,39 @@ _MESSAGES: Table = Message.__table__  # type: ignore[assignment]  # a mapped tab
 _INSERT = insert(_MESSAGES)
 
 
+# What a message about a checkup is written with; the other columns take their defaults.
+MESSAGE_COLUMNS = (
+    "id",
+    "kind",
+    "checkup_id",
+    "beneficiary_id",
+    "next_attempt_at",
+    "created_at",
+    "updated_at",
+)
+
+
+def message_row(
+    kind: MessageKind, checkup_id: uuid.UUID, beneficiary_id: uuid.UUID, now: datetime
+) -> dict[str, Any]:
+    """The row of a message about a checkup, due ``now``: ``enqueue`` writes it, and
+    PostgreSQL's one-statement booking with the booking."""
+    values = (uuid.uuid4(), kind, checkup_id, beneficiary_id, now, now, now)
+    return dict(zip(MESSAGE_COLUMNS, values, strict=True))
+
+
 async def enqueue(
     session: AsyncSession, kind: MessageKind, about: Iterable[tuple[uuid.UUID, uuid.UUID]]
 ) -> None:
     """A message of ``kind`` for each (checkup id, beneficiary id), due now."""
     now = utcnow()
-    rows = [
-        {
-            "id": uuid.uuid4(),
-            "kind": kind,
-            "checkup_id": checkup_id,
-            "beneficiary_id": beneficiary_id,
-            "next_attempt_at": now,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for checkup_id, beneficiary_id in about
-    ]
+    await write(session, [message_row(kind, c, b, now) for c, b in about])
+
+
+async def write(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Messages as ``message_row`` made them."""
     if rows:
-        await session.execute(_INSERT, rows)
+        await session.execute(_INSERT, list(rows))
 
 
 async def enqueue_offers(

@@ -90,6 +90,11 @@ async def book(
     checkup_id: uuid.UUID = checkup["id"]
     appointments = booking_rows.appointment_rows(data, checkup_id, predecessors or {}, now)
     first_change = booking_rows.first_change(checkup_id, actor, now)
+    kind = MessageKind.confirmation if rescheduled_from is None else MessageKind.rescheduled
+    message = outbox.message_row(kind, checkup_id, data.beneficiary_id, now)
+    # What needs no place comes first: the places, once taken, stay locked until the commit.
+    await _record(session, actor, data, checkup_id)
+    subscriptions = await webhooks.active_subscriptions(session)
     postgresql = booking_tables.on_postgresql(session)
     taken: dict[str, uuid.UUID] | None = None
     if postgresql:  # the facts, the places and the rows in one statement, written if allowed
@@ -98,6 +103,7 @@ async def book(
             checkup,
             appointments,
             first_change,
+            message,
             data.part_of_day,
             allowed_here_and_now=principal.in_scope(data.facility_id) and data.date >= on_the_day,
             card_override=bool(data.card_override_reason),
@@ -114,11 +120,10 @@ async def book(
     facilities.ensure_visible(data.facility_id, actor, exists=check.facility_exists)
     ensure_not_past(data.date, on_the_day)
     await _settle(session, data, check, taken, checkup, appointments, first_change)
-    await _record(session, actor, data, checkup_id)
-    kind = MessageKind.confirmation if rescheduled_from is None else MessageKind.rescheduled
-    await outbox.enqueue(session, kind, [(checkup_id, data.beneficiary_id)])
+    if not postgresql:  # PostgreSQL wrote it with the booking
+        await outbox.write(session, [message])
     booked = CheckupRead.model_validate({**checkup, "appointments": appointments})
-    await webhooks.emit(session, webhooks.checkup_booked(booked))
+    await webhooks.emit(session, webhooks.checkup_booked(booked), subscriptions=subscriptions)
     return booked
 
 

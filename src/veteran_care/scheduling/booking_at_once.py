@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from veteran_care.messaging.outbox import MESSAGE_COLUMNS
 from veteran_care.models import BeneficiaryStatus, PartOfDay
 from veteran_care.scheduling.booking_facts import BookingCheck, facts_from_row, facts_select
 from veteran_care.scheduling.booking_repository import (
@@ -42,6 +43,7 @@ from veteran_care.scheduling.booking_tables import (
     CHECKUPS,
     DAY,
     HISTORY,
+    MESSAGES,
     SESSIONS,
 )
 
@@ -134,15 +136,22 @@ def _writes(allowed: Any, taken: Any) -> tuple[Any, Any, Any]:
     return checkup, appointments, history
 
 
+def _message(allowed: Any) -> Any:
+    """The insert of the booking's message into the outbox (if allowed): in this statement, so
+    that no statement of the booking's comes after the one that locks its places."""
+    values = [bindparam(f"message_{key}", type_=MESSAGES.c[key].type) for key in MESSAGE_COLUMNS]
+    return insert(MESSAGES).from_select(MESSAGE_COLUMNS, select(*values).where(allowed))
+
+
 def _book_at_once() -> Any:
     """PostgreSQL: a whole booking in one statement. It reads the booking's facts (a
     ``BookingCheck``) and, only when they allow the booking, locks the day's open sessions of
     the specialties in id order (``FOR NO KEY UPDATE``: a foreign key check of another booking
     does not wait for it), chooses for each specialty the first session with a place (the
     preferred part of day first, then by name, as ``take_places`` does), takes those places,
-    and writes the checkup, an appointment for each place taken and their history rows.
-    Answers one row per place taken: the facts, then (specialty code, session id); one row of
-    facts and no place when none was taken.
+    and writes the checkup, an appointment for each place taken, their history rows and the
+    booking's message in the outbox. Answers one row per place taken: the facts, then
+    (specialty code, session id); one row of facts and no place when none was taken.
 
     The locks are therefore taken in the booking's last statement before its commit: held for
     one round trip rather than four (decision 0016), and the facts cost no round trip of their
@@ -162,6 +171,7 @@ def _book_at_once() -> Any:
         .add_cte(checkup.cte("new_checkup"))
         .add_cte(appointments.cte("new_appointments"))
         .add_cte(history.cte("new_history"))
+        .add_cte(_message(allowed).cte("new_message"))
     )
 
 
@@ -173,6 +183,7 @@ async def book_at_once(
     checkup: Mapping[str, Any],
     appointments: Sequence[Mapping[str, Any]],
     history: Mapping[str, Any],
+    message: Mapping[str, Any],
     preferred: PartOfDay | None,
     *,
     allowed_here_and_now: bool,
@@ -181,7 +192,8 @@ async def book_at_once(
     """PostgreSQL: check, take the places and write the booking (``_book_at_once``):
     ``checkup`` and ``appointments`` by column name, every column given but the appointments'
     ``session_id`` (they differ only in ``PER_APPOINTMENT``); ``history``: the columns of the
-    first history row, without ``appointment_id``. ``allowed_here_and_now``: the actor may book
+    first history row, without ``appointment_id``; ``message``: the outbox's row
+    (``outbox.message_row``). ``allowed_here_and_now``: the actor may book
     at this facility and the date is not past; ``card_override``: the booking may go without a
     valid card. Answers the booking's facts, and the session taken for each specialty code that
     had a place (none unless the facts allowed the booking)."""
@@ -203,6 +215,7 @@ async def book_at_once(
         else:
             params[f"appointment_{key}"] = value
     params.update((f"history_{key}", value) for key, value in history.items())
+    params.update((f"message_{key}", message[key]) for key in MESSAGE_COLUMNS)
     rows = (await session.execute(_BOOK_AT_ONCE, params)).all()
     taken = {row[-2]: row[-1] for row in rows if row[-1] is not None}
     return facts_from_row(rows[0]), taken

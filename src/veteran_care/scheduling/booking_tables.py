@@ -24,6 +24,7 @@ from veteran_care.models import (
     Checkup,
     Facility,
     InsuranceCard,
+    Message,
     Session,
 )
 
@@ -42,6 +43,7 @@ SESSIONS = _table(Session)
 CHECKUPS = _table(Checkup)
 APPOINTMENTS = _table(Appointment)
 HISTORY = _table(AppointmentStatusChange)
+MESSAGES = _table(Message)
 
 FACILITY_ID = bindparam("facility_id", type_=Uuid())
 BENEFICIARY_ID = bindparam("beneficiary_id", type_=Uuid())

@@ -8,7 +8,7 @@ details where the subscription is allowed them) so that every try sends the same
 
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -190,12 +190,24 @@ _ACTIVE_SUBSCRIPTIONS = select(
 ).where(_SUBSCRIPTIONS.active.is_(True))
 
 
-async def emit(session: AsyncSession, *events: Event | Iterable[Event]) -> None:
-    """A delivery of each event for each active subscription that wants it."""
+async def active_subscriptions(session: AsyncSession) -> Sequence[Any]:
+    """The active subscriptions, for ``emit`` (a booking reads them before it takes its places:
+    no statement after that one but the commit while the places are locked)."""
+    return (await session.execute(_ACTIVE_SUBSCRIPTIONS)).all()
+
+
+async def emit(
+    session: AsyncSession,
+    *events: Event | Iterable[Event],
+    subscriptions: Sequence[Any] | None = None,
+) -> None:
+    """A delivery of each event for each active subscription that wants it (``subscriptions``:
+    as ``active_subscriptions`` read them in this transaction)."""
     flat = [e for item in events for e in ([item] if isinstance(item, Event) else item)]
     if not flat:
         return
-    subscriptions = (await session.execute(_ACTIVE_SUBSCRIPTIONS)).all()
+    if subscriptions is None:
+        subscriptions = await active_subscriptions(session)
     wanted = [(s, e) for e in flat for s in subscriptions if e.type.value in s.events]
     if not wanted:
         return
