@@ -30,9 +30,9 @@ FLOORS = {
 }
 DOMAIN_FLOOR = 4  # every other top-level package: beneficiaries, scheduling, audit, ...
 PLUMBING = ("db", "web", "auth")
-# Issue 21 asks for under 900; the floor is about 980 lines (the intake, the account check,
+# Issue 21 asks for under 900; the floor is about 960 lines (the intake, the account check,
 # the token check and the role matrix included). A ceiling: it only shrinks.
-PLUMBING_MOST_LINES = 985
+PLUMBING_MOST_LINES = 965
 # Documented public APIs despite their underscore: SQLAlchemy's Row._mapping, namedtuple's.
 DOCUMENTED_UNDERSCORE = frozenset({"_mapping", "_asdict", "_fields", "_replace", "_make"})
 MODULE_MOST_LINES = 420

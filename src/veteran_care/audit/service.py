@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from asgi_correlation_id import correlation_id
 from fastapi import Request
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from veteran_care.audit import repository
 from veteran_care.audit.chain import GENESIS, chain_hash
+from veteran_care.auth.dependencies import request_actor
 from veteran_care.auth.principal import Actor
 from veteran_care.db.session import write_session
 from veteran_care.kit.clock import utcnow
@@ -106,21 +106,14 @@ async def record_problem(request: Request, status: int, code: str) -> None:
     principal = getattr(request.state, "principal", None)
     if principal is None:
         return
-    route = request.scope.get("route")
     beneficiary_id = request.path_params.get("beneficiary_id")
     try:
         beneficiary = uuid.UUID(str(beneficiary_id)) if beneficiary_id else None
     except ValueError:
         beneficiary = None
-    actor = Actor(
-        principal,
-        correlation_id.get(),
-        request.client.host if request.client else None,
-        getattr(route, "name", None),
-    )
     await record_separately(
         request.app.state.sessionmaker,
-        actor,
+        request_actor(request),
         "access" if status in (401, 403) else _FAILURE_ACTIONS.get(request.method, "request"),
         outcome="denied" if status in (401, 403) else "failed",
         status_code=status,

@@ -3,7 +3,6 @@
 dialect's "Serializable isolation / Savepoints / Transactional DDL"), ``BEGIN IMMEDIATE`` for a
 write session so that a writer takes the lock up front rather than failing half-way."""
 
-import logging
 import time
 from typing import Any
 
@@ -22,16 +21,12 @@ PING_AFTER_IDLE_SECONDS = 5.0
 _LAST_USED = "veteran_care_last_used"
 
 
-def _sqlite_on_connect(busy_timeout_ms: int) -> Any:
-    def on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-        dbapi_connection.isolation_level = None  # the recipe: SQLAlchemy's begin event decides
-        cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
-            cursor.execute(f"PRAGMA {pragma}")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        cursor.close()
-
-    return on_connect
+def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    dbapi_connection.isolation_level = None  # the recipe: SQLAlchemy's begin event decides
+    cursor = dbapi_connection.cursor()
+    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
 
 
 def _sqlite_on_begin(conn: Connection) -> None:
@@ -42,8 +37,10 @@ def _sqlite_on_begin(conn: Connection) -> None:
 def _sqlite_engine(url: str, settings: Settings) -> AsyncEngine:
     if ":memory:" not in url:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = _create_async_engine(url, connect_args={"timeout": 30})
-    event.listen(engine.sync_engine, "connect", _sqlite_on_connect(settings.sqlite_busy_timeout_ms))
+    # sqlite3's ``timeout`` is SQLite's busy timeout
+    timeout = settings.sqlite_busy_timeout_ms / 1000
+    engine = _create_async_engine(url, connect_args={"timeout": timeout})
+    event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
     event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
     return engine
 
@@ -68,8 +65,6 @@ def _postgresql_engine(url: str, settings: Settings) -> AsyncEngine:
 
 
 def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
-    # aiosqlite logs statements with their parameters at DEBUG: never personal data in logs
-    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
     url = url or settings.effective_database_url
     if url.startswith("sqlite"):
         return _sqlite_engine(url, settings)

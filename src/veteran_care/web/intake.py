@@ -16,28 +16,12 @@ from veteran_care.errors import edge_problem
 from veteran_care.i18n.problems import BUSY, too_large
 from veteran_care.web.edge import route_path
 
-# HTTP/1 servers send a body only with a length or a transfer encoding; others may send one.
-_FRAMED_BY_LENGTH = frozenset({"1.0", "1.1"})
 _ACTIVE = "Requests this worker is working on (at most VETERAN_CARE_MAX_ACTIVE_REQUESTS)."
 _WAITING = "Requests waiting for their turn (503 after VETERAN_CARE_ADMISSION_WAIT_SECONDS)."
 
 
 class _TooLarge(Exception):
     pass
-
-
-def body_framing(scope: Scope) -> tuple[int | None, bool]:
-    """The declared ``Content-Length``; whether the length is open (chunked, not a number)."""
-    declared, open_length = None, False
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            try:
-                declared = int(value)
-            except ValueError:
-                open_length = True
-        elif name == b"transfer-encoding":
-            open_length = True
-    return declared, open_length
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
@@ -73,15 +57,13 @@ class IntakeMiddleware(Collector):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        declared, open_length = body_framing(scope)
-        if open_length or declared or scope.get("http_version") not in _FRAMED_BY_LENGTH:
-            try:
-                body = await self._read_body(receive, declared)
-            except _TooLarge:
-                return await self._refuse(413, scope, receive, send)
-            if body is None:  # the client left
-                return None
-            receive = _replay(body, receive)
+        try:
+            body = await self._read_body(scope, receive)
+        except _TooLarge:
+            return await self._refuse(413, scope, receive, send)
+        if body is None:  # the client left
+            return None
+        receive = _replay(body, receive)
         if self._places is None or route_path(scope) in self.free_paths:
             return await self.app(scope, receive, send)
         if not await self._take_place():
@@ -100,9 +82,11 @@ class IntakeMiddleware(Collector):
             if admitted:
                 self._leave()
 
-    async def _read_body(self, receive: Receive, declared: int | None) -> bytes | None:
-        """The whole body (None if the client left); ``_TooLarge`` past the limit."""
-        if declared is not None and declared > self.max_body_bytes:
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
+        """The whole body (None if the client left); ``_TooLarge`` past the limit, declared or
+        counted (a chunked body, an HTTP/2 one or an unreadable length)."""
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
             raise _TooLarge
         body = bytearray()
         while True:

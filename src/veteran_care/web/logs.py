@@ -77,6 +77,8 @@ def logging_config(settings: Settings) -> dict[str, Any]:
             "uvicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},
             # a warning per request whose X-Request-ID it replaced: a client could fill the log
             "asgi_correlation_id": {"level": "ERROR"},
+            # its statements with their parameters at DEBUG: never personal data in logs
+            "aiosqlite": {"level": "WARNING"},
         },
     }
 
