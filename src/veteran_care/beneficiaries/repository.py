@@ -44,7 +44,7 @@ _NATIONAL_ID = re.compile(r"^([0-9]{9}|[0-9]{12})$")
 _BHXH = re.compile(r"^[0-9]{10}$")
 _LEGACY_CARD = re.compile(r"^[A-Za-z]{2}[0-9]{13}$")
 # From this many words on, a name query is a full name: its names are looked up among the
-# distinct names first (decision 0066).
+# distinct names first (decision 0066); on SQLite every name query is.
 FULL_NAME_WORDS = 3
 
 
@@ -268,8 +268,9 @@ def _by_full_name(
 
 
 def _indexed_words(session: AsyncSession) -> bool:
-    """PostgreSQL indexes the later words by trigrams; SQLite cannot, and walks the name index
-    for them either way: one statement (as before decision 0035) reads fewer rows there."""
+    """PostgreSQL indexes the later words by trigrams; SQLite cannot, and finds every name
+    query's names among the distinct names (decision 0066): a scan of tens of thousands of
+    names instead of a walk of the name index through a million people."""
     return session.get_bind().dialect.name == "postgresql"
 
 
@@ -284,17 +285,11 @@ async def list_beneficiaries(
     key = BENEFICIARY_SORTS[sort]
     words = name_words(filters.q)
     by_name = bool(words) and key.column is Beneficiary.name_search
-    if by_name and len(words) >= FULL_NAME_WORDS:
-        stmt = _by_full_name(
-            filters,
-            words,
-            sort=sort,
-            cursor=cursor,
-            limit=limit,
-            lateral=_indexed_words(session),
-        )
+    indexed = _indexed_words(session)
+    if by_name and (len(words) >= FULL_NAME_WORDS or not indexed):
+        stmt = _by_full_name(filters, words, sort=sort, cursor=cursor, limit=limit, lateral=indexed)
         await plan_each_execution(session)
-    elif by_name and _indexed_words(session):
+    elif by_name and indexed:
         stmt = _by_name(filters, words, sort=sort, cursor=cursor, limit=limit)
         # A generic plan cannot know where the words' range starts nor how common they are.
         await plan_each_execution(session)
