@@ -4,10 +4,11 @@ and 1,000,000 people, on PostgreSQL and SQLite.
     .venv/bin/python bench/scale.py [--sizes 10000 200000 1000000] [--backends postgresql sqlite]
         [--runs 15] [--reuse] [--explain]
 
-1. For each size and backend, a database (``scale_<size>`` on the PostgreSQL server of
-   ``--database-url``; ``<workdir>/scale_<size>.sqlite``), migrated to the head, then filled
-   with ``scale_data`` rows: people with names at their national frequencies (Nguyễn 38 % of
-   the Kinh, Lò, Quàng, Vì, ... of the Thái), spread over the reference table's communes, with
+1. For each size and backend, a database (``<prefix>_<size>`` on the PostgreSQL server of
+   ``--database-url``; ``<workdir>/<prefix>_<size>.sqlite``; the prefix is ``scale`` unless
+   ``--prefix`` says otherwise), migrated to the head, then filled with ``scale_data`` rows:
+   people with names at their national frequencies (Nguyễn 38 % of the Kinh, Lò, Quàng, Vì,
+   ... of the Thái), spread over the reference table's communes, with
    one or two categories, a card (90 %) and a past check (two in three, within two years). COPY
    on PostgreSQL, executemany on SQLite, then ``VACUUM ANALYZE`` / ``ANALYZE``. ``--reuse``
    keeps a database already filled to its size (it is migrated to the head all the same, so
@@ -93,9 +94,9 @@ async def admin(base_url: str, sql: str) -> Any:
 def urls(args: argparse.Namespace, backend: str, size: int) -> tuple[str, str]:
     """(async URL for the app, sync URL for loading SQLite / DSN for asyncpg)."""
     if backend == "sqlite":
-        path = Path(args.workdir) / f"scale_{size}.sqlite"
+        path = Path(args.workdir) / f"{args.prefix}_{size}.sqlite"
         return f"sqlite+aiosqlite:///{path}", f"sqlite:///{path}"
-    url = make_url(args.database_url).set(database=f"scale_{size}")
+    url = make_url(args.database_url).set(database=f"{args.prefix}_{size}")
     dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
     return url.render_as_string(hide_password=False), dsn
 
@@ -169,8 +170,9 @@ async def build(args: argparse.Namespace, backend: str, size: int) -> tuple[str,
         if backend == "sqlite":
             await asyncio.to_thread(Path(other.removeprefix("sqlite:///")).unlink, missing_ok=True)
         else:
-            await admin(args.database_url, f'DROP DATABASE IF EXISTS "scale_{size}" WITH (FORCE)')
-            await admin(args.database_url, f'CREATE DATABASE "scale_{size}"')
+            name = f"{args.prefix}_{size}"
+            await admin(args.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin(args.database_url, f'CREATE DATABASE "{name}"')
         started = time.perf_counter()
         await asyncio.to_thread(migrate.upgrade, url)
         communes, categories = await reference(url)
@@ -350,6 +352,9 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="Keep databases of the right size.")
     parser.add_argument("--explain", action="store_true", help="Plans at the largest size.")
     parser.add_argument("--workdir", default="/tmp", help="Where the SQLite files go.")
+    parser.add_argument(
+        "--prefix", default="scale", help="Databases and files are named <prefix>_<size>."
+    )
     parser.add_argument(
         "--database-url", default=os.environ.get("VETERAN_CARE_BENCH_DATABASE_URL", DEFAULT_URL)
     )

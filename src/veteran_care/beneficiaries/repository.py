@@ -6,17 +6,25 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, exists, literal, or_, select, union_all
+from sqlalchemy import Select, and_, bindparam, exists, literal, or_, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 
 from veteran_care.db.session import plan_each_execution
-from veteran_care.kit.pagination import SortKey, datetime_key, fetch_page, paginate, text_key
+from veteran_care.kit.pagination import (
+    SortKey,
+    datetime_key,
+    decode_cursor,
+    fetch_page,
+    paginate,
+    text_key,
+)
 from veteran_care.kit.text import fold, like_escape
 from veteran_care.models import (
     Beneficiary,
     BeneficiaryCategoryMembership,
+    BeneficiaryName,
     BeneficiaryStatus,
     CardStatus,
     Checkup,
@@ -35,6 +43,9 @@ CARD_SORTS: dict[str, SortKey] = {"-created_at": datetime_key(InsuranceCard.crea
 _NATIONAL_ID = re.compile(r"^([0-9]{9}|[0-9]{12})$")
 _BHXH = re.compile(r"^[0-9]{10}$")
 _LEGACY_CARD = re.compile(r"^[A-Za-z]{2}[0-9]{13}$")
+# From this many words on, a name query is a full name: its names are looked up among the
+# distinct names first (decision 0066); on SQLite every name query is.
+FULL_NAME_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -101,10 +112,10 @@ def name_words(q: str | None) -> list[str]:
     return [] if not q or is_identifier(q) else fold(q).split()
 
 
-def _word_clause(word: str) -> Any:
+def _word_clause(word: str, name: Any = Beneficiary.name_search) -> Any:
     """``word`` starts a word of the name: "nguyen an" finds "Nguyễn Văn An", "van an" does
     not find "Nguyễn Văn Bình". Both LIKE forms can use the trigram index."""
-    name, word = Beneficiary.name_search, like_escape(word)
+    word = like_escape(word)
     return or_(name.like(f"{word}%", escape="\\"), name.like(f"% {word}%", escape="\\"))
 
 
@@ -200,9 +211,66 @@ def _by_name(
     return select(Beneficiary).where(Beneficiary.id.in_(select(found.c.id)))
 
 
+def _names_with(words: list[str], *, sort: str, cursor: str | None) -> Select[Any]:
+    """The distinct names with every word (decision 0066), from the cursor's name on."""
+    key = BENEFICIARY_SORTS[sort]
+    name = BeneficiaryName.name_search
+    names = select(name).where(*(_word_clause(w, name) for w in words))
+    if cursor is not None:
+        value, _ = decode_cursor(cursor, sort, key)
+        names = names.where(name <= value if key.descending else name >= value)
+    return names
+
+
+def _by_full_name(
+    filters: BeneficiaryFilters,
+    words: list[str],
+    *,
+    sort: str,
+    cursor: str | None,
+    limit: int,
+    lateral: bool,
+) -> Select[Beneficiary]:
+    """A full name in name order (decision 0066): the distinct names with every word, found
+    by trigrams among the registry's distinct names (six for "tran thi lan" at a million
+    people, however many bear them), then each name's people through the name index.
+
+    PostgreSQL: the names materialized (looked up by trigrams, never walked in order with the
+    words as a filter), then for each name its first page of people from the cursor on, the
+    filters applied, and the first page of them all. SQLite takes the names as an ``IN`` list,
+    which it sorts and probes the name index with in order."""
+    names = _names_with(words, sort=sort, cursor=cursor)
+    people = _filtered(filters, name=False)
+    if not lateral:
+        return people.where(Beneficiary.name_search.in_(names))
+    key = BENEFICIARY_SORTS[sort]
+    found = names.cte("names").prefix_with("MATERIALIZED")
+    each_name = select(found.c.name_search).subquery("n")
+    each = paginate(
+        people.with_only_columns(Beneficiary.id, key.column).where(
+            Beneficiary.name_search == each_name.c.name_search
+        ),
+        id_column=Beneficiary.id,
+        sort=sort,
+        key=key,
+        cursor=cursor,
+        limit=limit,
+    ).lateral("p")
+    order = (each.c.name_search, each.c.id)
+    page = (
+        select(each.c.id)
+        .select_from(each_name)
+        .join(each, true())
+        .order_by(*(c.desc() if key.descending else c.asc() for c in order))
+        .limit(limit + 1)
+    )
+    return select(Beneficiary).where(Beneficiary.id.in_(page))
+
+
 def _indexed_words(session: AsyncSession) -> bool:
-    """PostgreSQL indexes the later words by trigrams; SQLite cannot, and walks the name index
-    for them either way: one statement (as before decision 0035) reads fewer rows there."""
+    """PostgreSQL indexes the later words by trigrams; SQLite cannot, and finds every name
+    query's names among the distinct names (decision 0066): a scan of tens of thousands of
+    names instead of a walk of the name index through a million people."""
     return session.get_bind().dialect.name == "postgresql"
 
 
@@ -216,7 +284,12 @@ async def list_beneficiaries(
 ) -> tuple[list[Beneficiary], str | None]:
     key = BENEFICIARY_SORTS[sort]
     words = name_words(filters.q)
-    if words and key.column is Beneficiary.name_search and _indexed_words(session):
+    by_name = bool(words) and key.column is Beneficiary.name_search
+    indexed = _indexed_words(session)
+    if by_name and (len(words) >= FULL_NAME_WORDS or not indexed):
+        stmt = _by_full_name(filters, words, sort=sort, cursor=cursor, limit=limit, lateral=indexed)
+        await plan_each_execution(session)
+    elif by_name and indexed:
         stmt = _by_name(filters, words, sort=sort, cursor=cursor, limit=limit)
         # A generic plan cannot know where the words' range starts nor how common they are.
         await plan_each_execution(session)

@@ -4,6 +4,7 @@ from veteran_care.models.audit import AuditEvent
 from veteran_care.models.beneficiary import (
     Beneficiary,
     BeneficiaryCategoryMembership,
+    BeneficiaryName,
     BeneficiaryStatus,
     CardNumberFormat,
     CardStatus,
@@ -113,6 +114,7 @@ __all__ = [
     "BeneficiaryCategory",
     "BeneficiaryCategoryMembership",
     "BeneficiaryContact",
+    "BeneficiaryName",
     "BeneficiaryStatus",
     "Campaign",
     "CampaignFacility",

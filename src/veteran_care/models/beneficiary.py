@@ -146,6 +146,28 @@ class Beneficiary(IdMixin, TimestampMixin, VersionedMixin, Base):
     )
 
 
+class BeneficiaryName(Base):
+    """Every search key a person's name has had, once (decision 0066): the names a search of
+    several words matches are found here by trigrams, among tens of thousands of distinct names
+    rather than a million people, then each name's people in the name index, in name order.
+
+    Written only by the database's triggers on ``beneficiaries`` (insert, and an update that
+    changes ``name_search``); never deleted: a name no one bears any more matches nobody."""
+
+    __tablename__ = "beneficiary_names"
+
+    name_search: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+    __table_args__ = (
+        Index(
+            "ix_beneficiary_names_name_search_trgm",
+            "name_search",
+            postgresql_using="gin",
+            postgresql_ops={"name_search": "gin_trgm_ops"},
+        ),
+    )
+
+
 class BeneficiaryCategoryMembership(Base):
     """One category a beneficiary belongs to (a person can be several)."""
 
