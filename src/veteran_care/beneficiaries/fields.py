@@ -55,13 +55,18 @@ DecisionNumber = Annotated[
 ]
 
 
+_PHONE = re.compile(r"\+?[0-9][0-9 .()-]{6,22}[0-9]")
+_PHONE_DIGITS = re.compile(r"\+?[0-9]{8,15}")
+_PHONE_SEPARATORS = str.maketrans("", "", " .-()")
+
+
 def _phone(value: Any) -> Any:
     if not isinstance(value, str):
         return value
-    if not re.fullmatch(r"\+?[0-9][0-9 .()-]{6,22}[0-9]", value):
+    if not _PHONE.fullmatch(value):
         raise InvalidValue("a phone number: digits, optionally + first and spaces . - ( )")
-    digits = "".join(ch for ch in value if ch not in " .-()")
-    if not re.fullmatch(r"\+?[0-9]{8,15}", digits):
+    digits = value.translate(_PHONE_SEPARATORS)
+    if not _PHONE_DIGITS.fullmatch(digits):
         raise InvalidValue("a phone number has 8 to 15 digits")
     return digits
 

@@ -320,6 +320,7 @@ def import_beneficiaries(
     )
 
     from veteran_care.auth.principal import system_actor
+    from veteran_care.kit.collector import batch_collector
     from veteran_care.registry_import import importer
     from veteran_care.registry_import import reading as import_reading
 
@@ -347,7 +348,11 @@ def import_beneficiaries(
         typer.echo(f"Cannot read {file}: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from exc
     try:
-        with source, Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        with (
+            source,
+            Progress(*columns, console=Console(stderr=True), transient=True) as progress,
+            batch_collector(),  # a long batch job in a process of its own (decision 0065)
+        ):
             summary = asyncio.run(run(source, progress))
     except (import_reading.UnreadableFile, import_reading.InvalidFile) as exc:
         typer.echo(exc.detail, err=True)

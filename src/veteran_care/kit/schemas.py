@@ -40,6 +40,15 @@ def _integral(value: Any) -> Any:
     return value
 
 
+def _has_integral(value: Any) -> bool:
+    """Whether ``_integral`` changes the value: an integral float, in lists at any depth."""
+    if isinstance(value, float):
+        return value.is_integer() and abs(value) < 2**63
+    if isinstance(value, list):
+        return any(_has_integral(item) for item in value)
+    return False
+
+
 class Schema(BaseModel):
     """The base of every API shape: attribute docstrings become field descriptions."""
 
@@ -76,8 +85,11 @@ class InputSchema(Schema):
     @classmethod
     def _json_numbers(cls, data: Any) -> Any:
         """JSON has one number type: 42.0 is the integer 42 (JSON Schema says so too)."""
-        if isinstance(data, dict) and any(isinstance(v, float | list) for v in data.values()):
-            return {key: _integral(value) for key, value in data.items()}
+        if not isinstance(data, dict):
+            return data
+        for value in data.values():  # most bodies have no such number: no copy of them
+            if isinstance(value, (float, list)) and _has_integral(value):
+                return {key: _integral(value) for key, value in data.items()}
         return data
 
     @field_validator("*", mode="before")

@@ -23,6 +23,9 @@ _LINE_CONTROLS = re.compile(f"[{_LINE_FORBIDDEN}]")
 _TEXT_CONTROLS = re.compile(f"[{_TEXT_FORBIDDEN}]")
 _SPACES = re.compile(r"\s+")
 _FOLD_MAP = str.maketrans({"đ": "d", "Đ": "D"})
+# The combining marks of the Combining Diacritical Marks block, all Vietnamese accents among
+# them: removed by one `str.translate` (the other combining characters one by one, if any).
+_ACCENTS = {c: None for c in range(0x300, 0x370) if unicodedata.combining(chr(c))}
 
 
 def nfc(value: str) -> str:
@@ -31,8 +34,9 @@ def nfc(value: str) -> str:
 
 def fold(value: str) -> str:
     """Accent- and case-insensitive search key: "Đặng  Văn Ân" -> "dang van an"."""
-    decomposed = unicodedata.normalize("NFD", value.translate(_FOLD_MAP))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = unicodedata.normalize("NFD", value.translate(_FOLD_MAP)).translate(_ACCENTS)
+    if not stripped.isascii():  # combining characters of other blocks may remain
+        stripped = "".join(ch for ch in stripped if not unicodedata.combining(ch))
     return _SPACES.sub(" ", stripped.casefold()).strip()
 
 

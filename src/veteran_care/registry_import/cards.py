@@ -6,6 +6,7 @@ registration facility code) and the number must carry the person's BHXH number
 and validity is kept as it is: importing a file twice records it once; the same number and
 first day with other cells is refused (cards are corrected through the API)."""
 
+import functools
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -42,6 +43,8 @@ _MISSING = {
 }
 
 Problem = tuple[str, str]  # (column, message)
+# A row's card number is parsed for its checks, then for its row: once.
+_parsed = functools.lru_cache(maxsize=256)(parse_card_number)
 # (person, number, valid_from) -> (valid_to, registration facility code) of their stored cards
 Stored = dict[tuple[uuid.UUID, str, date], tuple[date, str]]
 
@@ -87,7 +90,7 @@ def problem(
     data: CardCreate, bhxh_number: str | None, person: uuid.UUID | None, cards: Stored
 ) -> Problem | None:
     """Why the card cannot be the person's (by their BHXH number and stored cards), or None."""
-    holder = card_holder_problem(parse_card_number(data.number), bhxh_number)
+    holder = card_holder_problem(_parsed(data.number), bhxh_number)
     if holder is not None:
         return NUMBER, holder[1]
     known = cards.get((person, data.number, data.valid_from)) if person else None
@@ -109,7 +112,7 @@ def values(
     """The insurance_cards row of an import row's card; None when the person holds it already."""
     if (person, data.number, data.valid_from) in cards:
         return None
-    parsed = parse_card_number(data.number)
+    parsed = _parsed(data.number)
     return {
         "id": uuid.uuid4(),
         "beneficiary_id": person,

@@ -60,6 +60,9 @@ async def load_reference(session: AsyncSession) -> Reference:
 
 
 _ISO = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_YEAR = re.compile(r"[0-9]{4}")
+_RATE = re.compile(r"[0-9]{1,3}")
+_CATEGORY_SEPARATORS = re.compile(r"[;|]")
 _DMY = re.compile(r"^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})$")
 _SEXES = {
     "male": Sex.male,
@@ -128,7 +131,7 @@ def _category_parts(text: str, ref: Reference) -> list[str]:
     """The cell's categories: split at ; and |, and at commas unless the part is a name that
     has commas of its own (Người hoạt động cách mạng, hoạt động kháng chiến bị địch bắt tù, đày)."""
     parts = []
-    for part in re.split(r"[;|]", text):
+    for part in _CATEGORY_SEPARATORS.split(text):
         if _folded(part.partition(":")[0]) in ref.category_names:
             parts.append(part)
         else:
@@ -145,7 +148,7 @@ def _categories(text: str, ref: Reference) -> list[dict[str, Any]]:
         item: dict[str, Any] = {"code": ref.category_names.get(_folded(name), name.strip())}
         rate = rate.strip().removesuffix("%").strip()
         if rate:
-            if not re.fullmatch(r"[0-9]{1,3}", rate):
+            if not _RATE.fullmatch(rate):
                 raise CellError(Message("a disability rate is a whole percent: wounded-soldier:61"))
             item["disability_rate"] = int(rate)
         items.append(item)
@@ -164,7 +167,7 @@ def _as_text(cell: Cell, text: str) -> str:
 
 
 def _birth_year(cell: Cell, text: str) -> int:
-    if not re.fullmatch(r"[0-9]{4}", text):
+    if not _YEAR.fullmatch(text):
         raise CellError(Message("a year, e.g. 1948"))
     return int(text)
 
@@ -213,10 +216,12 @@ class CellReader:
 
     def __init__(self, columns: Sequence[str | None], ref: Reference) -> None:
         self.width = len(columns)
+        # A text column's converter is None: its text is its value, without a call.
         self.columns = [
-            (index, name, _converter(name, ref))
+            (index, name, None if convert is _as_text else convert)
             for index, name in enumerate(columns)
             if name is not None
+            for convert in (_converter(name, ref),)
         ]
 
     def read(self, line: int, cells: Sequence[Cell]) -> tuple[dict[str, Any], list[RowError]]:
@@ -239,6 +244,9 @@ class CellReader:
                 if text is not None:
                     text = _number_cell(name, cell, text)
             if text is None:
+                continue
+            if convert is None:
+                values[name] = text
                 continue
             try:
                 values[name] = convert(cell, text)

@@ -32,6 +32,7 @@ _FIELD_COLUMN = {"date": DAY, "health_class": CLASS, "place": PLACE, "facility_i
 _CLASSES = {str(n): c for n, c in enumerate(HealthClass, 1)} | {c.value: c for c in HealthClass}
 
 Problem = tuple[str, str]  # (column, message)
+_NO_VITALS = stored_vitals({})  # an import row's past check records no vitals
 
 
 def health_class(text: str) -> HealthClass | None:
@@ -90,7 +91,7 @@ def values(
         "facility_id": data.facility_id,
         "place": data.place,
         "health_class": data.health_class,
-        **stored_vitals({}),
+        **_NO_VITALS,
         "diagnoses": [],
         "status": PastCheckStatus.final,
         "source": PastCheckSource.import_,
