@@ -1,50 +1,40 @@
-"""A batch of rows as one statement's FROM item: what the dispatcher writes per claimed batch
-(the decisions, the outcomes, the attempts) goes to the database as one statement with a few
-parameters, not an executemany of a parameter set per row (decision 0067).
+"""A claimed batch's rows written without SQLAlchemy's work per row (decision 0067): the
+decisions, the outcomes and the attempts of the dispatcher.
 
-An executemany made SQLAlchemy process every parameter of every row and the driver run the
-statement once a row: about a third of the dispatcher's CPU per message. Here each column's
-values are put through that column's own bind processor (what SQLAlchemy itself would send to
-the driver) and passed whole: on PostgreSQL as one array a column, read with ``unnest``; on
-SQLite (no arrays) as one JSON array of rows, read with ``json_each``. The SQL of each shape is
-built once and kept.
+An executemany through SQLAlchemy processed every parameter of every row (a dict a row matched
+to the statement's parameters, a processor a value): about a third of the dispatcher's CPU per
+message. Here each column's values are put through that column's own bind processor (what
+SQLAlchemy itself would hand the driver; a value repeated from the row before, such as the
+batch's one time of writing, is processed once) and given to the driver whole:
+
+- PostgreSQL: one statement, each column's values one array, read with ``unnest``;
+- SQLite (no arrays): the driver's own executemany of the plain statement (the sqlite3 module
+  binds and steps each row in C), through ``exec_driver_sql``.
+
+The SQL of each shape is built once and kept.
 """
 
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Table, TextClause, text
+from sqlalchemy import Table, TextClause, text
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
 
-_BUILT: dict[tuple[str, str, tuple[str, ...], str], TextClause] = {}
-Processor = Callable[[Any], Any] | None
-
-
-def _source(dialect: Dialect, columns: Sequence[Column[Any]]) -> str:
-    """The FROM item ``v`` whose columns are named as ``columns``, one row per given row."""
-    names = ", ".join(c.name for c in columns)
-    if dialect.name == "postgresql":
-        arrays = ", ".join(
-            f"CAST(:c{n} AS {c.type.compile(dialect=dialect)}[])" for n, c in enumerate(columns)
-        )
-        return f"unnest({arrays}) AS v({names})"
-    picked = ", ".join(f"json_extract(value, '$[{n}]') AS {c.name}" for n, c in enumerate(columns))
-    return f"(SELECT {picked} FROM json_each(:rows)) AS v"
+_BUILT: dict[tuple[Any, ...], Any] = {}
 
 
-def _statement(
-    kind: str, dialect: Dialect, table: Table, names: tuple[str, ...], build: Callable[[str], str]
-) -> TextClause:
-    key = (kind, dialect.name, names, table.name)
+def _kept(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
     if key not in _BUILT:
-        _BUILT[key] = text(build(_source(dialect, [table.c[n] for n in names])))
+        _BUILT[key] = build()
     return _BUILT[key]
 
 
-def _processed(processor: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
-    """Each value processed; a value repeated from the row before (the batch's one time of
-    writing, a None, a status) is processed once."""
+def _processed(processor: Callable[[Any], Any] | None, values: Sequence[Any]) -> list[Any]:
+    """Each value as the driver takes it; a value repeated from the row before is processed
+    once."""
+    if processor is None:
+        return list(values)
     found: list[Any] = []
     last: Any = object()
     done: Any = None
@@ -55,51 +45,85 @@ def _processed(processor: Callable[[Any], Any], values: Sequence[Any]) -> list[A
     return found
 
 
-def parameters(
+def _columns(
     dialect: Dialect, table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> dict[str, Any]:
-    """The rows (each a value per name, in order) as the statement's parameters."""
-    processors: list[Processor] = [
-        table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names
+) -> list[list[Any]]:
+    """The rows (a value per name, in order) as a list of processed values a column."""
+    return [
+        _processed(table.c[n].type.dialect_impl(dialect).bind_processor(dialect), values)
+        for n, values in zip(names, zip(*rows, strict=True), strict=True)
     ]
-    columns = [
-        list(values) if p is None else _processed(p, values)
-        for p, values in zip(processors, zip(*rows, strict=True), strict=True)
-    ]
-    if dialect.name == "postgresql":
-        return {f"c{n}": values for n, values in enumerate(columns)}
-    return {"rows": json.dumps([list(row) for row in zip(*columns, strict=True)])}
 
 
-def update_from(
-    dialect: Dialect,
+def _unnest(dialect: Dialect, table: Table, names: Sequence[str]) -> str:
+    """PostgreSQL's FROM item ``v``: a row of the named columns per element of the arrays."""
+    arrays = ", ".join(
+        f"CAST(:c{n} AS {table.c[name].type.compile(dialect=dialect)}[])"
+        for n, name in enumerate(names)
+    )
+    return f"unnest({arrays}) AS v({', '.join(names)})"
+
+
+async def update(
+    session: AsyncSession,
     table: Table,
-    key: str,
     names: tuple[str, ...],
-    where: tuple[tuple[str, str], ...] = (),
-) -> TextClause:
-    """UPDATE ``table`` SET each of ``names`` (but ``key``) from the rows, matched on ``key``,
-    where also each (column, SQL) of ``where`` is equal (the SQL a literal or a bind parameter
-    of the caller's). On SQLite those columns are read through a unary ``+``, which keeps the
-    planner from looking rows up by an index of theirs and scanning the rows given for each:
-    the rows given are read once, each looked up by ``key``."""
-    plus = "+" if dialect.name == "sqlite" else ""
-
-    def build(source: str) -> str:
-        sets = ", ".join(f"{n} = v.{n}" for n in names if n != key)
-        also = "".join(f" AND {plus}{table.name}.{c} = {sql}" for c, sql in where)
-        return (
-            f"UPDATE {table.name} SET {sets} FROM {source} WHERE {table.name}.{key} = v.{key}{also}"
+    rows: Sequence[Sequence[Any]],
+    where: Mapping[str, Any],
+) -> None:
+    """UPDATE ``table`` SET each of ``names`` but the first from the rows, matched on the first
+    (a key), where also each column of ``where`` equals its value."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect
+    key, changed, guards = names[0], names[1:], tuple(where)
+    columns = _columns(dialect, table, names, rows)
+    guard_values = _columns(dialect, table, guards, [tuple(where.values())])
+    if dialect.name == "postgresql":
+        statement: TextClause = _kept(
+            ("update", dialect.name, table.name, names, guards),
+            lambda: text(
+                f"UPDATE {table.name} SET {', '.join(f'{n} = v.{n}' for n in changed)} "
+                f"FROM {_unnest(dialect, table, names)} WHERE {table.name}.{key} = v.{key}"
+                + "".join(f" AND {table.name}.{g} = :g{i}" for i, g in enumerate(guards))
+            ),
         )
+        params = {f"c{i}": values for i, values in enumerate(columns)}
+        params |= {f"g{i}": values[0] for i, values in enumerate(guard_values)}
+        await session.execute(statement, params)
+        return
+    sql: str = _kept(
+        ("update", dialect.name, table.name, names, guards),
+        lambda: (
+            f"UPDATE {table.name} SET {', '.join(f'{n} = ?' for n in changed)} "
+            f"WHERE {key} = ?" + "".join(f" AND {g} = ?" for g in guards)
+        ),
+    )
+    fixed = tuple(values[0] for values in guard_values)
+    ordered = zip(*columns[1:], columns[0], strict=True)
+    connection = await session.connection()
+    await connection.exec_driver_sql(sql, [(*row, *fixed) for row in ordered])
 
-    return _statement(f"update {key} {where}", dialect, table, names, build)
 
-
-def insert_from(dialect: Dialect, table: Table, names: tuple[str, ...]) -> TextClause:
-    """INSERT INTO ``table`` the rows."""
-
-    def build(source: str) -> str:
-        listed = ", ".join(names)
-        return f"INSERT INTO {table.name} ({listed}) SELECT {listed} FROM {source}"
-
-    return _statement("insert", dialect, table, names, build)
+async def insert(
+    session: AsyncSession, table: Table, names: tuple[str, ...], rows: Sequence[Sequence[Any]]
+) -> None:
+    """INSERT INTO ``table`` the rows (a value per name, in order)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect
+    columns = _columns(dialect, table, names, rows)
+    listed = ", ".join(names)
+    if dialect.name == "postgresql":
+        statement: TextClause = _kept(
+            ("insert", dialect.name, table.name, names),
+            lambda: text(
+                f"INSERT INTO {table.name} ({listed}) "
+                f"SELECT {listed} FROM {_unnest(dialect, table, names)}"
+            ),
+        )
+        await session.execute(statement, {f"c{i}": v for i, v in enumerate(columns)})
+        return
+    sql = f"INSERT INTO {table.name} ({listed}) VALUES ({', '.join('?' * len(names))})"
+    connection = await session.connection()
+    await connection.exec_driver_sql(sql, list(zip(*columns, strict=True)))

@@ -23,8 +23,12 @@ from veteran_care.models import Message, MessageAttempt, MessageChannel, Message
 
 _MESSAGES: Table = Message.__table__  # type: ignore[assignment]  # a mapped table
 _ATTEMPTS: Table = MessageAttempt.__table__  # type: ignore[assignment]
-# Every outcome is written only where the claim is still the writer's.
-_STILL_MINE = (("claimed_by", ":worker"), ("status", f"'{MessageStatus.pending.value}'"))
+
+
+def _still_mine(worker: str) -> dict[str, Any]:
+    """Every outcome is written only where the claim is still the writer's."""
+    return {"claimed_by": worker, "status": MessageStatus.pending}
+
 
 CLAIMED = (
     Message.id,
@@ -126,12 +130,8 @@ async def write_many(
     for message_id, values in changes:
         keys = tuple(sorted(values))
         groups.setdefault(keys, []).append((message_id, *(values[k] for k in keys)))
-    dialect = session.get_bind().dialect
     for keys, rows in groups.items():
-        names = ("id", *keys)
-        statement = batch.update_from(dialect, _MESSAGES, "id", names, _STILL_MINE)
-        params = batch.parameters(dialect, _MESSAGES, names, rows)
-        await session.execute(statement, {**params, "worker": worker})
+        await batch.update(session, _MESSAGES, ("id", *keys), rows, _still_mine(worker))
 
 
 @dataclass(frozen=True)
@@ -149,13 +149,8 @@ _ATTEMPT_COLUMNS = ("message_id", "number", "at", "worker", "outcome", "http_sta
 async def log_attempts(
     session: AsyncSession, attempts: Sequence[Attempt], worker: str, at: datetime
 ) -> None:
-    if attempts:
-        dialect = session.get_bind().dialect
-        rows = [
-            (a.message_id, a.number, at, worker, a.outcome, a.http_status, a.answer[:500])
-            for a in attempts
-        ]
-        await session.execute(
-            batch.insert_from(dialect, _ATTEMPTS, _ATTEMPT_COLUMNS),
-            batch.parameters(dialect, _ATTEMPTS, _ATTEMPT_COLUMNS, rows),
-        )
+    rows = [
+        (a.message_id, a.number, at, worker, a.outcome, a.http_status, a.answer[:500])
+        for a in attempts
+    ]
+    await batch.insert(session, _ATTEMPTS, _ATTEMPT_COLUMNS, rows)
