@@ -11,15 +11,17 @@ rounds in this process until a round finds nothing, and reports this process's C
 stand-in of the tests runs in a child process, so that its CPU is not counted: what is
 measured is the dispatcher's own work (claim, decide, send, record). ``--profile N`` runs the
 last run under cProfile and prints the N functions of most cumulative time. ``--loop uvloop``
-runs the dispatcher on uvloop, as ``serve`` does when it is installed (``veteran-care worker``
-runs on asyncio's own loop). Wall-clock figures on the shared machine are noise; compare CPU
-per message, runs of two trees taking turns.
+runs the dispatcher on uvloop, as ``serve`` does when it is installed (``veteran-care worker`` runs
+on asyncio's own loop). ``--logs`` logs as ``veteran-care worker`` does (the settings' level, INFO,
+and format; the lines to /dev/null); without it nothing is logged. Wall-clock figures on the shared
+machine are noise; compare CPU per message, runs of two trees taking turns.
 """
 
 import argparse
 import asyncio
 import cProfile
 import multiprocessing
+import os
 import pstats
 import sys
 import tempfile
@@ -80,7 +82,14 @@ def _run(settings: Settings, loop: str) -> int:
     return asyncio.run(_rounds(settings))
 
 
-def one_run(url: str, gateway_url: str, count: int, profile: int, loop: str) -> float:
+def _log_as_the_worker(settings: Settings) -> None:
+    from veteran_care.web.logs import configure_logging
+
+    sys.stderr = open(os.devnull, "w")  # noqa: SIM115  (the handler's stream, to the end)
+    configure_logging(settings)
+
+
+def one_run(url: str, gateway_url: str, count: int, profile: int, loop: str, logs: bool) -> float:
     seed(url, count)
     settings = settings_for(url).model_copy(
         update={
@@ -89,6 +98,8 @@ def one_run(url: str, gateway_url: str, count: int, profile: int, loop: str) -> 
             "messages_concurrency": 4,
         }
     )
+    if logs:
+        _log_as_the_worker(settings)
     profiler = cProfile.Profile() if profile else None
     cpu, wall = time.process_time(), time.perf_counter()
     if profiler:
@@ -114,6 +125,7 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, help="cProfile the last run: top N")
     parser.add_argument("--url", default=None, help="PostgreSQL server URL (default: SQLite)")
     parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
+    parser.add_argument("--logs", action="store_true", help="log as the worker does")
     args = parser.parse_args()
     context = multiprocessing.get_context("spawn")
     here, there = context.Pipe()
@@ -137,6 +149,7 @@ def main() -> None:
                     args.count,
                     args.profile if n == args.runs - 1 else 0,
                     args.loop,
+                    args.logs,
                 )
                 for n in range(args.runs)
             ]

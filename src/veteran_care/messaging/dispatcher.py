@@ -15,8 +15,9 @@ import random
 import socket
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -35,6 +36,7 @@ from veteran_care.models import MessageChannel, MessageStatus
 
 logger = logging.getLogger("veteran_care.messages")
 REMINDERS_EVERY_SECONDS = 60.0
+_UNSENT = Answer("retry", "not sent")
 
 
 def worker_name() -> str:
@@ -53,7 +55,6 @@ class Dispatcher:
         self.name = name or worker_name()
         self.channels: dict[MessageChannel, Channel] = channel_set.build(settings, http)
         self.reminders_at = 0.0
-        self.limit = asyncio.Semaphore(settings.messages_concurrency)
 
     @contextlib.asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncSession]:
@@ -89,7 +90,7 @@ class Dispatcher:
             return 0
         attempts = {r.id: r.attempts for r in rows}
         sending = await self._decide(rows, attempts, today)
-        answers = await asyncio.gather(*(self._send(m) for m in sending))
+        answers = await self._send_all(sending)
         await self._record(sending, answers, attempts)
         return len(rows)
 
@@ -108,55 +109,78 @@ class Dispatcher:
             await queue.write_many(session, self.name, waiting)
         return [m for m in ready if m.channel in self.channels]
 
+    async def _send_all(self, sending: Sequence[Outgoing]) -> list[Answer]:
+        """Each message's answer, in order: ``messages_concurrency`` senders take the next
+        message as each is done (a task and a semaphore wait a message cost more)."""
+        answers: list[Answer] = [_UNSENT] * len(sending)
+        queued = iter(enumerate(sending))
+
+        async def sender() -> None:
+            for index, message in queued:
+                answers[index] = await self._send(message)
+
+        senders = min(self.settings.messages_concurrency, len(sending))
+        await asyncio.gather(*(sender() for _ in range(senders)))
+        return answers
+
     async def _send(self, message: Outgoing) -> Answer:
-        async with self.limit:
-            try:
-                return await self.channels[message.channel].send(message)
-            except Exception as exc:  # a channel's bug must not stop the others
-                logger.exception("message %s: the channel failed", message.id)
-                return Answer("retry", f"channel error: {type(exc).__name__}")
+        try:
+            return await self.channels[message.channel].send(message)
+        except Exception as exc:  # a channel's bug must not stop the others
+            logger.exception("message %s: the channel failed", message.id)
+            return Answer("retry", f"channel error: {type(exc).__name__}")
 
     async def _record(
         self, sent: Sequence[Outgoing], answers: Sequence[Answer], attempts: dict[uuid.UUID, int]
     ) -> None:
+        """Each answer as an attempt and each message's fate, in one transaction. A message
+        sent is logged at DEBUG (its attempt is the record), one that is not at INFO, and the
+        round once at INFO: a log line a message cost as much as its two writes."""
         now = utcnow()
         logged: list[queue.Attempt] = []
         changes: list[tuple[uuid.UUID, dict[str, Any]]] = []
+        outcomes: Counter[str] = Counter()
+        for message, answer in zip(sent, answers, strict=True):
+            number = attempts.get(message.id, 1)
+            changes.append((message.id, self._fate(answer, number, now)))
+            logged.append(
+                queue.Attempt(message.id, number, answer.outcome, answer.http_status, answer.text)
+            )
+            outcomes[answer.outcome] += 1
+            logger.log(
+                logging.DEBUG if answer.outcome == "sent" else logging.INFO,
+                "message %s (%s, %s) try %d: %s %s",
+                message.id,
+                message.kind.value,
+                message.channel.value,
+                number,
+                answer.outcome,
+                answer.http_status or "",
+            )
         async with self._writing() as session:
-            for message, answer in zip(sent, answers, strict=True):
-                number = attempts.get(message.id, 1)
-                changes.append((message.id, {**self._fate(answer, number), "updated_at": now}))
-                logged.append(
-                    queue.Attempt(
-                        message.id, number, answer.outcome, answer.http_status, answer.text
-                    )
-                )
-                logger.info(
-                    "message %s (%s, %s) try %d: %s %s",
-                    message.id,
-                    message.kind.value,
-                    message.channel.value,
-                    number,
-                    answer.outcome,
-                    answer.http_status or "",
-                )
             await queue.write_many(session, self.name, changes)
             await queue.log_attempts(session, logged, self.name, now)
+        logger.info("message worker %s: %s", self.name, dict(outcomes))
 
-    def _fate(self, answer: Answer, number: int) -> dict[str, Any]:
-        released = {"claimed_by": None, "claimed_until": None, "status_detail": answer.text}
+    def _fate(self, answer: Answer, number: int, now: datetime) -> dict[str, Any]:
+        released = {
+            "claimed_by": None,
+            "claimed_until": None,
+            "status_detail": answer.text,
+            "updated_at": now,
+        }
         if answer.outcome == "sent":
             return {
                 **released,
                 "status": MessageStatus.sent,
-                "sent_at": utcnow(),
+                "sent_at": now,
                 "provider_message_id": answer.provider_id,
             }
         if answer.outcome == "failed" or number >= self.settings.messages_max_attempts:
             return {**released, "status": MessageStatus.failed}
         wait = self.settings.messages_retry_base_seconds * 2 ** (number - 1)
         wait *= random.uniform(0.8, 1.2)
-        return {**released, "next_attempt_at": utcnow() + timedelta(seconds=wait)}
+        return {**released, "next_attempt_at": now + timedelta(seconds=wait)}
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Rounds until ``stop`` is set (or the task is cancelled). The next round comes at

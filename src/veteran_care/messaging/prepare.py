@@ -170,13 +170,13 @@ async def prepare(
     bodies = await templates(session)
     people = await message_recipients(session, {r.beneficiary_id for r in fresh})
     for row in fresh:
-        text = _decide_one(
+        said = _decide_one(
             row, about[_subject(row)], bodies, people[row.beneficiary_id], today, decisions
         )
-        if text is None:
+        if said is None:
             continue
         for index, recipient in enumerate(people[row.beneficiary_id]):
-            _address(row, index, recipient, settings, text, about[_subject(row)], today, decisions)
+            _address(row, index, recipient, settings, said, decisions)
     await queue.write_many(session, worker, decisions.changes)
     if decisions.copies:
         await session.execute(insert(Message), decisions.copies)
@@ -195,8 +195,8 @@ def _decide_one(
     recipients: list[Recipient],
     today: date,
     decisions: Decisions,
-) -> str | None:
-    """The message's text, or None when it is cancelled instead."""
+) -> tuple[str, dict[str, str]] | None:
+    """The message's text and its template's values, or None when it is cancelled instead."""
     why = None
     if row.kind in REMINDERS and (about.status != CheckupStatus.planned or about.day <= today):
         why = "the checkup is no longer planned"
@@ -215,7 +215,8 @@ def _decide_one(
         }
         decisions.changes.append((row.id, cancelled))
         return None
-    return texts.render(bodies[row.kind], _values(about, today))
+    values = _values(about, today)
+    return texts.render(bodies[row.kind], values), values
 
 
 def _values(about: About, today: date) -> dict[str, str]:
@@ -235,16 +236,14 @@ def _address(
     index: int,
     recipient: Recipient,
     settings: Settings,
-    text: str,
-    about: About,
-    today: date,
+    said: tuple[str, dict[str, str]],
     decisions: Decisions,
 ) -> None:
     """The first recipient's message is the claimed row; a further one is a copy of it, sent
     in a later round (its id derived from the row's, so a copy is never made twice)."""
+    text, values = said
     channel, address, body = _channel(recipient, settings, text)
     now = utcnow()
-    values = _values(about, today)
     decided = {
         "channel": channel,
         "recipient": address,

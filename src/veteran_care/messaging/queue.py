@@ -15,10 +15,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Table, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Row, Table, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from veteran_care.messaging import batch
 from veteran_care.models import Message, MessageAttempt, MessageChannel, MessageStatus
+
+_MESSAGES: Table = Message.__table__  # type: ignore[assignment]  # a mapped table
+_ATTEMPTS: Table = MessageAttempt.__table__  # type: ignore[assignment]
+
+
+def _still_mine(worker: str) -> dict[str, Any]:
+    """Every outcome is written only where the claim is still the writer's."""
+    return {"claimed_by": worker, "status": MessageStatus.pending}
+
 
 CLAIMED = (
     Message.id,
@@ -115,26 +125,13 @@ async def write(session: AsyncSession, message_id: uuid.UUID, worker: str, **val
 async def write_many(
     session: AsyncSession, worker: str, changes: Sequence[tuple[uuid.UUID, dict[str, Any]]]
 ) -> None:
-    """``write`` for many messages: one executemany per set of columns changed."""
-    groups: dict[tuple[str, ...], list[tuple[uuid.UUID, dict[str, Any]]]] = {}
+    """``write`` for many messages: one statement per set of columns changed (``batch``)."""
+    groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
     for message_id, values in changes:
-        groups.setdefault(tuple(sorted(values)), []).append((message_id, values))
-    table = Message.__table__
-    assert isinstance(table, Table)
-    for keys, members in groups.items():
-        statement = (
-            update(table)
-            .where(
-                table.c.id == bindparam("b_id"),
-                table.c.claimed_by == bindparam("b_worker"),
-                table.c.status == MessageStatus.pending.value,
-            )
-            .values({key: bindparam(f"v_{key}") for key in keys})
-        )
-        await session.execute(
-            statement,
-            [{"b_id": i, "b_worker": worker, **{f"v_{k}": v[k] for k in keys}} for i, v in members],
-        )
+        keys = tuple(sorted(values))
+        groups.setdefault(keys, []).append((message_id, *(values[k] for k in keys)))
+    for keys, rows in groups.items():
+        await batch.update(session, _MESSAGES, ("id", *keys), rows, _still_mine(worker))
 
 
 @dataclass(frozen=True)
@@ -146,22 +143,14 @@ class Attempt:
     answer: str
 
 
+_ATTEMPT_COLUMNS = ("message_id", "number", "at", "worker", "outcome", "http_status", "answer")
+
+
 async def log_attempts(
     session: AsyncSession, attempts: Sequence[Attempt], worker: str, at: datetime
 ) -> None:
-    if attempts:
-        await session.execute(
-            insert(MessageAttempt),
-            [
-                {
-                    "message_id": a.message_id,
-                    "number": a.number,
-                    "at": at,
-                    "worker": worker,
-                    "outcome": a.outcome,
-                    "http_status": a.http_status,
-                    "answer": a.answer[:500],
-                }
-                for a in attempts
-            ],
-        )
+    rows = [
+        (a.message_id, a.number, at, worker, a.outcome, a.http_status, a.answer[:500])
+        for a in attempts
+    ]
+    await batch.insert(session, _ATTEMPTS, _ATTEMPT_COLUMNS, rows)
