@@ -12,7 +12,17 @@ from tests.messaging.conftest import Outbox, person_with_card
 from tests.scheduling.conftest import book, day
 from veteran_care.kit.clock import utcnow
 from veteran_care.messaging import queue
-from veteran_care.models import MessageAttempt, MessageChannel, MessageStatus
+from veteran_care.models import Message, MessageAttempt, MessageChannel, MessageStatus
+
+
+async def _booked_message(
+    client: httpx.AsyncClient, clinic: dict[str, Any], outbox: Outbox
+) -> Message:
+    """The confirmation of a checkup booked for a person with a phone."""
+    person = await person_with_card(client, phone="0912345678")
+    assert (await book(client, clinic, person, day(10))).status_code == 201
+    [message] = await outbox(person["id"])
+    return message
 
 
 async def test_an_outcome_is_written_only_by_the_worker_that_holds_the_claim(
@@ -21,9 +31,7 @@ async def test_an_outcome_is_written_only_by_the_worker_that_holds_the_claim(
     outbox: Outbox,
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    person = await person_with_card(client, phone="0912345678")
-    assert (await book(client, clinic, person, day(10))).status_code == 201
-    [message] = await outbox(person["id"])
+    message = await _booked_message(client, clinic, outbox)
     now = utcnow()
     async with sessionmaker.begin() as session:
         [row] = await queue.claim(
@@ -41,7 +49,7 @@ async def test_an_outcome_is_written_only_by_the_worker_that_holds_the_claim(
     }
     async with sessionmaker.begin() as session:
         await queue.write_many(session, "worker-b", [(message.id, sent)])
-    [unchanged] = await outbox(person["id"])
+    [unchanged] = await outbox(message.beneficiary_id)
     assert (unchanged.status, unchanged.claimed_by) == (MessageStatus.pending, "worker-a")
 
     async with sessionmaker.begin() as session:
@@ -49,7 +57,7 @@ async def test_an_outcome_is_written_only_by_the_worker_that_holds_the_claim(
         await queue.log_attempts(
             session, [queue.Attempt(message.id, 1, "sent", 200, "queued")], "worker-a", now
         )
-    [written] = await outbox(person["id"])
+    [written] = await outbox(message.beneficiary_id)
     assert written.status == MessageStatus.sent
     assert (written.sent_at, written.updated_at) == (now, now)
     assert (written.provider_message_id, written.claimed_by) == ("p-1", None)
@@ -68,9 +76,7 @@ async def test_a_retry_waits_until_its_time_then_is_claimed_again(
     outbox: Outbox,
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    person = await person_with_card(client, phone="0912345678")
-    assert (await book(client, clinic, person, day(10))).status_code == 201
-    [message] = await outbox(person["id"])
+    message = await _booked_message(client, clinic, outbox)
     now, lease, channels = utcnow(), timedelta(seconds=60), list(MessageChannel)
     async with sessionmaker.begin() as session:
         assert len(await queue.claim(session, "w", now, lease, 10, channels, 6)) == 1
