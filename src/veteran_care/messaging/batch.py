@@ -17,7 +17,7 @@ The SQL of each shape is built once and kept.
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, TextClause, text
+from sqlalchemy import String, Table, TextClause, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -55,11 +55,18 @@ def _columns(
     ]
 
 
+def _array_of(column_type: Any, dialect: Dialect) -> str:
+    """The type of a column's array, a string's without its length: an explicit cast to
+    ``VARCHAR(n)`` cuts a longer value, where writing it into the column refuses it."""
+    if isinstance(column_type, String) and column_type.length:
+        column_type = String()
+    return f"{column_type.compile(dialect=dialect)}[]"
+
+
 def _unnest(dialect: Dialect, table: Table, names: Sequence[str]) -> str:
     """PostgreSQL's FROM item ``v``: a row of the named columns per element of the arrays."""
     arrays = ", ".join(
-        f"CAST(:c{n} AS {table.c[name].type.compile(dialect=dialect)}[])"
-        for n, name in enumerate(names)
+        f"CAST(:c{n} AS {_array_of(table.c[name].type, dialect)})" for n, name in enumerate(names)
     )
     return f"unnest({arrays}) AS v({', '.join(names)})"
 
